@@ -1,0 +1,29 @@
+"""The cached, internal form of an account row."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import msgspec
+
+
+class AccountRecord(msgspec.Struct, array_like=True):
+    """Everything needed to render an Account, kept compact for the cache."""
+
+    id: int
+    username: str
+    display_name: str
+    note: str
+    avatar_url: str
+    header_url: str
+    locked: bool
+    bot: bool
+    fields: list[dict[str, str]]
+    followers_count: int
+    following_count: int
+    statuses_count: int
+    created_at: datetime
+    last_status_at: datetime | None
+    email: str = ""
+    date_of_birth: date | None = None
+    is_admin: bool = False

@@ -1,0 +1,71 @@
+"""AccountRecord -> Mastodon Account JSON."""
+
+from __future__ import annotations
+
+import html
+
+from roost.accounts.entities import Account, CredentialAccount, Field, Source
+from roost.accounts.records import AccountRecord
+from roost.api.responses import format_date, format_datetime
+from roost.config import Settings
+
+
+def note_html(note: str) -> str:
+    """A plain-text bio as Mastodon HTML: escaped, paragraphs and line breaks."""
+    if not note.strip():
+        return ""
+    paragraphs = [p for p in note.replace("\r\n", "\n").split("\n\n") if p.strip()]
+    return "".join(
+        "<p>" + "<br />".join(html.escape(line) for line in p.split("\n")) + "</p>"
+        for p in paragraphs
+    )
+
+
+def _media_url(settings: Settings, url: str, fallback: str) -> str:
+    if not url:
+        return f"{settings.public_url}/static/{fallback}"
+    if url.startswith(("http://", "https://")):
+        return url
+    return f"{settings.public_url}/{url.lstrip('/')}"
+
+
+def serialize_account(settings: Settings, record: AccountRecord) -> Account:
+    avatar = _media_url(settings, record.avatar_url, "avatar-missing.png")
+    header = _media_url(settings, record.header_url, "header-missing.png")
+    profile_url = f"{settings.public_url}/@{record.username}"
+    return Account(
+        id=str(record.id),
+        username=record.username,
+        acct=record.username,
+        url=profile_url,
+        uri=f"{settings.public_url}/users/{record.username}",
+        display_name=record.display_name,
+        note=note_html(record.note),
+        avatar=avatar,
+        avatar_static=avatar,
+        header=header,
+        header_static=header,
+        locked=record.locked,
+        bot=record.bot,
+        group=False,
+        discoverable=True,
+        indexable=True,
+        created_at=format_datetime(record.created_at),
+        last_status_at=format_date(record.last_status_at),
+        followers_count=record.followers_count,
+        following_count=record.following_count,
+        statuses_count=record.statuses_count,
+        fields=[Field(name=f["name"], value=html.escape(f["value"])) for f in record.fields],
+        emojis=[],
+        roles=[],
+    )
+
+
+def serialize_credential_account(settings: Settings, record: AccountRecord) -> CredentialAccount:
+    base = serialize_account(settings, record)
+    fields = {name: getattr(base, name) for name in Account.__struct_fields__}
+    source = Source(
+        note=record.note,
+        fields=[Field(name=f["name"], value=f["value"]) for f in record.fields],
+    )
+    return CredentialAccount(**fields, source=source)

@@ -1,0 +1,77 @@
+"""Account storage access: batched, cached reads and the row writes."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
+import msgspec
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from roost.accounts.records import AccountRecord
+from roost.db import schema
+
+if TYPE_CHECKING:
+    from roost.services import Services
+
+ACCOUNT_CACHE_TTL = 3600
+_a = schema.accounts
+_COLUMNS = [getattr(_a.c, name) for name in AccountRecord.__struct_fields__]
+_decoder = msgspec.msgpack.Decoder(AccountRecord)
+_encoder = msgspec.msgpack.Encoder()
+
+
+def account_key(account_id: int) -> str:
+    return f"account:{account_id}"
+
+
+def record_from_row(row: sa.Row[tuple[object, ...]]) -> AccountRecord:
+    return AccountRecord(*row)
+
+
+async def load_accounts(
+    services: Services, ids: Iterable[int], *, conn: AsyncConnection | None = None
+) -> dict[int, AccountRecord]:
+    """Accounts by id: one cache round trip, then one query for the misses."""
+    wanted = list(dict.fromkeys(ids))
+    if not wanted:
+        return {}
+    found: dict[int, AccountRecord] = {}
+    hits = await services.cache.get_many(account_key(i) for i in wanted)
+    for raw in hits.values():
+        record = _decoder.decode(raw)
+        found[record.id] = record
+    missing = [i for i in wanted if i not in found]
+    if missing:
+        query = sa.select(*_COLUMNS).where(_a.c.id.in_(missing))
+        if conn is not None:
+            rows = (await conn.execute(query)).all()
+        else:
+            async with services.db.read() as read_conn:
+                rows = (await read_conn.execute(query)).all()
+        fresh = {row.id: record_from_row(row) for row in rows}
+        found.update(fresh)
+        if fresh:
+            await services.cache.set_many(
+                {account_key(i): _encoder.encode(r) for i, r in fresh.items()},
+                ttl=ACCOUNT_CACHE_TTL,
+            )
+    return found
+
+
+async def load_account(services: Services, account_id: int) -> AccountRecord | None:
+    return (await load_accounts(services, [account_id])).get(account_id)
+
+
+async def find_account_id(conn: AsyncConnection, username: str) -> int | None:
+    row = (
+        await conn.execute(sa.select(_a.c.id).where(_a.c.username_key == username.lower()))
+    ).first()
+    return None if row is None else int(row.id)
+
+
+async def forget_accounts(services: Services, *ids: int) -> None:
+    """Drop cached copies after a committed change (profile, counters)."""
+    if ids:
+        await services.cache.delete(*(account_key(i) for i in ids))

@@ -1,0 +1,1 @@
+"""HTTP glue shared by every domain: routing, parsing, errors, auth, paging."""

@@ -1,0 +1,164 @@
+"""Declarative endpoints: one decorator gives a Starlette route and its OpenAPI entry.
+
+A handler is ``async def handler(ctx: Context[, query: Q][, form: F]) -> Response``
+where ``Q`` and ``F`` are msgspec Structs; the wrapper authenticates, checks
+the OAuth scope, parses and validates the inputs, and hands over.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import inspect
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Any, Literal, get_type_hints
+
+import msgspec
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from roost.api.auth import Viewer, bearer_token
+from roost.api.errors import ApiError
+from roost.api.params import parse_body, parse_query
+
+if TYPE_CHECKING:
+    from roost.services import Services
+
+Auth = Literal["none", "optional", "token", "user"]
+Handler = Callable[..., Awaitable[Response]]
+
+
+@dataclasses.dataclass(slots=True)
+class Context:
+    """What a handler gets besides its parsed inputs."""
+
+    request: Request
+    services: Services
+    viewer: Viewer | None
+
+    @property
+    def viewer_id(self) -> int | None:
+        return self.viewer.account_id if self.viewer else None
+
+    @property
+    def user_id(self) -> int:
+        """The calling account; only valid on endpoints declared with auth='user'."""
+        if self.viewer is None or self.viewer.account_id is None:
+            raise ApiError(422, "This method requires an authenticated user")
+        return self.viewer.account_id
+
+    def path_id(self, name: str = "id") -> int:
+        raw = self.request.path_params.get(name, "")
+        if not isinstance(raw, str) or not raw.isdigit() or len(raw) > 19:
+            raise ApiError(404, "Record not found")
+        value = int(raw)
+        if value >= 1 << 63:
+            raise ApiError(404, "Record not found")
+        return value
+
+    def path_str(self, name: str) -> str:
+        return str(self.request.path_params[name])
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Endpoint:
+    method: str
+    path: str
+    handler: Handler
+    summary: str
+    tag: str
+    auth: Auth
+    scope: str | None
+    query: type[msgspec.Struct] | None
+    form: type[msgspec.Struct] | None
+    response: Any
+    status: int
+
+    def route(self) -> Route:
+        return Route(self.path, self._endpoint, methods=[self.method], name=self.handler.__name__)
+
+    async def _endpoint(self, request: Request) -> Response:
+        services: Services = request.app.state.services
+        viewer = await self._authenticate(request, services)
+        kwargs: dict[str, Any] = {}
+        if self.query is not None:
+            kwargs["query"] = parse_query(request, self.query)
+        if self.form is not None:
+            kwargs["form"] = await parse_body(request, self.form)
+        return await self.handler(Context(request, services, viewer), **kwargs)
+
+    async def _authenticate(self, request: Request, services: Services) -> Viewer | None:
+        if self.auth == "none":
+            return None
+        token = bearer_token(request)
+        if token is None:
+            if self.auth == "optional":
+                return None
+            raise ApiError(401, "The access token is invalid")
+        viewer = await services.tokens.viewer_for(token)
+        if viewer is None:
+            raise ApiError(401, "The access token is invalid")
+        if self.scope is not None and not viewer.allows(self.scope):
+            raise ApiError(403, "This action is outside the authorized scopes")
+        if self.auth == "user" and viewer.account_id is None:
+            raise ApiError(422, "This method requires an authenticated user")
+        return viewer
+
+
+class Router:
+    """Collects a domain's endpoints."""
+
+    def __init__(self, tag: str) -> None:
+        self.tag = tag
+        self.endpoints: list[Endpoint] = []
+
+    def add(
+        self,
+        method: str,
+        path: str,
+        *,
+        summary: str,
+        auth: Auth = "optional",
+        scope: str | None = None,
+        response: Any = None,
+        status: int = 200,
+    ) -> Callable[[Handler], Handler]:
+        def register(handler: Handler) -> Handler:
+            hints = get_type_hints(handler)
+            params = inspect.signature(handler).parameters
+            unknown = set(params) - {"ctx", "query", "form"}
+            if unknown:
+                raise TypeError(f"{handler.__name__}: unexpected parameters {unknown}")
+            self.endpoints.append(
+                Endpoint(
+                    method=method,
+                    path=path,
+                    handler=handler,
+                    summary=summary,
+                    tag=self.tag,
+                    auth=auth,
+                    scope=scope,
+                    query=hints.get("query") if "query" in params else None,
+                    form=hints.get("form") if "form" in params else None,
+                    response=response,
+                    status=status,
+                )
+            )
+            return handler
+
+        return register
+
+    def get(self, path: str, **kw: Any) -> Callable[[Handler], Handler]:
+        return self.add("GET", path, **kw)
+
+    def post(self, path: str, **kw: Any) -> Callable[[Handler], Handler]:
+        return self.add("POST", path, **kw)
+
+    def put(self, path: str, **kw: Any) -> Callable[[Handler], Handler]:
+        return self.add("PUT", path, **kw)
+
+    def patch(self, path: str, **kw: Any) -> Callable[[Handler], Handler]:
+        return self.add("PATCH", path, **kw)
+
+    def delete(self, path: str, **kw: Any) -> Callable[[Handler], Handler]:
+        return self.add("DELETE", path, **kw)

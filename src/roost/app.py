@@ -1,0 +1,83 @@
+"""The ASGI application: routes of every domain, error handlers, lifespan."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Sequence
+
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.routing import BaseRoute, Route
+
+from roost.api.errors import ApiError, handle_api_error, handle_http_exception, handle_unexpected
+from roost.api.openapi import openapi_endpoint
+from roost.api.routing import Endpoint
+from roost.config import Settings
+from roost.db.migrate import migrate
+from roost.services import Services, build_services
+
+log = logging.getLogger("roost")
+
+
+def all_endpoints() -> list[Endpoint]:
+    """Every API endpoint, domain by domain."""
+    from roost.accounts.routes import router as accounts
+    from roost.instance.routes import router as instance
+    from roost.oauth.routes import router as oauth
+    from roost.relationships.routes import router as relationships
+    from roost.statuses.routes import router as statuses
+    from roost.timelines.routes import router as timelines
+
+    routers = [instance, oauth, accounts, relationships, statuses, timelines]
+    return [e for r in routers for e in r.endpoints]
+
+
+def create_app(
+    settings: Settings | None = None, *, services: Services | None = None, auto_migrate: bool = True
+) -> Starlette:
+    """Build the app. With ``services`` given (tests), the caller owns their life."""
+    settings = settings or (services.settings if services else Settings.from_env())
+    endpoints = all_endpoints()
+    routes: list[BaseRoute] = [e.route() for e in endpoints]
+    routes.append(Route("/openapi.json", openapi_endpoint(endpoints), methods=["GET"]))
+    routes.extend(extra_routes())
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        owned = services is None
+        svc = services or build_services(settings)
+        if owned:
+            if settings.is_sqlite:
+                settings.data_dir.mkdir(parents=True, exist_ok=True)
+            if auto_migrate:
+                await migrate(svc.db.engine)
+        app.state.services = svc
+        worker: asyncio.Task[None] | None = None
+        if owned and settings.run_workers:
+            worker = asyncio.create_task(svc.jobs.run_forever())
+        try:
+            yield
+        finally:
+            if worker is not None:
+                svc.jobs.stop()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await worker
+            if owned:
+                await svc.close()
+
+    return Starlette(
+        routes=routes,
+        lifespan=lifespan,
+        exception_handlers={
+            ApiError: handle_api_error,
+            HTTPException: handle_http_exception,
+            Exception: handle_unexpected,
+        },
+    )
+
+
+def extra_routes() -> Sequence[BaseRoute]:
+    """Non-API routes (web UI, static files) hook in here."""
+    return []

@@ -1,0 +1,88 @@
+"""Typed settings, read from ``ROOST_*`` environment variables.
+
+Every backend is chosen by a URL so that the embedded default and the
+scale-out deployment run the same code:
+
+* ``ROOST_DATABASE_URL``: ``sqlite:///path/roost.db`` (default, under the data
+  directory) or ``postgresql://user@host:5432/db``.
+* ``ROOST_REDIS_URL``: empty (in-process cache and timeline store) or
+  ``redis://host:6379/0``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+
+def _parse_bool(value: str) -> bool:
+    lowered = value.strip().lower()
+    if lowered in {"1", "true", "yes", "on"}:
+        return True
+    if lowered in {"0", "false", "no", "off", ""}:
+        return False
+    raise ValueError(f"not a boolean: {value!r}")
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Settings:
+    """All of Roost's configuration; each field maps to ``ROOST_<FIELD>``."""
+
+    data_dir: Path = Path("./data")
+    database_url: str = ""
+    database_replica_urls: tuple[str, ...] = ()
+    database_pool_size: int = 10
+    redis_url: str = ""
+    host: str = "127.0.0.1"
+    port: int = 8000
+    domain: str = "localhost:8000"
+    public_url: str = "http://localhost:8000"
+    instance_title: str = "Roost"
+    worker_id: int = -1
+    # Background jobs (fan-out, ...) run inside the app process when true.
+    run_workers: bool = True
+    home_timeline_length: int = 800
+    hot_user_threshold: int = 10_000
+    fanout_batch_size: int = 1_000
+    max_status_chars: int = 500
+    registrations_open: bool = True
+    login_attempts_per_5min: int = 30
+    log_level: str = "info"
+
+    @property
+    def effective_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'roost.db').resolve()}"
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.effective_database_url.startswith("sqlite")
+
+    def replace(self, **changes: Any) -> Settings:
+        return dataclasses.replace(self, **changes)
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        """Build settings from ``ROOST_*`` variables, converting by field type."""
+        env = os.environ if environ is None else environ
+        values: dict[str, Any] = {}
+        for field in dataclasses.fields(cls):
+            raw = env.get(f"ROOST_{field.name.upper()}")
+            if raw is None:
+                continue
+            kind = field.type
+            if kind == "bool":
+                values[field.name] = _parse_bool(raw)
+            elif kind == "int":
+                values[field.name] = int(raw)
+            elif kind == "Path":
+                values[field.name] = Path(raw)
+            elif kind.startswith("tuple"):
+                values[field.name] = tuple(p.strip() for p in raw.split(",") if p.strip())
+            else:
+                values[field.name] = raw
+        return cls(**values)

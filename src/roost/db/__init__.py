@@ -1,0 +1,1 @@
+"""Relational storage: schema, engine set-up and migrations."""

@@ -1,0 +1,222 @@
+"""The relational schema, the source of truth; every cache is rebuilt from it.
+
+Tables are keyed so they can be distributed by account id (statuses by
+author, favourites, bookmarks and follows by their owner) on a distributed
+PostgreSQL: see docs/design.md, "Partitioning".
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+metadata = sa.MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+        "pk": "pk_%(table_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "ck": "ck_%(table_name)s_%(constraint_name)s",
+    }
+)
+
+TS = sa.DateTime(timezone=True)
+
+accounts = sa.Table(
+    "accounts",
+    metadata,
+    sa.Column("id", sa.BigInteger, primary_key=True, autoincrement=False),
+    sa.Column("username", sa.String(30), nullable=False),
+    # Lower-cased username: uniqueness and lookups ignore case.
+    sa.Column("username_key", sa.String(30), nullable=False, unique=True),
+    sa.Column("display_name", sa.String(100), nullable=False, server_default=""),
+    sa.Column("email", sa.String(320), nullable=False, unique=True),
+    sa.Column("date_of_birth", sa.Date, nullable=True),
+    sa.Column("password_hash", sa.String(200), nullable=False),
+    sa.Column("note", sa.Text, nullable=False, server_default=""),
+    sa.Column("avatar_url", sa.String(500), nullable=False, server_default=""),
+    sa.Column("header_url", sa.String(500), nullable=False, server_default=""),
+    sa.Column("locked", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Column("bot", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Column("is_admin", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Column("fields", sa.JSON, nullable=False, server_default="[]"),
+    sa.Column("followers_count", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("following_count", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("statuses_count", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("created_at", TS, nullable=False),
+    sa.Column("last_login_at", TS, nullable=True),
+    sa.Column("last_status_at", TS, nullable=True),
+)
+
+statuses = sa.Table(
+    "statuses",
+    metadata,
+    sa.Column("id", sa.BigInteger, primary_key=True, autoincrement=False),
+    sa.Column("account_id", sa.BigInteger, nullable=False),
+    sa.Column("text", sa.Text, nullable=False, server_default=""),
+    sa.Column("content", sa.Text, nullable=False, server_default=""),
+    sa.Column("spoiler_text", sa.String(500), nullable=False, server_default=""),
+    sa.Column("sensitive", sa.Boolean, nullable=False, server_default=sa.false()),
+    # 0 public, 1 unlisted, 2 private (followers only), 3 direct.
+    sa.Column("visibility", sa.SmallInteger, nullable=False, server_default="0"),
+    sa.Column("language", sa.String(16), nullable=True),
+    sa.Column("in_reply_to_id", sa.BigInteger, nullable=True),
+    sa.Column("in_reply_to_account_id", sa.BigInteger, nullable=True),
+    sa.Column("reblog_of_id", sa.BigInteger, nullable=True),
+    sa.Column("place_name", sa.String(200), nullable=True),
+    sa.Column("latitude", sa.Float, nullable=True),
+    sa.Column("longitude", sa.Float, nullable=True),
+    sa.Column("favourites_count", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("reblogs_count", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("replies_count", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("created_at", TS, nullable=False),
+    sa.Column("edited_at", TS, nullable=True),
+    sa.Index("ix_statuses_account_id_id", "account_id", "id"),
+    sa.Index("ix_statuses_in_reply_to_id", "in_reply_to_id"),
+    sa.Index("ix_statuses_reblog_of_id", "reblog_of_id"),
+    sa.Index("ix_statuses_visibility_id", "visibility", "id"),
+    # One reblog per account and status.
+    sa.Index(
+        "uq_statuses_account_reblog",
+        "account_id",
+        "reblog_of_id",
+        unique=True,
+        sqlite_where=sa.text("reblog_of_id IS NOT NULL"),
+        postgresql_where=sa.text("reblog_of_id IS NOT NULL"),
+    ),
+)
+
+mentions = sa.Table(
+    "mentions",
+    metadata,
+    sa.Column("status_id", sa.BigInteger, primary_key=True, autoincrement=False),
+    sa.Column("account_id", sa.BigInteger, primary_key=True, autoincrement=False),
+    sa.Index("ix_mentions_account_id_status_id", "account_id", "status_id"),
+)
+
+tags = sa.Table(
+    "tags",
+    metadata,
+    sa.Column("id", sa.BigInteger, primary_key=True, autoincrement=False),
+    sa.Column("name", sa.String(100), nullable=False, unique=True),
+    sa.Column("created_at", TS, nullable=False),
+)
+
+status_tags = sa.Table(
+    "status_tags",
+    metadata,
+    sa.Column("tag_id", sa.BigInteger, primary_key=True, autoincrement=False),
+    sa.Column("status_id", sa.BigInteger, primary_key=True, autoincrement=False),
+    sa.Index("ix_status_tags_status_id", "status_id"),
+)
+
+
+def _relation_table(name: str, *extra: sa.Column[object]) -> sa.Table:
+    """follows, blocks and mutes share one shape: owner -> target."""
+    return sa.Table(
+        name,
+        metadata,
+        sa.Column("account_id", sa.BigInteger, primary_key=True, autoincrement=False),
+        sa.Column("target_account_id", sa.BigInteger, primary_key=True, autoincrement=False),
+        sa.Column("id", sa.BigInteger, nullable=False, unique=True),
+        sa.Column("created_at", TS, nullable=False),
+        *extra,
+        sa.Index(f"ix_{name}_target_account_id_id", "target_account_id", "id"),
+    )
+
+
+follows = _relation_table(
+    "follows",
+    sa.Column("notify", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Column("show_reblogs", sa.Boolean, nullable=False, server_default=sa.true()),
+)
+blocks = _relation_table("blocks")
+mutes = _relation_table(
+    "mutes",
+    sa.Column("hide_notifications", sa.Boolean, nullable=False, server_default=sa.true()),
+)
+
+
+def _status_mark_table(name: str) -> sa.Table:
+    """favourites and bookmarks: an account marks a status."""
+    return sa.Table(
+        name,
+        metadata,
+        sa.Column("account_id", sa.BigInteger, primary_key=True, autoincrement=False),
+        sa.Column("status_id", sa.BigInteger, primary_key=True, autoincrement=False),
+        sa.Column("id", sa.BigInteger, nullable=False, unique=True),
+        sa.Column("created_at", TS, nullable=False),
+        sa.Index(f"ix_{name}_status_id_id", "status_id", "id"),
+        sa.Index(f"ix_{name}_account_id_id", "account_id", "id"),
+    )
+
+
+favourites = _status_mark_table("favourites")
+bookmarks = _status_mark_table("bookmarks")
+
+oauth_apps = sa.Table(
+    "oauth_apps",
+    metadata,
+    sa.Column("id", sa.BigInteger, primary_key=True, autoincrement=False),
+    sa.Column("name", sa.String(200), nullable=False),
+    sa.Column("website", sa.String(500), nullable=True),
+    sa.Column("redirect_uris", sa.Text, nullable=False),
+    sa.Column("scopes", sa.String(500), nullable=False),
+    sa.Column("client_id", sa.String(64), nullable=False, unique=True),
+    sa.Column("client_secret", sa.String(64), nullable=False),
+    sa.Column("created_at", TS, nullable=False),
+)
+
+oauth_codes = sa.Table(
+    "oauth_codes",
+    metadata,
+    sa.Column("code_hash", sa.String(64), primary_key=True),
+    sa.Column("app_id", sa.BigInteger, nullable=False),
+    sa.Column("account_id", sa.BigInteger, nullable=False),
+    sa.Column("redirect_uri", sa.Text, nullable=False),
+    sa.Column("scopes", sa.String(500), nullable=False),
+    sa.Column("code_challenge", sa.String(128), nullable=True),
+    sa.Column("code_challenge_method", sa.String(16), nullable=True),
+    sa.Column("expires_at", TS, nullable=False),
+)
+
+oauth_tokens = sa.Table(
+    "oauth_tokens",
+    metadata,
+    sa.Column("id", sa.BigInteger, primary_key=True, autoincrement=False),
+    # Tokens are random 256-bit strings; only their SHA-256 is stored.
+    sa.Column("token_hash", sa.String(64), nullable=False, unique=True),
+    sa.Column("refresh_hash", sa.String(64), nullable=True, unique=True),
+    sa.Column("app_id", sa.BigInteger, nullable=False),
+    sa.Column("account_id", sa.BigInteger, nullable=True),
+    sa.Column("scopes", sa.String(500), nullable=False),
+    sa.Column("created_at", TS, nullable=False),
+    sa.Column("revoked_at", TS, nullable=True),
+    sa.Index("ix_oauth_tokens_account_id", "account_id"),
+)
+
+idempotency_keys = sa.Table(
+    "idempotency_keys",
+    metadata,
+    sa.Column("account_id", sa.BigInteger, primary_key=True, autoincrement=False),
+    sa.Column("key", sa.String(200), primary_key=True),
+    sa.Column("status_id", sa.BigInteger, nullable=False),
+    sa.Column("created_at", TS, nullable=False),
+)
+
+# The outbox: durable jobs committed in the same transaction as the change
+# that caused them, drained by workers (in-process or `roost worker`).
+jobs = sa.Table(
+    "jobs",
+    metadata,
+    sa.Column("id", sa.BigInteger, primary_key=True, autoincrement=False),
+    sa.Column("kind", sa.String(50), nullable=False),
+    sa.Column("payload", sa.JSON, nullable=False),
+    # pending | parked (failed too often; kept for an operator to look at)
+    sa.Column("state", sa.String(16), nullable=False, server_default="pending"),
+    sa.Column("attempts", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("run_after", TS, nullable=False),
+    sa.Column("locked_until", TS, nullable=True),
+    sa.Column("last_error", sa.Text, nullable=True),
+    sa.Column("created_at", TS, nullable=False),
+    sa.Index("ix_jobs_state_run_after", "state", "run_after"),
+)

@@ -1,0 +1,1 @@
+"""Infrastructure adapters behind small protocols, chosen by configuration URL."""

@@ -1,0 +1,80 @@
+"""Key-value cache for hot entities (statuses, accounts, tokens, relationships).
+
+Values are bytes (msgpack) so the in-process and Redis implementations keep
+the same contract. Caches are never the source of truth: every key can be
+dropped and is rebuilt from the database on the next miss.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import OrderedDict
+from collections.abc import Iterable, Mapping
+from typing import Protocol
+
+
+class Cache(Protocol):
+    async def get_many(self, keys: Iterable[str]) -> dict[str, bytes]:
+        """The values found; missing keys are simply absent."""
+        ...
+
+    async def set_many(self, items: Mapping[str, bytes], *, ttl: int) -> None: ...
+
+    async def delete(self, *keys: str) -> None: ...
+
+    async def incr(self, key: str, amount: int = 1, *, ttl: int) -> int:
+        """Add to an integer counter (created at 0), returning the new value."""
+        ...
+
+    async def clear(self) -> None: ...
+
+
+class MemoryCache:
+    """A bounded LRU in the process: the embedded default."""
+
+    def __init__(self, max_items: int = 200_000) -> None:
+        self._items: OrderedDict[str, tuple[float, bytes]] = OrderedDict()
+        self._counters: dict[str, tuple[float, int]] = {}
+        self._max = max_items
+
+    async def get_many(self, keys: Iterable[str]) -> dict[str, bytes]:
+        now = time.monotonic()
+        found: dict[str, bytes] = {}
+        items = self._items
+        for key in keys:
+            entry = items.get(key)
+            if entry is None:
+                continue
+            if entry[0] < now:
+                del items[key]
+                continue
+            items.move_to_end(key)
+            found[key] = entry[1]
+        return found
+
+    async def set_many(self, items: Mapping[str, bytes], *, ttl: int) -> None:
+        expires = time.monotonic() + ttl
+        store = self._items
+        for key, value in items.items():
+            store[key] = (expires, value)
+            store.move_to_end(key)
+        while len(store) > self._max:
+            store.popitem(last=False)
+
+    async def delete(self, *keys: str) -> None:
+        for key in keys:
+            self._items.pop(key, None)
+            self._counters.pop(key, None)
+
+    async def incr(self, key: str, amount: int = 1, *, ttl: int) -> int:
+        now = time.monotonic()
+        expires, value = self._counters.get(key, (0.0, 0))
+        if expires < now:
+            value = 0
+        value += amount
+        self._counters[key] = (now + ttl, value)
+        return value
+
+    async def clear(self) -> None:
+        self._items.clear()
+        self._counters.clear()

@@ -1,0 +1,1 @@
+"""Durable background jobs: an outbox table drained by workers."""

@@ -1,0 +1,1 @@
+"""OAuth 2 apps, authorization codes and access tokens."""

@@ -1,0 +1,98 @@
+"""Access tokens: issue, resolve (cached) and revoke. Only hashes are stored."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING
+
+import msgspec
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from roost.api.auth import Viewer, hash_token
+from roost.db import schema
+
+if TYPE_CHECKING:
+    from roost.services import Services
+
+TOKEN_CACHE_TTL = 300
+
+
+class IssuedToken(msgspec.Struct):
+    access_token: str
+    refresh_token: str
+    scopes: str
+    created_at: datetime
+
+
+class _CachedViewer(msgspec.Struct, array_like=True):
+    token_id: int
+    app_id: int
+    account_id: int | None
+    scopes: list[str]
+
+
+def _cache_key(token_hash: str) -> str:
+    return f"token:{token_hash}"
+
+
+class TokenService:
+    def __init__(self, services: Services) -> None:
+        self._services = services
+
+    async def viewer_for(self, token: str) -> Viewer | None:
+        """Resolve a bearer token, from the cache when possible."""
+        token_hash = hash_token(token)
+        key = _cache_key(token_hash)
+        cache = self._services.cache
+        hit = (await cache.get_many([key])).get(key)
+        if hit is not None:
+            c = msgspec.msgpack.decode(hit, type=_CachedViewer)
+            return Viewer(c.token_id, c.app_id, c.account_id, frozenset(c.scopes))
+        t = schema.oauth_tokens
+        async with self._services.db.read(primary=True) as conn:
+            row = (
+                await conn.execute(
+                    sa.select(t.c.id, t.c.app_id, t.c.account_id, t.c.scopes).where(
+                        t.c.token_hash == token_hash, t.c.revoked_at.is_(None)
+                    )
+                )
+            ).first()
+        if row is None:
+            return None
+        scopes = row.scopes.split()
+        packed = msgspec.msgpack.encode(_CachedViewer(row.id, row.app_id, row.account_id, scopes))
+        await cache.set_many({key: packed}, ttl=TOKEN_CACHE_TTL)
+        return Viewer(row.id, row.app_id, row.account_id, frozenset(scopes))
+
+    async def issue(
+        self, conn: AsyncConnection, *, app_id: int, account_id: int | None, scopes: str
+    ) -> IssuedToken:
+        """Create a token in the open transaction."""
+        access = secrets.token_urlsafe(32)
+        refresh = secrets.token_urlsafe(32)
+        now = datetime.now(UTC)
+        await conn.execute(
+            schema.oauth_tokens.insert().values(
+                id=self._services.ids.next_id(),
+                token_hash=hash_token(access),
+                refresh_hash=hash_token(refresh),
+                app_id=app_id,
+                account_id=account_id,
+                scopes=scopes,
+                created_at=now,
+            )
+        )
+        return IssuedToken(access, refresh, scopes, now)
+
+    async def revoke(self, token_hash: str) -> None:
+        """Revoke a token, then drop its cache entry once the revocation is committed."""
+        t = schema.oauth_tokens
+        async with self._services.db.write() as conn:
+            await conn.execute(
+                t.update()
+                .where(t.c.token_hash == token_hash, t.c.revoked_at.is_(None))
+                .values(revoked_at=datetime.now(UTC))
+            )
+        await self._services.cache.delete(_cache_key(token_hash))
