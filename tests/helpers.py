@@ -64,6 +64,7 @@ class ApiClient:
 
     def reset(self) -> None:
         """Empty every table (PostgreSQL reuses one database per session)."""
+
         async def truncate() -> None:
             services = self.services
             async with services.db.write() as conn:
@@ -108,10 +109,13 @@ class ApiClient:
             async with services.db.write() as conn:
                 await conn.execute(
                     schema.oauth_apps.insert().values(
-                        id=app_id, name="tests", website=None,
+                        id=app_id,
+                        name="tests",
+                        website=None,
                         redirect_uris="urn:ietf:wg:oauth:2.0:oob",
                         scopes="read write follow push",
-                        client_id=f"test-client-{app_id}", client_secret="x" * 43,
+                        client_id=f"test-client-{app_id}",
+                        client_secret="x" * 43,
                         created_at=datetime.now(UTC),
                     )
                 )
@@ -120,7 +124,9 @@ class ApiClient:
 
     # -- HTTP ----------------------------------------------------------------
 
-    def request(self, method: str, path: str, *, user: User | None = None, **kwargs: Any) -> httpx.Response:
+    def request(
+        self, method: str, path: str, *, user: User | None = None, **kwargs: Any
+    ) -> httpx.Response:
         headers = dict(kwargs.pop("headers", {}) or {})
         if user is not None:
             headers.update(user.headers)

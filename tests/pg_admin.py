@@ -17,7 +17,11 @@ async def _run(admin_url: str, *statements: str) -> None:
 
 
 def recreate_database(admin_url: str, name: str) -> None:
-    asyncio.run(_run(admin_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)', f'CREATE DATABASE "{name}"'))
+    asyncio.run(
+        _run(
+            admin_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)', f'CREATE DATABASE "{name}"'
+        )
+    )
 
 
 def drop_database(admin_url: str, name: str) -> None:

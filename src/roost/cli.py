@@ -61,5 +61,17 @@ def migrate() -> None:
     click.echo(f"migrated {settings.effective_database_url.split('@')[-1]}")
 
 
+def _register_commands() -> None:
+    from roost.bench.command import bench
+    from roost.capacity.command import capacity
+    from roost.jobs.command import worker
+    from roost.seed.command import seed
+
+    for command in (bench, capacity, seed, worker):
+        main.add_command(command)
+
+
+_register_commands()
+
 if __name__ == "__main__":
     main()

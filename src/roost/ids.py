@@ -53,7 +53,9 @@ class IdGenerator:
             else:
                 self._sequence = 0
             self._last_ms = now
-            return ((now - EPOCH_MS) << TIME_SHIFT) | (self._worker << SEQUENCE_BITS) | self._sequence
+            return (
+                ((now - EPOCH_MS) << TIME_SHIFT) | (self._worker << SEQUENCE_BITS) | self._sequence
+            )
 
 
 def id_from_datetime(moment: datetime) -> int:

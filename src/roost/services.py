@@ -56,7 +56,11 @@ def build_services(settings: Settings) -> Services:
     cache: Cache
     timelines: TimelineStore
     if settings.redis_url:
-        from roost.infra.redis_backends import RedisCache, RedisTimelineStore, connect_redis
+        from roost.infra.redis_backends import (  # type: ignore[import-not-found,unused-ignore]
+            RedisCache,
+            RedisTimelineStore,
+            connect_redis,
+        )
 
         client = connect_redis(settings.redis_url)
         cache = RedisCache(client)

@@ -49,14 +49,20 @@ async def create_account(
     is_admin: bool = False,
 ) -> int:
     """Create an account; 422 when the username or email is taken or invalid."""
-    validate_signup(
-        username=username, email=email, password=password, date_of_birth=date_of_birth
-    )
+    validate_signup(username=username, email=email, password=password, date_of_birth=date_of_birth)
     password_hash = hash_password(password)  # slow on purpose: outside the write lock
     account_id = services.ids.next_id()
     try:
-        await _insert_account(services, account_id, username, email, password_hash,
-                              display_name, date_of_birth, is_admin)
+        await _insert_account(
+            services,
+            account_id,
+            username,
+            email,
+            password_hash,
+            display_name,
+            date_of_birth,
+            is_admin,
+        )
     except sa.exc.IntegrityError:
         # A concurrent sign-up took the name between our check and the insert.
         raise ApiError(422, "Validation failed: Username or email has already been taken") from None

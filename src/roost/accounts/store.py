@@ -27,7 +27,7 @@ def account_key(account_id: int) -> str:
 
 
 def record_from_row(row: sa.Row[tuple[object, ...]]) -> AccountRecord:
-    return AccountRecord(*row)
+    return AccountRecord(**row._asdict())
 
 
 async def load_accounts(

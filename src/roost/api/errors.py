@@ -15,9 +15,7 @@ log = logging.getLogger("roost.api")
 class ApiError(Exception):
     """Raised anywhere below a handler to answer with a Mastodon error."""
 
-    def __init__(
-        self, status: int, message: str, *, headers: dict[str, str] | None = None
-    ) -> None:
+    def __init__(self, status: int, message: str, *, headers: dict[str, str] | None = None) -> None:
         super().__init__(message)
         self.status = status
         self.message = message
@@ -32,9 +30,7 @@ def unprocessable(message: str) -> ApiError:
     return ApiError(422, f"Validation failed: {message}")
 
 
-def error_response(
-    status: int, message: str, headers: dict[str, str] | None = None
-) -> Response:
+def error_response(status: int, message: str, headers: dict[str, str] | None = None) -> Response:
     body = msgspec.json.encode({"error": message})
     return Response(body, status_code=status, headers=headers, media_type="application/json")
 

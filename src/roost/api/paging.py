@@ -82,7 +82,8 @@ def link_header(request: Request, ids: Sequence[int]) -> dict[str, str]:
     if not ids:
         return {}
     params = [
-        (k, v) for k, v in request.query_params.multi_items()
+        (k, v)
+        for k, v in request.query_params.multi_items()
         if k not in {"max_id", "min_id", "since_id"}
     ]
     base = str(request.url.replace(query=""))

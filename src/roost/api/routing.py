@@ -49,9 +49,12 @@ class Context:
 
     def path_id(self, name: str = "id") -> int:
         raw = self.request.path_params.get(name, "")
-        if not isinstance(raw, str) or not raw.isdigit() or len(raw) > 19:
+        if isinstance(raw, int):
+            value = raw
+        elif isinstance(raw, str) and raw.isdigit() and len(raw) <= 19:
+            value = int(raw)
+        else:
             raise ApiError(404, "Record not found")
-        value = int(raw)
         if value >= 1 << 63:
             raise ApiError(404, "Record not found")
         return value

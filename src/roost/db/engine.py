@@ -42,6 +42,7 @@ def make_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
     if full.startswith("sqlite"):
         engine = create_async_engine(full, pool_size=pool_size, max_overflow=pool_size)
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+
         # Let SQLAlchemy issue BEGIN itself so that write transactions can
         # take the write lock up front (BEGIN IMMEDIATE): no deadlock upgrades.
         @event.listens_for(engine.sync_engine, "begin")

@@ -24,8 +24,13 @@ async def enqueue(
     now = datetime.now(UTC)
     await conn.execute(
         schema.jobs.insert().values(
-            id=job_id, kind=kind, payload=payload, state="pending", attempts=0,
-            run_after=now, created_at=now,
+            id=job_id,
+            kind=kind,
+            payload=payload,
+            state="pending",
+            attempts=0,
+            run_after=now,
+            created_at=now,
         )
     )
     return job_id

@@ -11,6 +11,7 @@ so a restart resumes where the last batch ended.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
 import logging
 from collections.abc import Awaitable, Callable
@@ -91,9 +92,7 @@ class JobRunner:
                 .where(jobs.c.id.in_([r.id for r in rows]))
                 .values(locked_until=now + LEASE)
             )
-        return [
-            Job(r.id, r.kind, dict(r.payload), r.attempts, self.services) for r in rows
-        ]
+        return [Job(r.id, r.kind, dict(r.payload), r.attempts, self.services) for r in rows]
 
     async def run_job(self, job: Job) -> None:
         handler = self.handlers.get(job.kind)
@@ -144,10 +143,8 @@ class JobRunner:
             if ran:
                 continue
             self._wakeup.clear()
-            try:
+            with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wakeup.wait(), timeout=poll_interval)
-            except TimeoutError:
-                pass
 
     def stop(self) -> None:
         self._stopping = True
