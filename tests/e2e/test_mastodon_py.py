@@ -1,0 +1,119 @@
+"""End to end: `roost serve` as a real process, driven by the Mastodon.py library."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx2 as httpx
+import pytest
+from mastodon import Mastodon
+
+pytestmark = pytest.mark.e2e
+
+SCOPES = ["read", "write", "follow", "push"]
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture
+def server(tmp_path: Path) -> Iterator[str]:
+    port = _free_port()
+    base = f"http://127.0.0.1:{port}"
+    env = {
+        **os.environ,
+        "ROOST_DATA_DIR": str(tmp_path / "data"),
+        "ROOST_PUBLIC_URL": base,
+        "ROOST_DOMAIN": f"127.0.0.1:{port}",
+    }
+    for name in ("ROOST_DATABASE_URL", "ROOST_REDIS_URL"):
+        env.pop(name, None)
+    log = (tmp_path / "server.log").open("wb")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "roost", "serve", "--port", str(port)],
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                if httpx.get(f"{base}/api/v1/instance", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            if process.poll() is not None or time.monotonic() > deadline:
+                log.flush()
+                pytest.fail("server did not start:\n" + (tmp_path / "server.log").read_text())
+            time.sleep(0.1)
+        yield base
+    finally:
+        process.terminate()
+        process.wait(timeout=15)
+        log.close()
+
+
+def _eventually(check: Callable[[], Any], timeout: float = 5.0) -> Any:
+    deadline = time.monotonic() + timeout
+    while True:
+        result = check()
+        if result or time.monotonic() > deadline:
+            return result
+        time.sleep(0.05)
+
+
+def _sign_up(base: str, username: str) -> Mastodon:
+    client_id, client_secret = Mastodon.create_app(
+        "roost-e2e", api_base_url=base, scopes=SCOPES, to_file=None
+    )
+    app = Mastodon(client_id=client_id, client_secret=client_secret, api_base_url=base)
+    app.create_account(
+        username, "a long enough password", f"{username}@example.com", agreement=True,
+        scopes=SCOPES, to_file=None,
+    )
+    # Log in again with the password grant, as a returning user would.
+    user = Mastodon(client_id=client_id, client_secret=client_secret, api_base_url=base)
+    user.log_in(f"{username}@example.com", "a long enough password", scopes=SCOPES)
+    return user
+
+
+def test_core_flow_with_mastodon_py(server: str) -> None:
+    alice = _sign_up(server, "alice")
+    bob = _sign_up(server, "bob")
+    me = alice.account_verify_credentials()
+    assert me["username"] == "alice"
+
+    bob_id = bob.account_verify_credentials()["id"]
+    relationship = alice.account_follow(bob_id)
+    assert relationship["following"] is True
+
+    posted = bob.status_post("Hello from #roost, @alice!", visibility="public")
+    assert "roost" in [tag["name"] for tag in posted["tags"]]
+    assert posted["mentions"][0]["username"] == "alice"
+
+    home = _eventually(lambda: [s["id"] for s in alice.timeline_home()])
+    assert posted["id"] in home
+
+    liked = alice.status_favourite(posted["id"])
+    assert liked["favourited"] is True and liked["favourites_count"] == 1
+    unliked = alice.status_unfavourite(posted["id"])
+    assert unliked["favourited"] is False and unliked["favourites_count"] == 0
+
+    own = alice.status_post("my own post")
+    assert own["id"] in _eventually(lambda: [s["id"] for s in alice.timeline_home()])
+    alice.status_delete(own["id"])
+    assert own["id"] not in [s["id"] for s in alice.timeline_home()]
+
+    bob.status_delete(posted["id"])
+    assert _eventually(lambda: posted["id"] not in [s["id"] for s in alice.timeline_home()])
