@@ -49,7 +49,25 @@ def pg_database_url() -> Iterator[str]:
     admin.drop_database(PG_ADMIN_URL, PG_TEST_DB)
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
+@pytest.fixture(scope="session")
+def redis_key_prefix() -> Iterator[str]:
+    """A key prefix of this test session's own; its keys are deleted at the end."""
+    require_service("Redis", "127.0.0.1", 6379)
+    import redis
+
+    from roost.infra.redis_client import glob_escape
+
+    prefix = f"roost-test-{os.getpid()}:"
+    yield prefix
+    with redis.Redis.from_url(REDIS_URL) as client:
+        keys = list(client.scan_iter(match=glob_escape(prefix) + "*", count=1000))
+        for start in range(0, len(keys), 500):
+            client.unlink(*keys[start : start + 500])
+
+
+# "postgresql+redis" is the scale-out deployment: PostgreSQL plus Redis for
+# the cache and the timelines (keys under a per-session prefix).
+@pytest.fixture(params=["sqlite", "postgresql", "postgresql+redis"])
 def backend(request: pytest.FixtureRequest) -> str:
     return str(request.param)
 
@@ -66,6 +84,10 @@ def settings(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> Se
     if backend == "postgresql":
         url = request.getfixturevalue("pg_database_url")
         return base.replace(database_url=url)
+    if backend == "postgresql+redis":
+        url = request.getfixturevalue("pg_database_url")
+        prefix = request.getfixturevalue("redis_key_prefix")
+        return base.replace(database_url=url, redis_url=REDIS_URL, redis_key_prefix=prefix)
     return base
 
 

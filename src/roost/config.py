@@ -6,7 +6,7 @@ scale-out deployment run the same code:
 * ``ROOST_DATABASE_URL``: ``sqlite:///path/roost.db`` (default, under the data
   directory) or ``postgresql://user@host:5432/db``.
 * ``ROOST_REDIS_URL``: empty (in-process cache and timeline store) or
-  ``redis://host:6379/0``.
+  ``redis://host:6379/0``, or ``redis+cluster://host:6379`` for Redis Cluster.
 """
 
 from __future__ import annotations
@@ -36,6 +36,9 @@ class Settings:
     database_replica_urls: tuple[str, ...] = ()
     database_pool_size: int = 10
     redis_url: str = ""
+    # Every Redis key Roost writes starts with this (no braces: they would
+    # become the cluster hash tag), so a Redis can be shared and cleared safely.
+    redis_key_prefix: str = "roost:"
     host: str = "127.0.0.1"
     port: int = 8000
     domain: str = "localhost:8000"

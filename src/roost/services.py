@@ -8,13 +8,14 @@ implementation each field holds.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Awaitable, Callable
 
 from roost.config import Settings
 from roost.db.engine import Database
 from roost.ids import IdGenerator
 from roost.infra.cache import Cache, MemoryCache
 from roost.infra.timeline_store import MemoryTimelineStore, TimelineStore
-from roost.jobs.runner import JobRunner
+from roost.jobs.runner import JobRunner, JobWakeups
 from roost.oauth.tokens import TokenService
 
 
@@ -27,6 +28,8 @@ class Services:
     timelines: TimelineStore
     tokens: TokenService = dataclasses.field(init=False)
     jobs: JobRunner = dataclasses.field(init=False)
+    # Released by close() after the database (e.g. the Redis connection pool).
+    closers: list[Callable[[], Awaitable[None]]] = dataclasses.field(default_factory=list)
 
     def __post_init__(self) -> None:
         self.tokens = TokenService(self)
@@ -36,6 +39,8 @@ class Services:
     async def close(self) -> None:
         self.jobs.stop()
         await self.db.dispose()
+        for closer in self.closers:
+            await closer()
 
 
 def register_job_handlers(runner: JobRunner) -> None:
@@ -55,23 +60,36 @@ def build_services(settings: Settings) -> Services:
     )
     cache: Cache
     timelines: TimelineStore
+    closers: list[Callable[[], Awaitable[None]]] = []
+    wakeups: JobWakeups | None = None
     if settings.redis_url:
-        from roost.infra.redis_backends import (  # type: ignore[import-not-found,unused-ignore]
+        from roost.infra.redis_backends import (
             RedisCache,
             RedisTimelineStore,
+            close_redis,
             connect_redis,
         )
+        from roost.infra.redis_wakeups import RedisWakeups
 
         client = connect_redis(settings.redis_url)
-        cache = RedisCache(client)
-        timelines = RedisTimelineStore(client, capacity=settings.home_timeline_length)
+        prefix = settings.redis_key_prefix
+        cache = RedisCache(client, prefix=prefix)
+        timelines = RedisTimelineStore(
+            client, capacity=settings.home_timeline_length, prefix=prefix
+        )
+        # App servers wake `roost worker` processes through Redis on commit.
+        wakeups = RedisWakeups(client, channel=prefix + "jobs")
+        closers.append(lambda: close_redis(client))
     else:
         cache = MemoryCache()
         timelines = MemoryTimelineStore(capacity=settings.home_timeline_length)
-    return Services(
+    services = Services(
         settings=settings,
         db=db,
         ids=IdGenerator(settings.worker_id),
         cache=cache,
         timelines=timelines,
+        closers=closers,
     )
+    services.jobs.wakeups = wakeups
+    return services

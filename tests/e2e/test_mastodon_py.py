@@ -84,7 +84,9 @@ def _sign_up(base: str, username: str) -> Mastodon:
     )
     # Log in again with the password grant, as a returning user would.
     user = Mastodon(client_id=client_id, client_secret=client_secret, api_base_url=base)
-    user.log_in(f"{username}@example.com", "a long enough password", scopes=SCOPES)
+    user.log_in(
+        f"{username}@example.com", "a long enough password", scopes=SCOPES, allow_http=True
+    )
     return user
 
 

@@ -51,3 +51,56 @@ class CredentialAccount(Account, kw_only=True):
     """``verify_credentials`` and ``update_credentials`` add the editable source."""
 
     source: Source
+
+
+class SignUpForm(msgspec.Struct, kw_only=True):
+    username: str = ""
+    email: str = ""
+    password: str = ""
+    agreement: bool = False
+    locale: str = "en"
+    # Only read when registrations need approval, which Roost does not do.
+    reason: str | None = None
+    date_of_birth: str | None = None
+    # A Roost extension: Mastodon sets the display name later.
+    display_name: str = ""
+
+
+class FieldInput(msgspec.Struct, kw_only=True):
+    name: str = ""
+    value: str = ""
+
+
+class SourceInput(msgspec.Struct, kw_only=True):
+    privacy: str | None = None
+    sensitive: bool | None = None
+    language: str | None = None
+
+
+class ProfileForm(msgspec.Struct, kw_only=True):
+    """``update_credentials``; form clients send ``fields_attributes[0][name]``
+    and ``source[privacy]``, JSON clients nested objects (or a list of fields)."""
+
+    display_name: str | None = None
+    note: str | None = None
+    locked: bool | None = None
+    bot: bool | None = None
+    discoverable: bool | None = None
+    indexable: bool | None = None
+    # Accepted for compatibility; Roost always shows follower lists.
+    hide_collections: bool | None = None
+    fields_attributes: dict[str, FieldInput] | list[FieldInput] | None = None
+    source: SourceInput | None = None
+
+
+class LookupQuery(msgspec.Struct, kw_only=True):
+    acct: str = ""
+
+
+class SearchQuery(msgspec.Struct, kw_only=True):
+    q: str = ""
+    limit: int = 40
+    offset: int = 0
+    # Only local accounts exist, so there is nothing to resolve remotely.
+    resolve: bool = False
+    following: bool = False

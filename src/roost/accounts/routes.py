@@ -1,7 +1,149 @@
-"""HTTP routes of the accounts domain."""
+"""HTTP routes of the accounts domain: sign-up, own profile, lookups.
+
+Routes under ``/api/v1/accounts/{id}/...`` belong to the domains that own
+what they list (timelines: statuses; relationships: follow, followers...).
+"""
 
 from __future__ import annotations
 
-from roost.api.routing import Router
+from starlette.responses import Response
+
+from roost.accounts.entities import (
+    Account,
+    CredentialAccount,
+    LookupQuery,
+    ProfileForm,
+    SearchQuery,
+    SignUpForm,
+)
+from roost.accounts.lookup import lookup_account, search_accounts
+from roost.accounts.params import field_pairs, read_profile_form
+from roost.accounts.profile import update_profile
+from roost.accounts.serializers import serialize_account, serialize_credential_account
+from roost.accounts.service import sign_up
+from roost.accounts.store import load_account
+from roost.accounts.validation import AccountValidationError, parse_birth_date
+from roost.api.errors import ApiError, not_found
+from roost.api.responses import json_response
+from roost.api.routing import Context, Router
+from roost.oauth.entities import Token
+from roost.oauth.serializers import serialize_token
 
 router = Router("accounts")
+
+
+def _validation_failed(exc: AccountValidationError) -> Response:
+    return json_response({"error": exc.message, "details": exc.details}, status=422)
+
+
+@router.post(
+    "/api/v1/accounts",
+    summary="Register an account (app token); returns the new account's token",
+    auth="token",
+    scope="write:accounts",
+    response=Token,
+)
+async def register_account(ctx: Context, form: SignUpForm) -> Response:
+    assert ctx.viewer is not None
+    try:
+        issued = await sign_up(
+            ctx.services,
+            app_id=ctx.viewer.app_id,
+            scopes=" ".join(sorted(ctx.viewer.scopes)),
+            username=form.username.strip(),
+            email=form.email.strip(),
+            password=form.password,
+            agreement=form.agreement,
+            locale=form.locale.strip() or "en",
+            date_of_birth=parse_birth_date(form.date_of_birth),
+            display_name=form.display_name,
+        )
+    except AccountValidationError as exc:
+        return _validation_failed(exc)
+    return json_response(serialize_token(issued))
+
+
+@router.get(
+    "/api/v1/accounts/verify_credentials",
+    summary="The calling user's own account, with its editable source",
+    auth="user",
+    response=CredentialAccount,
+)
+async def verify_credentials(ctx: Context) -> Response:
+    assert ctx.viewer is not None
+    # Mastodon lets the narrow "profile" scope read just this one endpoint.
+    if not (ctx.viewer.allows("read:accounts") or "profile" in ctx.viewer.scopes):
+        raise ApiError(403, "This action is outside the authorized scopes")
+    record = await load_account(ctx.services, ctx.user_id)
+    if record is None:
+        raise ApiError(401, "The access token is invalid")
+    return json_response(serialize_credential_account(ctx.services.settings, record))
+
+
+@router.patch(
+    "/api/v1/accounts/update_credentials",
+    summary="Update the calling user's profile (avatar and header uploads: not yet)",
+    auth="user",
+    scope="write:accounts",
+    response=CredentialAccount,
+)
+async def update_credentials(ctx: Context, form: ProfileForm) -> Response:
+    form = await read_profile_form(ctx.request, form)
+    source = form.source
+    try:
+        record = await update_profile(
+            ctx.services,
+            account_id=ctx.user_id,
+            display_name=form.display_name,
+            note=form.note,
+            locked=form.locked,
+            bot=form.bot,
+            discoverable=form.discoverable,
+            indexable=form.indexable,
+            fields=field_pairs(form),
+            privacy=source.privacy if source else None,
+            sensitive=source.sensitive if source else None,
+            language=source.language if source else None,
+        )
+    except AccountValidationError as exc:
+        return _validation_failed(exc)
+    return json_response(serialize_credential_account(ctx.services.settings, record))
+
+
+@router.get(
+    "/api/v1/accounts/lookup",
+    summary="Find an account by its username (name or name@domain)",
+    response=Account,
+)
+async def lookup(ctx: Context, query: LookupQuery) -> Response:
+    record = await lookup_account(ctx.services, acct=query.acct)
+    if record is None:
+        raise not_found("Record")
+    return json_response(serialize_account(ctx.services.settings, record))
+
+
+@router.get(
+    "/api/v1/accounts/search",
+    summary="Accounts whose username or display name starts with q",
+    auth="user",
+    scope="read:accounts",
+    response=list[Account],
+)
+async def search(ctx: Context, query: SearchQuery) -> Response:
+    records = await search_accounts(
+        ctx.services,
+        query=query.q,
+        limit=query.limit,
+        offset=query.offset,
+        following_of=ctx.user_id if query.following else None,
+    )
+    settings = ctx.services.settings
+    return json_response([serialize_account(settings, r) for r in records])
+
+
+@router.get("/api/v1/accounts/{id:int}", summary="An account by id", response=Account)
+async def get_account(ctx: Context) -> Response:
+    record = await load_account(ctx.services, ctx.path_id())
+    if record is None:
+        raise not_found("Record")
+    return json_response(serialize_account(ctx.services.settings, record))

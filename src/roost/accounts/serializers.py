@@ -48,8 +48,8 @@ def serialize_account(settings: Settings, record: AccountRecord) -> Account:
         locked=record.locked,
         bot=record.bot,
         group=False,
-        discoverable=True,
-        indexable=True,
+        discoverable=record.discoverable,
+        indexable=record.indexable,
         created_at=format_datetime(record.created_at),
         last_status_at=format_date(record.last_status_at),
         followers_count=record.followers_count,
@@ -67,5 +67,8 @@ def serialize_credential_account(settings: Settings, record: AccountRecord) -> C
     source = Source(
         note=record.note,
         fields=[Field(name=f["name"], value=f["value"]) for f in record.fields],
+        privacy=record.default_privacy,
+        sensitive=record.default_sensitive,
+        language=record.default_language,
     )
     return CredentialAccount(**fields, source=source)

@@ -1,41 +1,85 @@
-"""Account use cases: sign up, update a profile."""
+"""Account use cases: create an account, sign up through the API."""
 
 from __future__ import annotations
 
-import re
+import asyncio
+import dataclasses
 from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from roost.accounts.passwords import hash_password
+from roost.accounts.validation import (
+    AccountValidationError,
+    Problems,
+    check_signup,
+    strip_control_chars,
+)
 from roost.api.errors import ApiError
 from roost.db import schema
 
 if TYPE_CHECKING:
+    from roost.oauth.tokens import IssuedToken
     from roost.services import Services
 
-USERNAME_RE = re.compile(r"^[A-Za-z0-9_]{1,30}$")
-EMAIL_RE = re.compile(r"^[^@\s]{1,64}@[^@\s]{1,255}\.[^@\s]{1,63}$")
-MIN_PASSWORD = 8
-MAX_PASSWORD = 200
+_TAKEN = "has already been taken"
 
 
-def validate_signup(
-    *, username: str, email: str, password: str, date_of_birth: date | None
-) -> None:
-    if not USERNAME_RE.fullmatch(username):
-        raise ApiError(
-            422, "Validation failed: Username must be 1-30 letters, digits or underscores"
-        )
-    if not EMAIL_RE.fullmatch(email):
-        raise ApiError(422, "Validation failed: Email is invalid")
-    if not MIN_PASSWORD <= len(password) <= MAX_PASSWORD:
-        raise ApiError(
-            422, f"Validation failed: Password must be {MIN_PASSWORD}-{MAX_PASSWORD} characters"
-        )
-    if date_of_birth is not None and date_of_birth > datetime.now(UTC).date():
-        raise ApiError(422, "Validation failed: Date of birth is in the future")
+@dataclasses.dataclass(frozen=True, slots=True)
+class NewAccount:
+    """A validated account, password already hashed, ready to insert."""
+
+    id: int
+    username: str
+    email: str
+    password_hash: str
+    display_name: str
+    date_of_birth: date | None
+    locale: str
+    is_admin: bool
+
+
+async def prepare_account(
+    services: Services,
+    *,
+    username: str,
+    email: str,
+    password: str,
+    display_name: str,
+    date_of_birth: date | None,
+    locale: str,
+    is_admin: bool,
+    agreement: bool = True,
+) -> NewAccount:
+    """Validate every field (one 422 naming all problems) and hash the password."""
+    display_name = strip_control_chars(display_name).strip()
+    problems = Problems()
+    check_signup(
+        problems,
+        username=username,
+        email=email,
+        password=password,
+        display_name=display_name,
+        locale=locale,
+        date_of_birth=date_of_birth,
+    )
+    if not agreement:
+        problems.add("agreement", "ERR_ACCEPTED", "must be accepted")
+    problems.check()
+    # argon2 is slow on purpose: hash off the event loop and outside the write lock.
+    password_hash = await asyncio.to_thread(hash_password, password)
+    return NewAccount(
+        id=services.ids.next_id(),
+        username=username,
+        email=email,
+        password_hash=password_hash,
+        display_name=display_name,
+        date_of_birth=date_of_birth,
+        locale=locale,
+        is_admin=is_admin,
+    )
 
 
 async def create_account(
@@ -47,61 +91,103 @@ async def create_account(
     display_name: str = "",
     date_of_birth: date | None = None,
     is_admin: bool = False,
+    locale: str = "en",
 ) -> int:
     """Create an account; 422 when the username or email is taken or invalid."""
-    validate_signup(username=username, email=email, password=password, date_of_birth=date_of_birth)
-    password_hash = hash_password(password)  # slow on purpose: outside the write lock
-    account_id = services.ids.next_id()
+    account = await prepare_account(
+        services,
+        username=username,
+        email=email,
+        password=password,
+        display_name=display_name,
+        date_of_birth=date_of_birth,
+        locale=locale,
+        is_admin=is_admin,
+    )
     try:
-        await _insert_account(
-            services,
-            account_id,
-            username,
-            email,
-            password_hash,
-            display_name,
-            date_of_birth,
-            is_admin,
-        )
+        async with services.db.write() as conn:
+            await insert_account(conn, account)
     except sa.exc.IntegrityError:
-        # A concurrent sign-up took the name between our check and the insert.
-        raise ApiError(422, "Validation failed: Username or email has already been taken") from None
-    return account_id
+        raise _race_lost() from None
+    return account.id
 
 
-async def _insert_account(
+async def sign_up(
     services: Services,
-    account_id: int,
+    *,
+    app_id: int,
+    scopes: str,
     username: str,
     email: str,
-    password_hash: str,
-    display_name: str,
+    password: str,
+    agreement: bool,
+    locale: str,
     date_of_birth: date | None,
-    is_admin: bool,
-) -> None:
-    a = schema.accounts
-    async with services.db.write() as conn:
-        taken = (
-            await conn.execute(
-                sa.select(a.c.username_key, a.c.email).where(
-                    sa.or_(a.c.username_key == username.lower(), a.c.email == email.lower())
-                )
+    display_name: str,
+) -> IssuedToken:
+    """Create an account and its first access token (for the calling app) in one
+    transaction, as ``POST /api/v1/accounts`` does."""
+    if not services.settings.registrations_open:
+        raise ApiError(403, "Registrations are closed on this server")
+    account = await prepare_account(
+        services,
+        username=username,
+        email=email,
+        password=password,
+        display_name=display_name,
+        date_of_birth=date_of_birth,
+        locale=locale,
+        is_admin=False,
+        agreement=agreement,
+    )
+    try:
+        async with services.db.write() as conn:
+            await insert_account(conn, account)
+            return await services.tokens.issue(
+                conn, app_id=app_id, account_id=account.id, scopes=scopes
             )
-        ).first()
-        if taken is not None:
-            what = "Username" if taken.username_key == username.lower() else "Email"
-            raise ApiError(422, f"Validation failed: {what} has already been taken")
+    except sa.exc.IntegrityError:
+        raise _race_lost() from None
+
+
+def _race_lost() -> AccountValidationError:
+    # A concurrent sign-up took the name between our check and the insert.
+    return AccountValidationError([("username", "ERR_TAKEN", _TAKEN)])
+
+
+async def insert_account(conn: AsyncConnection, account: NewAccount) -> None:
+    """Insert a validated account in the open transaction; 422 if a name is taken.
+
+    Usernames and emails are unique ignoring case (``username_key`` and the
+    stored email are lower-cased)."""
+    a = schema.accounts
+    username_key = account.username.lower()
+    email_key = account.email.lower()
+    taken = (
         await conn.execute(
-            a.insert().values(
-                id=account_id,
-                username=username,
-                username_key=username.lower(),
-                display_name=display_name[:100],
-                email=email.lower(),
-                date_of_birth=date_of_birth,
-                password_hash=password_hash,
-                created_at=datetime.now(UTC),
-                fields=[],
-                is_admin=is_admin,
+            sa.select(a.c.username_key, a.c.email).where(
+                sa.or_(a.c.username_key == username_key, a.c.email == email_key)
             )
         )
+    ).all()
+    problems = Problems()
+    if any(row.username_key == username_key for row in taken):
+        problems.add("username", "ERR_TAKEN", _TAKEN)
+    if any(row.email == email_key for row in taken):
+        problems.add("email", "ERR_TAKEN", _TAKEN)
+    problems.check()
+    await conn.execute(
+        a.insert().values(
+            id=account.id,
+            username=account.username,
+            username_key=username_key,
+            display_name=account.display_name,
+            email=email_key,
+            date_of_birth=account.date_of_birth,
+            password_hash=account.password_hash,
+            created_at=datetime.now(UTC),
+            fields=[],
+            is_admin=account.is_admin,
+            locale=account.locale,
+        )
+    )

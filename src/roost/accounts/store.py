@@ -64,6 +64,12 @@ async def load_account(services: Services, account_id: int) -> AccountRecord | N
     return (await load_accounts(services, [account_id])).get(account_id)
 
 
+async def fetch_account(conn: AsyncConnection, account_id: int) -> AccountRecord | None:
+    """The row as it is in this transaction, bypassing the cache."""
+    row = (await conn.execute(sa.select(*_COLUMNS).where(_a.c.id == account_id))).first()
+    return None if row is None else record_from_row(row)
+
+
 async def find_account_id(conn: AsyncConnection, username: str) -> int | None:
     row = (
         await conn.execute(sa.select(_a.c.id).where(_a.c.username_key == username.lower()))

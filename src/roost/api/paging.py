@@ -62,9 +62,10 @@ class Page:
 def _parse_id(name: str, raw: str | None) -> int | None:
     if raw is None or raw == "":
         return None
-    if not raw.isdigit() or len(raw) > 19:
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > 19:
         raise ApiError(422, f"Validation failed: {name} must be a numeric id")
-    return int(raw)
+    # Ids are signed 64-bit in the database: a bound above every id means "no bound".
+    return min(int(raw), (1 << 63) - 1)
 
 
 def page_from(query: PageQuery, *, default: int = 20, maximum: int = 40) -> Page:

@@ -1,11 +1,371 @@
-"""`roost bench` (being built)."""
+"""`roost bench`: the load benchmarks of docs/benchmark.md."""
 
 from __future__ import annotations
 
+import dataclasses
+import logging
+import os
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
 import click
+from rich.console import Console
+from rich.table import Table
+
+from roost.bench import ceiling
+from roost.bench.deploy import DEPLOYMENTS
+from roost.bench.frameworks import FrameworkCase, cases, run_matrix, summarize
+from roost.bench.results import DEFAULT_DIR, machine_info, write_result
+from roost.bench.runner import WORKLOADS
+from roost.bench.servers import SERVERS
+from roost.bench.stats import Spread
+from roost.bench.wrk import WrkRun
+
+if TYPE_CHECKING:
+    from roost.bench.runner import BenchOptions
+
+# Piped output (CI logs, files) has no width to fit: keep table rows on one line.
+console = Console() if Console().is_terminal else Console(width=140)
 
 
-@click.command()
-def bench() -> None:
-    """Run the load benchmarks (not built yet)."""
-    raise click.ClickException("roost bench is not built yet")
+def _numbers(kind: type[int] | type[float]) -> Callable[[Any, Any, str | None], Any]:
+    """A click callback reading ``"1,2"`` as a tuple of numbers."""
+
+    def parse(_ctx: Any, param: Any, value: str | None) -> Any:
+        if value is None:
+            return None
+        try:
+            return tuple(kind(v.replace("_", "")) for v in value.split(",") if v.strip())
+        except ValueError:
+            raise click.BadParameter(f"expected numbers separated by commas: {value!r}") from None
+
+    return parse
+
+
+@click.group(invoke_without_command=True)
+@click.option("--quick", is_flag=True, help="Small data and short runs (under 2 minutes).")
+@click.option(
+    "--workload",
+    "workloads",
+    multiple=True,
+    type=click.Choice(WORKLOADS),
+    help="Workloads to run (default: all).",
+)
+@click.option(
+    "--deployment",
+    "deployments",
+    multiple=True,
+    type=click.Choice(DEPLOYMENTS),
+    help="embedded (SQLite) and/or postgres (needs --database-url and --redis-url). "
+    "Default: embedded, plus postgres when --database-url is given.",
+)
+@click.option(
+    "--database-url",
+    default=None,
+    help="PostgreSQL server for the postgres deployment; a scratch database is "
+    "created on it and dropped afterwards.",
+)
+@click.option(
+    "--redis-url",
+    default=None,
+    help="Redis for the postgres deployment (keys under a private prefix).",
+)
+@click.option(
+    "--workers",
+    default=None,
+    callback=_numbers(int),
+    help="App server process counts, e.g. 1,2 (default: 1; full mode: 1,<cores>).",
+)
+@click.option(
+    "--server",
+    default="uvicorn",
+    type=click.Choice(SERVERS),
+    show_default=True,
+    help="Server for Roost and the ceiling (uvicorn: `roost serve`).",
+)
+@click.option(
+    "--dataset",
+    type=click.Path(exists=True, path_type=Path),
+    default=None,
+    help="socfb-Reed98 folder (default: ../shared/datasets next to the repository).",
+)
+@click.option("--repetitions", type=int, default=None, help="Measured wrk runs per figure.")
+@click.option("--duration", type=float, default=None, help="Seconds per wrk run.")
+@click.option("--open-loop-seconds", type=float, default=None, help="Seconds per fixed-rate run.")
+@click.option("--connections", type=int, default=None, help="wrk connections.")
+@click.option(
+    "--post-rates",
+    default=None,
+    callback=_numbers(float),
+    help="Fixed posting rates for the fan-out delay, e.g. 100,300 "
+    "(default: shares of the burst's posts/s).",
+)
+@click.option(
+    "--scale-rate",
+    type=float,
+    default=None,
+    help="Reads/s offered in the scale and celebrity runs (default 50; quick 25).",
+)
+@click.option("--celebrity-users", type=int, default=None, help="Users of the celebrity graph.")
+@click.option(
+    "--celebrity-followers",
+    type=int,
+    default=None,
+    help="Followers of the top celebrity (at most users - 1).",
+)
+@click.option(
+    "--scale-sizes",
+    default=None,
+    callback=_numbers(int),
+    help="Statuses per scale step, e.g. 100000,1000000,10000000.",
+)
+@click.option("--seed", type=int, default=0, show_default=True, help="Random seed.")
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(path_type=Path),
+    default=DEFAULT_DIR,
+    show_default=True,
+    help="Directory for the JSON result and PNG plot.",
+)
+@click.pass_context
+def bench(ctx: click.Context, /, **values: Any) -> None:
+    """Run the load benchmarks of docs/benchmark.md (or a subcommand)."""
+    if ctx.invoked_subcommand is not None:
+        return
+
+    options = _options(values)
+    _run_suite(options)
+
+
+def _options(values: dict[str, Any]) -> BenchOptions:
+    from roost.bench.runner import BenchOptions
+
+    chosen: dict[str, Any] = {
+        "workloads": values["workloads"] or WORKLOADS,
+        "database_url": values["database_url"],
+        "redis_url": values["redis_url"],
+        "dataset": values["dataset"],
+        "server": values["server"],
+        "seed": values["seed"],
+        "out_dir": values["out_dir"],
+    }
+    deployments = values["deployments"] or (
+        ("embedded", "postgres") if values["database_url"] else ("embedded",)
+    )
+    if "postgres" in deployments and not (values["database_url"] and values["redis_url"]):
+        raise click.UsageError("the postgres deployment needs --database-url and --redis-url")
+    chosen["deployments"] = deployments
+    # Options left unset keep the (quick or full) defaults of BenchOptions.
+    for name in (
+        "repetitions",
+        "duration",
+        "open_loop_seconds",
+        "connections",
+        "post_rates",
+        "celebrity_users",
+        "celebrity_followers",
+        "scale_sizes",
+        "scale_rate",
+        "workers",
+    ):
+        if values[name] is not None:
+            chosen[name] = values[name]
+    if values["quick"]:
+        return BenchOptions.quick_defaults(**chosen)
+    if "workers" not in chosen:
+        cores = os.cpu_count() or 1
+        chosen["workers"] = (1,) if cores == 1 else (1, cores)
+    options = BenchOptions(**chosen)
+    if options.celebrity_followers >= options.celebrity_users:
+        options = dataclasses.replace(options, celebrity_followers=options.celebrity_users - 1)
+    return options
+
+
+def _quiet_logs() -> None:
+    """Migrations and font caches log at INFO; the bench prints its own progress."""
+    for name in ("alembic", "matplotlib", "roost"):
+        logging.getLogger(name).setLevel(logging.WARNING)
+
+
+def _run_suite(options: BenchOptions) -> None:
+    from roost.bench.plot import plot_results
+    from roost.bench.report import capacity_figures, print_report
+    from roost.bench.runner import Bench
+    from roost.bench.suite import Suite
+
+    _quiet_logs()
+    started = machine_info()
+    mode = "quick" if options.quick else "full"
+    console.print(
+        f"[bold]roost bench[/] ({mode}): {', '.join(options.workloads)} on "
+        f"{', '.join(options.deployments)}, workers {', '.join(map(str, options.workers))}"
+    )
+    outcome = Suite(Bench(options, console)).run()
+    settings = {
+        k: (str(v) if isinstance(v, Path) else v)
+        for k, v in dataclasses.asdict(options).items()
+        if k not in ("database_url", "redis_url")
+    }
+    document = {
+        "settings": settings,
+        "load_average_at_start": started["load_average"],
+        **outcome,
+        "capacity": capacity_figures(outcome["results"]),
+    }
+    path = write_result("bench", document, options.out_dir)
+    document["machine"] = machine_info()
+    print_report(console, document)
+    png = plot_results(document, path.with_suffix(".png"))
+    console.print(f"wrote {path}" + (f" and {png}" if png else ""))
+    console.print(f"capacity: roost capacity --bench-result {path}")
+
+
+@bench.command()
+@click.option(
+    "--server",
+    "servers",
+    multiple=True,
+    type=click.Choice(SERVERS),
+    help="Servers to measure (default: all).",
+)
+@click.option(
+    "--framework",
+    "frameworks",
+    multiple=True,
+    type=click.Choice(ceiling.FRAMEWORKS),
+    help="Frameworks to measure (default: all).",
+)
+@click.option(
+    "--variant",
+    "variants",
+    multiple=True,
+    type=click.Choice(["fixed", "serialize"]),
+    help="fixed: pre-encoded body; serialize: the framework encodes the statuses "
+    "on every request (default: both).",
+)
+@click.option("--repetitions", default=3, show_default=True, help="Runs per configuration.")
+@click.option("--duration", default=8.0, show_default=True, help="Seconds per measured run.")
+@click.option("--warmup", default=2.0, show_default=True, help="Seconds of warm-up per run.")
+@click.option("--connections", default=32, show_default=True, help="wrk connections.")
+@click.option("--threads", default=1, show_default=True, help="wrk threads.")
+@click.option("--workers", default=1, show_default=True, help="Server worker processes.")
+@click.option("--quick", is_flag=True, help="2 repetitions of 3 s (about a minute per server).")
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(path_type=Path),
+    default=DEFAULT_DIR,
+    show_default=True,
+    help="Directory for the JSON result.",
+)
+def frameworks(
+    servers: tuple[str, ...],
+    frameworks: tuple[str, ...],
+    variants: tuple[str, ...],
+    repetitions: int,
+    duration: float,
+    warmup: float,
+    connections: int,
+    threads: int,
+    workers: int,
+    quick: bool,
+    out_dir: Path,
+) -> None:
+    """Serve the ~6 KB page of 20 statuses in each framework and server; compare."""
+
+    if quick:
+        repetitions, duration, warmup = 2, 3.0, 1.0
+    run = WrkRun(threads=threads, connections=connections, duration=duration)
+    all_cases = cases(
+        servers or SERVERS,
+        frameworks or ceiling.FRAMEWORKS,
+        [v == "serialize" for v in (variants or ("fixed", "serialize"))],
+    )
+    total = len(all_cases) * repetitions
+    console.print(
+        f"[bold]frameworks[/]: {len(all_cases)} configurations x {repetitions} runs, "
+        f"wrk -t{threads} -c{connections} -d{duration:g}s, {workers} worker(s), "
+        f"body {len(ceiling.BODY):,} bytes, about {total * (duration + warmup + 1.5) / 60:.0f} min"
+    )
+    step = 0
+
+    def on_step(case: FrameworkCase, repetition: int) -> None:
+        nonlocal step
+        step += 1
+        console.print(
+            f"  [{step}/{total}] run {repetition + 1}: {case.label} on {case.server}", style="dim"
+        )
+
+    measured = run_matrix(
+        all_cases,
+        repetitions=repetitions,
+        run=run,
+        warmup=warmup,
+        workers=workers,
+        on_step=on_step,
+    )
+    rows = summarize(measured)
+    _print_frameworks(rows)
+    path = write_result(
+        "frameworks",
+        {
+            "settings": {
+                "repetitions": repetitions,
+                "duration_s": duration,
+                "warmup_s": warmup,
+                "connections": connections,
+                "threads": threads,
+                "workers": workers,
+                "body_bytes": len(ceiling.BODY),
+                "path": ceiling.PATH,
+            },
+            "results": rows,
+        },
+        out_dir,
+    )
+    console.print(f"wrote {path}")
+
+
+def _describe(raw: object) -> str:
+    if not isinstance(raw, dict):
+        return "-"
+    return Spread(raw["median"], raw["min"], raw["max"], raw["runs"]).describe()
+
+
+def _print_frameworks(rows: list[dict[str, object]]) -> None:
+    info = machine_info()
+    table = Table(
+        title=f"Ceiling: {len(ceiling.BODY):,}-byte page of 20 statuses "
+        f"({info['cpu']}, {info['cores']} cores)",
+        caption="requests/s: median ±half the min-max range; req/CPU-s: requests per second "
+        "of server CPU; p99 closed-loop (wrk); cores: CPU used by the server process tree",
+    )
+    columns = (
+        "framework",
+        "server",
+        "requests/s",
+        "req/CPU-s",
+        "p50 ms",
+        "p99 ms",
+        "cores",
+        "errors",
+    )
+    for column in columns:
+        table.add_column(column, justify="left" if column in ("framework", "server") else "right")
+    for row in sorted(rows, key=lambda r: (str(r["variant"]), str(r["framework"]))):
+        rps = row["rps"]
+        assert isinstance(rps, dict)
+        figure = Spread(rps["median"], rps["min"], rps["max"], rps["runs"])
+        table.add_row(
+            f"{row['framework']} ({row['variant']})",
+            str(row["server"]),
+            figure.describe(),
+            _describe(row.get("per_cpu_second")),
+            f"{row['p50_ms']:.2f}",
+            f"{row['p99_ms']:.2f}",
+            f"{row['server_cores']:.2f}",
+            str(row["errors"]),
+        )
+    console.print(table)

@@ -45,6 +45,14 @@ accounts = sa.Table(
     sa.Column("created_at", TS, nullable=False),
     sa.Column("last_login_at", TS, nullable=True),
     sa.Column("last_status_at", TS, nullable=True),
+    # Profile preferences (migration 0002_accounts).
+    sa.Column("discoverable", sa.Boolean, nullable=False, server_default=sa.true()),
+    sa.Column("indexable", sa.Boolean, nullable=False, server_default=sa.true()),
+    sa.Column("locale", sa.String(16), nullable=False, server_default="en"),
+    # Posting defaults a client reads from CredentialAccount.source.
+    sa.Column("default_privacy", sa.String(16), nullable=False, server_default="public"),
+    sa.Column("default_sensitive", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Column("default_language", sa.String(16), nullable=True),
 )
 
 statuses = sa.Table(

@@ -1,22 +1,50 @@
 """Claim and run outbox jobs: in-process for the embedded default, or in
-``roost worker`` processes that share the table (PostgreSQL ``FOR UPDATE
-SKIP LOCKED`` keeps two workers off the same job).
+``roost worker`` processes that share the table.
 
-A job that raises is retried with exponential backoff; after
+Claiming. A worker takes a batch of due jobs in one transaction and leases
+them (``locked_until`` = now + ``LEASE``). On PostgreSQL the ``SELECT ...
+FOR UPDATE SKIP LOCKED`` keeps concurrent claimers off each other's rows;
+on SQLite the writer lock serializes claims. A job is due when it is
+pending, its ``run_after`` has come, and nobody holds a live lease on it.
+
+Leases. While a worker holds jobs (running or waiting in its batch) a
+heartbeat renews their leases every third of ``LEASE``, so a slow but alive
+worker keeps its jobs; a lease only runs out when its worker died or hung,
+and then another worker claims the job again. The ``locked_until`` value a
+worker wrote is its fencing token: renewals, checkpoints, failure updates and
+releases only apply while the row still carries that value, so a worker that
+lost a job cannot overwrite the state of the worker that took it over; its
+next ``checkpoint`` raises ``LeaseLost`` and the handler stops there. A job
+can still run twice (a worker hung past its lease, then woke up mid-handler;
+or one crashed after the work and before deleting the row): that is
+accepted because every job is idempotent (see ``roost.jobs.queue``), never
+because it is rare. Clocks of the workers must agree to well under
+``LEASE`` (NTP).
+
+Failures. A job that raises is retried with exponential backoff; after
 ``MAX_ATTEMPTS`` it is parked (state ``parked``, error kept) for an operator
 instead of being dropped. Long jobs checkpoint their progress in the payload
-so a restart resumes where the last batch ended.
+so a retry resumes where the last batch ended.
+
+Stopping. ``stop()`` lets each loop finish the job it is running; the jobs
+it had claimed but not started are released at once for other workers.
+
+Wake-ups. ``notify()`` wakes this process's loops; with ``wakeups`` set (a
+Redis channel, see ``roost.infra.redis_wakeups``) it also wakes the loops of
+every ``roost worker`` process. Polling every ``poll_interval`` remains the
+fallback when a signal is lost.
 """
 
 from __future__ import annotations
 
 import asyncio
+import collections
 import contextlib
 import dataclasses
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import sqlalchemy as sa
 
@@ -30,6 +58,26 @@ log = logging.getLogger("roost.jobs")
 MAX_ATTEMPTS = 8
 LEASE = timedelta(seconds=60)
 
+_jobs = schema.jobs
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+class LeaseLost(Exception):
+    """The job's lease ran out and another worker claimed it."""
+
+
+class JobWakeups(Protocol):
+    """A cross-process "jobs were enqueued" signal."""
+
+    async def publish(self) -> None: ...
+
+    async def listen(self, on_signal: Callable[[], None]) -> None:
+        """Call ``on_signal`` for each signal until cancelled."""
+        ...
+
 
 @dataclasses.dataclass(slots=True)
 class Job:
@@ -38,17 +86,48 @@ class Job:
     payload: dict[str, Any]
     attempts: int
     services: Services
+    # The locked_until this worker wrote: its fencing token (None: unfenced).
+    lease: datetime | None = None
+    lease_length: timedelta = LEASE
+    # Serializes lease renewals of this job (heartbeat versus checkpoint).
+    lease_lock: asyncio.Lock = dataclasses.field(default_factory=asyncio.Lock, repr=False)
+
+    def held(self) -> sa.ColumnElement[bool]:
+        """The row is still ours: same id and our lease on it."""
+        if self.lease is None:
+            return _jobs.c.id == self.id
+        return sa.and_(_jobs.c.id == self.id, _jobs.c.locked_until == self.lease)
 
     async def checkpoint(self, **progress: Any) -> None:
-        """Persist progress so a retry resumes after the last finished batch."""
+        """Persist progress so a retry resumes after the last finished batch.
+
+        Raises LeaseLost when another worker has taken the job over.
+        """
         self.payload.update(progress)
-        lease = datetime.now(UTC) + LEASE
-        async with self.services.db.write() as conn:
-            await conn.execute(
-                schema.jobs.update()
-                .where(schema.jobs.c.id == self.id)
-                .values(payload=dict(self.payload), locked_until=lease)
-            )
+        async with self.lease_lock:
+            lease = _now() + self.lease_length
+            async with self.services.db.write() as conn:
+                result = await conn.execute(
+                    _jobs.update()
+                    .where(self.held())
+                    .values(payload=dict(self.payload), locked_until=lease)
+                )
+            if result.rowcount == 0:
+                raise LeaseLost(f"job {self.id} ({self.kind}) was taken over by another worker")
+            self.lease = lease
+
+    async def renew(self) -> bool:
+        """Extend the lease; False when it is no longer ours."""
+        async with self.lease_lock:
+            lease = _now() + self.lease_length
+            async with self.services.db.write() as conn:
+                result = await conn.execute(
+                    _jobs.update().where(self.held()).values(locked_until=lease)
+                )
+            if result.rowcount == 0:
+                return False
+            self.lease = lease
+            return True
 
 
 JobHandler = Callable[[Job], Awaitable[None]]
@@ -57,95 +136,255 @@ JobHandler = Callable[[Job], Awaitable[None]]
 class JobRunner:
     """Claims due jobs and dispatches them to handlers registered by kind."""
 
-    def __init__(self, services: Services, *, batch_size: int = 20) -> None:
+    def __init__(
+        self, services: Services, *, batch_size: int = 20, lease: timedelta = LEASE
+    ) -> None:
         self.services = services
         self.batch_size = batch_size
+        self.lease = lease
         self.handlers: dict[str, JobHandler] = {}
+        self.wakeups: JobWakeups | None = None
         self._wakeup = asyncio.Event()
+        self._signals = 0  # bumped by every wake-up, local or remote
         self._stopping = False
+        self._held: dict[int, Job] = {}  # claimed and not finished or released
+        self._publishing = False
+        self._publish_again = False
+        self._tasks: set[asyncio.Task[None]] = set()
 
     def register(self, kind: str, handler: JobHandler) -> None:
         self.handlers[kind] = handler
 
     def notify(self) -> None:
-        """Wake the in-process loop after a commit that enqueued work."""
+        """Wake the job loops after a commit that enqueued work, here and,
+        with ``wakeups`` set, in the worker processes."""
+        self._wake()
+        if self.wakeups is None:
+            return
+        if self._publishing:
+            # A publish may already be on the wire from before this commit:
+            # send one more after it so nobody claims too early and sleeps.
+            self._publish_again = True
+            return
+        with contextlib.suppress(RuntimeError):  # no running loop: nobody to tell
+            task = asyncio.get_running_loop().create_task(self._publish())
+            self._publishing = True
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+
+    def _wake(self) -> None:
+        self._signals += 1
         self._wakeup.set()
 
+    async def _publish(self) -> None:
+        assert self.wakeups is not None
+        try:
+            while True:
+                self._publish_again = False
+                try:
+                    await self.wakeups.publish()
+                except Exception as exc:  # workers still poll; do not fail the caller
+                    log.warning("job wake-up not published: %r", exc)
+                    return
+                if not self._publish_again:
+                    return
+        finally:
+            self._publishing = False
+
     async def claim(self) -> list[Job]:
-        now = datetime.now(UTC)
-        jobs = schema.jobs
+        now = _now()
         due = (
-            sa.select(jobs.c.id, jobs.c.kind, jobs.c.payload, jobs.c.attempts)
-            .where(jobs.c.state == "pending", jobs.c.run_after <= now)
-            .where(sa.or_(jobs.c.locked_until.is_(None), jobs.c.locked_until < now))
-            .order_by(jobs.c.id)
+            sa.select(_jobs.c.id, _jobs.c.kind, _jobs.c.payload, _jobs.c.attempts)
+            .where(_jobs.c.state == "pending", _jobs.c.run_after <= now)
+            .where(sa.or_(_jobs.c.locked_until.is_(None), _jobs.c.locked_until < now))
+            .order_by(_jobs.c.id)
             .limit(self.batch_size)
         )
         if not self.services.db.is_sqlite:
             due = due.with_for_update(skip_locked=True)
+        lease = now + self.lease
         async with self.services.db.write() as conn:
             rows = (await conn.execute(due)).all()
             if not rows:
                 return []
             await conn.execute(
-                jobs.update()
-                .where(jobs.c.id.in_([r.id for r in rows]))
-                .values(locked_until=now + LEASE)
+                _jobs.update()
+                .where(_jobs.c.id.in_([r.id for r in rows]))
+                .values(locked_until=lease)
             )
-        return [Job(r.id, r.kind, dict(r.payload), r.attempts, self.services) for r in rows]
+        claimed = [
+            Job(r.id, r.kind, dict(r.payload), r.attempts, self.services, lease, self.lease)
+            for r in rows
+        ]
+        for job in claimed:
+            self._held[job.id] = job
+        return claimed
 
     async def run_job(self, job: Job) -> None:
+        """Run one claimed job and settle its row (deleted, retried or parked)."""
+        try:
+            done = await self._attempt(job)
+        finally:
+            self._held.pop(job.id, None)
+        if done:
+            await self._delete([job])
+
+    async def _attempt(self, job: Job) -> bool:
+        """Run the handler; True when the job is done and its row can go (even
+        if the lease was lost meanwhile: the work is done)."""
         handler = self.handlers.get(job.kind)
-        jobs = schema.jobs
         try:
             if handler is None:
                 raise LookupError(f"no handler for job kind {job.kind!r}")
             await handler(job)
+        except LeaseLost as lost:
+            log.warning("%s; leaving it to them", lost)
+            return False
         except Exception as exc:
-            attempts = job.attempts + 1
-            parked = attempts >= MAX_ATTEMPTS
-            delay = timedelta(seconds=min(2**attempts, 3600))
-            log.warning("job %s (%s) failed, attempt %s: %r", job.id, job.kind, attempts, exc)
-            async with self.services.db.write() as conn:
-                await conn.execute(
-                    jobs.update()
-                    .where(jobs.c.id == job.id)
-                    .values(
-                        attempts=attempts,
-                        state="parked" if parked else "pending",
-                        run_after=datetime.now(UTC) + delay,
-                        locked_until=None,
-                        last_error=repr(exc)[:2000],
-                    )
+            await self._record_failure(job, exc)
+            return False
+        return True
+
+    async def _delete(self, jobs: Sequence[Job]) -> None:
+        async with self.services.db.write() as conn:
+            await conn.execute(_jobs.delete().where(_jobs.c.id.in_([j.id for j in jobs])))
+        for job in jobs:
+            self._held.pop(job.id, None)
+
+    async def _record_failure(self, job: Job, exc: Exception) -> None:
+        attempts = job.attempts + 1
+        parked = attempts >= MAX_ATTEMPTS
+        delay = timedelta(seconds=min(2**attempts, 3600))
+        log.warning("job %s (%s) failed, attempt %s: %r", job.id, job.kind, attempts, exc)
+        async with self.services.db.write() as conn:
+            await conn.execute(
+                _jobs.update()
+                .where(job.held())
+                .values(
+                    attempts=attempts,
+                    state="parked" if parked else "pending",
+                    run_after=_now() + delay,
+                    locked_until=None,
+                    last_error=repr(exc)[:2000],
                 )
+            )
+
+    async def release(self, jobs: Sequence[Job]) -> None:
+        """Give claimed jobs back unstarted, for any worker to claim now."""
+        for job in jobs:
+            self._held.pop(job.id, None)
+        if not jobs:
             return
         async with self.services.db.write() as conn:
-            await conn.execute(jobs.delete().where(jobs.c.id == job.id))
+            for job in jobs:
+                await conn.execute(_jobs.update().where(job.held()).values(locked_until=None))
 
     async def run_pending(self) -> int:
         """Run every due job until none is left; returns how many ran. For tests
         and for draining on shutdown."""
         count = 0
         while batch := await self.claim():
-            for job in batch:
-                await self.run_job(job)
+            await self._run_claimed(batch, stoppable=False)
             count += len(batch)
         return count
 
-    async def run_forever(self, *, poll_interval: float = 1.0) -> None:
-        """The worker loop: drain, then sleep until notified or polled."""
+    async def _run_claimed(self, batch: Sequence[Job], *, stoppable: bool) -> None:
+        """Run a claimed batch in order.
+
+        Finished jobs are deleted together at the end of the batch (one
+        transaction instead of one per job; until then the heartbeat keeps
+        them leased, and a crash meanwhile only runs them again). Jobs not
+        started (asked to stop, or an error escaped) are released so they
+        neither wait for their lease to run out nor stay renewed.
+        """
+        pending = collections.deque(batch)
+        done: list[Job] = []
+        try:
+            while pending:
+                if stoppable and self._stopping:
+                    break
+                job = pending.popleft()
+                if job.lease is not None and job.lease <= _now():
+                    # Hung past the lease (no heartbeat ran): may be someone else's now.
+                    self._held.pop(job.id, None)
+                    continue
+                finished = False
+                try:
+                    finished = await self._attempt(job)
+                finally:
+                    if finished:
+                        done.append(job)
+                    else:
+                        self._held.pop(job.id, None)
+        finally:
+            await self._settle(done, list(pending))
+
+    async def _settle(self, done: list[Job], unstarted: list[Job]) -> None:
+        try:
+            if done:
+                await self._delete(done)
+        except Exception as exc:  # they run again after their lease: idempotent
+            log.warning("finished jobs not deleted: %r", exc)
+            for job in done:
+                self._held.pop(job.id, None)
+        try:
+            if unstarted:
+                await self.release(unstarted)
+        except Exception as exc:  # their leases run out instead
+            log.warning("claimed jobs not released: %r", exc)
+
+    async def _loop(self, poll_interval: float) -> None:
         while not self._stopping:
+            seen = self._signals
             try:
-                ran = await self.run_pending()
+                batch = await self.claim()
+                await self._run_claimed(batch, stoppable=True)
+                ran = len(batch)
             except Exception:  # database restarting and the like: back off, go on
                 log.exception("job loop error")
                 ran = 0
-            if ran:
+                seen = -1  # ignore signals: wait the poll interval
+            if ran or self._stopping or (seen >= 0 and seen != self._signals):
                 continue
+            # No await between the check above and the wait: a notify() cannot
+            # slip in unseen.
             self._wakeup.clear()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wakeup.wait(), timeout=poll_interval)
 
+    async def _heartbeat(self) -> None:
+        interval = self.lease.total_seconds() / 3
+        while True:
+            await asyncio.sleep(interval)
+            for job in list(self._held.values()):
+                try:
+                    if not await job.renew():
+                        log.warning("job %s (%s): lease lost", job.id, job.kind)
+                except Exception as exc:  # the next beat tries again
+                    log.warning("job %s lease not renewed: %r", job.id, exc)
+
+    async def run_forever(self, *, poll_interval: float = 1.0, concurrency: int = 1) -> None:
+        """The worker: ``concurrency`` claim-and-run loops, a lease heartbeat
+        and, with ``wakeups``, a listener; returns once stopped and every loop
+        has finished its current job."""
+        helpers = [asyncio.create_task(self._heartbeat())]
+        if self.wakeups is not None:
+            helpers.append(asyncio.create_task(self.wakeups.listen(self._wake)))
+        try:
+            await asyncio.gather(*(self._loop(poll_interval) for _ in range(max(1, concurrency))))
+        finally:
+            for task in helpers:
+                task.cancel()
+            for task in helpers:
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+
+    @property
+    def stopping(self) -> bool:
+        return self._stopping
+
     def stop(self) -> None:
         self._stopping = True
         self._wakeup.set()
+        for task in self._tasks:  # wake-ups still in flight matter no more
+            task.cancel()

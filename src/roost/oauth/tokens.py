@@ -21,7 +21,7 @@ TOKEN_CACHE_TTL = 300
 
 class IssuedToken(msgspec.Struct):
     access_token: str
-    refresh_token: str
+    refresh_token: str | None
     scopes: str
     created_at: datetime
 
@@ -67,17 +67,24 @@ class TokenService:
         return Viewer(row.id, row.app_id, row.account_id, frozenset(scopes))
 
     async def issue(
-        self, conn: AsyncConnection, *, app_id: int, account_id: int | None, scopes: str
+        self,
+        conn: AsyncConnection,
+        *,
+        app_id: int,
+        account_id: int | None,
+        scopes: str,
+        refreshable: bool = True,
     ) -> IssuedToken:
-        """Create a token in the open transaction."""
+        """Create a token in the open transaction (with a refresh token unless
+        ``refreshable`` is false, as for app-only tokens)."""
         access = secrets.token_urlsafe(32)
-        refresh = secrets.token_urlsafe(32)
+        refresh = secrets.token_urlsafe(32) if refreshable else None
         now = datetime.now(UTC)
         await conn.execute(
             schema.oauth_tokens.insert().values(
                 id=self._services.ids.next_id(),
                 token_hash=hash_token(access),
-                refresh_hash=hash_token(refresh),
+                refresh_hash=hash_token(refresh) if refresh is not None else None,
                 app_id=app_id,
                 account_id=account_id,
                 scopes=scopes,
@@ -95,4 +102,9 @@ class TokenService:
                 .where(t.c.token_hash == token_hash, t.c.revoked_at.is_(None))
                 .values(revoked_at=datetime.now(UTC))
             )
-        await self._services.cache.delete(_cache_key(token_hash))
+        await self.forget(token_hash)
+
+    async def forget(self, *token_hashes: str) -> None:
+        """Drop cached viewers after their tokens' revocation was committed."""
+        if token_hashes:
+            await self._services.cache.delete(*(_cache_key(h) for h in token_hashes))

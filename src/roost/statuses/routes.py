@@ -1,7 +1,288 @@
-"""HTTP routes of the statuses domain."""
+"""HTTP routes of the statuses domain: parse, call one service, serialize."""
 
 from __future__ import annotations
 
-from roost.api.routing import Router
+from starlette.responses import Response
+
+from roost.accounts.entities import Account
+from roost.accounts.serializers import serialize_account
+from roost.accounts.store import load_accounts
+from roost.api.errors import ApiError
+from roost.api.paging import PageQuery, link_header, page_from
+from roost.api.responses import json_response
+from roost.api.routing import Context, Router
+from roost.statuses.deletion import delete_status
+from roost.statuses.entities import Context as ThreadContext
+from roost.statuses.entities import Status
+from roost.statuses.forms import (
+    PostStatusForm,
+    ReblogForm,
+    StatusesQuery,
+    parse_status_id,
+)
+from roost.statuses.hydrate import render_status, render_statuses
+from roost.statuses.lists import (
+    LinkedPage,
+    list_bookmarks,
+    list_favouriters,
+    list_favourites,
+    list_rebloggers,
+)
+from roost.statuses.marks import (
+    bookmark_status,
+    favourite_status,
+    unbookmark_status,
+    unfavourite_status,
+)
+from roost.statuses.reblogs import reblog_status, unreblog_status
+from roost.statuses.service import post_status
+from roost.statuses.targets import visible_target
+from roost.statuses.threads import load_context
 
 router = Router("statuses")
+
+MAX_IDS = 40
+
+
+@router.post(
+    "/api/v1/statuses",
+    summary="Post a status (Roost extension: location)",
+    auth="user",
+    scope="write:statuses",
+    response=Status,
+)
+async def create_status(ctx: Context, form: PostStatusForm) -> Response:
+    if any(str(m) for m in form.media_ids or ()):
+        raise ApiError(422, "Validation failed: media not supported yet")
+    if form.scheduled_at:
+        raise ApiError(422, "Validation failed: scheduled statuses are not supported")
+    place_name, latitude, longitude = form.place()
+    status_id = await post_status(
+        ctx.services,
+        author_id=ctx.user_id,
+        text=form.status or "",
+        visibility=form.visibility or None,
+        spoiler_text=form.spoiler_text or "",
+        sensitive=form.sensitive,
+        language=form.language,
+        in_reply_to_id=parse_status_id(form.in_reply_to_id),
+        place_name=place_name,
+        latitude=latitude,
+        longitude=longitude,
+        idempotency_key=ctx.request.headers.get("idempotency-key") or None,
+    )
+    status = await render_status(ctx.services, status_id, viewer_id=ctx.user_id, primary=True)
+    return json_response(status)
+
+
+@router.get(
+    "/api/v1/statuses",
+    summary="View several statuses",
+    auth="optional",
+    scope="read:statuses",
+    response=list[Status],
+)
+async def get_statuses(ctx: Context, query: StatusesQuery) -> Response:
+    if len(query.id) > MAX_IDS:
+        raise ApiError(422, f"Validation failed: at most {MAX_IDS} ids")
+    ids: list[int] = []
+    for raw in query.id:
+        try:
+            parsed = parse_status_id(raw)
+        except ApiError:
+            continue  # an id that cannot exist is simply not found
+        if parsed is not None:
+            ids.append(parsed)
+    statuses = await render_statuses(ctx.services, ids, viewer_id=ctx.viewer_id)
+    return json_response(statuses)
+
+
+@router.get(
+    "/api/v1/statuses/{id:int}",
+    summary="View a status",
+    auth="optional",
+    scope="read:statuses",
+    response=Status,
+)
+async def get_status(ctx: Context) -> Response:
+    status = await render_status(ctx.services, ctx.path_id(), viewer_id=ctx.viewer_id)
+    return json_response(status)
+
+
+@router.delete(
+    "/api/v1/statuses/{id:int}",
+    summary="Delete a status (answers with its source text)",
+    auth="user",
+    scope="write:statuses",
+    response=Status,
+)
+async def remove_status(ctx: Context) -> Response:
+    status = await delete_status(ctx.services, status_id=ctx.path_id(), account_id=ctx.user_id)
+    return json_response(status)
+
+
+@router.get(
+    "/api/v1/statuses/{id:int}/context",
+    summary="Ancestors and descendants of a status",
+    auth="optional",
+    scope="read:statuses",
+    response=ThreadContext,
+)
+async def get_context(ctx: Context) -> Response:
+    thread = await load_context(ctx.services, status_id=ctx.path_id(), viewer_id=ctx.viewer_id)
+    return json_response(thread)
+
+
+async def _render_for_user(ctx: Context, status_id: int) -> Response:
+    status = await render_status(ctx.services, status_id, viewer_id=ctx.user_id, primary=True)
+    return json_response(status)
+
+
+@router.post(
+    "/api/v1/statuses/{id:int}/favourite",
+    summary="Favourite a status",
+    auth="user",
+    scope="write:favourites",
+    response=Status,
+)
+async def favourite(ctx: Context) -> Response:
+    target = await favourite_status(ctx.services, account_id=ctx.user_id, status_id=ctx.path_id())
+    return await _render_for_user(ctx, target)
+
+
+@router.post(
+    "/api/v1/statuses/{id:int}/unfavourite",
+    summary="Undo a favourite",
+    auth="user",
+    scope="write:favourites",
+    response=Status,
+)
+async def unfavourite(ctx: Context) -> Response:
+    target = await unfavourite_status(ctx.services, account_id=ctx.user_id, status_id=ctx.path_id())
+    return await _render_for_user(ctx, target)
+
+
+@router.post(
+    "/api/v1/statuses/{id:int}/reblog",
+    summary="Reblog a status",
+    auth="user",
+    scope="write:statuses",
+    response=Status,
+)
+async def reblog(ctx: Context, form: ReblogForm) -> Response:
+    reblog_id = await reblog_status(
+        ctx.services, account_id=ctx.user_id, status_id=ctx.path_id(), visibility=form.visibility
+    )
+    return await _render_for_user(ctx, reblog_id)
+
+
+@router.post(
+    "/api/v1/statuses/{id:int}/unreblog",
+    summary="Undo a reblog",
+    auth="user",
+    scope="write:statuses",
+    response=Status,
+)
+async def unreblog(ctx: Context) -> Response:
+    original = await unreblog_status(ctx.services, account_id=ctx.user_id, status_id=ctx.path_id())
+    return await _render_for_user(ctx, original)
+
+
+@router.post(
+    "/api/v1/statuses/{id:int}/bookmark",
+    summary="Bookmark a status",
+    auth="user",
+    scope="write:bookmarks",
+    response=Status,
+)
+async def bookmark(ctx: Context) -> Response:
+    target = await bookmark_status(ctx.services, account_id=ctx.user_id, status_id=ctx.path_id())
+    return await _render_for_user(ctx, target)
+
+
+@router.post(
+    "/api/v1/statuses/{id:int}/unbookmark",
+    summary="Remove a bookmark",
+    auth="user",
+    scope="write:bookmarks",
+    response=Status,
+)
+async def unbookmark(ctx: Context) -> Response:
+    target = await unbookmark_status(ctx.services, account_id=ctx.user_id, status_id=ctx.path_id())
+    return await _render_for_user(ctx, target)
+
+
+async def _accounts_page(ctx: Context, linked: LinkedPage) -> Response:
+    records = await load_accounts(ctx.services, linked.item_ids)
+    settings = ctx.services.settings
+    accounts: list[Account] = [
+        serialize_account(settings, records[i]) for i in linked.item_ids if i in records
+    ]
+    return json_response(accounts, headers=link_header(ctx.request, linked.cursor_ids))
+
+
+async def _statuses_page(ctx: Context, linked: LinkedPage) -> Response:
+    statuses = await render_statuses(ctx.services, linked.item_ids, viewer_id=ctx.user_id)
+    return json_response(statuses, headers=link_header(ctx.request, linked.cursor_ids))
+
+
+@router.get(
+    "/api/v1/statuses/{id:int}/favourited_by",
+    summary="Accounts that favourited a status",
+    auth="optional",
+    scope="read:statuses",
+    response=list[Account],
+)
+async def favourited_by(ctx: Context, query: PageQuery) -> Response:
+    target = await visible_target(
+        ctx.services, ctx.path_id(), viewer_id=ctx.viewer_id, primary=False
+    )
+    page = page_from(query, default=40, maximum=80)
+    return await _accounts_page(
+        ctx, await list_favouriters(ctx.services, status_id=target.id, page=page)
+    )
+
+
+@router.get(
+    "/api/v1/statuses/{id:int}/reblogged_by",
+    summary="Accounts that reblogged a status",
+    auth="optional",
+    scope="read:statuses",
+    response=list[Account],
+)
+async def reblogged_by(ctx: Context, query: PageQuery) -> Response:
+    target = await visible_target(
+        ctx.services, ctx.path_id(), viewer_id=ctx.viewer_id, primary=False
+    )
+    page = page_from(query, default=40, maximum=80)
+    return await _accounts_page(
+        ctx, await list_rebloggers(ctx.services, status_id=target.id, page=page)
+    )
+
+
+@router.get(
+    "/api/v1/favourites",
+    summary="Statuses the user favourited",
+    auth="user",
+    scope="read:favourites",
+    response=list[Status],
+)
+async def favourites(ctx: Context, query: PageQuery) -> Response:
+    page = page_from(query, default=20, maximum=40)
+    return await _statuses_page(
+        ctx, await list_favourites(ctx.services, account_id=ctx.user_id, page=page)
+    )
+
+
+@router.get(
+    "/api/v1/bookmarks",
+    summary="Statuses the user bookmarked",
+    auth="user",
+    scope="read:bookmarks",
+    response=list[Status],
+)
+async def bookmarks(ctx: Context, query: PageQuery) -> Response:
+    page = page_from(query, default=20, maximum=40)
+    return await _statuses_page(
+        ctx, await list_bookmarks(ctx.services, account_id=ctx.user_id, page=page)
+    )

@@ -1,7 +1,227 @@
-"""Fan-out jobs (placeholder: filled in by the timelines work)."""
+"""Fan-out on write: the background jobs that keep home timelines current.
+
+``fanout_status`` pushes a new status id into the home timeline of its
+author and of every follower who should get it (``filters.admits_home``),
+followers read in batches of ``settings.fanout_batch_size`` by follows.id.
+After each full batch the job checkpoints ``after`` (the last follows.id
+done), so a worker that dies mid-way resumes with the next batch; pushing
+twice is harmless since timelines ignore duplicates. Only timelines that
+exist are written: a missing one is rebuilt from the database on its next
+read, which then includes the status.
+
+The statuses of hot accounts (``settings.hot_user_threshold`` followers or
+more) are not fanned out but merged into home timelines when they are read
+(see ``roost.timelines.hot``); their job only refreshes the hot-post cache.
+
+``unfanout_status`` removes a deleted status the same way;
+``timeline_follow`` and ``timeline_unfollow`` merge or remove one account's
+statuses after a follow, unfollow, block or mute.
+"""
 
 from __future__ import annotations
 
-from roost.jobs.runner import JobHandler
+from typing import TYPE_CHECKING
 
-JOB_HANDLERS: dict[str, JobHandler] = {}
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from roost.api.paging import Page
+from roost.db import schema
+from roost.jobs.runner import Job, JobHandler
+from roost.relationships.graph import (
+    FollowerRow,
+    exclusions_among,
+    follower_page,
+    following_map,
+    follows_among,
+)
+from roost.relationships.store import load_excluded_ids
+from roost.statuses.records import DIRECT
+from roost.timelines.filters import (
+    ReceiverView,
+    StatusFacts,
+    admits_home,
+    facts_from_rows,
+    facts_query,
+    followed_accounts_that_matter,
+    involved_accounts,
+    load_status_facts,
+)
+from roost.timelines.hot import forget_hot_posts, is_hot, refresh_hot_posts
+from roost.timelines.keys import home_key
+
+if TYPE_CHECKING:
+    from roost.services import Services
+
+# How many of a newly followed account's latest statuses join the timeline.
+FOLLOW_MERGE_LIMIT = 40
+
+_s, _mentions = schema.statuses, schema.mentions
+
+
+async def _mentioned_ids(conn: AsyncConnection, status_id: int) -> list[int]:
+    rows = (
+        await conn.execute(
+            sa.select(_mentions.c.account_id).where(_mentions.c.status_id == status_id)
+        )
+    ).all()
+    return [int(r[0]) for r in rows]
+
+
+async def _receiver_views(
+    conn: AsyncConnection, status: StatusFacts, receivers: dict[int, bool]
+) -> list[ReceiverView]:
+    """Views of a batch of receivers (receiver -> show_reblogs of the author),
+    built with a fixed number of queries whatever the batch size."""
+    ids = list(receivers)
+    extra = await follows_among(conn, ids, followed_accounts_that_matter(status))
+    exclusions = await exclusions_among(conn, ids, involved_accounts(status))
+    following: dict[int, dict[int, bool]] = {r: {} for r in ids}
+    for receiver, shows in receivers.items():
+        following[receiver][status.account_id] = shows
+    for receiver, target in extra:
+        following[receiver].setdefault(target, True)
+    excluded: dict[int, set[int]] = {r: set() for r in ids}
+    for receiver, account in exclusions:
+        excluded[receiver].add(account)
+    return [ReceiverView(r, following[r], excluded[r]) for r in ids]
+
+
+async def _admitted_followers(
+    conn: AsyncConnection, status: StatusFacts, batch: list[FollowerRow]
+) -> list[str]:
+    receivers = {f.account_id: f.show_reblogs for f in batch if f.account_id != status.account_id}
+    views = await _receiver_views(conn, status, receivers)
+    return [home_key(v.account_id) for v in views if admits_home(status, v)]
+
+
+async def _deliver_direct(services: Services, status: StatusFacts) -> None:
+    async with services.db.read(primary=True) as conn:
+        mentioned = [m for m in await _mentioned_ids(conn, status.id) if m != status.account_id]
+        if not mentioned:
+            return
+        exclusions = await exclusions_among(conn, mentioned, [status.account_id])
+    blocked = {receiver for receiver, _ in exclusions}
+    keys = [home_key(m) for m in mentioned if m not in blocked]
+    await services.timelines.push(keys, status.id)
+
+
+async def fanout_status(job: Job) -> None:
+    """Deliver a new status to the home timelines that should show it."""
+    services = job.services
+    status_id = int(job.payload["status_id"])
+    async with services.db.read(primary=True) as conn:
+        status = await load_status_facts(conn, status_id)
+    if status is None:
+        return  # deleted before delivery: nothing to do
+    await services.timelines.push([home_key(status.account_id)], status.id)
+    if status.visibility == DIRECT:
+        await _deliver_direct(services, status)
+        return
+    if await is_hot(services, status.account_id):
+        await refresh_hot_posts(services, status.account_id)
+        return
+    after = int(job.payload.get("after", 0))
+    batch_size = max(1, services.settings.fanout_batch_size)
+    while True:
+        async with services.db.read(primary=True) as conn:
+            batch = await follower_page(conn, status.account_id, after=after, limit=batch_size)
+            keys = await _admitted_followers(conn, status, batch) if batch else []
+        if keys:
+            await services.timelines.push(keys, status.id)
+        if len(batch) < batch_size:
+            return
+        after = batch[-1].follow_id
+        await job.checkpoint(after=after)
+
+
+async def unfanout_status(job: Job) -> None:
+    """Take a deleted status out of every home timeline it may be in: the
+    author's, the followers' and (when the payload lists them) the mentioned
+    accounts'. The status row is gone, so the payload carries the author."""
+    services = job.services
+    payload = job.payload
+    status_id = int(payload["status_id"])
+    author_id = int(payload["author_id"])
+    mentioned = [int(m) for m in payload.get("mentioned_account_ids", [])]
+    await services.timelines.remove_everywhere(
+        [home_key(author_id), *(home_key(m) for m in mentioned)], status_id
+    )
+    if await is_hot(services, author_id):
+        # Merged at read time, not pushed. (An id pushed before the account
+        # became hot stays behind; hydration drops ids of deleted statuses.)
+        await forget_hot_posts(services, author_id)
+        return
+    after = int(payload.get("after", 0))
+    batch_size = max(1, services.settings.fanout_batch_size)
+    while True:
+        async with services.db.read(primary=True) as conn:
+            batch = await follower_page(conn, author_id, after=after, limit=batch_size)
+        if batch:
+            await services.timelines.remove_everywhere(
+                [home_key(f.account_id) for f in batch], status_id
+            )
+        if len(batch) < batch_size:
+            return
+        after = batch[-1].follow_id
+        await job.checkpoint(after=after)
+
+
+async def merge_followed_account(job: Job) -> None:
+    """After a follow (or an unmute): bring the followed account's latest
+    statuses into the follower's home timeline, if that timeline is cached."""
+    services = job.services
+    account_id = int(job.payload["account_id"])
+    target_id = int(job.payload["target_account_id"])
+    key = home_key(account_id)
+    if await services.timelines.range(key, Page(limit=1)) is None:
+        return  # not cached: the rebuild on the next read includes them
+    excluded = await load_excluded_ids(services, account_id)
+    async with services.db.read(primary=True) as conn:
+        following = await following_map(conn, account_id)
+        if target_id not in following:
+            return  # unfollowed again meanwhile
+        query = (
+            facts_query()
+            .where(_s.c.account_id == target_id, _s.c.visibility < DIRECT)
+            .order_by(_s.c.id.desc())
+            .limit(FOLLOW_MERGE_LIMIT)
+        )
+        recent = facts_from_rows((await conn.execute(query)).all())
+    view = ReceiverView(account_id, following, excluded)
+    for status in recent:
+        if admits_home(status, view):
+            # push, not merge: it never creates a timeline evicted meanwhile,
+            # which would then look complete while holding only these ids.
+            await services.timelines.push([key], status.id)
+
+
+async def remove_unfollowed_account(job: Job) -> None:
+    """After an unfollow, block or mute: take the account's statuses (its
+    posts and its reblogs) out of the home timeline."""
+    services = job.services
+    account_id = int(job.payload["account_id"])
+    target_id = int(job.payload["target_account_id"])
+    key = home_key(account_id)
+    oldest = await services.timelines.range(key, Page(min_id=0, limit=1))
+    if not oldest:
+        return  # not cached or empty
+    async with services.db.read(primary=True) as conn:
+        still_wanted = await follows_among(conn, [account_id], [target_id])
+        if still_wanted and not await exclusions_among(conn, [account_id], [target_id]):
+            return  # followed again (and not muted) since: keep them
+        rows = (
+            await conn.execute(
+                sa.select(_s.c.id).where(_s.c.account_id == target_id, _s.c.id >= oldest[0])
+            )
+        ).all()
+    if rows:
+        await services.timelines.remove(key, [int(r[0]) for r in rows])
+
+
+JOB_HANDLERS: dict[str, JobHandler] = {
+    "fanout_status": fanout_status,
+    "unfanout_status": unfanout_status,
+    "timeline_follow": merge_followed_account,
+    "timeline_unfollow": remove_unfollowed_account,
+}

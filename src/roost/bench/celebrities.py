@@ -1,0 +1,165 @@
+"""Workload 4: celebrities on a generated heavy-tailed follow graph.
+
+User 0 is followed by ``celebrity_followers`` users; the Zipf draw gives a
+few more very popular accounts. Measured: how long posts of the hottest
+accounts take to be seen by their followers, what a post request costs for
+them and for ordinary users, and the home-timeline latency of the users who
+follow the most hot accounts next to that of random users.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import random
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from roost.bench.dataset import BenchData, followers_of, in_degrees, sample_users
+from roost.bench.fanout import measure_delay
+from roost.bench.http import HttpClient
+from roost.bench.openloop import PlannedRequest
+from roost.bench.requests import Requests, random_text
+from roost.bench.runner import Bench, BenchOptions
+from roost.bench.workloads import HOME_LIMIT, warm_home_timelines
+from roost.seed.graphs import GeneratedGraph
+
+HOT_USERS = 10
+HEAVY_READERS = 20
+RANDOM_READERS = 200
+NORMAL_AUTHORS = 50
+
+
+@dataclasses.dataclass
+class CelebrityPlan:
+    graph: GeneratedGraph
+    hot: list[int]
+    observers: dict[int, list[int]]  # hot user -> observers among its followers
+    heavy_readers: list[int]
+    random_readers: list[int]
+    normal_authors: list[int]
+
+    def token_users(self) -> list[int]:
+        every = set(self.hot) | set(self.heavy_readers) | set(self.random_readers)
+        every |= set(self.normal_authors)
+        for fans in self.observers.values():
+            every |= set(fans)
+        return sorted(every)
+
+
+def plan_celebrities(o: BenchOptions) -> CelebrityPlan:
+    """The celebrity graph and who plays which part in it."""
+    graph = GeneratedGraph(
+        users=o.celebrity_users,
+        follows_per_user=o.celebrity_follows_per_user,
+        seed=o.seed,
+        celebrity_followers=o.celebrity_followers,
+    )
+    degrees = in_degrees(graph)
+    hot = [int(u) for u in np.argsort(-degrees, kind="stable")[:HOT_USERS]]
+    hot_set = np.array(hot, dtype=np.int64)
+    hot_followed = np.zeros(graph.users, dtype=np.int64)
+    for chunk in graph.follow_chunks():
+        hit = np.isin(chunk.followees, hot_set)
+        hot_followed += np.bincount(chunk.followers[hit], minlength=graph.users)
+    heavy = [int(u) for u in np.argsort(-hot_followed, kind="stable")[:HEAVY_READERS]]
+    rng = random.Random(o.seed)
+    fans = followers_of(graph, hot)
+    celebrity_fans = [u for u in fans[hot[0]] if u not in hot]
+    watchers = rng.sample(celebrity_fans, min(o.observers, len(celebrity_fans)))
+    fan_sets = {h: set(fans[h]) for h in hot}
+    observers = {h: [w for w in watchers if w in fan_sets[h]] for h in hot}
+    ordinary = np.flatnonzero(degrees <= np.median(degrees)).tolist()
+    return CelebrityPlan(
+        graph=graph,
+        hot=hot,
+        observers={h: w for h, w in observers.items() if w},
+        heavy_readers=heavy,
+        random_readers=sample_users(
+            graph.users, min(RANDOM_READERS, o.home_readers or RANDOM_READERS), seed=o.seed + 7
+        ),
+        normal_authors=rng.sample(ordinary, min(NORMAL_AUTHORS, len(ordinary))),
+    )
+
+
+def _posts_by(data: BenchData, users: list[int], seed: int) -> Callable[[str], Any]:
+    def make(hostport: str) -> Callable[[], PlannedRequest]:
+        requests = Requests(hostport, [data.tokens[u] for u in users])
+        rng = random.Random(seed)
+        return lambda: PlannedRequest(
+            "post", requests.post(rng.randrange(len(users)), random_text(rng, 200))
+        )
+
+    return make
+
+
+def _homes_of(data: BenchData, users: list[int], seed: int) -> Callable[[str], Any]:
+    def make(hostport: str) -> Callable[[], PlannedRequest]:
+        requests = Requests(hostport, [data.tokens[u] for u in users])
+        raws = [requests.home(i, limit=HOME_LIMIT) for i in range(len(users))]
+        rng = random.Random(seed)
+        return lambda: PlannedRequest("home", rng.choice(raws))
+
+    return make
+
+
+def celebrity_workload(
+    bench: Bench, url: str, data: BenchData, plan: CelebrityPlan
+) -> dict[str, Any]:
+    o = bench.options
+    users = data.token_users()
+    position = {u: i for i, u in enumerate(users)}
+    followers = {
+        position[h]: [position[w] for w in watchers] for h, watchers in plan.observers.items()
+    }
+    watchers = sorted({w for ws in followers.values() for w in ws})
+    readers = plan.heavy_readers + plan.random_readers
+    cold = warm_home_timelines(bench, url, data, readers)
+    hot_rate = 2.0 if o.quick else 5.0
+
+    async def job(client: HttpClient) -> dict[str, Any]:
+        requests = Requests(client.hostport, [data.tokens[u] for u in users])
+        result = await measure_delay(
+            client,
+            requests,
+            followers=followers,
+            observers=watchers,
+            rate=hot_rate,
+            duration=o.open_loop_seconds,
+            settle_timeout=o.settle_timeout,
+            seed=o.seed,
+        )
+        return result.summary()
+
+    hot = bench.with_client(url, job)
+    bench.say(
+        f"hot posts at {hot_rate:g}/s: post p99 {hot['post']['latency_ms'].get('p99', 0):.1f} ms, "
+        f"delay p50 {hot['delay_ms'].get('p50', 0):.0f} ms p99 "
+        f"{hot['delay_ms'].get('p99', 0):.0f} ms, {hot['undelivered']} undelivered"
+    )
+    normal = bench.open_loop(
+        url, rate=hot_rate, make=_posts_by(data, plan.normal_authors, o.seed)
+    ).summary()
+    read_rate = min(o.scale_rate, o.client_rate_cap)
+    heavy = bench.open_loop(
+        url, rate=read_rate, make=_homes_of(data, plan.heavy_readers, o.seed)
+    ).summary()
+    ordinary = bench.open_loop(
+        url, rate=read_rate, make=_homes_of(data, plan.random_readers, o.seed)
+    ).summary()
+    bench.say(
+        f"home p99: followers of many hot users {heavy['latency_ms'].get('p99', 0):.1f} ms, "
+        f"random users {ordinary['latency_ms'].get('p99', 0):.1f} ms"
+    )
+    degrees = data.followers_count
+    return {
+        "workload": "celebrities",
+        "graph": plan.graph.name,
+        "hot_users": [{"user": h, "followers": int(degrees[h])} for h in plan.hot],
+        "hot_posts": hot | {"rate": hot_rate},
+        "normal_posts": normal | {"rate": hot_rate},
+        "home_heavy_readers": heavy
+        | {"users": len(plan.heavy_readers), "cold_reads": cold["latency_ms"]},
+        "home_random_readers": ordinary | {"users": len(plan.random_readers)},
+    }

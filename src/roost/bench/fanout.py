@@ -1,0 +1,209 @@
+"""Post-to-timeline delay: posts at a fixed rate, observers polling.
+
+A few observer users poll their home timeline; posts are written by
+accounts they follow. For every (post, observer following its author) pair
+the delay is the time from the post's acknowledgement (its HTTP response)
+to the first poll that shows it. One poller per observer watches every
+post at once, so the polling load stays fixed whatever the posting rate;
+the delay is measured to within one polling interval.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import dataclasses
+import random
+import time
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import msgspec
+
+from roost.bench.http import HttpClient, HttpResponse
+from roost.bench.openloop import OpenLoopResult, PlannedRequest, run_open_loop
+from roost.bench.requests import Requests, random_text
+from roost.bench.stats import latency_summary
+from roost.ids import EPOCH_MS, TIME_SHIFT
+
+PAGE = 40
+MAX_PAGES = 5
+
+
+class _IdOnly(msgspec.Struct):
+    id: str
+
+
+_decode_page = msgspec.json.Decoder(list[_IdOnly]).decode
+_decode_one = msgspec.json.Decoder(_IdOnly).decode
+
+
+def id_floor(at: float | None = None) -> int:
+    """The smallest snowflake id of statuses created at or after ``at`` (epoch s)."""
+    ms = int((time.time() if at is None else at) * 1000)
+    return (ms - EPOCH_MS) << TIME_SHIFT
+
+
+@dataclasses.dataclass
+class DelayResult:
+    posts: OpenLoopResult
+    delays: list[float]
+    undelivered: int
+    poll_interval: float
+    polls: int
+    observers: int
+
+    def summary(self) -> dict[str, Any]:
+        return {
+            "post": self.posts.summary(),
+            "delay_ms": latency_summary(self.delays),
+            "delay_samples": len(self.delays),
+            # Every sample, for the delay distribution plot.
+            "delay_samples_ms": [round(d * 1000, 1) for d in sorted(self.delays)],
+            "undelivered": self.undelivered,
+            "poll_interval_ms": self.poll_interval * 1000,
+            "polls": self.polls,
+            "observers": self.observers,
+        }
+
+
+class Observers:
+    """Observers' first sightings of statuses, and the posts they expect."""
+
+    def __init__(self, client: HttpClient, requests: Requests, users: Sequence[int]) -> None:
+        self.client = client
+        self.requests = requests
+        self.users = list(users)
+        self.floor = id_floor() - 1
+        self.seen: dict[int, dict[int, float]] = {u: {} for u in self.users}
+        # observer -> status id -> acknowledgement time
+        self.expected: dict[int, dict[int, float]] = {u: {} for u in self.users}
+        self.polls = 0
+
+    def expect(self, status_id: int, acked: float, observers: Sequence[int]) -> None:
+        for observer in observers:
+            self.expected[observer][status_id] = acked
+
+    def pending(self) -> int:
+        return sum(1 for u in self.users for sid in self.expected[u] if sid not in self.seen[u])
+
+    async def poll_once(self, user: int) -> None:
+        max_id: int | None = None
+        for _ in range(MAX_PAGES):
+            raw = self.requests.home(user, limit=PAGE, since_id=self.floor, max_id=max_id)
+            response = await self.client.send_raw(raw)
+            now = time.perf_counter()
+            self.polls += 1
+            if response.status != 200:
+                return
+            ids = [int(s.id) for s in _decode_page(response.body)]
+            seen = self.seen[user]
+            for sid in ids:
+                seen.setdefault(sid, now)
+            # Look deeper only while an expected post is older than this page.
+            missing = [s for s in self.expected[user] if s not in seen]
+            if len(ids) < PAGE or not missing or min(missing) > ids[-1]:
+                return
+            max_id = ids[-1]
+
+    async def watch(self, user: int, stop: asyncio.Event, interval: float) -> None:
+        while not stop.is_set():
+            started = time.perf_counter()
+            # A failed poll only delays the sighting; the posts count their errors.
+            with contextlib.suppress(
+                OSError, TimeoutError, asyncio.IncompleteReadError, msgspec.DecodeError
+            ):
+                await self.poll_once(user)
+            await asyncio.sleep(max(0.0, interval - (time.perf_counter() - started)))
+
+    def delays(self) -> tuple[list[float], int]:
+        found: list[float] = []
+        missing = 0
+        for user in self.users:
+            for sid, acked in self.expected[user].items():
+                first = self.seen[user].get(sid)
+                if first is None:
+                    missing += 1
+                else:
+                    # Seen before the response reached us: delivered at once.
+                    found.append(max(0.0, first - acked))
+        return found, missing
+
+
+async def measure_delay(
+    client: HttpClient,
+    requests: Requests,
+    *,
+    followers: Mapping[int, Sequence[int]],
+    observers: Sequence[int],
+    rate: float,
+    duration: float,
+    poll_interval: float = 0.05,
+    settle_timeout: float = 30.0,
+    seed: int = 0,
+    text_chars: int = 200,
+) -> DelayResult:
+    """Post at ``rate`` for ``duration`` as authors in ``followers`` (author ->
+    its followers among ``observers``; every index is a position in
+    ``requests.tokens``) and measure when the observers see each post."""
+    watched = Observers(client, requests, observers)
+    authors = [a for a, fans in followers.items() if fans]
+    if not authors:
+        raise ValueError("no author is followed by an observer")
+    rng = random.Random(seed)
+    loop = asyncio.get_running_loop()
+    offset = time.perf_counter() - loop.time()
+
+    def next_post() -> PlannedRequest:
+        author = rng.choice(authors)
+        fans = list(followers[author])
+
+        def acknowledged(response: HttpResponse, finished: float) -> None:
+            if response.status == 200:
+                status_id = int(_decode_one(response.body).id)
+                watched.expect(status_id, finished + offset, fans)
+
+        raw = requests.post(author, random_text(rng, text_chars))
+        return PlannedRequest("post", raw, acknowledged)
+
+    stop = asyncio.Event()
+    pollers = [asyncio.create_task(watched.watch(u, stop, poll_interval)) for u in observers]
+    try:
+        posts = await run_open_loop(client, rate=rate, duration=duration, next_request=next_post)
+        deadline = time.perf_counter() + settle_timeout
+        while watched.pending() and time.perf_counter() < deadline:  # noqa: ASYNC110 - polls a count
+            await asyncio.sleep(poll_interval)
+    finally:
+        stop.set()
+        await asyncio.gather(*pollers, return_exceptions=True)
+    delays, missing = watched.delays()
+    return DelayResult(posts, delays, missing, poll_interval, watched.polls, len(observers))
+
+
+async def time_to_visible(
+    client: HttpClient,
+    requests: Requests,
+    *,
+    author: int,
+    observer: int,
+    give_up_after: float,
+    poll_interval: float = 0.05,
+) -> float | None:
+    """Post once as ``author``; seconds until ``observer`` sees it (None: not in time).
+
+    After a burst of posts this is how long the fan-out backlog takes to drain.
+    """
+    watched = Observers(client, requests, [observer])
+    response = await client.send_raw(requests.post(author, random_text(random.Random(), 64)))
+    if response.status != 200:
+        return None
+    acked = time.perf_counter()
+    status_id = int(_decode_one(response.body).id)
+    watched.expect(status_id, acked, [observer])
+    while time.perf_counter() - acked < give_up_after:
+        await watched.poll_once(observer)
+        first = watched.seen[observer].get(status_id)
+        if first is not None:
+            return max(0.0, first - acked)
+        await asyncio.sleep(poll_interval)
+    return None

@@ -1,0 +1,116 @@
+"""Workload 5: how load time, size and read latency change with the data size.
+
+Each size is a generated graph with ten statuses per user on average (0-20
+each, readable demo text so that search has words to find) and up to 50
+follows per user: 10M statuses means 1M users and about 50M follows.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+from collections.abc import Callable
+from typing import Any
+
+from roost.bench.dataset import BenchData, sample_users
+from roost.bench.http import HttpClient
+from roost.bench.openloop import PlannedRequest
+from roost.bench.requests import Requests
+from roost.bench.runner import Bench
+from roost.bench.workloads import HOME_LIMIT, warm_home_timelines
+from roost.seed.graphs import GeneratedGraph
+
+READERS = 500
+POSTS_PER_USER = (0, 20)
+SEARCH_PATH = "/api/v2/search"
+
+
+def scale_graph(statuses: int, seed: int) -> GeneratedGraph:
+    users = max(200, statuses // 10)
+    return GeneratedGraph(users=users, follows_per_user=min(50.0, users / 20), seed=seed)
+
+
+def scale_readers(graph: GeneratedGraph, seed: int, count: int | None = None) -> list[int]:
+    """The users whose timelines are read (``count``, default 500, drawn at random)."""
+    return sample_users(graph.users, count or READERS, seed=seed + 11)
+
+
+def _search_words(bench: Bench, url: str, data: BenchData, user: int) -> list[str]:
+    """Words of real statuses (from one user timeline), to search for."""
+
+    async def job(client: HttpClient) -> list[str]:
+        requests = Requests(client.hostport, [data.tokens[user]])
+        found: set[str] = set()
+        for author in list(data.tokens)[:20]:
+            response = await client.send_raw(
+                requests.account_statuses(0, data.account_id(author), limit=20)
+            )
+            if response.status != 200:
+                continue
+            for status in response.json():
+                text = re.sub(r"<[^>]+>", " ", str(status.get("content", "")))
+                found.update(w.lower() for w in re.findall(r"[A-Za-z]{5,}", text))
+        return sorted(found)
+
+    return bench.with_client(url, job)
+
+
+def scale_workload(
+    bench: Bench, url: str, data: BenchData, readers: list[int], storage: dict[str, Any]
+) -> dict[str, Any]:
+    o = bench.options
+    rate = min(o.scale_rate, o.client_rate_cap)
+    cold = warm_home_timelines(bench, url, data, readers)
+    account_ids = [data.account_id(u) for u in readers]
+
+    def source(kind: str, words: list[str] | None = None) -> Callable[[str], Any]:
+        def make(hostport: str) -> Callable[[], PlannedRequest]:
+            requests = Requests(hostport, [data.tokens[u] for u in readers])
+            rng = random.Random(o.seed)
+
+            def next_request() -> PlannedRequest:
+                user = rng.randrange(len(readers))
+                if kind == "home":
+                    return PlannedRequest(kind, requests.home(user, limit=HOME_LIMIT))
+                if kind == "user":
+                    target = rng.choice(account_ids)
+                    return PlannedRequest(kind, requests.account_statuses(user, target))
+                return PlannedRequest(kind, requests.search(user, rng.choice(words or ["x"])))
+
+            return next_request
+
+        return make
+
+    result: dict[str, Any] = {
+        "workload": "scale",
+        "data": data.summary(),
+        "storage": storage,
+        "rate": rate,
+        "cold_home_reads": cold,
+    }
+    for kind in ("home", "user"):
+        result[kind] = bench.open_loop(url, rate=rate, make=source(kind)).summary()
+    words = _search_words(bench, url, data, readers[0])
+    probe = _probe_search(bench, url, data, readers[0], words[0] if words else "coffee")
+    if probe == 200 and words:
+        result["search"] = bench.open_loop(url, rate=rate, make=source("search", words)).summary()
+        result["search_words"] = len(words)
+    else:
+        result["search"] = {"pending": f"GET {SEARCH_PATH} answered {probe}"}
+    bench.say(
+        f"scale {data.statuses:,} statuses: load {sum(data.load_seconds.values()):.1f} s, "
+        + ", ".join(
+            f"{k} p99 {result[k]['latency_ms'].get('p99', 0):.1f} ms"
+            for k in ("home", "user", "search")
+            if "latency_ms" in result[k]
+        )
+    )
+    return result
+
+
+def _probe_search(bench: Bench, url: str, data: BenchData, user: int, word: str) -> int:
+    async def job(client: HttpClient) -> int:
+        requests = Requests(client.hostport, [data.tokens[user]])
+        return (await client.send_raw(requests.search(0, word))).status
+
+    return bench.with_client(url, job)

@@ -1,0 +1,261 @@
+"""Workloads 1-3 of benchmark.md on the socfb-Reed98 graph: home timeline
+read, post and fan-out, and the DeathStarBench social mix."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import time
+from collections.abc import Callable
+from typing import Any
+
+from roost.bench.dataset import BenchData
+from roost.bench.fanout import measure_delay, time_to_visible
+from roost.bench.http import HttpClient
+from roost.bench.openloop import PlannedRequest
+from roost.bench.requests import HOME_PATH, TEXT_CHARS, Requests, SocialMix
+from roost.bench.runner import Bench, rps_spread
+from roost.bench.stats import latency_summary
+from roost.bench.wrk import summarize_runs
+from roost.seed.graphs import username
+
+HOME_LIMIT = 20
+MIX_LIMIT = 10
+# target.md: home timeline p99 under 25 ms at half the measured rate.
+HOME_P99_TARGET_MS = 25.0
+
+
+def best_rate_within(points: list[dict[str, Any]], p99_ms: float) -> float | None:
+    """The highest achieved open-loop rate whose p99 stayed under ``p99_ms``
+    without errors (None when no rate did)."""
+    good = [
+        p["achieved_rate"]
+        for p in points
+        if p.get("errors", 0) == 0 and p.get("latency_ms", {}).get("p99", float("inf")) < p99_ms
+    ]
+    return max(good) if good else None
+
+
+def _home_source(data: BenchData, users: list[int], seed: int) -> Callable[[str], Any]:
+    def make(hostport: str) -> Callable[[], PlannedRequest]:
+        requests = Requests(hostport, [data.tokens[u] for u in users])
+        rng = random.Random(seed)
+        raws = [requests.home(i, limit=HOME_LIMIT) for i in range(len(users))]
+        return lambda: PlannedRequest("home", rng.choice(raws))
+
+    return make
+
+
+def warm_home_timelines(
+    bench: Bench, url: str, data: BenchData, users: list[int]
+) -> dict[str, Any]:
+    """Read every user's home timeline once (the first read may rebuild it);
+    returns the latencies of those cold reads."""
+
+    async def job(client: HttpClient) -> dict[str, Any]:
+        requests = Requests(client.hostport, [data.tokens[u] for u in users])
+        latencies: list[float] = []
+        errors = 0
+        queue = list(range(len(users)))
+
+        async def worker() -> None:
+            nonlocal errors
+            while queue:
+                i = queue.pop()
+                started = time.perf_counter()
+                response = await client.send_raw(requests.home(i, limit=HOME_LIMIT))
+                latencies.append(time.perf_counter() - started)
+                errors += response.status != 200
+
+        await asyncio.gather(*(worker() for _ in range(8)))
+        return {"reads": len(latencies), "errors": errors, "latency_ms": latency_summary(latencies)}
+
+    return bench.with_client(url, job)
+
+
+def home_workload(bench: Bench, url: str, data: BenchData, workers: int) -> dict[str, Any]:
+    """Maximum home-timeline reads/s against the ceiling, then latency at fixed rates."""
+    o = bench.options
+    users = data.token_users()
+    if o.home_readers is not None and o.home_readers < len(users):
+        users = sorted(random.Random(o.seed).sample(users, o.home_readers))
+    wrk_data = data.wrk_users(users) | {"limit": HOME_LIMIT, "seed": o.seed, "home_path": HOME_PATH}
+    cold = warm_home_timelines(bench, url, data, users)
+    bench.say(
+        f"home: warmed {cold['reads']} timelines, "
+        f"cold p99 {cold['latency_ms'].get('p99', 0):.1f} ms"
+    )
+    runs = bench.wrk_reps(url, "home", wrk_data, label="home")
+    roost = rps_spread(runs)
+    ceiling = bench.ceiling(workers, wrk_data)
+    share = roost.median / ceiling["rps"]["median"] if ceiling["rps"]["median"] else 0.0
+    bench.say(f"home: {roost.describe()} req/s = {share:.0%} of the ceiling")
+    points = []
+    for rate in bench.rates(roost.median):
+        result = bench.open_loop(url, rate=rate, make=_home_source(data, users, o.seed))
+        summary = result.summary()
+        bench.say(
+            f"home open-loop {rate:,.0f}/s: p50 {summary['latency_ms'].get('p50', 0):.1f} ms, "
+            f"p99 {summary['latency_ms'].get('p99', 0):.1f} ms, {summary['errors']} errors"
+        )
+        points.append(summary)
+    return {
+        "workload": "home",
+        "limit": HOME_LIMIT,
+        "readers": len(users),
+        "throughput": summarize_runs(runs),
+        "bytes_per_response": runs[0].bytes / runs[0].requests if runs[0].requests else 0,
+        "ceiling_share": share,
+        "cold_reads": cold,
+        "open_loop": points,
+        "p99_target_ms": HOME_P99_TARGET_MS,
+        "best_rate_within_target": best_rate_within(points, HOME_P99_TARGET_MS),
+    }
+
+
+def mix_workload(bench: Bench, url: str, data: BenchData, workers: int) -> dict[str, Any]:
+    """The social mix: maximum throughput (wrk), then per-type latency at fixed rates."""
+    o = bench.options
+    users = data.token_users()
+    wrk_data = data.wrk_users(users) | {
+        "home": 0.6,
+        "user": 0.3,
+        "limit": MIX_LIMIT,
+        "text_chars": TEXT_CHARS,
+        "link_chars": 64,
+        "seed": o.seed,
+    }
+    runs = bench.wrk_reps(url, "mix", wrk_data, label="mix")
+    best = rps_spread(runs)
+
+    def make(hostport: str) -> Callable[[], PlannedRequest]:
+        requests = Requests(hostport, [data.tokens[u] for u in users])
+        return SocialMix(
+            requests,
+            account_ids=[data.account_id(u) for u in users],
+            usernames=[username(u) for u in users],
+            limit=MIX_LIMIT,
+            seed=o.seed,
+        )
+
+    points = []
+    for rate in bench.rates(best.median):
+        summary = bench.open_loop(url, rate=rate, make=make).summary()
+        kinds = summary["by_kind"]
+        bench.say(
+            f"mix open-loop {rate:,.0f}/s: "
+            + ", ".join(
+                f"{k} p99 {v['latency_ms'].get('p99', 0):.1f} ms ({v['errors']} errors)"
+                for k, v in kinds.items()
+            )
+        )
+        points.append(summary)
+    ceiling = bench.ceilings.get(workers)
+    share = best.median / ceiling["rps"]["median"] if ceiling and ceiling["rps"]["median"] else None
+    return {
+        "workload": "mix",
+        # Against the ceiling measured for the home runs (same server and workers).
+        "ceiling_share": share,
+        "shares": {"home": 0.6, "user": 0.3, "post": 0.1},
+        "limit": MIX_LIMIT,
+        "throughput": summarize_runs(runs),
+        "open_loop": points,
+        "workers": workers,
+    }
+
+
+def fanout_workload(
+    bench: Bench, url: str, data: BenchData, following: dict[int, list[int]]
+) -> dict[str, Any]:
+    """A posting burst at full speed (wrk) and the time its fan-out backlog
+    takes to drain, then the post-to-timeline delay at fixed posting rates
+    (by default shares of the burst's rate).
+
+    ``following``: observer user index -> the user indexes it follows.
+    """
+    o = bench.options
+    observers = sorted(following)
+    users = data.token_users()
+    position = {u: i for i, u in enumerate(users)}
+    followers: dict[int, list[int]] = {}
+    for observer, followed in following.items():
+        for author in followed:
+            if author in position and author not in following:
+                followers.setdefault(position[author], []).append(position[observer])
+    mean_followers = sum(int(data.followers_count[u]) for u in users) / len(users) if users else 0.0
+    burst = _post_burst(bench, url, data, users, followers)
+    rates = list(o.post_rates) or bench.rates(burst["throughput"]["rps"]["median"])
+    delay_runs = []
+    for rate in rates:
+
+        async def job(client: HttpClient, rate: float = rate) -> dict[str, Any]:
+            requests = Requests(client.hostport, [data.tokens[u] for u in users])
+            result = await measure_delay(
+                client,
+                requests,
+                followers=followers,
+                observers=[position[u] for u in observers],
+                rate=rate,
+                duration=o.open_loop_seconds,
+                settle_timeout=o.settle_timeout,
+                seed=o.seed,
+            )
+            return result.summary()
+
+        summary = bench.with_client(url, job)
+        bench.say(
+            f"fan-out at {rate:,.0f} posts/s: post p99 "
+            f"{summary['post']['latency_ms'].get('p99', 0):.1f} ms, delay p50 "
+            f"{summary['delay_ms'].get('p50', 0):.0f} ms p99 "
+            f"{summary['delay_ms'].get('p99', 0):.0f} ms, {summary['undelivered']} undelivered"
+        )
+        delay_runs.append(summary | {"rate": rate, "mean_followers": mean_followers})
+    return {
+        "workload": "fanout",
+        "observers": len(observers),
+        "mean_followers": mean_followers,
+        "delay": delay_runs,
+        "burst": burst,
+    }
+
+
+def _post_burst(
+    bench: Bench,
+    url: str,
+    data: BenchData,
+    users: list[int],
+    followers: dict[int, list[int]],
+) -> dict[str, Any]:
+    """Posts as fast as wrk can send them; then one more post, timed until an
+    observer sees it: how long the fan-out backlog of the burst took."""
+    o = bench.options
+    wrk_data = data.wrk_users(users) | {
+        "home": 0.0,
+        "user": 0.0,
+        "limit": MIX_LIMIT,
+        "text_chars": TEXT_CHARS,
+        "link_chars": 64,
+        "seed": o.seed + 1,
+    }
+    runs = bench.wrk_reps(url, "mix", wrk_data, label="post burst")
+    author, fans = next(iter(followers.items()))
+
+    async def job(client: HttpClient) -> float | None:
+        requests = Requests(client.hostport, [data.tokens[u] for u in users])
+        return await time_to_visible(
+            client, requests, author=author, observer=fans[0], give_up_after=o.settle_timeout
+        )
+
+    drain = bench.with_client(url, job)
+    # Measured runs only; the warm-up posted too.
+    posted = sum(r.requests for r in runs)
+    bench.say(
+        f"post burst: {rps_spread(runs).describe()} posts/s; a post after it became visible "
+        + (f"after {drain:.2f} s" if drain is not None else f"not within {o.settle_timeout:g} s")
+    )
+    return {
+        "throughput": summarize_runs(runs),
+        "posts": posted,
+        "drain_seconds": drain,
+        "drain_timeout": o.settle_timeout,
+    }

@@ -1,0 +1,98 @@
+"""Where the model's inputs come from: defaults, options and a bench result.
+
+`roost bench` writes a ``capacity`` section in its JSON result: what one
+app server process sustained on the home-timeline read, on posting, and how
+many fan-out inserts one worker process made per second. Those replace the
+stated per-core defaults, so the estimate uses the operator's own hardware.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from pathlib import Path
+from typing import Any
+
+from roost.capacity.model import Scale, Throughput
+
+# The figures a bench result may provide, by Throughput field.
+BENCH_FIELDS = ("timeline_reads_per_core", "posts_per_core", "fanout_inserts_per_core")
+
+HELP: dict[str, str] = {
+    "daily_active_users": "Daily active users.",
+    "posts_per_user_per_day": "Statuses posted per active user per day.",
+    "timeline_reads_per_user_per_day": "Home timeline reads per active user per day.",
+    "followers_per_post": "Home timelines each post is delivered to.",
+    "peak_factor": "Peak rate over the daily average.",
+    "text_bytes": "Average status text, bytes.",
+    "metadata_bytes": "Status row without its text, bytes.",
+    "index_bytes": "Index entries per status, bytes.",
+    "media_share": "Share of statuses with media (0-1).",
+    "media_bytes": "Average media per status with media, bytes.",
+    "replication_factor": "Copies of every stored byte.",
+    "retention_days": "Days statuses and media are kept.",
+    "timeline_length": "Ids kept per cached home timeline.",
+    "timeline_entry_bytes": "Bytes per id in a cached timeline.",
+    "timeline_overhead_bytes": "Fixed bytes per cached timeline.",
+    "page_size": "Statuses per timeline page.",
+    "status_json_bytes": "Bytes of one status in an API response.",
+    "media_fetch_share": "Share of displayed media clients download (0-1).",
+    "post_request_bytes": "Bytes of a post request without media.",
+    "timeline_reads_per_core": "Home timeline reads/s one app process sustains.",
+    "posts_per_core": "Posts/s one app process sustains.",
+    "fanout_inserts_per_core": "Timeline inserts/s one worker process makes.",
+    "cores_per_server": "Cores per app server.",
+    "utilization": "Planned share of capacity in use at peak (0-1).",
+    "cache_node_memory_gb": "Memory per cache node, GB.",
+    "cache_memory_usable": "Share of a cache node's memory for data (0-1).",
+    "cache_ops_per_node": "Operations/s one cache node sustains.",
+    "cache_replicas": "Copies of each cached timeline.",
+}
+
+
+def option_fields() -> list[dataclasses.Field[Any]]:
+    """Every tunable input of Scale and Throughput (``source`` is not one)."""
+    return [
+        field
+        for cls in (Scale, Throughput)
+        for field in dataclasses.fields(cls)
+        if field.name != "source"
+    ]
+
+
+def throughput_from_bench(document: dict[str, Any]) -> dict[str, float]:
+    """The per-core figures in a `roost bench` result (only those it measured)."""
+    section = document.get("capacity")
+    if not isinstance(section, dict):
+        raise ValueError("the file has no 'capacity' section (is it a `roost bench` result?)")
+    found: dict[str, float] = {}
+    for name in BENCH_FIELDS:
+        value = section.get(name)
+        if isinstance(value, int | float) and value > 0:
+            found[name] = float(value)
+    if not found:
+        raise ValueError("the 'capacity' section holds no per-core throughput")
+    return found
+
+
+def build_inputs(values: dict[str, Any], bench_file: Path | None) -> tuple[Scale, Throughput]:
+    """Scale and Throughput from option values (None = default) and a bench result.
+
+    An explicit option wins over the bench result, which wins over the default.
+    """
+    scale_values = {
+        f.name: values[f.name] for f in dataclasses.fields(Scale) if values.get(f.name) is not None
+    }
+    throughput_values: dict[str, Any] = {}
+    source = "stated defaults"
+    if bench_file is not None:
+        try:
+            measured = throughput_from_bench(json.loads(bench_file.read_text()))
+        except (ValueError, OSError) as exc:
+            raise ValueError(f"{bench_file}: {exc}") from exc
+        throughput_values.update(measured)
+        source = f"{bench_file} ({', '.join(sorted(measured))}); other figures stated defaults"
+    for f in dataclasses.fields(Throughput):
+        if f.name != "source" and values.get(f.name) is not None:
+            throughput_values[f.name] = values[f.name]
+    return Scale(**scale_values), Throughput(**throughput_values, source=source)

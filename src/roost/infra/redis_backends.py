@@ -1,0 +1,13 @@
+"""The scale-out backends on Redis, as ``services.py`` imports them.
+
+``redis_client`` connects (single server or cluster) and runs scripts,
+``redis_cache`` holds hot entities, ``redis_timelines`` the home timelines.
+"""
+
+from __future__ import annotations
+
+from roost.infra.redis_cache import RedisCache
+from roost.infra.redis_client import RedisClient, close_redis, connect_redis
+from roost.infra.redis_timelines import RedisTimelineStore
+
+__all__ = ["RedisCache", "RedisClient", "RedisTimelineStore", "close_redis", "connect_redis"]

@@ -1,0 +1,71 @@
+"""The Cache protocol on Redis (or Redis Cluster).
+
+Key scheme: ``<prefix>c:<key>``, e.g. ``roost:c:account:42``. The prefix
+(``ROOST_REDIS_KEY_PREFIX``, default ``roost:``) lets several Roost
+deployments or test runs share one Redis, and lets ``clear`` delete only
+Roost's cache keys. Cache keys carry no hash tag on purpose: entries spread
+over every slot of a cluster, and ``get_many`` splits its MGET by slot.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+
+from roost.infra.redis_client import LuaScript, RedisClient, delete_prefixed, get_many
+
+# INCRBY and EXPIRE as one atomic step: a counter never outlives its TTL
+# because a process died between the two commands.
+_INCR = LuaScript(
+    """
+local value = redis.call('INCRBY', KEYS[1], ARGV[1])
+redis.call('EXPIRE', KEYS[1], ARGV[2])
+return value
+"""
+)
+
+
+def check_prefix(prefix: str) -> str:
+    # A brace in the prefix would become the hash tag of every key.
+    if "{" in prefix or "}" in prefix:
+        raise ValueError(f"Redis key prefix must not contain braces: {prefix!r}")
+    return prefix
+
+
+class RedisCache:
+    """Hot entities as Redis strings with a TTL; counters as Redis integers."""
+
+    def __init__(self, client: RedisClient, *, prefix: str = "roost:") -> None:
+        self.client = client
+        self.namespace = check_prefix(prefix) + "c:"
+
+    def _key(self, key: str) -> str:
+        return self.namespace + key
+
+    async def get_many(self, keys: Iterable[str]) -> dict[str, bytes]:
+        wanted = list(dict.fromkeys(keys))
+        values = await get_many(self.client, [self._key(k) for k in wanted])
+        return {k: v for k, v in zip(wanted, values, strict=True) if v is not None}
+
+    async def set_many(self, items: Mapping[str, bytes], *, ttl: int) -> None:
+        if not items:
+            return
+        if ttl <= 0:
+            # Expired on arrival, as in MemoryCache; Redis rejects EX 0.
+            await self.delete(*items)
+            return
+        pipe = self.client.pipeline(transaction=False)
+        for key, value in items.items():
+            pipe.set(self._key(key), value, ex=ttl)
+        await pipe.execute()
+
+    async def delete(self, *keys: str) -> None:
+        if keys:
+            await self.client.delete(*(self._key(k) for k in keys))
+
+    async def incr(self, key: str, amount: int = 1, *, ttl: int) -> int:
+        value = await _INCR.run(self.client, self._key(key), amount, max(ttl, 1))
+        return int(value)
+
+    async def clear(self) -> None:
+        """Delete this deployment's cache keys only (never FLUSHDB)."""
+        await delete_prefixed(self.client, self.namespace)

@@ -1,0 +1,67 @@
+"""Checking a user's login (username or email, and password)."""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+import sqlalchemy as sa
+
+from roost.accounts.passwords import hash_password, needs_rehash, verify_password
+from roost.db import schema
+from roost.oauth.ratelimit import count_login_attempt
+
+if TYPE_CHECKING:
+    from roost.services import Services
+
+MAX_LOGIN_CHARS = 320
+MAX_PASSWORD_CHARS = 1000
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    return hash_password("not a real password, only here to spend the same time")
+
+
+def _login_key(login: str) -> str:
+    return login.strip().lower().replace("\x00", "")[:MAX_LOGIN_CHARS]
+
+
+async def authenticate_login(
+    services: Services, *, login: str, password: str, ip: str
+) -> int | None:
+    """The account id for ``login`` (username, or email as Mastodon.py sends it)
+    and ``password``, or None when they do not match.
+
+    Rate limited per client IP and per account (429); on success records the
+    login time (and upgrades an outdated password hash)."""
+    await count_login_attempt(services, scope="ip", key=ip)
+    key = _login_key(login)
+    a = schema.accounts
+    row = None
+    if key:
+        column = a.c.email if "@" in key else a.c.username_key
+        async with services.db.read(primary=True) as conn:
+            row = (
+                await conn.execute(sa.select(a.c.id, a.c.password_hash).where(column == key))
+            ).first()
+    await count_login_attempt(services, scope="account", key=str(row.id) if row else key)
+    # An unknown login spends the same time as a wrong password, so response
+    # times do not reveal which accounts exist.
+    if row is not None:
+        stored = str(row.password_hash)
+    else:
+        stored = await asyncio.to_thread(_dummy_hash)
+    password = password[:MAX_PASSWORD_CHARS]
+    ok = await asyncio.to_thread(verify_password, stored, password)
+    if row is None or not ok:
+        return None
+    account_id = int(row.id)
+    changes: dict[str, Any] = {"last_login_at": datetime.now(UTC)}
+    if needs_rehash(stored):
+        changes["password_hash"] = await asyncio.to_thread(hash_password, password)
+    async with services.db.write() as conn:
+        await conn.execute(a.update().where(a.c.id == account_id).values(**changes))
+    return account_id

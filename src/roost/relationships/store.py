@@ -1,0 +1,209 @@
+"""Cached reads of the follow/block/mute graph as the viewer sees it.
+
+Two cached shapes, both dropped explicitly after a committed change:
+
+* ``rel:{viewer}:{target}``: the flags of one Relationship entity, so a
+  relationships request for any number of ids is one cache round trip plus
+  one UNION query for the misses;
+* ``relx:{viewer}``: every account whose statuses the viewer must not see in
+  feeds (accounts the viewer blocks or mutes and accounts blocking the
+  viewer), read on every home timeline page;
+* ``hotf:{viewer}``: the hot accounts the viewer follows, whose statuses
+  are merged into the home timeline at read time instead of being fanned
+  out (see roost.timelines.hot). Accounts with half the threshold are
+  included already: merging the statuses of an account that is still fanned
+  out is harmless (ids are deduplicated), and so an account that becomes
+  hot is already in every follower's cached set, however stale.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING
+
+import msgspec
+import sqlalchemy as sa
+
+from roost.db import schema
+from roost.relationships.entities import Relationship
+
+if TYPE_CHECKING:
+    from roost.services import Services
+
+RELATIONSHIP_CACHE_TTL = 3600
+HOT_FOLLOWS_TTL = 300
+_f, _b, _m = schema.follows, schema.blocks, schema.mutes
+
+# Row kinds of the UNION query below.
+_FOLLOWING, _FOLLOWED_BY, _BLOCKING, _BLOCKED_BY, _MUTING = range(5)
+
+
+class PairState(msgspec.Struct, array_like=True):
+    """The viewer -> target flags, compact for the cache."""
+
+    following: bool = False
+    showing_reblogs: bool = False
+    notifying: bool = False
+    followed_by: bool = False
+    blocking: bool = False
+    blocked_by: bool = False
+    muting: bool = False
+    muting_notifications: bool = False
+
+
+_pair_decoder = msgspec.msgpack.Decoder(PairState)
+_ids_decoder = msgspec.msgpack.Decoder(list[int])
+_flags_decoder = msgspec.msgpack.Decoder(dict[int, bool])
+_encoder = msgspec.msgpack.Encoder()
+
+
+def pair_key(viewer_id: int, target_id: int) -> str:
+    return f"rel:{viewer_id}:{target_id}"
+
+
+def excluded_key(viewer_id: int) -> str:
+    return f"relx:{viewer_id}"
+
+
+def hot_follows_key(viewer_id: int) -> str:
+    return f"hotf:{viewer_id}"
+
+
+def _kind(code: int) -> sa.ColumnElement[int]:
+    return sa.literal_column(str(code), sa.Integer).label("kind")
+
+
+def _pair_query(viewer_id: int, targets: Sequence[int]) -> sa.CompoundSelect[int, int, bool, bool]:
+    """Everything between the viewer and ``targets`` in one statement."""
+    no = sa.false()
+    return sa.union_all(
+        sa.select(_kind(_FOLLOWING), _f.c.target_account_id, _f.c.show_reblogs, _f.c.notify).where(
+            _f.c.account_id == viewer_id, _f.c.target_account_id.in_(targets)
+        ),
+        sa.select(_kind(_FOLLOWED_BY), _f.c.account_id, no, no).where(
+            _f.c.target_account_id == viewer_id, _f.c.account_id.in_(targets)
+        ),
+        sa.select(_kind(_BLOCKING), _b.c.target_account_id, no, no).where(
+            _b.c.account_id == viewer_id, _b.c.target_account_id.in_(targets)
+        ),
+        sa.select(_kind(_BLOCKED_BY), _b.c.account_id, no, no).where(
+            _b.c.target_account_id == viewer_id, _b.c.account_id.in_(targets)
+        ),
+        sa.select(_kind(_MUTING), _m.c.target_account_id, _m.c.hide_notifications, no).where(
+            _m.c.account_id == viewer_id, _m.c.target_account_id.in_(targets)
+        ),
+    )
+
+
+def _apply(state: PairState, kind: int, flag_a: bool, flag_b: bool) -> None:
+    if kind == _FOLLOWING:
+        state.following = True
+        state.showing_reblogs = bool(flag_a)
+        state.notifying = bool(flag_b)
+    elif kind == _FOLLOWED_BY:
+        state.followed_by = True
+    elif kind == _BLOCKING:
+        state.blocking = True
+    elif kind == _BLOCKED_BY:
+        state.blocked_by = True
+    else:
+        state.muting = True
+        state.muting_notifications = bool(flag_a)
+
+
+async def load_pair_states(
+    services: Services, viewer_id: int, target_ids: Iterable[int]
+) -> dict[int, PairState]:
+    """Viewer -> target flags for every target: one cache round trip, at most one query."""
+    wanted = list(dict.fromkeys(target_ids))
+    if not wanted:
+        return {}
+    found: dict[int, PairState] = {}
+    hits = await services.cache.get_many(pair_key(viewer_id, t) for t in wanted)
+    for target in wanted:
+        raw = hits.get(pair_key(viewer_id, target))
+        if raw is not None:
+            found[target] = _pair_decoder.decode(raw)
+    missing = [t for t in wanted if t not in found]
+    if missing:
+        fresh = {t: PairState() for t in missing}
+        # Read-your-own-writes: a client follows, then asks at once.
+        async with services.db.read(primary=True) as conn:
+            rows = (await conn.execute(_pair_query(viewer_id, missing))).all()
+        for row in rows:
+            _apply(fresh[int(row[1])], int(row[0]), bool(row[2]), bool(row[3]))
+        found.update(fresh)
+        await services.cache.set_many(
+            {pair_key(viewer_id, t): _encoder.encode(s) for t, s in fresh.items()},
+            ttl=RELATIONSHIP_CACHE_TTL,
+        )
+    return found
+
+
+async def load_pair_state(services: Services, viewer_id: int, target_id: int) -> PairState:
+    return (await load_pair_states(services, viewer_id, [target_id]))[target_id]
+
+
+def relationship_entity(target_id: int, state: PairState) -> Relationship:
+    return Relationship(
+        id=str(target_id),
+        following=state.following,
+        showing_reblogs=state.showing_reblogs,
+        notifying=state.notifying,
+        followed_by=state.followed_by,
+        blocking=state.blocking,
+        blocked_by=state.blocked_by,
+        muting=state.muting,
+        muting_notifications=state.muting_notifications,
+    )
+
+
+async def load_excluded_ids(services: Services, viewer_id: int) -> frozenset[int]:
+    """Accounts the viewer blocks or mutes, or who block the viewer (cached)."""
+    key = excluded_key(viewer_id)
+    raw = (await services.cache.get_many([key])).get(key)
+    if raw is not None:
+        return frozenset(_ids_decoder.decode(raw))
+    query = sa.union(
+        sa.select(_b.c.target_account_id).where(_b.c.account_id == viewer_id),
+        sa.select(_m.c.target_account_id).where(_m.c.account_id == viewer_id),
+        sa.select(_b.c.account_id).where(_b.c.target_account_id == viewer_id),
+    )
+    async with services.db.read(primary=True) as conn:
+        ids = [int(r[0]) for r in (await conn.execute(query)).all()]
+    await services.cache.set_many({key: _encoder.encode(ids)}, ttl=RELATIONSHIP_CACHE_TTL)
+    return frozenset(ids)
+
+
+async def load_hot_follows(services: Services, viewer_id: int) -> dict[int, bool]:
+    """Hot (or nearly hot) accounts the viewer follows, with the follow's
+    show_reblogs flag (cached)."""
+    key = hot_follows_key(viewer_id)
+    raw = (await services.cache.get_many([key])).get(key)
+    if raw is not None:
+        return _flags_decoder.decode(raw)
+    a = schema.accounts
+    query = (
+        sa.select(_f.c.target_account_id, _f.c.show_reblogs)
+        .join(a, a.c.id == _f.c.target_account_id)
+        .where(
+            _f.c.account_id == viewer_id,
+            a.c.followers_count >= max(1, services.settings.hot_user_threshold // 2),
+        )
+    )
+    async with services.db.read(primary=True) as conn:
+        found = {int(r[0]): bool(r[1]) for r in (await conn.execute(query)).all()}
+    await services.cache.set_many({key: _encoder.encode(found)}, ttl=HOT_FOLLOWS_TTL)
+    return found
+
+
+async def forget_relationships(services: Services, account_id: int, target_id: int) -> None:
+    """Drop every cached view of the pair after a committed change between them."""
+    await services.cache.delete(
+        pair_key(account_id, target_id),
+        pair_key(target_id, account_id),
+        excluded_key(account_id),
+        excluded_key(target_id),
+        hot_follows_key(account_id),
+        hot_follows_key(target_id),
+    )

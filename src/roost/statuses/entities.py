@@ -1,0 +1,79 @@
+"""Mastodon Status entities (and Roost's location extension), as sent to clients."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import msgspec
+
+from roost.accounts.entities import Account
+
+
+class Mention(msgspec.Struct, kw_only=True):
+    id: str
+    username: str
+    url: str
+    acct: str
+
+
+class Tag(msgspec.Struct, kw_only=True):
+    """A hashtag as it appears inside a Status (no history)."""
+
+    name: str
+    url: str
+
+
+class Location(msgspec.Struct, kw_only=True):
+    """Roost extension: where a status was posted from."""
+
+    name: str | None
+    latitude: float | None
+    longitude: float | None
+
+
+class Status(msgspec.Struct, kw_only=True):
+    """A Mastodon Status.
+
+    Fields set to ``UNSET`` are left out of the JSON: the viewer flags when no
+    one is logged in, ``pinned`` unless the viewer is the author, and ``text``
+    except in the answer to a delete. ``scheduled_at`` is never sent: toot
+    takes its presence as "this post was scheduled".
+    """
+
+    id: str
+    created_at: str
+    in_reply_to_id: str | None
+    in_reply_to_account_id: str | None
+    sensitive: bool
+    spoiler_text: str
+    visibility: str
+    language: str | None
+    uri: str
+    url: str | None
+    replies_count: int
+    reblogs_count: int
+    favourites_count: int
+    edited_at: str | None
+    content: str
+    reblog: Status | None
+    account: Account
+    media_attachments: list[Any]
+    mentions: list[Mention]
+    tags: list[Tag]
+    emojis: list[Any]
+    card: dict[str, Any] | None = None
+    poll: dict[str, Any] | None = None
+    location: Location | None = None
+    favourited: bool | msgspec.UnsetType = msgspec.UNSET
+    reblogged: bool | msgspec.UnsetType = msgspec.UNSET
+    muted: bool | msgspec.UnsetType = msgspec.UNSET
+    bookmarked: bool | msgspec.UnsetType = msgspec.UNSET
+    pinned: bool | msgspec.UnsetType = msgspec.UNSET
+    text: str | msgspec.UnsetType = msgspec.UNSET
+
+
+class Context(msgspec.Struct, kw_only=True):
+    """The thread around a status: parents (oldest first) and replies (depth first)."""
+
+    ancestors: list[Status]
+    descendants: list[Status]

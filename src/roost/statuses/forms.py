@@ -1,0 +1,85 @@
+"""Request bodies and query strings of the statuses endpoints."""
+
+from __future__ import annotations
+
+from typing import TypeVar
+
+import msgspec
+
+from roost.api.errors import ApiError
+
+T = TypeVar("T")
+
+
+class LocationForm(msgspec.Struct, kw_only=True):
+    """Roost extension, as a JSON object: ``"location": {"name", "latitude", "longitude"}``."""
+
+    name: str | None = None
+    latitude: float | None = None
+    longitude: float | None = None
+
+
+class PostStatusForm(msgspec.Struct, kw_only=True):
+    """``POST /api/v1/statuses``.
+
+    The location can be sent three ways: a JSON object ``location``, the form
+    fields ``location[name]``, ``location[latitude]``, ``location[longitude]``,
+    or flat ``place_name``, ``latitude``, ``longitude``.
+    """
+
+    status: str | None = None
+    media_ids: list[str | int] | None = None
+    in_reply_to_id: str | int | None = None
+    visibility: str | None = None
+    sensitive: bool | None = None
+    spoiler_text: str | None = None
+    language: str | None = None
+    scheduled_at: str | None = None
+    location: LocationForm | None = None
+    location_name: str | None = msgspec.field(name="location[name]", default=None)
+    location_latitude: float | None = msgspec.field(name="location[latitude]", default=None)
+    location_longitude: float | None = msgspec.field(name="location[longitude]", default=None)
+    place_name: str | None = None
+    latitude: float | None = None
+    longitude: float | None = None
+
+    def place(self) -> tuple[str | None, float | None, float | None]:
+        """(name, latitude, longitude), whichever shape the client used."""
+        nested = self.location or LocationForm()
+        return (
+            _first(nested.name, self.location_name, self.place_name),
+            _first(nested.latitude, self.location_latitude, self.latitude),
+            _first(nested.longitude, self.location_longitude, self.longitude),
+        )
+
+
+def _first(*values: T | None) -> T | None:
+    for value in values:
+        if value is not None:
+            return value
+    return None
+
+
+class ReblogForm(msgspec.Struct, kw_only=True):
+    visibility: str | None = None
+
+
+class StatusesQuery(msgspec.Struct, kw_only=True):
+    """``GET /api/v1/statuses?id[]=...``"""
+
+    id: list[str | int] = []
+
+
+def parse_status_id(raw: str | int | None) -> int | None:
+    """A status id sent in a body: None when absent, 404 when it cannot exist."""
+    if raw is None or raw == "":
+        return None
+    if isinstance(raw, int):
+        value = raw
+    elif raw.isdigit() and len(raw) <= 19:
+        value = int(raw)
+    else:
+        raise ApiError(404, "Record not found")
+    if not 0 < value < 1 << 63:
+        raise ApiError(404, "Record not found")
+    return value

@@ -1,0 +1,53 @@
+"""The cached, internal form of a status row."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import msgspec
+
+# Stored as a small integer in statuses.visibility; the index is the code.
+VISIBILITIES = ("public", "unlisted", "private", "direct")
+PUBLIC, UNLISTED, PRIVATE, DIRECT = range(4)
+
+
+def visibility_code(name: str) -> int | None:
+    """The stored code of a Mastodon visibility name, None when unknown."""
+    try:
+        return VISIBILITIES.index(name)
+    except ValueError:
+        return None
+
+
+class StatusRecord(msgspec.Struct, array_like=True):
+    """Everything needed to render a Status, kept compact for the cache.
+
+    Mentions and tags travel with the status so that a cached status renders
+    without touching the database.
+    """
+
+    id: int
+    account_id: int
+    text: str
+    content: str
+    spoiler_text: str
+    sensitive: bool
+    visibility: int
+    language: str | None
+    in_reply_to_id: int | None
+    in_reply_to_account_id: int | None
+    reblog_of_id: int | None
+    place_name: str | None
+    latitude: float | None
+    longitude: float | None
+    favourites_count: int
+    reblogs_count: int
+    replies_count: int
+    created_at: datetime
+    edited_at: datetime | None
+    mention_ids: list[int] = []
+    tags: list[str] = []
+
+    @property
+    def is_reblog(self) -> bool:
+        return self.reblog_of_id is not None

@@ -1,0 +1,121 @@
+"""The home timeline: read from the timeline store, rebuilt from the database
+when missing, extended from the database past what the capped cache holds."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+from collections.abc import Set
+from typing import TYPE_CHECKING
+
+from roost.api.paging import Page
+from roost.relationships.store import load_excluded_ids
+from roost.timelines.home_query import query_home_ids
+from roost.timelines.hot import merge_hot_posts
+from roost.timelines.keys import home_key
+
+if TYPE_CHECKING:
+    from roost.services import Services
+
+
+async def rebuild_home_timeline(services: Services, *, account_id: int) -> None:
+    """Load the newest ``home_timeline_length`` statuses into the store.
+
+    Mark first, then read, then merge (see infra.timeline_store): a status
+    fanned out while the database is read lands in the marked timeline and
+    survives the merge."""
+    key = home_key(account_id)
+    await services.timelines.mark(key)
+    capacity = services.settings.home_timeline_length
+    ids = await query_home_ids(services, viewer_id=account_id, page=Page(limit=capacity))
+    await services.timelines.merge(key, ids)
+
+
+# Rebuilds running in this process, by (store, key): a second read of the
+# same cold timeline waits for the first rebuild instead of reading the
+# marked, still empty timeline (or rebuilding it again).
+_rebuilds: dict[tuple[int, str], asyncio.Future[None]] = {}
+
+
+def _settle(key: tuple[int, str], done: asyncio.Future[None]) -> None:
+    _rebuilds.pop(key, None)
+    if not done.cancelled():
+        done.exception()  # retrieved here so a failure nobody awaited is not logged as lost
+
+
+async def _rebuild_once(services: Services, *, account_id: int) -> None:
+    slot = (id(services.timelines), home_key(account_id))
+    running = _rebuilds.get(slot)
+    if running is None:
+        running = asyncio.ensure_future(rebuild_home_timeline(services, account_id=account_id))
+        _rebuilds[slot] = running
+        running.add_done_callback(lambda done: _settle(slot, done))
+    # Shielded: a reader that goes away does not cancel the others' rebuild.
+    await asyncio.shield(running)
+
+
+async def _cache_floor(
+    services: Services, *, key: str, page: Page, cached_ids: list[int]
+) -> int | None:
+    """The oldest cached id when the page may continue below it in the
+    database (the cache is full, so older statuses were trimmed away, and
+    the page reaches below it); None when the cache answers the page."""
+    capacity = services.settings.home_timeline_length
+    lower = page.lower
+    if page.max_id is None and lower is None:
+        # The page started at the top: a short page is the whole cache.
+        return cached_ids[-1] if len(cached_ids) >= capacity else None
+    store = services.timelines
+    bottom = await store.range(key, Page(min_id=0, limit=1))
+    if not bottom:
+        return None
+    oldest = bottom[0]
+    if lower is not None and lower >= oldest - 1:
+        return None  # the page ends inside the cache
+    if page.ascending and cached_ids and cached_ids[-1] != oldest:
+        return None  # the cache has ids just above min_id: it covers the page
+    whole = await store.range(key, Page(limit=capacity))
+    return oldest if whole is not None and len(whole) >= capacity else None
+
+
+async def _beyond_cache(
+    services: Services, *, viewer_id: int, page: Page, cached_ids: list[int]
+) -> list[int]:
+    """Complete a page from the database where it reaches below the cache.
+
+    Called for short pages, and for min_id pages (the statuses right above
+    min_id may be older than anything cached)."""
+    oldest = await _cache_floor(services, key=home_key(viewer_id), page=page, cached_ids=cached_ids)
+    if oldest is None:
+        return cached_ids
+    upper = oldest if page.max_id is None else min(oldest, page.max_id)
+    below = dataclasses.replace(page, max_id=upper)
+    older = await query_home_ids(services, viewer_id=viewer_id, page=below)
+    return page.select(sorted({*cached_ids, *older}, reverse=True))
+
+
+async def read_home_timeline(
+    services: Services, *, viewer_id: int, page: Page, excluded: Set[int] | None = None
+) -> list[int]:
+    """Status ids of one page of the viewer's home timeline, newest first.
+
+    Warm: one store range read, the hot accounts' statuses from the cache,
+    and no SQL. Cold: a rebuild first. Deleted or no-longer-visible ids may
+    remain in the store; hydration drops them. ``excluded``: the viewer's
+    blocked and muted accounts when the caller has them already."""
+    key = home_key(viewer_id)
+    store = services.timelines
+    running = _rebuilds.get((id(store), key))
+    if running is not None:
+        await asyncio.shield(running)
+    ids = await store.range(key, page)
+    if ids is None:
+        await _rebuild_once(services, account_id=viewer_id)
+        ids = await store.range(key, page) or []
+    if len(ids) < page.limit or page.ascending:
+        ids = await _beyond_cache(services, viewer_id=viewer_id, page=page, cached_ids=ids)
+    if excluded is None:
+        excluded = await load_excluded_ids(services, viewer_id)
+    return await merge_hot_posts(
+        services, viewer_id=viewer_id, page=page, ids=ids, excluded=excluded
+    )

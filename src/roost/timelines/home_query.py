@@ -1,0 +1,110 @@
+"""The home timeline from the database: what a rebuild loads into the cache
+and what a page older than the cache is read from.
+
+Three id-ordered streams are read a chunk at a time: the account's own
+statuses, those of the accounts it follows, and direct statuses that
+mention it. They are merged and passed through ``filters.admits_home``, the
+rule fan-out applies, so a rebuilt timeline matches a fanned-out one.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import TYPE_CHECKING
+
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from roost.api.paging import Page
+from roost.db import schema
+from roost.db.paging import paged
+from roost.relationships.graph import followed_ids_query, following_map
+from roost.relationships.store import load_excluded_ids
+from roost.statuses.records import DIRECT
+from roost.timelines.filters import (
+    FactsSelect,
+    ReceiverView,
+    StatusFacts,
+    admits_home,
+    facts_from_rows,
+    facts_query,
+)
+
+if TYPE_CHECKING:
+    from roost.services import Services
+
+_s, _m = schema.statuses, schema.mentions
+MIN_CHUNK = 40
+# A reader who follows nobody visible could make the loop scan for long;
+# after this many chunks the page is returned as it is.
+MAX_ROUNDS = 20
+
+
+def _streams(viewer_id: int) -> list[tuple[FactsSelect, bool]]:
+    """(query, mentioned) of each stream, before paging."""
+    own = facts_query().where(_s.c.account_id == viewer_id)
+    followed = facts_query().where(
+        _s.c.account_id.in_(followed_ids_query(viewer_id)), _s.c.visibility < DIRECT
+    )
+    direct = (
+        facts_query()
+        .join(_m, _m.c.status_id == _s.c.id)
+        .where(_m.c.account_id == viewer_id, _s.c.visibility == DIRECT)
+    )
+    return [(own, False), (followed, False), (direct, True)]
+
+
+@dataclasses.dataclass(slots=True)
+class _Round:
+    facts: dict[int, tuple[StatusFacts, bool]]
+    boundary: int | None  # results are complete only up to here; None: streams exhausted
+
+
+async def _read_round(conn: AsyncConnection, viewer_id: int, page: Page, chunk: int) -> _Round:
+    bounded = dataclasses.replace(page, limit=chunk)
+    facts: dict[int, tuple[StatusFacts, bool]] = {}
+    edges: list[int] = []
+    for query, mentioned in _streams(viewer_id):
+        rows = facts_from_rows((await conn.execute(paged(query, _s.c.id, bounded))).all())
+        for fact in rows:
+            known = facts.get(fact.id)
+            facts[fact.id] = (fact, mentioned or (known is not None and known[1]))
+        if len(rows) == chunk:
+            # This stream has more beyond its last row (the furthest from the
+            # page's start), so the merged result is only complete up to there.
+            edges.append(rows[-1].id)
+    if not edges:
+        return _Round(facts, None)
+    boundary = max(edges) if not page.ascending else min(edges)
+    return _Round(facts, boundary)
+
+
+async def query_home_ids(services: Services, *, viewer_id: int, page: Page) -> list[int]:
+    """Up to ``page.limit`` ids of the viewer's home timeline within ``page``,
+    newest first, read from the database (primary: rebuilds must not miss a
+    status whose fan-out already ran)."""
+    excluded = await load_excluded_ids(services, viewer_id)
+    chunk = max(page.limit, MIN_CHUNK)
+    chosen: list[int] = []
+    cursor = page
+    async with services.db.read(primary=True) as conn:
+        view = ReceiverView(viewer_id, await following_map(conn, viewer_id), excluded)
+        for _ in range(MAX_ROUNDS):
+            found = await _read_round(conn, viewer_id, cursor, chunk)
+            ordered = sorted(found.facts, reverse=not page.ascending)
+            for status_id in ordered:
+                if found.boundary is not None and (
+                    status_id < found.boundary if not page.ascending else status_id > found.boundary
+                ):
+                    break
+                fact, mentioned = found.facts[status_id]
+                if admits_home(fact, view, mentioned=mentioned):
+                    chosen.append(status_id)
+            if len(chosen) >= page.limit or found.boundary is None:
+                break
+            # Continue past the boundary (exclusive bound on the next round).
+            if page.ascending:
+                cursor = dataclasses.replace(cursor, min_id=found.boundary, since_id=None)
+            else:
+                cursor = dataclasses.replace(cursor, max_id=found.boundary)
+    chosen = chosen[: page.limit]
+    return list(reversed(chosen)) if page.ascending else chosen

@@ -1,0 +1,144 @@
+"""Timeline use cases: one page of statuses, rendered for the viewer.
+
+Each returns the Status entities and the ids that page them (the Link
+header is built from those, so a page whose statuses were all filtered out
+still lets the client move on)."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Sequence, Set
+from typing import TYPE_CHECKING
+
+from roost.accounts.store import load_account
+from roost.api.errors import ApiError
+from roost.api.paging import Page
+from roost.relationships.store import load_excluded_ids, load_pair_state
+from roost.statuses.entities import Status
+from roost.statuses.hydrate import render_statuses
+from roost.timelines import listing
+from roost.timelines.home import read_home_timeline
+
+if TYPE_CHECKING:
+    from roost.services import Services
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class TimelinePage:
+    statuses: list[Status]
+    cursor_ids: list[int]
+
+
+EMPTY = TimelinePage([], [])
+
+
+def _from_excluded(status: Status, excluded: Set[int]) -> bool:
+    if int(status.account.id) in excluded:
+        return True
+    return status.reblog is not None and int(status.reblog.account.id) in excluded
+
+
+async def _render(
+    services: Services, ids: Sequence[int], *, viewer_id: int | None, excluded: Set[int]
+) -> TimelinePage:
+    statuses = await render_statuses(services, ids, viewer_id=viewer_id)
+    if excluded:
+        statuses = [s for s in statuses if not _from_excluded(s, excluded)]
+    return TimelinePage(statuses, list(ids))
+
+
+async def _excluded(services: Services, viewer_id: int | None) -> frozenset[int]:
+    return frozenset() if viewer_id is None else await load_excluded_ids(services, viewer_id)
+
+
+async def home_timeline(services: Services, *, viewer_id: int, page: Page) -> TimelinePage:
+    """A page of the viewer's home timeline. Statuses of accounts the viewer
+    has blocked or muted since they were delivered are dropped here."""
+    excluded = await load_excluded_ids(services, viewer_id)
+    ids = await read_home_timeline(services, viewer_id=viewer_id, page=page, excluded=excluded)
+    return await _render(services, ids, viewer_id=viewer_id, excluded=excluded)
+
+
+async def account_timeline(
+    services: Services,
+    *,
+    account_id: int,
+    viewer_id: int | None,
+    page: Page,
+    only_media: bool = False,
+    pinned: bool = False,
+    exclude_replies: bool = False,
+    exclude_reblogs: bool = False,
+    tagged: str | None = None,
+) -> TimelinePage:
+    """A page of one account's statuses as the viewer may see them; empty when
+    the account blocks the viewer, 404 when it does not exist."""
+    if await load_account(services, account_id) is None:
+        raise ApiError(404, "Record not found")
+    # Pinning does not exist yet, and neither do media attachments, so
+    # "only pinned" and "only with media" select nothing.
+    if pinned or only_media:
+        return EMPTY
+    follows = False
+    if viewer_id is not None and viewer_id != account_id:
+        state = await load_pair_state(services, viewer_id, account_id)
+        if state.blocked_by:
+            return EMPTY
+        follows = state.following
+    ids = await listing.account_status_ids(
+        services,
+        account_id=account_id,
+        viewer_id=viewer_id,
+        viewer_follows=follows,
+        page=page,
+        exclude_replies=exclude_replies,
+        exclude_reblogs=exclude_reblogs,
+        tagged=tagged,
+    )
+    return await _render(services, ids, viewer_id=viewer_id, excluded=frozenset())
+
+
+async def public_timeline(
+    services: Services,
+    *,
+    viewer_id: int | None,
+    page: Page,
+    remote: bool = False,
+    only_media: bool = False,
+) -> TimelinePage:
+    """A page of the public timeline (every account is local here, so
+    ``local`` changes nothing and ``remote`` selects nothing; no media yet,
+    so ``only_media`` selects nothing)."""
+    if remote or only_media:
+        return EMPTY
+    excluded = await _excluded(services, viewer_id)
+    ids = await listing.public_status_ids(services, excluded=excluded, page=page)
+    return await _render(services, ids, viewer_id=viewer_id, excluded=excluded)
+
+
+async def tag_timeline(
+    services: Services,
+    *,
+    tag: str,
+    viewer_id: int | None,
+    page: Page,
+    any_tags: Sequence[str] = (),
+    all_tags: Sequence[str] = (),
+    none_tags: Sequence[str] = (),
+    remote: bool = False,
+    only_media: bool = False,
+) -> TimelinePage:
+    """A page of public statuses with a hashtag (and the any/all/none filters)."""
+    if remote or only_media:
+        return EMPTY
+    excluded = await _excluded(services, viewer_id)
+    ids = await listing.tag_status_ids(
+        services,
+        tag=tag,
+        any_tags=any_tags,
+        all_tags=all_tags,
+        none_tags=none_tags,
+        excluded=excluded,
+        page=page,
+    )
+    return await _render(services, ids, viewer_id=viewer_id, excluded=excluded)

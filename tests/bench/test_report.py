@@ -1,0 +1,88 @@
+"""The suite's report: per-core figures for `roost capacity`, tables, the plot."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+
+from roost.bench.plot import plot_results
+from roost.bench.report import capacity_figures, print_report
+from roost.bench.workloads import best_rate_within
+
+
+def _rps(median: float) -> dict[str, Any]:
+    return {"median": median, "min": median * 0.9, "max": median * 1.1, "runs": 3}
+
+
+def _latency(p50: float, p99: float) -> dict[str, float]:
+    return {"p50": p50, "p90": p50 * 2, "p95": p99 * 0.8, "p99": p99}
+
+
+def _document() -> dict[str, Any]:
+    home = {
+        "workload": "home", "deployment": "embedded", "workers": 2,
+        "throughput": {"rps": _rps(3_000), "errors": 0}, "ceiling_share": 0.4,
+        "bytes_per_response": 30_000,
+        "open_loop": [{"achieved_rate": r, "errors": 0, "latency_ms": _latency(2, 20)}
+                      for r in (750, 1_500)],
+    }  # fmt: skip
+    delay_ok = {
+        "rate": 100, "mean_followers": 40, "undelivered": 0,
+        "post": {"latency_ms": _latency(5, 30)}, "delay_ms": _latency(100, 400),
+        "delay_samples_ms": [50.0, 100.0, 400.0],
+    }  # fmt: skip
+    delay_late = delay_ok | {"rate": 300, "delay_ms": _latency(900, 2_500)}
+    fanout = {
+        "workload": "fanout", "deployment": "embedded", "workers": 2,
+        "delay": [delay_ok, delay_late],
+        "burst": {"throughput": {"rps": _rps(800), "errors": 0}, "drain_seconds": 2.5},
+    }  # fmt: skip
+    return {
+        "machine": {"cpu": "Test CPU", "cores": 2, "memory_gb": 4},
+        "ceilings": {"2": {"rps": _rps(7_500)}},
+        "results": [home, fanout],
+        "failures": [{"workload": "embedded scale", "error": "boom"}],
+    }
+
+
+def test_capacity_figures_per_process() -> None:
+    figures = capacity_figures(_document()["results"])
+    # 3,000 reads/s over 2 processes
+    assert figures["timeline_reads_per_core"] == 1_500
+    # burst 800 posts/s over 2 processes
+    assert figures["posts_per_core"] == 400
+    # only the 100/s run kept p99 under 1 s: 100 × 40 followers ÷ 2 processes
+    assert figures["fanout_inserts_per_core"] == 2_000
+
+
+def test_best_rate_within_target() -> None:
+    points = [
+        {"achieved_rate": 500, "errors": 0, "latency_ms": {"p99": 5}},
+        {"achieved_rate": 1_000, "errors": 0, "latency_ms": {"p99": 20}},
+        {"achieved_rate": 1_500, "errors": 0, "latency_ms": {"p99": 80}},
+        {"achieved_rate": 1_200, "errors": 3, "latency_ms": {"p99": 10}},
+    ]
+    assert best_rate_within(points, 25) == 1_000
+    assert best_rate_within(points, 1) is None
+
+
+def test_capacity_figures_without_results() -> None:
+    assert set(capacity_figures([])) == {"note"}
+
+
+def test_print_report_shows_each_table_and_failure() -> None:
+    out = io.StringIO()
+    print_report(Console(file=out, width=200), _document())
+    text = out.getvalue()
+    for expected in ("Home timeline read", "40%", "Post and fan-out", "2.5 s", "boom"):
+        assert expected in text
+
+
+def test_plot_writes_a_png(tmp_path: Path) -> None:
+    path = plot_results(_document(), tmp_path / "bench.png")
+    assert path is not None
+    assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert plot_results({"results": []}, tmp_path / "empty.png") is None

@@ -1,0 +1,65 @@
+"""`roost capacity` on the command line: options, a bench result, JSON output."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from click.testing import CliRunner
+
+from roost.cli import main
+
+
+def run(*args: str) -> Any:
+    result = CliRunner().invoke(main, ["capacity", "--json", *args])
+    assert result.exit_code == 0, result.output
+    return json.loads(result.output)
+
+
+def figure(document: dict[str, Any], key: str) -> float:
+    [match] = [f for f in document["figures"] if f["key"] == key]
+    value: float = match["value"]
+    return value
+
+
+def test_options_change_the_scale() -> None:
+    document = run("--daily-active-users", "864000", "--posts-per-user-per-day", "2")
+    # 864,000 × 2 ÷ 86,400 = 20 posts/s
+    assert figure(document, "posts_avg") == 20
+    assert document["inputs"]["throughput"]["source"] == "stated defaults"
+
+
+def test_bench_result_supplies_per_core_throughput(tmp_path: Path) -> None:
+    result_file = tmp_path / "bench.json"
+    result_file.write_text(
+        json.dumps({"kind": "bench", "capacity": {"timeline_reads_per_core": 4000}})
+    )
+    document = run("--bench-result", str(result_file), "--posts-per-core", "1000")
+    throughput = document["inputs"]["throughput"]
+    assert throughput["timeline_reads_per_core"] == 4000
+    assert throughput["posts_per_core"] == 1000
+    assert str(result_file) in throughput["source"]
+    # ⌈(720,000 ÷ 4,000 + 12,000 ÷ 1,000) ÷ 0.6⌉ = 320 cores
+    assert figure(document, "app_cores") == 320
+
+
+def test_bench_result_without_figures_is_refused(tmp_path: Path) -> None:
+    result_file = tmp_path / "frameworks.json"
+    result_file.write_text(json.dumps({"kind": "frameworks", "results": []}))
+    result = CliRunner().invoke(main, ["capacity", "--bench-result", str(result_file)])
+    assert result.exit_code != 0
+    assert "capacity" in result.output
+
+
+def test_impossible_input_is_a_clean_error() -> None:
+    result = CliRunner().invoke(main, ["capacity", "--utilization", "0"])
+    assert result.exit_code == 1
+    assert "utilization" in result.output
+
+
+def test_table_output_names_every_group() -> None:
+    result = CliRunner().invoke(main, ["capacity"])
+    assert result.exit_code == 0, result.output
+    for word in ("rates", "storage", "network", "timeline cache", "machines", "stated defaults"):
+        assert word in result.output

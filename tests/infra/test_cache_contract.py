@@ -1,0 +1,64 @@
+"""The Cache contract, run against MemoryCache and RedisCache alike."""
+
+from __future__ import annotations
+
+import anyio
+import pytest
+
+from roost.infra.cache import Cache
+
+pytestmark = pytest.mark.anyio
+
+
+async def test_get_many_returns_only_found_keys(cache: Cache) -> None:
+    assert await cache.get_many([]) == {}
+    assert await cache.get_many(["a", "b"]) == {}
+    await cache.set_many({"a": b"1", "b": b"\x00\xff binary"}, ttl=60)
+    assert await cache.get_many(["a", "b", "c"]) == {"a": b"1", "b": b"\x00\xff binary"}
+    assert await cache.get_many(iter(["b", "b"])) == {"b": b"\x00\xff binary"}
+
+
+async def test_set_many_overwrites(cache: Cache) -> None:
+    await cache.set_many({"a": b"old"}, ttl=60)
+    await cache.set_many({"a": b"new"}, ttl=60)
+    await cache.set_many({}, ttl=60)
+    assert await cache.get_many(["a"]) == {"a": b"new"}
+
+
+async def test_entries_expire(cache: Cache) -> None:
+    await cache.set_many({"short": b"1"}, ttl=1)
+    await cache.set_many({"long": b"2"}, ttl=60)
+    await cache.set_many({"none": b"3"}, ttl=0)
+    assert await cache.get_many(["none"]) == {}
+    await anyio.sleep(1.2)
+    assert await cache.get_many(["short", "long"]) == {"long": b"2"}
+
+
+async def test_delete(cache: Cache) -> None:
+    await cache.set_many({"a": b"1", "b": b"2", "c": b"3"}, ttl=60)
+    await cache.incr("n", ttl=60)
+    await cache.delete("a", "c", "missing", "n")
+    await cache.delete()
+    assert await cache.get_many(["a", "b", "c"]) == {"b": b"2"}
+    assert await cache.incr("n", ttl=60) == 1
+
+
+async def test_incr(cache: Cache) -> None:
+    assert await cache.incr("n", ttl=60) == 1
+    assert await cache.incr("n", 5, ttl=60) == 6
+    assert await cache.incr("n", -10, ttl=60) == -4
+    assert await cache.incr("other", 3, ttl=60) == 3
+
+
+async def test_counter_expires(cache: Cache) -> None:
+    await cache.incr("n", 7, ttl=1)
+    await anyio.sleep(1.2)
+    assert await cache.incr("n", ttl=60) == 1
+
+
+async def test_clear(cache: Cache) -> None:
+    await cache.set_many({"a": b"1"}, ttl=60)
+    await cache.incr("n", ttl=60)
+    await cache.clear()
+    assert await cache.get_many(["a"]) == {}
+    assert await cache.incr("n", ttl=60) == 1

@@ -1,0 +1,217 @@
+"""The job runner with several runners on one database (as several worker
+processes would be), on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import os
+from datetime import UTC, datetime, timedelta
+from functools import partial
+
+import anyio
+import pytest
+
+from roost.jobs.runner import MAX_ATTEMPTS, Job, LeaseLost
+from roost.services import Services
+from tests.conftest import REDIS_URL, require_service
+from tests.jobs.conftest import MakeServices, enqueue_many, job_rows
+
+pytestmark = pytest.mark.anyio
+
+
+def naive_utc(moment: datetime) -> datetime:
+    # SQLite hands back naive UTC datetimes, PostgreSQL aware ones.
+    return moment.astimezone(UTC).replace(tzinfo=None) if moment.tzinfo else moment
+
+
+async def wait_until_no_jobs(services: Services, within: float = 60) -> None:
+    with anyio.fail_after(within):
+        while await job_rows(services):  # noqa: ASYNC110 - polling the database
+            await anyio.sleep(0.05)
+
+
+async def test_two_runners_run_every_job_exactly_once(make_services: MakeServices) -> None:
+    a, b = make_services(), make_services()
+    ran: list[tuple[str, int]] = []
+
+    def recorder(name: str) -> object:
+        async def record(job: Job) -> None:
+            await anyio.sleep(0.001)  # let the other loops claim meanwhile
+            ran.append((name, int(job.payload["n"])))
+
+        return record
+
+    for name, services in (("a", a), ("b", b)):
+        services.jobs.batch_size = 5
+        services.jobs.register("test_record", recorder(name))  # type: ignore[arg-type]
+    await enqueue_many(a, "test_record", 300)
+
+    async with anyio.create_task_group() as group:
+        for services in (a, b):
+            group.start_soon(partial(services.jobs.run_forever, poll_interval=0.05, concurrency=3))
+        await wait_until_no_jobs(a)
+        a.jobs.stop()
+        b.jobs.stop()
+
+    assert sorted(n for _, n in ran) == list(range(300))
+    assert {name for name, _ in ran} == {"a", "b"}
+
+
+async def test_failing_job_backs_off_then_parks(make_services: MakeServices) -> None:
+    services = make_services()
+
+    async def fail(job: Job) -> None:
+        raise RuntimeError("boom")
+
+    services.jobs.register("test_fail", fail)
+    (job_id,) = await enqueue_many(services, "test_fail", 1)
+    assert await services.jobs.run_pending() == 1
+    (row,) = await job_rows(services)
+    assert (row.state, row.attempts, row.locked_until) == ("pending", 1, None)
+    assert "boom" in row.last_error
+    assert await services.jobs.run_pending() == 0  # backing off: not due yet
+
+    from roost.db import schema
+
+    async with services.db.write() as conn:
+        await conn.execute(
+            schema.jobs.update()
+            .where(schema.jobs.c.id == job_id)
+            .values(attempts=MAX_ATTEMPTS - 1, run_after=row.created_at)
+        )
+    assert await services.jobs.run_pending() == 1
+    (row,) = await job_rows(services)
+    assert (row.state, row.attempts) == ("parked", MAX_ATTEMPTS)
+    assert await services.jobs.run_pending() == 0
+
+
+async def test_expired_lease_is_claimed_again_and_the_old_holder_is_fenced_off(
+    make_services: MakeServices,
+) -> None:
+    a, b = make_services(), make_services()
+    a.jobs.lease = timedelta(milliseconds=300)
+    await enqueue_many(a, "test_slow", 1)
+    (stale,) = await a.jobs.claim()
+    assert await b.jobs.claim() == []  # leased to a
+    await anyio.sleep(0.4)
+    (taken,) = await b.jobs.claim()  # a hung past its lease
+    assert taken.id == stale.id
+
+    # a wakes up: its checkpoint is refused, its failure is not recorded.
+    with pytest.raises(LeaseLost):
+        await stale.checkpoint(after=5)
+    assert not await stale.renew()
+
+    async def fail(job: Job) -> None:
+        raise RuntimeError("late")
+
+    a.jobs.register("test_slow", fail)
+    await a.jobs.run_job(stale)
+    (row,) = await job_rows(a)
+    assert row.attempts == 0 and row.last_error is None and row.payload == {"n": 0}
+    assert taken.lease is not None
+    assert naive_utc(row.locked_until) == naive_utc(taken.lease)  # still b's lease
+
+    progress: list[int] = []
+
+    async def resume(job: Job) -> None:
+        await job.checkpoint(after=7)
+        progress.append(job.payload["after"])
+
+    b.jobs.register("test_slow", resume)
+    await b.jobs.run_job(taken)
+    assert progress == [7]
+    assert await job_rows(a) == []
+
+
+async def test_heartbeat_keeps_a_slow_job_to_its_runner(make_services: MakeServices) -> None:
+    a, b = make_services(), make_services()
+    a.jobs.lease = timedelta(milliseconds=600)  # renewed every 0.2 s
+    runs: list[int] = []
+
+    async def slow(job: Job) -> None:
+        runs.append(job.id)
+        await anyio.sleep(1.5)  # well past the lease, without checkpoints
+
+    a.jobs.register("test_slow", slow)
+    b.jobs.register("test_slow", slow)
+    await enqueue_many(a, "test_slow", 2)
+    a.jobs.batch_size = 2  # the second job waits in a's batch meanwhile
+    async with anyio.create_task_group() as group:
+        group.start_soon(partial(a.jobs.run_forever, poll_interval=0.05))
+        for _ in range(12):
+            await anyio.sleep(0.2)
+            assert await b.jobs.claim() == []
+        await wait_until_no_jobs(a)
+        a.jobs.stop()
+    assert len(runs) == 2 == len(set(runs))
+
+
+async def test_stop_finishes_the_current_job_and_releases_the_rest(
+    make_services: MakeServices,
+) -> None:
+    a, b = make_services(), make_services()
+    started, finish = anyio.Event(), anyio.Event()
+    done: list[int] = []
+
+    async def gated(job: Job) -> None:
+        started.set()
+        await finish.wait()
+        done.append(int(job.payload["n"]))
+
+    a.jobs.register("test_gated", gated)
+    a.jobs.batch_size = 10
+    await enqueue_many(a, "test_gated", 10)
+    async with anyio.create_task_group() as group:
+        group.start_soon(partial(a.jobs.run_forever, poll_interval=0.05))
+        with anyio.fail_after(10):
+            await started.wait()
+        a.jobs.stop()
+        await anyio.sleep(0.1)
+        finish.set()  # the running job completes after the stop request
+    assert done == [0]
+    rows = await job_rows(a)
+    assert [r.payload["n"] for r in rows] == list(range(1, 10))
+    assert all(r.locked_until is None for r in rows)
+    assert len(await b.jobs.claim()) == 9  # free for another worker at once
+
+
+async def test_notify_wakes_a_sleeping_loop(make_services: MakeServices) -> None:
+    services = make_services()
+    ran = anyio.Event()
+
+    async def record(job: Job) -> None:
+        ran.set()
+
+    services.jobs.register("test_record", record)
+    # Polling every minute: only notify() and stop() can make this quick.
+    with anyio.fail_after(10):
+        async with anyio.create_task_group() as group:
+            group.start_soon(partial(services.jobs.run_forever, poll_interval=60, concurrency=2))
+            await anyio.sleep(0.2)  # both loops asleep on an empty table
+            await enqueue_many(services, "test_record", 1)
+            services.jobs.notify()
+            await ran.wait()
+            services.jobs.stop()
+
+
+async def test_commit_in_one_process_wakes_workers_through_redis(
+    make_services: MakeServices,
+) -> None:
+    require_service("Redis", "127.0.0.1", 6379)
+    prefix = f"roost-test-{os.getpid()}-wakeups:"
+    app = make_services(redis_url=REDIS_URL, redis_key_prefix=prefix)
+    worker = make_services(redis_url=REDIS_URL, redis_key_prefix=prefix)
+    ran = anyio.Event()
+
+    async def record(job: Job) -> None:
+        ran.set()
+
+    worker.jobs.register("test_record", record)
+    with anyio.fail_after(10):
+        async with anyio.create_task_group() as group:
+            group.start_soon(partial(worker.jobs.run_forever, poll_interval=60))
+            await anyio.sleep(0.3)  # subscribed, and asleep on an empty table
+            await enqueue_many(app, "test_record", 1)
+            app.jobs.notify()  # the app runs no loop: only Redis can wake the worker
+            await ran.wait()
+            worker.jobs.stop()
