@@ -25,6 +25,10 @@ def serve(host: str | None, port: int | None, workers: int) -> None:
     import uvicorn
 
     settings = Settings.from_env()
+    if workers > 1 and not settings.redis_url:
+        # The in-process cache and timeline store are per process: a second
+        # process would never see the first one's fan-out or invalidations.
+        raise click.UsageError("--workers above 1 needs a shared store: set ROOST_REDIS_URL")
     if settings.is_sqlite:
         settings.data_dir.mkdir(parents=True, exist_ok=True)
     asyncio.run(_migrate(settings))

@@ -50,6 +50,9 @@ class Settings:
     home_timeline_length: int = 800
     hot_user_threshold: int = 10_000
     fanout_batch_size: int = 1_000
+    # How long a claimed job stays leased to its worker without a heartbeat
+    # (renewed every third of it): a dead worker's jobs run elsewhere after this.
+    job_lease_seconds: int = 60
     max_status_chars: int = 500
     registrations_open: bool = True
     login_attempts_per_5min: int = 30

@@ -70,15 +70,26 @@ def build_services(settings: Settings) -> Services:
             connect_redis,
         )
         from roost.infra.redis_wakeups import RedisWakeups
+        from roost.infra.resilient import (
+            Health,
+            ResilientCache,
+            ResilientTimelineStore,
+            ResilientWakeups,
+            redis_unreachable_errors,
+        )
 
         client = connect_redis(settings.redis_url)
         prefix = settings.redis_key_prefix
-        cache = RedisCache(client, prefix=prefix)
-        timelines = RedisTimelineStore(
-            client, capacity=settings.home_timeline_length, prefix=prefix
+        # While Redis is unreachable the service degrades instead of failing:
+        # cache misses, timelines from the database (see infra.resilient).
+        health = Health("Redis", errors=redis_unreachable_errors())
+        cache = ResilientCache(RedisCache(client, prefix=prefix), health)
+        timelines = ResilientTimelineStore(
+            RedisTimelineStore(client, capacity=settings.home_timeline_length, prefix=prefix),
+            health,
         )
         # App servers wake `roost worker` processes through Redis on commit.
-        wakeups = RedisWakeups(client, channel=prefix + "jobs")
+        wakeups = ResilientWakeups(RedisWakeups(client, channel=prefix + "jobs"), health)
         closers.append(lambda: close_redis(client))
     else:
         cache = MemoryCache()

@@ -46,3 +46,11 @@ def test_id_floor_is_below_ids_made_after_it() -> None:
     assert floor <= made
     # and above ids of statuses from a minute before
     assert id_floor() > id_floor(at=time.time() - 60)
+
+
+def test_seen_expected_lists_the_posts_each_observer_saw() -> None:
+    watched = _observers([0, 1])
+    watched.expect(100, acked=1.0, observers=[0, 1])
+    watched.expect(200, acked=1.0, observers=[0])
+    watched.seen[0].update({200: 1.2, 100: 1.3, 555: 1.0})  # 555: not a measured post
+    assert watched.seen_expected() == {0: [100, 200], 1: []}

@@ -38,12 +38,29 @@ def _document() -> dict[str, Any]:
     fanout = {
         "workload": "fanout", "deployment": "embedded", "workers": 2,
         "delay": [delay_ok, delay_late],
-        "burst": {"throughput": {"rps": _rps(800), "errors": 0}, "drain_seconds": 2.5},
+        "burst": {"throughput": {"rps": _rps(800), "errors": 0}, "drain_seconds": 2.5,
+                  "sustained_posts_per_s": 640.0},
+    }  # fmt: skip
+    # the same with two job workers: the fan-out runs in them
+    fanout_jobs = fanout | {
+        "job_workers": 2, "jobs": "2 workers", "delay": [delay_ok | {"rate": 200}],
+        "burst": fanout["burst"] | {"sustained_posts_per_s": None, "drain_timeout": 20.0},
+        "workers_drain": {"posts": 900, "drain_seconds": 2.0, "posts_per_s": 450.0},
+    }  # fmt: skip
+    home_redis = home | {
+        "deployment": "postgres",
+        "redis_timelines": {
+            "memory_usage": {"sampled": 50, "bytes_mean": 7_100.4, "bytes_max": 7_256,
+                             "ids_mean": 790.2, "ids_min": 700, "ids_max": 800,
+                             "bytes_per_id": 9.0},
+            "used_memory": {"used_memory_delta_bytes": 900_000, "per_timeline_bytes": 9_000.0,
+                            "created": 100},
+        },
     }  # fmt: skip
     return {
         "machine": {"cpu": "Test CPU", "cores": 2, "memory_gb": 4},
         "ceilings": {"2": {"rps": _rps(7_500)}},
-        "results": [home, fanout],
+        "results": [home, home_redis, fanout, fanout_jobs],
         "failures": [{"workload": "embedded scale", "error": "boom"}],
     }
 
@@ -54,8 +71,9 @@ def test_capacity_figures_per_process() -> None:
     assert figures["timeline_reads_per_core"] == 1_500
     # burst 800 posts/s over 2 processes
     assert figures["posts_per_core"] == 400
-    # only the 100/s run kept p99 under 1 s: 100 × 40 followers ÷ 2 processes
-    assert figures["fanout_inserts_per_core"] == 2_000
+    # only the 100/s runs kept p99 under 1 s: 100 × 40 followers ÷ 2 app processes,
+    # 200 × 40 ÷ 2 job workers (the app servers ran no jobs then)
+    assert figures["fanout_inserts_per_core"] == 4_000
 
 
 def test_best_rate_within_target() -> None:
@@ -77,8 +95,13 @@ def test_print_report_shows_each_table_and_failure() -> None:
     out = io.StringIO()
     print_report(Console(file=out, width=200), _document())
     text = out.getvalue()
-    for expected in ("Home timeline read", "40%", "Post and fan-out", "2.5 s", "boom"):
+    for expected in ("Home timeline read", "40%", "Post and fan-out", "640", "boom"):
         assert expected in text
+    # the fan-out row of the job workers, whose burst did not drain in time
+    assert "2 workers" in text and "not in 20 s" in text and "450" in text
+    assert "Redis memory per cached home timeline" in text
+    assert "7,100" in text and "7,256" in text and "790 (700-800)" in text
+    assert "9,000 (100 new)" in text
 
 
 def test_plot_writes_a_png(tmp_path: Path) -> None:

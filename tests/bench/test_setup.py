@@ -110,3 +110,35 @@ def test_options_postgres_needs_both_urls() -> None:
     assert both.deployments == ("embedded", "postgres")
     with pytest.raises(click.UsageError):
         _options(_values(deployments=("postgres",), database_url="postgresql://x/y"))
+
+
+def test_options_job_workers() -> None:
+    urls = {"database_url": "postgresql://x/y", "redis_url": "redis://r"}
+    options = _options(_values(quick=True, job_workers=(1, 2), job_concurrency=4, **urls))
+    assert options.job_workers == (1, 2) and options.job_concurrency == 4
+    # default: the app servers run the jobs
+    assert _options(_values(**urls)).job_workers == (0,)
+    # job workers need the postgres deployment (the embedded one runs jobs in the app)
+    with pytest.raises(click.UsageError):
+        _options(_values(job_workers=(1,)))
+    mixed = _options(_values(deployments=("embedded", "postgres"), job_workers=(0, 1), **urls))
+    assert mixed.job_workers == (0, 1)
+
+
+def test_options_celebrity_followers_bring_their_users() -> None:
+    # a million followers asked for: a million and one users, even in quick mode
+    quick = _options(_values(quick=True, celebrity_followers=1_000_000))
+    assert (quick.celebrity_users, quick.celebrity_followers) == (1_000_001, 1_000_000)
+    # a million followers pass the default threshold: it stays the server's
+    assert quick.celebrity_follows_per_user == 15.0 and quick.hot_user_threshold is None
+    # the small quick graph gets a threshold its celebrity passes
+    small = _options(_values(quick=True))
+    assert small.celebrity_followers == 2_500 and small.hot_user_threshold == 1_250
+    # both given: the followers stay under the users
+    both = _options(_values(quick=True, celebrity_users=500, celebrity_followers=800))
+    assert (both.celebrity_users, both.celebrity_followers) == (500, 499)
+    tuned = _options(
+        _values(celebrity_follows_per_user=5.0, hot_user_threshold=50_000, workers=(1,))
+    )
+    assert tuned.celebrity_follows_per_user == 5.0 and tuned.hot_user_threshold == 50_000
+    assert tuned.celebrity_users == 50_000 and tuned.celebrity_followers == 49_999

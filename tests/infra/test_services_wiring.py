@@ -11,6 +11,7 @@ from roost.api.paging import Page
 from roost.config import Settings
 from roost.infra.cache import MemoryCache
 from roost.infra.redis_backends import RedisCache, RedisClient, RedisTimelineStore
+from roost.infra.resilient import ResilientCache, ResilientTimelineStore
 from roost.services import build_services
 from tests.conftest import REDIS_URL
 
@@ -28,13 +29,18 @@ async def test_redis_url_selects_redis_backends(
     )
     services = build_services(settings)
     try:
-        assert isinstance(services.cache, RedisCache)
-        assert isinstance(services.timelines, RedisTimelineStore)
+        # Behind the degraded-mode wrappers (roost.infra.resilient).
+        assert isinstance(services.cache, ResilientCache)
+        assert isinstance(services.timelines, ResilientTimelineStore)
+        redis_cache, redis_timelines = services.cache.inner, services.timelines.inner
+        assert isinstance(redis_cache, RedisCache)
+        assert isinstance(redis_timelines, RedisTimelineStore)
+        assert services.cache.health is services.timelines.health
         await services.cache.set_many({"k": b"v"}, ttl=60)
         await services.timelines.merge("home:1", [1, 2, 3, 4])
         assert await redis_client.get(f"{redis_prefix}c:k") == b"v"
         assert await services.timelines.range("home:1", Page()) == [4, 3, 2]
-        connection_id = await services.cache.client.client_id()
+        connection_id = await redis_cache.client.client_id()
     finally:
         await services.close()
     # close() hangs up: the server soon forgets the connection.

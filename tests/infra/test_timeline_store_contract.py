@@ -219,3 +219,18 @@ async def test_drop_and_clear(make_timelines: MakeTimelines) -> None:
     await store.clear()
     assert await store.range("home:2", Page()) is None
     assert await store.range("list:3", Page()) is None
+
+
+async def test_merge_without_create_leaves_a_missing_timeline_missing(
+    make_timelines: MakeTimelines,
+) -> None:
+    # A rebuild merges this way: its marked timeline may have been flushed.
+    store = make_timelines()
+    assert await store.merge("home:1", [sid(1)], create=False) is False
+    assert await store.range("home:1", Page()) is None
+    await store.mark("home:1")
+    await store.push(["home:1"], sid(3))
+    assert await store.merge("home:1", [sid(1), sid(2)], create=False) is True
+    assert await store.range("home:1", Page()) == [sid(3), sid(2), sid(1)]
+    assert await store.merge("home:2", [sid(1)]) is True  # creates by default
+    assert await store.range("home:2", Page()) == [sid(1)]

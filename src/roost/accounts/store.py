@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING
 
 import msgspec
@@ -31,14 +31,24 @@ def record_from_row(row: sa.Row[tuple[object, ...]]) -> AccountRecord:
 
 
 async def load_accounts(
-    services: Services, ids: Iterable[int], *, conn: AsyncConnection | None = None
+    services: Services,
+    ids: Iterable[int],
+    *,
+    conn: AsyncConnection | None = None,
+    cached: Mapping[str, bytes] | None = None,
 ) -> dict[int, AccountRecord]:
-    """Accounts by id: one cache round trip, then one query for the misses."""
+    """Accounts by id: one cache round trip, then one query for the misses.
+
+    ``cached``: cache values the caller already read along with other keys
+    (``account_key`` of every id), so this makes no round trip of its own."""
     wanted = list(dict.fromkeys(ids))
     if not wanted:
         return {}
     found: dict[int, AccountRecord] = {}
-    hits = await services.cache.get_many(account_key(i) for i in wanted)
+    if cached is None:
+        hits = await services.cache.get_many(account_key(i) for i in wanted)
+    else:
+        hits = {k: v for k in map(account_key, wanted) if (v := cached.get(k)) is not None}
     for raw in hits.values():
         record = _decoder.decode(raw)
         found[record.id] = record

@@ -5,6 +5,11 @@ few more very popular accounts. Measured: how long posts of the hottest
 accounts take to be seen by their followers, what a post request costs for
 them and for ordinary users, and the home-timeline latency of the users who
 follow the most hot accounts next to that of random users.
+
+Accounts with at least ROOST_HOT_USER_THRESHOLD followers are not fanned
+out: their posts are merged into home timelines at read time. Each of the
+ten hottest accounts is labelled with the path its posts take, and on Redis
+the stored timelines of the observers are checked for the posts they saw.
 """
 
 from __future__ import annotations
@@ -12,16 +17,17 @@ from __future__ import annotations
 import dataclasses
 import random
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeAlias
 
 import numpy as np
 
 from roost.bench.dataset import BenchData, followers_of, in_degrees, sample_users
-from roost.bench.fanout import measure_delay
+from roost.bench.fanout import DelayResult, measure_delay
 from roost.bench.http import HttpClient
 from roost.bench.openloop import PlannedRequest
 from roost.bench.requests import Requests, random_text
 from roost.bench.runner import Bench, BenchOptions
+from roost.bench.stored_timelines import delivery_paths
 from roost.bench.workloads import HOME_LIMIT, warm_home_timelines
 from roost.seed.graphs import GeneratedGraph
 
@@ -30,6 +36,9 @@ HEAVY_READERS = 20
 RANDOM_READERS = 200
 NORMAL_AUTHORS = 50
 
+# accounts -> the status ids in each one's stored home timeline
+StoredIds: TypeAlias = Callable[[list[int]], dict[int, set[int]]]
+
 
 @dataclasses.dataclass
 class CelebrityPlan:
@@ -37,6 +46,8 @@ class CelebrityPlan:
     hot: list[int]
     observers: dict[int, list[int]]  # hot user -> observers among its followers
     heavy_readers: list[int]
+    # How many of ``hot`` each heavy reader follows.
+    heavy_hot_follows: list[int]
     random_readers: list[int]
     normal_authors: list[int]
 
@@ -76,6 +87,7 @@ def plan_celebrities(o: BenchOptions) -> CelebrityPlan:
         hot=hot,
         observers={h: w for h, w in observers.items() if w},
         heavy_readers=heavy,
+        heavy_hot_follows=[int(hot_followed[u]) for u in heavy],
         random_readers=sample_users(
             graph.users, min(RANDOM_READERS, o.home_readers or RANDOM_READERS), seed=o.seed + 7
         ),
@@ -104,9 +116,26 @@ def _homes_of(data: BenchData, users: list[int], seed: int) -> Callable[[str], A
     return make
 
 
+def delivery_path(followers: int, threshold: int) -> str:
+    """How a post of an account with ``followers`` reaches home timelines."""
+    return "read merge" if followers >= threshold else "fan-out"
+
+
 def celebrity_workload(
-    bench: Bench, url: str, data: BenchData, plan: CelebrityPlan
+    bench: Bench,
+    url: str,
+    data: BenchData,
+    plan: CelebrityPlan,
+    *,
+    hot_threshold: int,
+    stored: StoredIds | None = None,
 ) -> dict[str, Any]:
+    """Hot users' posts and their delay, ordinary posts, home reads.
+
+    ``hot_threshold``: the servers' ROOST_HOT_USER_THRESHOLD. ``stored``
+    (Redis deployments): reads the stored home timelines, to check which
+    path the posts the observers saw took.
+    """
     o = bench.options
     users = data.token_users()
     position = {u: i for i, u in enumerate(users)}
@@ -115,12 +144,15 @@ def celebrity_workload(
     }
     watchers = sorted({w for ws in followers.values() for w in ws})
     readers = plan.heavy_readers + plan.random_readers
+    # The watchers too: their timelines must be built before the posts, so
+    # that a post found in a stored timeline was pushed there by fan-out.
     cold = warm_home_timelines(bench, url, data, readers)
+    warm_home_timelines(bench, url, data, [users[w] for w in watchers])
     hot_rate = 2.0 if o.quick else 5.0
 
-    async def job(client: HttpClient) -> dict[str, Any]:
+    async def job(client: HttpClient) -> DelayResult:
         requests = Requests(client.hostport, [data.tokens[u] for u in users])
-        result = await measure_delay(
+        return await measure_delay(
             client,
             requests,
             followers=followers,
@@ -130,14 +162,23 @@ def celebrity_workload(
             settle_timeout=o.settle_timeout,
             seed=o.seed,
         )
-        return result.summary()
 
-    hot = bench.with_client(url, job)
+    delayed = bench.with_client(url, job)
+    hot = delayed.summary()
     bench.say(
         f"hot posts at {hot_rate:g}/s: post p99 {hot['post']['latency_ms'].get('p99', 0):.1f} ms, "
         f"delay p50 {hot['delay_ms'].get('p50', 0):.0f} ms p99 "
         f"{hot['delay_ms'].get('p99', 0):.0f} ms, {hot['undelivered']} undelivered"
     )
+    degrees = data.followers_count
+    paths = None
+    if stored is not None:
+        account = {i: data.account_id(u) for i, u in enumerate(users)}
+        author_of = {sid: account[a] for a, ids in delayed.posts_by_author.items() for sid in ids}
+        hot_accounts = {account[position[h]] for h in plan.hot if int(degrees[h]) >= hot_threshold}
+        seen = {account[w]: ids for w, ids in delayed.seen_posts.items()}
+        paths = delivery_paths(seen, author_of, hot_accounts, stored(list(seen)))
+        bench.say(f"delivery paths of the posts seen: {paths}")
     normal = bench.open_loop(
         url, rate=hot_rate, make=_posts_by(data, plan.normal_authors, o.seed)
     ).summary()
@@ -152,14 +193,30 @@ def celebrity_workload(
         f"home p99: followers of many hot users {heavy['latency_ms'].get('p99', 0):.1f} ms, "
         f"random users {ordinary['latency_ms'].get('p99', 0):.1f} ms"
     )
-    degrees = data.followers_count
+    posted_by = {users[a]: len(ids) for a, ids in delayed.posts_by_author.items()}
     return {
         "workload": "celebrities",
         "graph": plan.graph.name,
-        "hot_users": [{"user": h, "followers": int(degrees[h])} for h in plan.hot],
+        "hot_user_threshold": hot_threshold,
+        "hot_users": [
+            {
+                "user": h,
+                "followers": int(degrees[h]),
+                "path": delivery_path(int(degrees[h]), hot_threshold),
+                "posts": posted_by.get(h, 0),
+            }
+            for h in plan.hot
+        ],
         "hot_posts": hot | {"rate": hot_rate},
+        "delivery_paths": paths,
         "normal_posts": normal | {"rate": hot_rate},
         "home_heavy_readers": heavy
-        | {"users": len(plan.heavy_readers), "cold_reads": cold["latency_ms"]},
+        | {
+            "users": len(plan.heavy_readers),
+            "cold_reads": cold["latency_ms"],
+            "hot_follows_mean": sum(plan.heavy_hot_follows) / len(plan.heavy_hot_follows)
+            if plan.heavy_hot_follows
+            else 0.0,
+        },
         "home_random_readers": ordinary | {"users": len(plan.random_readers)},
     }

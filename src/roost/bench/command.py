@@ -11,16 +11,15 @@ from typing import TYPE_CHECKING, Any
 
 import click
 from rich.console import Console
-from rich.table import Table
 
 from roost.bench import ceiling
 from roost.bench.deploy import DEPLOYMENTS
-from roost.bench.frameworks import FrameworkCase, cases, run_matrix, summarize
+from roost.bench.frameworks import FrameworkCase, cases, frameworks_table, run_matrix, summarize
 from roost.bench.results import DEFAULT_DIR, machine_info, write_result
 from roost.bench.runner import WORKLOADS
 from roost.bench.servers import SERVERS
-from roost.bench.stats import Spread
 from roost.bench.wrk import WrkRun
+from roost.config import Settings
 
 if TYPE_CHECKING:
     from roost.bench.runner import BenchOptions
@@ -78,6 +77,20 @@ def _numbers(kind: type[int] | type[float]) -> Callable[[Any, Any, str | None], 
     help="App server process counts, e.g. 1,2 (default: 1; full mode: 1,<cores>).",
 )
 @click.option(
+    "--job-workers",
+    default=None,
+    callback=_numbers(int),
+    help="`roost worker` processes running the jobs on the postgres deployment, e.g. 1,2 "
+    "(app servers then run none); fan-out runs once per count. 0 (default): jobs in the "
+    "app server processes, the only choice of the embedded deployment.",
+)
+@click.option(
+    "--job-concurrency",
+    type=click.IntRange(min=1, max=256),
+    default=None,
+    help="Job loops per `roost worker` process (its --concurrency; default 1).",
+)
+@click.option(
     "--server",
     default="uvicorn",
     type=click.Choice(SERVERS),
@@ -113,6 +126,20 @@ def _numbers(kind: type[int] | type[float]) -> Callable[[Any, Any, str | None], 
     type=int,
     default=None,
     help="Followers of the top celebrity (at most users - 1).",
+)
+@click.option(
+    "--celebrity-follows-per-user",
+    type=float,
+    default=None,
+    help="Mean follows per user of the celebrity graph (default 30; quick 15).",
+)
+@click.option(
+    "--hot-user-threshold",
+    type=int,
+    default=None,
+    help="ROOST_HOT_USER_THRESHOLD of the celebrity runs (default: the environment's, "
+    "else 10,000; quick mode lowers it to half the top celebrity's followers when they "
+    "are fewer, so that the small graph has hot accounts).",
 )
 @click.option(
     "--scale-sizes",
@@ -166,21 +193,45 @@ def _options(values: dict[str, Any]) -> BenchOptions:
         "post_rates",
         "celebrity_users",
         "celebrity_followers",
+        "celebrity_follows_per_user",
+        "hot_user_threshold",
         "scale_sizes",
         "scale_rate",
         "workers",
+        "job_workers",
+        "job_concurrency",
     ):
-        if values[name] is not None:
+        if values.get(name) is not None:
             chosen[name] = values[name]
+    if any(n > 0 for n in chosen.get("job_workers", ())) and "postgres" not in deployments:
+        raise click.UsageError("--job-workers above 0 needs the postgres deployment")
     if values["quick"]:
-        return BenchOptions.quick_defaults(**chosen)
-    if "workers" not in chosen:
-        cores = os.cpu_count() or 1
-        chosen["workers"] = (1,) if cores == 1 else (1, cores)
-    options = BenchOptions(**chosen)
-    if options.celebrity_followers >= options.celebrity_users:
-        options = dataclasses.replace(options, celebrity_followers=options.celebrity_users - 1)
+        options = BenchOptions.quick_defaults(**chosen)
+    else:
+        if "workers" not in chosen:
+            cores = os.cpu_count() or 1
+            chosen["workers"] = (1,) if cores == 1 else (1, cores)
+        options = BenchOptions(**chosen)
+    options = _fit_celebrity(options, users_given="celebrity_users" in chosen)
+    if options.quick and options.hot_user_threshold is None:
+        # The small quick graph must have hot accounts too, or the read-time
+        # merge path would go unmeasured.
+        server = Settings.from_env().hot_user_threshold
+        if options.celebrity_followers < server:
+            threshold = max(1, options.celebrity_followers // 2)
+            options = dataclasses.replace(options, hot_user_threshold=threshold)
     return options
+
+
+def _fit_celebrity(options: BenchOptions, *, users_given: bool) -> BenchOptions:
+    """A celebrity needs more users than followers: add users when only the
+    followers were asked for, else keep the followers under the users."""
+    users, followers = options.celebrity_users, options.celebrity_followers
+    if followers < users:
+        return options
+    if not users_given:
+        return dataclasses.replace(options, celebrity_users=followers + 1)
+    return dataclasses.replace(options, celebrity_followers=users - 1)
 
 
 def _quiet_logs() -> None:
@@ -200,7 +251,9 @@ def _run_suite(options: BenchOptions) -> None:
     mode = "quick" if options.quick else "full"
     console.print(
         f"[bold]roost bench[/] ({mode}): {', '.join(options.workloads)} on "
-        f"{', '.join(options.deployments)}, workers {', '.join(map(str, options.workers))}"
+        f"{', '.join(options.deployments)}, app processes "
+        f"{', '.join(map(str, options.workers))}, job workers "
+        f"{', '.join(map(str, options.job_workers))}"
     )
     outcome = Suite(Bench(options, console)).run()
     settings = {
@@ -307,7 +360,7 @@ def frameworks(
         on_step=on_step,
     )
     rows = summarize(measured)
-    _print_frameworks(rows)
+    console.print(frameworks_table(rows))
     path = write_result(
         "frameworks",
         {
@@ -326,46 +379,3 @@ def frameworks(
         out_dir,
     )
     console.print(f"wrote {path}")
-
-
-def _describe(raw: object) -> str:
-    if not isinstance(raw, dict):
-        return "-"
-    return Spread(raw["median"], raw["min"], raw["max"], raw["runs"]).describe()
-
-
-def _print_frameworks(rows: list[dict[str, object]]) -> None:
-    info = machine_info()
-    table = Table(
-        title=f"Ceiling: {len(ceiling.BODY):,}-byte page of 20 statuses "
-        f"({info['cpu']}, {info['cores']} cores)",
-        caption="requests/s: median ±half the min-max range; req/CPU-s: requests per second "
-        "of server CPU; p99 closed-loop (wrk); cores: CPU used by the server process tree",
-    )
-    columns = (
-        "framework",
-        "server",
-        "requests/s",
-        "req/CPU-s",
-        "p50 ms",
-        "p99 ms",
-        "cores",
-        "errors",
-    )
-    for column in columns:
-        table.add_column(column, justify="left" if column in ("framework", "server") else "right")
-    for row in sorted(rows, key=lambda r: (str(r["variant"]), str(r["framework"]))):
-        rps = row["rps"]
-        assert isinstance(rps, dict)
-        figure = Spread(rps["median"], rps["min"], rps["max"], rps["runs"])
-        table.add_row(
-            f"{row['framework']} ({row['variant']})",
-            str(row["server"]),
-            figure.describe(),
-            _describe(row.get("per_cpu_second")),
-            f"{row['p50_ms']:.2f}",
-            f"{row['p99_ms']:.2f}",
-            f"{row['server_cores']:.2f}",
-            str(row["errors"]),
-        )
-    console.print(table)

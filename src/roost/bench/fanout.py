@@ -52,6 +52,10 @@ class DelayResult:
     poll_interval: float
     polls: int
     observers: int
+    # Author -> ids of its acknowledged posts (indexes as in ``followers``).
+    posts_by_author: dict[int, list[int]] = dataclasses.field(default_factory=dict)
+    # Observer -> ids of the expected posts it saw.
+    seen_posts: dict[int, list[int]] = dataclasses.field(default_factory=dict)
 
     def summary(self) -> dict[str, Any]:
         return {
@@ -116,6 +120,10 @@ class Observers:
                 await self.poll_once(user)
             await asyncio.sleep(max(0.0, interval - (time.perf_counter() - started)))
 
+    def seen_expected(self) -> dict[int, list[int]]:
+        """Observer -> the expected posts it has seen."""
+        return {u: sorted(s for s in self.expected[u] if s in self.seen[u]) for u in self.users}
+
     def delays(self) -> tuple[list[float], int]:
         found: list[float] = []
         missing = 0
@@ -151,6 +159,7 @@ async def measure_delay(
     if not authors:
         raise ValueError("no author is followed by an observer")
     rng = random.Random(seed)
+    posted: dict[int, list[int]] = {}
     loop = asyncio.get_running_loop()
     offset = time.perf_counter() - loop.time()
 
@@ -162,6 +171,7 @@ async def measure_delay(
             if response.status == 200:
                 status_id = int(_decode_one(response.body).id)
                 watched.expect(status_id, finished + offset, fans)
+                posted.setdefault(author, []).append(status_id)
 
         raw = requests.post(author, random_text(rng, text_chars))
         return PlannedRequest("post", raw, acknowledged)
@@ -177,33 +187,13 @@ async def measure_delay(
         stop.set()
         await asyncio.gather(*pollers, return_exceptions=True)
     delays, missing = watched.delays()
-    return DelayResult(posts, delays, missing, poll_interval, watched.polls, len(observers))
-
-
-async def time_to_visible(
-    client: HttpClient,
-    requests: Requests,
-    *,
-    author: int,
-    observer: int,
-    give_up_after: float,
-    poll_interval: float = 0.05,
-) -> float | None:
-    """Post once as ``author``; seconds until ``observer`` sees it (None: not in time).
-
-    After a burst of posts this is how long the fan-out backlog takes to drain.
-    """
-    watched = Observers(client, requests, [observer])
-    response = await client.send_raw(requests.post(author, random_text(random.Random(), 64)))
-    if response.status != 200:
-        return None
-    acked = time.perf_counter()
-    status_id = int(_decode_one(response.body).id)
-    watched.expect(status_id, acked, [observer])
-    while time.perf_counter() - acked < give_up_after:
-        await watched.poll_once(observer)
-        first = watched.seen[observer].get(status_id)
-        if first is not None:
-            return max(0.0, first - acked)
-        await asyncio.sleep(poll_interval)
-    return None
+    return DelayResult(
+        posts,
+        delays,
+        missing,
+        poll_interval,
+        watched.polls,
+        len(observers),
+        posts_by_author=posted,
+        seen_posts=watched.seen_expected(),
+    )

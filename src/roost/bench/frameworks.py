@@ -13,9 +13,12 @@ import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from rich.table import Table
+
 from roost.bench import ceiling
+from roost.bench.results import machine_info
 from roost.bench.servers import ServerSpec, serve
-from roost.bench.stats import spread
+from roost.bench.stats import Spread, spread
 from roost.bench.wrk import WrkResult, WrkRun, run_wrk
 
 
@@ -109,3 +112,47 @@ def summarize(measured: dict[FrameworkCase, list[Measurement]]) -> list[dict[str
             }
         )
     return rows
+
+
+def _describe(raw: object) -> str:
+    if not isinstance(raw, dict):
+        return "-"
+    return Spread(raw["median"], raw["min"], raw["max"], raw["runs"]).describe()
+
+
+def frameworks_table(rows: list[dict[str, object]]) -> Table:
+    """The table `roost bench frameworks` prints."""
+    info = machine_info()
+    table = Table(
+        title=f"Ceiling: {len(ceiling.BODY):,}-byte page of 20 statuses "
+        f"({info['cpu']}, {info['cores']} cores)",
+        caption="requests/s: median ±half the min-max range; req/CPU-s: requests per second "
+        "of server CPU; p99 closed-loop (wrk); cores: CPU used by the server process tree",
+    )
+    columns = (
+        "framework",
+        "server",
+        "requests/s",
+        "req/CPU-s",
+        "p50 ms",
+        "p99 ms",
+        "cores",
+        "errors",
+    )
+    for column in columns:
+        table.add_column(column, justify="left" if column in ("framework", "server") else "right")
+    for row in sorted(rows, key=lambda r: (str(r["variant"]), str(r["framework"]))):
+        rps = row["rps"]
+        assert isinstance(rps, dict)
+        figure = Spread(rps["median"], rps["min"], rps["max"], rps["runs"])
+        table.add_row(
+            f"{row['framework']} ({row['variant']})",
+            str(row["server"]),
+            figure.describe(),
+            _describe(row.get("per_cpu_second")),
+            f"{row['p50_ms']:.2f}",
+            f"{row['p99_ms']:.2f}",
+            f"{row['server_cores']:.2f}",
+            str(row["errors"]),
+        )
+    return table

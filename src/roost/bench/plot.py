@@ -53,7 +53,10 @@ def plot_results(document: dict[str, Any], path: Path) -> Path | None:
             if not samples:
                 continue
             share = [(i + 1) / len(samples) for i in range(len(samples))]
-            label = f"{r['workload']} {r['deployment']} x{r['workers']} {run.get('rate', 0):g}/s"
+            jobs = f" jobs {r['jobs']}" if r.get("job_workers") else ""
+            label = (
+                f"{r['workload']} {r['deployment']} x{r['workers']}{jobs} {run.get('rate', 0):g}/s"
+            )
             right.step(samples, share, where="post", label=label)
     right.set_xlabel("post acknowledged -> visible in follower's home timeline (ms)")
     right.set_ylabel("share of deliveries")

@@ -124,35 +124,43 @@ def print_report(console: Console, document: dict[str, Any]) -> None:
             [
                 "deployment",
                 "workers",
-                "posts/s",
+                "jobs",
+                "burst posts/s",
+                "sustained posts/s",
+                "workers drain posts/s",
+                "rate",
                 "post p50 ms",
                 "post p99 ms",
                 "delay p50 ms",
                 "delay p99 ms",
                 "undelivered",
-                "burst posts/s",
-                "burst drained",
             ],
-            caption="delay: post acknowledged -> seen in a follower's home timeline",
+            caption="burst: posts/s accepted (wrk); sustained: the burst's posts over the time "
+            "until its fan-out was done; workers drain: a backlog posted while the job "
+            "workers were stopped, over the time they took to fan it out; delay: post "
+            "acknowledged -> seen in a follower's home timeline, at fixed posting rates",
         )
         for r in fanout:
             burst = r["burst"]
-            for i, run in enumerate(r["delay"]):
-                post = run["post"]["latency_ms"]
-                drained = burst["drain_seconds"]
+            for i, run in enumerate(r["delay"] or [{}]):
+                post = run.get("post", {}).get("latency_ms", {})
+                delay = run.get("delay_ms", {})
                 table.add_row(
                     r["deployment"] if i == 0 else "",
                     str(r["workers"]) if i == 0 else "",
-                    f"{run['rate']:,.0f}",
+                    _jobs(r) if i == 0 else "",
+                    _spread(burst["throughput"]["rps"]).describe() if i == 0 else "",
+                    _sustained(burst) if i == 0 else "",
+                    _drained(r.get("workers_drain")) if i == 0 else "",
+                    _rate(run.get("rate")),
                     _ms(post, "p50"),
                     _ms(post, "p99"),
-                    _ms(run["delay_ms"], "p50"),
-                    _ms(run["delay_ms"], "p99"),
-                    str(run["undelivered"]),
-                    _spread(burst["throughput"]["rps"]).describe() if i == 0 else "",
-                    (f"{drained:.1f} s" if drained is not None else "no") if i == 0 else "",
+                    _ms(delay, "p50"),
+                    _ms(delay, "p99"),
+                    str(run.get("undelivered", "-")),
                 )
         console.print(table)
+    _print_timeline_memory(console, home)
     celebrities = _of(results, "celebrities")
     if celebrities:
         table = _table(
@@ -161,20 +169,26 @@ def print_report(console: Console, document: dict[str, Any]) -> None:
                 "deployment",
                 "workers",
                 "top followers",
-                "hot post p99 ms",
+                "hot path",
+                "hot post p50/p99 ms",
                 "normal post p99 ms",
                 "hot delay p50/p99 ms",
                 "undelivered",
                 "home p99 ms: heavy / random",
             ],
+            caption="hot path: how the top account's posts reach timelines (read merge: "
+            "followers >= ROOST_HOT_USER_THRESHOLD); checked: seen posts found in the "
+            "followers' stored timelines (read merge should have none)",
         )
         for r in celebrities:
             hot = r["hot_posts"]
+            top = r["hot_users"][0]
             table.add_row(
                 r["deployment"],
                 str(r["workers"]),
-                f"{r['hot_users'][0]['followers']:,}",
-                _ms(hot["post"]["latency_ms"], "p99"),
+                f"{top['followers']:,}",
+                str(top.get("path", "-")) + _checked(r.get("delivery_paths")),
+                f"{_ms(hot['post']['latency_ms'], 'p50')}/{_ms(hot['post']['latency_ms'], 'p99')}",
                 _ms(r["normal_posts"]["latency_ms"], "p99"),
                 f"{_ms(hot['delay_ms'], 'p50')}/{_ms(hot['delay_ms'], 'p99')}",
                 str(hot["undelivered"]),
@@ -221,6 +235,75 @@ def print_report(console: Console, document: dict[str, Any]) -> None:
         console.print(f"[red]failed[/] {failure['workload']}: {failure['error']}")
 
 
+def _jobs(result: dict[str, Any]) -> str:
+    return str(result.get("jobs", "in app"))
+
+
+def _sustained(burst: dict[str, Any]) -> str:
+    value = burst.get("sustained_posts_per_s")
+    if isinstance(value, int | float):
+        return f"{value:,.0f}"
+    return f"not in {burst.get('drain_timeout', 0):g} s"
+
+
+def _drained(drain: dict[str, Any] | None) -> str:
+    if not drain:
+        return "-"
+    value = drain.get("posts_per_s")
+    if isinstance(value, int | float):
+        return f"{value:,.0f}"
+    return f"not in {drain.get('drain_timeout', 0):g} s"
+
+
+def _checked(paths: dict[str, dict[str, int]] | None) -> str:
+    if not paths:
+        return ""
+    merged, pushed = paths["read_merge"], paths["fan_out"]
+    return (
+        f" (checked: {merged['in_stored_timeline']}/{merged['seen']} merged stored, "
+        f"{pushed['in_stored_timeline']}/{pushed['seen']} fanned out stored)"
+    )
+
+
+def _print_timeline_memory(console: Console, home: list[dict[str, Any]]) -> None:
+    rows = [r for r in home if r.get("redis_timelines")]
+    if not rows:
+        return
+    table = _table(
+        "Redis memory per cached home timeline",
+        [
+            "deployment",
+            "workers",
+            "sampled",
+            "MEMORY USAGE mean B",
+            "max B",
+            "ids mean (min-max)",
+            "B per id",
+            "used_memory growth per new timeline B",
+        ],
+        caption="MEMORY USAGE (SAMPLES 0) of warm home timeline keys, key and overhead "
+        "included; used_memory growth over the warm-up also counts the status/account "
+        "cache those reads filled (an upper bound)",
+    )
+    for r in rows:
+        memory = r["redis_timelines"]["memory_usage"]
+        growth = r["redis_timelines"]["used_memory"]
+        per_id = memory.get("bytes_per_id")
+        per_timeline = growth.get("per_timeline_bytes")
+        table.add_row(
+            r["deployment"],
+            str(r["workers"]),
+            str(memory.get("sampled", 0)),
+            f"{memory.get('bytes_mean', 0):,.0f}",
+            f"{memory.get('bytes_max', 0):,}",
+            f"{memory.get('ids_mean', 0):,.0f} ({memory.get('ids_min', 0)}-"
+            f"{memory.get('ids_max', 0)})",
+            f"{per_id:.1f}" if per_id else "-",
+            f"{per_timeline:,.0f} ({growth['created']} new)" if per_timeline is not None else "-",
+        )
+    console.print(table)
+
+
 def capacity_figures(results: list[dict[str, Any]]) -> dict[str, Any]:
     """Per-process throughput for `roost capacity`, from the best measured runs."""
     figures: dict[str, Any] = {}
@@ -234,8 +317,9 @@ def capacity_figures(results: list[dict[str, Any]]) -> dict[str, Any]:
     ]
     if posts:
         figures["posts_per_core"] = max(posts)
+    # Fan-out runs where the jobs run: in the job workers when there are any.
     inserts = [
-        run["rate"] * run["mean_followers"] / r["workers"]
+        run["rate"] * run["mean_followers"] / (r.get("job_workers") or r["workers"])
         for r in _of(results, "fanout")
         for run in r["delay"]
         if run["undelivered"] == 0 and run["delay_ms"].get("p99", float("inf")) < DELAY_TARGET_MS
@@ -244,7 +328,8 @@ def capacity_figures(results: list[dict[str, Any]]) -> dict[str, Any]:
         # A lower bound: the highest posting rate whose delivery kept up.
         figures["fanout_inserts_per_core"] = max(inserts)
     figures["note"] = (
-        "per app server process: home reads/s (wrk max), posts/s (burst), fan-out inserts/s "
-        "(highest fixed posting rate delivered with p99 under 1 s, a lower bound)"
+        "per app server process: home reads/s (wrk max), posts/s (burst); per process "
+        "running the jobs (job worker, else app server): fan-out inserts/s (highest fixed "
+        "posting rate delivered with p99 under 1 s, a lower bound)"
     )
     return figures

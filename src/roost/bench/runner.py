@@ -15,6 +15,7 @@ from rich.console import Console
 from roost.bench import ceiling
 from roost.bench.deploy import Deployment
 from roost.bench.http import HttpClient
+from roost.bench.jobworkers import JobWorkers, app_env, jobs_label, run_job_workers
 from roost.bench.openloop import OpenLoopResult, PlannedRequest, run_open_loop
 from roost.bench.servers import RunningServer, ServerSpec, serve
 from roost.bench.stats import Spread, spread
@@ -30,6 +31,10 @@ class BenchOptions:
     workloads: tuple[str, ...] = WORKLOADS
     deployments: tuple[str, ...] = ("embedded",)
     workers: tuple[int, ...] = (1,)
+    # `roost worker` processes running the jobs (postgres deployment); 0: the
+    # app server processes run them. Fan-out runs once per count.
+    job_workers: tuple[int, ...] = (0,)
+    job_concurrency: int = 1
     server: str = "uvicorn"
     database_url: str | None = None
     redis_url: str | None = None
@@ -55,6 +60,9 @@ class BenchOptions:
     celebrity_users: int = 50_000
     celebrity_followers: int = 49_999
     celebrity_follows_per_user: float = 30.0
+    # ROOST_HOT_USER_THRESHOLD of the celebrity deployment (None: the
+    # environment's or the default 10,000).
+    hot_user_threshold: int | None = None
     scale_sizes: tuple[int, ...] = (100_000, 1_000_000)
     # Fixed read rate of the scale and celebrity runs: the same offered load
     # for every size, kept below what one small machine serves.
@@ -112,30 +120,55 @@ class Bench:
         self.console.print(f"  {elapsed:5.0f}s {text}", style="dim", highlight=False)
 
     @contextlib.contextmanager
-    def roost(self, deployment: Deployment, workers: int) -> Iterator[RunningServer]:
+    def roost(
+        self, deployment: Deployment, workers: int, job_workers: int = 0
+    ) -> Iterator[RoostRun]:
+        """Roost's app servers, plus ``job_workers`` `roost worker` processes
+        running the jobs in their place when above 0."""
         spec = ServerSpec(
             self.options.server,
             "roost",
             workers=workers,
-            env=deployment.env,
+            env=app_env(deployment.env, job_workers),
             probe_path="/api/v1/instance",
         )
-        self.say(f"starting Roost ({deployment.label}, {workers} worker(s), {spec.server})")
-        with serve(spec, ready_timeout=120) as server:
-            yield server
+        self.say(
+            f"starting Roost ({deployment.label}, {workers} app process(es), {spec.server}, "
+            f"jobs {jobs_label(job_workers)})"
+        )
+        with (
+            serve(spec, ready_timeout=120) as server,
+            run_job_workers(
+                job_workers, deployment.env, concurrency=self.options.job_concurrency
+            ) as jobs,
+        ):
+            run = RoostRun(server, job_workers, jobs)
+            yield run
+        if jobs is not None:
+            run.exit_codes = list(jobs.exit_codes)
+            if any(code != 0 for code in jobs.exit_codes):
+                self.say(f"job workers exited with {jobs.exit_codes} (0: graceful)")
 
     def wrk_reps(
-        self, url: str, workload: str, data: Mapping[str, Any], *, label: str
+        self,
+        url: str,
+        workload: str,
+        data: Mapping[str, Any],
+        *,
+        label: str,
+        on_warmup: Callable[[WrkResult], None] | None = None,
     ) -> list[WrkResult]:
         """Warm up, then the configured number of measured wrk runs."""
         o = self.options
         if o.warmup > 0:
-            run_wrk(
+            warm = run_wrk(
                 url,
                 run=dataclasses.replace(self.wrk_run, duration=o.warmup),
                 workload=workload,
                 data=data,
             )
+            if on_warmup is not None:
+                on_warmup(warm)
         results = []
         for i in range(o.repetitions):
             result = run_wrk(url, run=self.wrk_run, workload=workload, data=data)
@@ -196,6 +229,24 @@ class Bench:
                 await client.close()
 
         return run_async(go())
+
+
+@dataclasses.dataclass
+class RoostRun:
+    """A running Roost: app servers and the job workers (None: jobs in the app)."""
+
+    server: RunningServer
+    job_workers: int
+    jobs: JobWorkers | None
+    exit_codes: list[int | None] = dataclasses.field(default_factory=list)
+
+    @property
+    def url(self) -> str:
+        return self.server.url
+
+    def job_cpu_seconds(self) -> float | None:
+        """CPU time used so far by the job workers (None: jobs run in the app)."""
+        return self.jobs.cpu_seconds() if self.jobs else None
 
 
 def rps_spread(runs: list[WrkResult]) -> Spread:

@@ -4,11 +4,15 @@ For each deployment (embedded, PostgreSQL + Redis) the socfb-Reed98 graph
 is loaded twice (20-25 statuses per user for the home-timeline and fan-out
 runs, 0-20 for the social mix, as benchmark.md asks), the generated
 celebrity graph once and every scale size once; each load goes into a fresh
-store. Every server-side workload runs for each worker count.
+store. Every server-side workload runs for each worker count; on the
+postgres deployment the fan-out runs once per job worker count
+(``--job-workers``), the other workloads with the first of them.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import os
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -25,9 +29,18 @@ from rich.progress import (
 from roost.bench.celebrities import celebrity_workload, plan_celebrities
 from roost.bench.dataset import BenchData, following_of, load_dataset, sample_users
 from roost.bench.deploy import Deployment, open_deployment, storage_size
-from roost.bench.runner import Bench, run_async
+from roost.bench.jobworkers import job_worker_counts, jobs_label, wait_for_jobs
+from roost.bench.runner import Bench, RoostRun, run_async
 from roost.bench.scale import scale_graph, scale_readers, scale_workload
-from roost.bench.workloads import fanout_workload, home_workload, mix_workload
+from roost.bench.stored_timelines import (
+    existing_timelines,
+    per_timeline_delta,
+    stored_home_ids,
+    timeline_memory,
+    used_memory,
+)
+from roost.bench.workloads import fanout_workload, home_readers, home_workload, mix_workload
+from roost.config import Settings
 from roost.seed.graphs import FollowGraph, read_reed98
 from roost.seed.text import TextStyle
 
@@ -111,14 +124,28 @@ class Suite:
             self.bench.console.print(f"  [red]{label} failed:[/] {type(exc).__name__}: {exc}")
 
     def _record(
-        self, deployment: Deployment, workers: int, data: BenchData, result: dict[str, Any]
-    ) -> None:
+        self,
+        deployment: Deployment,
+        workers: int,
+        data: BenchData,
+        result: dict[str, Any],
+        job_workers: int = 0,
+    ) -> dict[str, Any]:
         now = time.monotonic()
         self.bench.say(f"{result['workload']} done in {now - self._mark:.0f} s")
         self._mark = now
-        self.results.append(
-            {"deployment": deployment.name, "workers": workers, "data": data.summary()} | result
-        )
+        record = {
+            "deployment": deployment.name,
+            "workers": workers,
+            "job_workers": job_workers,
+            "jobs": jobs_label(job_workers),
+            "data": data.summary(),
+        } | result
+        self.results.append(record)
+        return record
+
+    def _job_workers(self, dep: Deployment) -> tuple[int, ...]:
+        return job_worker_counts(dep.name, self.options.job_workers)
 
     def _reed98(
         self,
@@ -135,34 +162,95 @@ class Suite:
                 body(dep, data, graph)
 
     def _reed98_workloads(self, dep: Deployment, data: BenchData, graph: FollowGraph) -> None:
-        """Home and fan-out (and in quick mode the mix, on the same data)."""
+        """Home and fan-out (and in quick mode the mix, on the same data).
+
+        Fan-out runs with every job worker count; the reads with the first.
+        """
         o = self.options
         observers = sample_users(data.users, o.observers, seed=o.seed + 3)
         following = following_of(graph, observers)
         for workers in o.workers:
-            with self.bench.roost(dep, workers) as server:
-                if "home" in o.workloads:
-                    with self._guard(f"{dep.name} home, {workers} worker(s)"):
-                        result = home_workload(self.bench, server.url, data, workers)
-                        self._record(dep, workers, data, result)
-                if o.quick and "mix" in o.workloads:
-                    with self._guard(f"{dep.name} mix, {workers} worker(s)"):
-                        result = mix_workload(self.bench, server.url, data, workers)
-                        self._record(dep, workers, data, result)
-                # Last: its burst leaves many statuses behind.
-                if "fanout" in o.workloads:
-                    with self._guard(f"{dep.name} fanout, {workers} worker(s)"):
-                        result = fanout_workload(self.bench, server.url, data, following)
-                        self._record(dep, workers, data, result)
+            for i, job_workers in enumerate(self._job_workers(dep)):
+                recorded: list[dict[str, Any]] = []
+                with self.bench.roost(dep, workers, job_workers) as run:
+                    if i == 0 and "home" in o.workloads:
+                        with self._guard(f"{dep.name} home, {workers} worker(s)"):
+                            recorded.append(self._home(dep, run, data, workers, job_workers))
+                    if i == 0 and o.quick and "mix" in o.workloads:
+                        with self._guard(f"{dep.name} mix, {workers} worker(s)"):
+                            result = mix_workload(self.bench, run.url, data, workers)
+                            recorded.append(self._record(dep, workers, data, result, job_workers))
+                    # Last: its burst leaves many statuses behind.
+                    if "fanout" in o.workloads:
+                        label = f"{dep.name} fanout, {workers} worker(s), jobs {job_workers}"
+                        with self._guard(label):
+                            recorded.append(self._fanout(dep, run, data, following, workers))
+                self._note_exits(run, recorded)
+
+    def _home(
+        self, dep: Deployment, run: RoostRun, data: BenchData, workers: int, job_workers: int
+    ) -> dict[str, Any]:
+        """The home workload; on Redis also what a cached home timeline costs."""
+        settings = dep.settings()
+        accounts = [data.account_id(u) for u in home_readers(self.options, data)]
+        before = cached = None
+        if settings.redis_url:
+            before = run_async(used_memory(settings))
+            cached = run_async(existing_timelines(settings, accounts))
+        result = home_workload(self.bench, run.url, data, workers)
+        if settings.redis_url and cached is not None:
+            after = run_async(used_memory(settings))
+            memory = run_async(timeline_memory(settings, accounts, seed=self.options.seed))
+            growth = per_timeline_delta(before, after, len(accounts) - cached)
+            result["redis_timelines"] = {"memory_usage": memory, "used_memory": growth}
+            self.bench.say(
+                f"redis: {memory['sampled']} home timelines, MEMORY USAGE mean "
+                f"{memory.get('bytes_mean', 0):,.0f} B max {memory.get('bytes_max', 0):,} B, "
+                f"{memory.get('ids_mean', 0):,.0f} ids on average"
+            )
+        return self._record(dep, workers, data, result, job_workers)
+
+    def _fanout(
+        self,
+        dep: Deployment,
+        run: RoostRun,
+        data: BenchData,
+        following: dict[int, list[int]],
+        workers: int,
+    ) -> dict[str, Any]:
+        settings = dep.settings()
+
+        def wait_idle(timeout: float) -> tuple[float | None, int]:
+            return run_async(wait_for_jobs(settings, give_up_after=timeout))
+
+        cpu_before = run.job_cpu_seconds()
+        paused = run.jobs.paused if run.jobs is not None else None
+        result = fanout_workload(self.bench, run.url, data, following, wait_idle, paused)
+        cpu_after = run.job_cpu_seconds()
+        if cpu_before is not None and cpu_after is not None:
+            result["job_worker_cpu_seconds"] = cpu_after - cpu_before
+        return self._record(dep, workers, data, result, run.job_workers)
+
+    def _note_exits(self, run: RoostRun, recorded: list[dict[str, Any]]) -> None:
+        """How the job workers stopped (0: finished their jobs on SIGTERM)."""
+        if run.jobs is None:
+            return
+        for record in recorded:
+            record["job_worker_exit_codes"] = run.exit_codes
 
     def _mix(self, dep: Deployment, data: BenchData, graph: FollowGraph) -> None:
+        job_workers = self._job_workers(dep)[0]
         for workers in self.options.workers:
             with (
-                self.bench.roost(dep, workers) as server,
+                self.bench.roost(dep, workers, job_workers) as run,
                 self._guard(f"{dep.name} mix, {workers} worker(s)"),
             ):
                 self._record(
-                    dep, workers, data, mix_workload(self.bench, server.url, data, workers)
+                    dep,
+                    workers,
+                    data,
+                    mix_workload(self.bench, run.url, data, workers),
+                    job_workers,
                 )
 
     def _celebrities(self, name: str) -> None:
@@ -170,16 +258,36 @@ class Suite:
         with self._guard(f"{name} celebrities"):
             plan = plan_celebrities(self.options)
             with open_deployment(name, database_url=o.database_url, redis_url=o.redis_url) as dep:
+                if o.hot_user_threshold is not None:
+                    env = {**dep.env, "ROOST_HOT_USER_THRESHOLD": str(o.hot_user_threshold)}
+                    dep = dataclasses.replace(dep, env=env)
+                # What the servers will use: their environment is ours plus the deployment's.
+                threshold = Settings.from_env({**os.environ, **dep.env}).hot_user_threshold
+                settings = dep.settings()
+                stored = None
+                if settings.redis_url:
+
+                    def stored(accounts: list[int]) -> dict[int, set[int]]:
+                        return run_async(stored_home_ids(settings, accounts))
+
                 posts = (0, 5) if o.quick else (0, 20)
                 data = self._load(dep, plan.graph, posts, token_users=plan.token_users())
                 self._mark = time.monotonic()
+                job_workers = self._job_workers(dep)[0]
                 for workers in o.workers:
                     with (
-                        self.bench.roost(dep, workers) as server,
+                        self.bench.roost(dep, workers, job_workers) as run,
                         self._guard(f"{name} celebrities, {workers} worker(s)"),
                     ):
-                        result = celebrity_workload(self.bench, server.url, data, plan)
-                        self._record(dep, workers, data, result)
+                        result = celebrity_workload(
+                            self.bench,
+                            run.url,
+                            data,
+                            plan,
+                            hot_threshold=threshold,
+                            stored=stored,
+                        )
+                        self._record(dep, workers, data, result, job_workers)
 
     def _scale(self, name: str, size: int) -> None:
         o = self.options
@@ -190,9 +298,10 @@ class Suite:
                 data = self._load(dep, graph, (0, 20), token_users=readers, text_style="demo")
                 self._mark = time.monotonic()
                 workers = o.workers[0]
-                with self.bench.roost(dep, workers) as server:
+                job_workers = self._job_workers(dep)[0]
+                with self.bench.roost(dep, workers, job_workers) as run:
                     result = scale_workload(
-                        self.bench, server.url, data, readers, run_async(storage_size(dep))
+                        self.bench, run.url, data, readers, run_async(storage_size(dep))
                     )
                     result["storage_after"] = run_async(storage_size(dep))
-                    self._record(dep, workers, data, result)
+                    self._record(dep, workers, data, result, job_workers)

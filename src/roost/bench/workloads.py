@@ -7,22 +7,28 @@ import asyncio
 import random
 import time
 from collections.abc import Callable
-from typing import Any
+from contextlib import AbstractContextManager
+from typing import Any, TypeAlias
 
 from roost.bench.dataset import BenchData
-from roost.bench.fanout import measure_delay, time_to_visible
+from roost.bench.fanout import measure_delay
 from roost.bench.http import HttpClient
 from roost.bench.openloop import PlannedRequest
 from roost.bench.requests import HOME_PATH, TEXT_CHARS, Requests, SocialMix
-from roost.bench.runner import Bench, rps_spread
+from roost.bench.runner import Bench, BenchOptions, rps_spread
 from roost.bench.stats import latency_summary
-from roost.bench.wrk import summarize_runs
+from roost.bench.wrk import WrkResult, run_wrk, summarize_runs
 from roost.seed.graphs import username
 
 HOME_LIMIT = 20
 MIX_LIMIT = 10
 # target.md: home timeline p99 under 25 ms at half the measured rate.
 HOME_P99_TARGET_MS = 25.0
+
+# timeout -> (seconds until no job was pending or None, jobs left)
+WaitIdle: TypeAlias = Callable[[float], tuple[float | None, int]]
+# A block during which the job workers are stopped.
+Pause: TypeAlias = Callable[[], AbstractContextManager[None]]
 
 
 def best_rate_within(points: list[dict[str, Any]], p99_ms: float) -> float | None:
@@ -44,6 +50,14 @@ def _home_source(data: BenchData, users: list[int], seed: int) -> Callable[[str]
         return lambda: PlannedRequest("home", rng.choice(raws))
 
     return make
+
+
+def home_readers(o: BenchOptions, data: BenchData) -> list[int]:
+    """The users whose home timelines the home workload reads."""
+    users = data.token_users()
+    if o.home_readers is not None and o.home_readers < len(users):
+        users = sorted(random.Random(o.seed).sample(users, o.home_readers))
+    return users
 
 
 def warm_home_timelines(
@@ -76,9 +90,7 @@ def warm_home_timelines(
 def home_workload(bench: Bench, url: str, data: BenchData, workers: int) -> dict[str, Any]:
     """Maximum home-timeline reads/s against the ceiling, then latency at fixed rates."""
     o = bench.options
-    users = data.token_users()
-    if o.home_readers is not None and o.home_readers < len(users):
-        users = sorted(random.Random(o.seed).sample(users, o.home_readers))
+    users = home_readers(o, data)
     wrk_data = data.wrk_users(users) | {"limit": HOME_LIMIT, "seed": o.seed, "home_path": HOME_PATH}
     cold = warm_home_timelines(bench, url, data, users)
     bench.say(
@@ -164,14 +176,33 @@ def mix_workload(bench: Bench, url: str, data: BenchData, workers: int) -> dict[
     }
 
 
+def sustained_rate(posts: int, posting_seconds: float, drain_seconds: float | None) -> float | None:
+    """Posts per second delivered: every post accepted during the burst over
+    the time from its start until the job queue was empty (None: never)."""
+    if drain_seconds is None:
+        return None
+    total = posting_seconds + drain_seconds
+    return posts / total if total > 0 else None
+
+
 def fanout_workload(
-    bench: Bench, url: str, data: BenchData, following: dict[int, list[int]]
+    bench: Bench,
+    url: str,
+    data: BenchData,
+    following: dict[int, list[int]],
+    wait_idle: WaitIdle,
+    paused: Pause | None = None,
 ) -> dict[str, Any]:
     """A posting burst at full speed (wrk) and the time its fan-out backlog
-    takes to drain, then the post-to-timeline delay at fixed posting rates
-    (by default shares of the burst's rate).
+    takes to drain (the sustained posts/s), then the post-to-timeline delay
+    at fixed posting rates (by default shares of the sustained rate).
 
     ``following``: observer user index -> the user indexes it follows.
+    ``wait_idle(timeout)``: waits until no job is pending; returns the
+    seconds it took (None on timeout) and the jobs left. ``paused()``: a
+    block during which the job workers are stopped (only with job workers):
+    then a last burst piles up a backlog and the time the workers take to
+    drain it gives their own posts/s.
     """
     o = bench.options
     observers = sorted(following)
@@ -183,10 +214,12 @@ def fanout_workload(
             if author in position and author not in following:
                 followers.setdefault(position[author], []).append(position[observer])
     mean_followers = sum(int(data.followers_count[u]) for u in users) / len(users) if users else 0.0
-    burst = _post_burst(bench, url, data, users, followers)
-    rates = list(o.post_rates) or bench.rates(burst["throughput"]["rps"]["median"])
+    burst = _post_burst(bench, url, data, users, wait_idle)
+    base = burst["sustained_posts_per_s"] or burst["throughput"]["rps"]["median"]
+    rates = list(o.post_rates) or bench.rates(base)
     delay_runs = []
     for rate in rates:
+        _, backlog = wait_idle(o.settle_timeout)
 
         async def job(client: HttpClient, rate: float = rate) -> dict[str, Any]:
             requests = Requests(client.hostport, [data.tokens[u] for u in users])
@@ -209,53 +242,100 @@ def fanout_workload(
             f"{summary['delay_ms'].get('p50', 0):.0f} ms p99 "
             f"{summary['delay_ms'].get('p99', 0):.0f} ms, {summary['undelivered']} undelivered"
         )
-        delay_runs.append(summary | {"rate": rate, "mean_followers": mean_followers})
+        delay_runs.append(
+            summary | {"rate": rate, "mean_followers": mean_followers, "backlog_before": backlog}
+        )
     return {
         "workload": "fanout",
         "observers": len(observers),
         "mean_followers": mean_followers,
         "delay": delay_runs,
         "burst": burst,
+        "workers_drain": _workers_drain(bench, url, data, users, wait_idle, paused)
+        if paused is not None
+        else None,
     }
 
 
 def _post_burst(
-    bench: Bench,
-    url: str,
-    data: BenchData,
-    users: list[int],
-    followers: dict[int, list[int]],
+    bench: Bench, url: str, data: BenchData, users: list[int], wait_idle: WaitIdle
 ) -> dict[str, Any]:
-    """Posts as fast as wrk can send them; then one more post, timed until an
-    observer sees it: how long the fan-out backlog of the burst took."""
+    """Posts as fast as wrk can send them (warm-up included), then the wait
+    until the job queue is empty: how long the burst's fan-out took."""
     o = bench.options
-    wrk_data = data.wrk_users(users) | {
+    wrk_data = _posts_only(data, users, o.seed + 1)
+    backlog_before = wait_idle(o.settle_timeout)[1]
+    warm: list[WrkResult] = []
+    started = time.perf_counter()
+    runs = bench.wrk_reps(url, "mix", wrk_data, label="post burst", on_warmup=warm.append)
+    posting = time.perf_counter() - started
+    drain, left = wait_idle(o.settle_timeout)
+    # Every accepted post of the warm-up and the measured runs is in the backlog.
+    accepted = sum(r.requests - r.non_2xx for r in (*warm, *runs))
+    sustained = sustained_rate(accepted, posting, drain)
+    bench.say(
+        f"post burst: {rps_spread(runs).describe()} posts/s accepted; fan-out of its "
+        f"{accepted:,} posts done "
+        + (
+            f"{drain:.2f} s after it: {sustained:,.0f} posts/s sustained"
+            if drain is not None and sustained is not None
+            else f"not within {o.settle_timeout:g} s ({left:,} jobs left)"
+        )
+    )
+    return {
+        "throughput": summarize_runs(runs),
+        "posts": accepted,
+        "posting_seconds": posting,
+        "drain_seconds": drain,
+        "drain_timeout": o.settle_timeout,
+        "jobs_left": left,
+        "backlog_before": backlog_before,
+        "sustained_posts_per_s": sustained,
+    }
+
+
+def _posts_only(data: BenchData, users: list[int], seed: int) -> dict[str, Any]:
+    """The mix script's data for posts only (as the mix writes them)."""
+    return data.wrk_users(users) | {
         "home": 0.0,
         "user": 0.0,
         "limit": MIX_LIMIT,
         "text_chars": TEXT_CHARS,
         "link_chars": 64,
-        "seed": o.seed + 1,
+        "seed": seed,
     }
-    runs = bench.wrk_reps(url, "mix", wrk_data, label="post burst")
-    author, fans = next(iter(followers.items()))
 
-    async def job(client: HttpClient) -> float | None:
-        requests = Requests(client.hostport, [data.tokens[u] for u in users])
-        return await time_to_visible(
-            client, requests, author=author, observer=fans[0], give_up_after=o.settle_timeout
-        )
 
-    drain = bench.with_client(url, job)
-    # Measured runs only; the warm-up posted too.
-    posted = sum(r.requests for r in runs)
+def _workers_drain(
+    bench: Bench,
+    url: str,
+    data: BenchData,
+    users: list[int],
+    wait_idle: WaitIdle,
+    paused: Pause,
+) -> dict[str, Any]:
+    """Posts for one run while the job workers are stopped, then the time
+    they take to fan out that backlog: their posts/s without the app
+    servers competing for the cores."""
+    o = bench.options
+    wait_idle(o.settle_timeout)
+    with paused():
+        run = run_wrk(url, run=bench.wrk_run, workload="mix", data=_posts_only(data, users, o.seed))
+    backlog = run.requests - run.non_2xx
+    drain, left = wait_idle(o.settle_timeout)
+    rate = backlog / drain if drain else None
     bench.say(
-        f"post burst: {rps_spread(runs).describe()} posts/s; a post after it became visible "
-        + (f"after {drain:.2f} s" if drain is not None else f"not within {o.settle_timeout:g} s")
+        f"job workers drained a backlog of {backlog:,} posts "
+        + (
+            f"in {drain:.2f} s: {rate:,.0f} posts/s"
+            if drain is not None and rate is not None
+            else f"not within {o.settle_timeout:g} s ({left:,} jobs left)"
+        )
     )
     return {
-        "throughput": summarize_runs(runs),
-        "posts": posted,
+        "posts": backlog,
         "drain_seconds": drain,
         "drain_timeout": o.settle_timeout,
+        "jobs_left": left,
+        "posts_per_s": rate,
     }

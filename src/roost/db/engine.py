@@ -45,14 +45,20 @@ def make_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
 
         # Let SQLAlchemy issue BEGIN itself so that write transactions can
         # take the write lock up front (BEGIN IMMEDIATE): no deadlock upgrades.
+        # Read connections skip BEGIN (see Database.read): in WAL mode each
+        # statement reads a consistent snapshot, and it saves a round trip to
+        # the driver thread per read.
         @event.listens_for(engine.sync_engine, "begin")
         def _begin(conn: sa.Connection) -> None:
-            conn.exec_driver_sql(conn.info.pop("roost_begin", "BEGIN"))
+            statement = conn.info.pop("roost_begin", "BEGIN")
+            if statement:
+                conn.exec_driver_sql(statement)
 
         return engine
-    return create_async_engine(
-        full, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True
-    )
+    # No pre-ping: it would cost a round trip on every checkout. A connection
+    # broken by a server restart fails its next statement once and is
+    # discarded by the pool (the request gets an error; the next one works).
+    return create_async_engine(full, pool_size=pool_size, max_overflow=pool_size)
 
 
 class Database:
@@ -97,6 +103,8 @@ class Database:
         if not primary and self._replica_cycle is not None:
             engine = next(self._replica_cycle)
         async with engine.connect() as conn:
+            if self.is_sqlite:
+                conn.info["roost_begin"] = ""
             yield conn
 
     async def dispose(self) -> None:

@@ -73,9 +73,7 @@ statuses = sa.Table(
     sa.Column("place_name", sa.String(200), nullable=True),
     sa.Column("latitude", sa.Float, nullable=True),
     sa.Column("longitude", sa.Float, nullable=True),
-    sa.Column("favourites_count", sa.Integer, nullable=False, server_default="0"),
-    sa.Column("reblogs_count", sa.Integer, nullable=False, server_default="0"),
-    sa.Column("replies_count", sa.Integer, nullable=False, server_default="0"),
+    # The favourite/reblog/reply counters live in status_counters (0003).
     sa.Column("created_at", TS, nullable=False),
     sa.Column("edited_at", TS, nullable=True),
     sa.Index("ix_statuses_account_id_id", "account_id", "id"),
@@ -91,6 +89,20 @@ statuses = sa.Table(
         sqlite_where=sa.text("reblog_of_id IS NOT NULL"),
         postgresql_where=sa.text("reblog_of_id IS NOT NULL"),
     ),
+)
+
+# Counters of a status, split over a few shard rows (migration 0003_counters):
+# each like/reblog/reply adds to one random shard, so concurrent writers of a
+# viral status do not all queue on one row lock. The count is the SUM over the
+# shards; a shard may go negative (an undo lands on any shard), the sum cannot.
+status_counters = sa.Table(
+    "status_counters",
+    metadata,
+    sa.Column("status_id", sa.BigInteger, primary_key=True, autoincrement=False),
+    sa.Column("shard", sa.SmallInteger, primary_key=True, autoincrement=False),
+    sa.Column("favourites", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("reblogs", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("replies", sa.Integer, nullable=False, server_default="0"),
 )
 
 mentions = sa.Table(

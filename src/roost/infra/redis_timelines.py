@@ -129,10 +129,14 @@ return 1
 )
 
 # KEYS[1] timeline; ARGV: packed ids newest first without duplicates,
-# capacity. Creates the timeline.
+# capacity, '1' to create the timeline when missing (else 0 is returned).
 _MERGE = LuaScript(
     """
-local v = redis.call('GET', KEYS[1]) or '\\1'
+local v = redis.call('GET', KEYS[1])
+if not v then
+  if ARGV[3] ~= '1' then return 0 end
+  v = '\\1'
+end
 local add = ARGV[1]
 local cap = tonumber(ARGV[2])
 local n, m = math.floor((#v - 1) / 8), math.floor(#add / 8)
@@ -263,9 +267,11 @@ class RedisTimelineStore:
     async def mark(self, key: str) -> None:
         await self.client.set(self.redis_key(key), MARKER, nx=True)
 
-    async def merge(self, key: str, ids: Iterable[int]) -> None:
+    async def merge(self, key: str, ids: Iterable[int], *, create: bool = True) -> bool:
         newest = sorted(_storable(ids), reverse=True)[: self.capacity]
-        await _MERGE.run(self.client, self.redis_key(key), pack_ids(newest), self.capacity)
+        name, packed = self.redis_key(key), pack_ids(newest)
+        done = await _MERGE.run(self.client, name, packed, self.capacity, "1" if create else "0")
+        return bool(done)
 
     async def push(self, keys: Sequence[str], status_id: int) -> None:
         if not keys or not _storable([status_id]):

@@ -17,6 +17,7 @@ from collections.abc import Callable
 from redis.asyncio.client import PubSub
 
 from roost.infra.redis_client import RedisClient, open_pubsub
+from roost.infra.resilient import describe
 
 log = logging.getLogger("roost.jobs")
 
@@ -33,11 +34,15 @@ class RedisWakeups:
     async def listen(self, on_signal: Callable[[], None]) -> None:
         """Call ``on_signal`` per message until cancelled, resubscribing after
         a lost connection (and signalling then, for what was missed)."""
+        lost = False
         while True:
             pubsub: PubSub | None = None
             try:
                 pubsub = await open_pubsub(self.client)
                 await pubsub.subscribe(self.channel)
+                if lost:
+                    log.warning("job wake-up channel back")
+                    lost = False
                 on_signal()
                 while True:
                     message = await pubsub.get_message(ignore_subscribe_messages=True, timeout=30.0)
@@ -46,7 +51,10 @@ class RedisWakeups:
             except asyncio.CancelledError:
                 raise
             except Exception as exc:
-                log.warning("job wake-up channel lost, retrying: %r", exc)
+                # Once per outage, not once per retry (Redis may be down for long).
+                if not lost:
+                    log.warning("job wake-up channel lost, retrying: %s", describe(exc))
+                lost = True
                 await asyncio.sleep(self.retry_delay)
             finally:
                 if pubsub is not None:

@@ -8,7 +8,10 @@ Rebuild protocol, safe against a fan-out that runs while a rebuild reads the
 database: ``mark`` the timeline first (fan-out only writes to timelines that
 exist), then read the database, then ``merge`` what was read. A post
 committed after the read is added by its fan-out to the marked timeline, a
-post committed before it is in the read, and ``merge`` keeps both.
+post committed before it is in the read, and ``merge`` keeps both. The
+marked timeline must exist from the mark to the merge: one flushed or
+evicted in between may have missed a fan-out, so the rebuild merges with
+``create=False`` and starts over when the timeline is gone.
 """
 
 from __future__ import annotations
@@ -31,8 +34,10 @@ class TimelineStore(Protocol):
         """Make the timeline exist (empty if it did not) before a rebuild."""
         ...
 
-    async def merge(self, key: str, ids: Iterable[int]) -> None:
-        """Add ids to a timeline, creating it; duplicates are ignored."""
+    async def merge(self, key: str, ids: Iterable[int], *, create: bool = True) -> bool:
+        """Add ids to a timeline, creating it; duplicates are ignored. With
+        ``create`` false a missing timeline is left missing and False returned
+        (a rebuild whose marked timeline was flushed or evicted meanwhile)."""
         ...
 
     async def push(self, keys: Sequence[str], status_id: int) -> None:
@@ -98,10 +103,13 @@ class MemoryTimelineStore:
     async def mark(self, key: str) -> None:
         self._get_or_create(key)
 
-    async def merge(self, key: str, ids: Iterable[int]) -> None:
+    async def merge(self, key: str, ids: Iterable[int], *, create: bool = True) -> bool:
+        if not create and key not in self._timelines:
+            return False
         timeline = self._get_or_create(key)
         merged = sorted(set(timeline).union(ids))[-self.capacity :]
         timeline[:] = array("q", merged)
+        return True
 
     async def push(self, keys: Sequence[str], status_id: int) -> None:
         timelines = self._timelines

@@ -2,13 +2,14 @@
 ``roost worker`` processes that share the table.
 
 Claiming. A worker takes a batch of due jobs in one transaction and leases
-them (``locked_until`` = now + ``LEASE``). On PostgreSQL the ``SELECT ...
-FOR UPDATE SKIP LOCKED`` keeps concurrent claimers off each other's rows;
-on SQLite the writer lock serializes claims. A job is due when it is
-pending, its ``run_after`` has come, and nobody holds a live lease on it.
+them (``locked_until`` = now + the lease, ``ROOST_JOB_LEASE_SECONDS``, 60 s
+by default). On PostgreSQL the ``SELECT ... FOR UPDATE SKIP LOCKED`` keeps
+concurrent claimers off each other's rows; on SQLite the writer lock
+serializes claims. A job is due when it is pending, its ``run_after`` has
+come, and nobody holds a live lease on it.
 
 Leases. While a worker holds jobs (running or waiting in its batch) a
-heartbeat renews their leases every third of ``LEASE``, so a slow but alive
+heartbeat renews their leases every third of the lease, so a slow but alive
 worker keeps its jobs; a lease only runs out when its worker died or hung,
 and then another worker claims the job again. The ``locked_until`` value a
 worker wrote is its fencing token: renewals, checkpoints, failure updates and
@@ -18,13 +19,15 @@ next ``checkpoint`` raises ``LeaseLost`` and the handler stops there. A job
 can still run twice (a worker hung past its lease, then woke up mid-handler;
 or one crashed after the work and before deleting the row): that is
 accepted because every job is idempotent (see ``roost.jobs.queue``), never
-because it is rare. Clocks of the workers must agree to well under
-``LEASE`` (NTP).
+because it is rare. Clocks of the workers must agree to well under the
+lease (NTP).
 
 Failures. A job that raises is retried with exponential backoff; after
 ``MAX_ATTEMPTS`` it is parked (state ``parked``, error kept) for an operator
-instead of being dropped. Long jobs checkpoint their progress in the payload
-so a retry resumes where the last batch ended.
+instead of being dropped. A job that found Redis unreachable
+(``BackendUnavailable``) is retried every ``UNAVAILABLE_RETRY`` for as long
+as the outage lasts, and never parked for it. Long jobs checkpoint their
+progress in the payload so a retry resumes where the last batch ended.
 
 Stopping. ``stop()`` lets each loop finish the job it is running; the jobs
 it had claimed but not started are released at once for other workers.
@@ -49,6 +52,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 import sqlalchemy as sa
 
 from roost.db import schema
+from roost.infra.resilient import BackendUnavailable
 
 if TYPE_CHECKING:
     from roost.services import Services
@@ -57,6 +61,7 @@ log = logging.getLogger("roost.jobs")
 
 MAX_ATTEMPTS = 8
 LEASE = timedelta(seconds=60)
+UNAVAILABLE_RETRY = timedelta(seconds=10)
 
 _jobs = schema.jobs
 
@@ -137,11 +142,15 @@ class JobRunner:
     """Claims due jobs and dispatches them to handlers registered by kind."""
 
     def __init__(
-        self, services: Services, *, batch_size: int = 20, lease: timedelta = LEASE
+        self, services: Services, *, batch_size: int = 20, lease: timedelta | None = None
     ) -> None:
         self.services = services
         self.batch_size = batch_size
+        if lease is None:
+            lease = timedelta(seconds=services.settings.job_lease_seconds)
         self.lease = lease
+        # Delay before a job that found Redis unreachable runs again.
+        self.unavailable_retry = UNAVAILABLE_RETRY
         self.handlers: dict[str, JobHandler] = {}
         self.wakeups: JobWakeups | None = None
         self._wakeup = asyncio.Event()
@@ -252,10 +261,17 @@ class JobRunner:
             self._held.pop(job.id, None)
 
     async def _record_failure(self, job: Job, exc: Exception) -> None:
-        attempts = job.attempts + 1
-        parked = attempts >= MAX_ATTEMPTS
-        delay = timedelta(seconds=min(2**attempts, 3600))
-        log.warning("job %s (%s) failed, attempt %s: %r", job.id, job.kind, attempts, exc)
+        if isinstance(exc, BackendUnavailable):
+            # Not the job's fault, and parking it would lose its work for good
+            # (a fan-out missing from timelines Redis kept): try again later,
+            # for as long as the outage lasts, without using up an attempt.
+            attempts, parked, delay = job.attempts, False, self.unavailable_retry
+            log.info("job %s (%s) postponed: %s", job.id, job.kind, exc)
+        else:
+            attempts = job.attempts + 1
+            parked = attempts >= MAX_ATTEMPTS
+            delay = timedelta(seconds=min(2**attempts, 3600))
+            log.warning("job %s (%s) failed, attempt %s: %r", job.id, job.kind, attempts, exc)
         async with self.services.db.write() as conn:
             await conn.execute(
                 _jobs.update()

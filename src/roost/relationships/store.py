@@ -18,7 +18,7 @@ Two cached shapes, both dropped explicitly after a committed change:
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING
 
 import msgspec
@@ -112,14 +112,25 @@ def _apply(state: PairState, kind: int, flag_a: bool, flag_b: bool) -> None:
 
 
 async def load_pair_states(
-    services: Services, viewer_id: int, target_ids: Iterable[int]
+    services: Services,
+    viewer_id: int,
+    target_ids: Iterable[int],
+    *,
+    cached: Mapping[str, bytes] | None = None,
 ) -> dict[int, PairState]:
-    """Viewer -> target flags for every target: one cache round trip, at most one query."""
+    """Viewer -> target flags for every target: one cache round trip, at most one query.
+
+    ``cached``: cache values the caller already read along with other keys
+    (``pair_key`` of every target), so this makes no round trip of its own."""
     wanted = list(dict.fromkeys(target_ids))
     if not wanted:
         return {}
     found: dict[int, PairState] = {}
-    hits = await services.cache.get_many(pair_key(viewer_id, t) for t in wanted)
+    hits = (
+        cached
+        if cached is not None
+        else await services.cache.get_many(pair_key(viewer_id, t) for t in wanted)
+    )
     for target in wanted:
         raw = hits.get(pair_key(viewer_id, target))
         if raw is not None:

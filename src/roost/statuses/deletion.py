@@ -15,12 +15,14 @@ from roost.accounts.store import forget_accounts
 from roost.api.errors import ApiError
 from roost.db import schema
 from roost.jobs.queue import enqueue
+from roost.statuses.counters import ZERO, Counts, add_counts, delete_counts, forget_counts
 from roost.statuses.entities import Status
 from roost.statuses.hydrate import render_status
 from roost.statuses.records import DIRECT
 from roost.statuses.serializers import with_source
 from roost.statuses.store import forget_statuses
-from roost.statuses.writes import bump_status_counter, bump_statuses_count
+from roost.statuses.visibility import forget_flags
+from roost.statuses.writes import bump_statuses_count, lock_statuses
 
 if TYPE_CHECKING:
     from roost.services import Services
@@ -53,42 +55,73 @@ class Removed:
 
     status_ids: set[int] = dataclasses.field(default_factory=set)
     account_ids: set[int] = dataclasses.field(default_factory=set)
+    # Statuses whose counters moved (parents of replies, originals of reblogs).
+    counted_ids: set[int] = dataclasses.field(default_factory=set)
+    # (reblogger, original) of removed reblogs: the reblogger's "reblogged" flag.
+    unreblogged: set[tuple[int, int]] = dataclasses.field(default_factory=set)
 
     async def forget(self, services: Services) -> None:
         await forget_statuses(services, *self.status_ids)
+        await forget_flags(services, self.unreblogged)
+        await forget_counts(services, *self.status_ids, *self.counted_ids)
         await forget_accounts(services, *self.account_ids)
         services.jobs.notify()
+
+
+def _counted_on(row: StatusRef) -> tuple[int, Counts] | None:
+    """The status whose counter ``row`` adds to: its parent or its original."""
+    if row.reblog_of_id is not None:
+        return row.reblog_of_id, Counts(reblogs=1)
+    if row.in_reply_to_id is not None:
+        return row.in_reply_to_id, Counts(replies=1)
+    return None
 
 
 async def remove_statuses(
     conn: AsyncConnection, services: Services, rows: Sequence[StatusRef]
 ) -> Removed:
-    """Delete these status rows (id, account_id, visibility, in_reply_to_id,
-    reblog_of_id) with everything hanging off them, fix the counters and
-    enqueue their un-fan-out, inside the caller's transaction."""
+    """Delete these status rows with everything hanging off them, fix the
+    counters and enqueue their un-fan-out, inside the caller's transaction.
+
+    Rows a concurrent deletion removed first are skipped, so counters and
+    jobs are never applied twice.
+    """
     removed = Removed()
     if not rows:
         return removed
-    ids = [r.id for r in rows]
+    ids = {r.id for r in rows}
+    counted = [c for c in map(_counted_on, rows) if c is not None and c[0] not in ids]
+    # Share-lock the counted statuses before the rows that count on them, the
+    # order every writer follows (see writes.lock_statuses).
+    alive = await lock_statuses(conn, (status_id for status_id, _ in counted))
+    result = await conn.execute(_s.delete().where(_s.c.id.in_(sorted(ids))).returning(_s.c.id))
+    deleted = {int(r.id) for r in result}
+    if not deleted:
+        return removed
+    gone = sorted(deleted)
     for table in (schema.favourites, schema.bookmarks, schema.mentions, schema.status_tags):
-        await conn.execute(table.delete().where(table.c.status_id.in_(ids)))
-    await conn.execute(_s.delete().where(_s.c.id.in_(ids)))
+        await conn.execute(table.delete().where(table.c.status_id.in_(gone)))
+    await delete_counts(conn, gone)
+    deltas: dict[int, Counts] = {}
     per_author: Counter[int] = Counter()
     for row in rows:
+        if row.id not in deleted:
+            continue
         removed.status_ids.add(row.id)
         removed.account_ids.add(row.account_id)
         if row.visibility != DIRECT:
             per_author[row.account_id] += 1
-        if row.in_reply_to_id is not None and row.in_reply_to_id not in ids:
-            await bump_status_counter(conn, row.in_reply_to_id, "replies_count", -1)
-            removed.status_ids.add(row.in_reply_to_id)
-        if row.reblog_of_id is not None and row.reblog_of_id not in ids:
-            await bump_status_counter(conn, row.reblog_of_id, "reblogs_count", -1)
-            removed.status_ids.add(row.reblog_of_id)
+        target = _counted_on(row)
+        if target is not None and target[0] in alive:
+            status_id, one = target
+            deltas[status_id] = deltas.get(status_id, ZERO) + -one
         payload: dict[str, int] = {"status_id": row.id, "author_id": row.account_id}
         if row.reblog_of_id is not None:
             payload["reblog_of_id"] = row.reblog_of_id
+            removed.unreblogged.add((row.account_id, row.reblog_of_id))
         await enqueue(conn, services.ids, "unfanout_status", payload)
+    await add_counts(conn, deltas)
+    removed.counted_ids.update(deltas)
     for account_id, count in per_author.items():
         await bump_statuses_count(conn, account_id, -count)
     return removed
@@ -107,6 +140,8 @@ async def delete_status(services: Services, *, status_id: int, account_id: int) 
         text = (await conn.execute(sa.select(_s.c.text).where(_s.c.id == status_id))).scalar()
         reblogs = await load_refs(conn, _s.c.reblog_of_id == status_id)
         removed = await remove_statuses(conn, services, [*own, *reblogs])
+        if status_id not in removed.status_ids:
+            raise ApiError(404, "Record not found")  # a concurrent delete was first
         k = schema.idempotency_keys
         await conn.execute(
             k.delete().where(k.c.account_id == account_id, k.c.status_id == status_id)

@@ -13,11 +13,12 @@ from roost.accounts.store import forget_accounts
 from roost.api.errors import ApiError
 from roost.db import schema
 from roost.jobs.queue import enqueue
+from roost.statuses.counters import Counts, add_counts, forget_counts
 from roost.statuses.deletion import load_refs, remove_statuses
 from roost.statuses.records import DIRECT, PRIVATE, PUBLIC, visibility_code
-from roost.statuses.store import forget_statuses
 from roost.statuses.targets import existing_target, visible_target
-from roost.statuses.writes import bump_status_counter, bump_statuses_count
+from roost.statuses.visibility import forget_flags
+from roost.statuses.writes import bump_statuses_count, lock_statuses
 
 if TYPE_CHECKING:
     from roost.services import Services
@@ -61,6 +62,8 @@ async def reblog_status(
             earlier = await _existing_reblog(conn, account_id, original.id)
             if earlier is not None:
                 return earlier
+            if not await lock_statuses(conn, [original.id]):
+                raise ApiError(404, "Record not found")  # deleted meanwhile
             await conn.execute(
                 _s.insert().values(
                     id=reblog_id,
@@ -70,8 +73,7 @@ async def reblog_status(
                     created_at=now,
                 )
             )
-            if not await bump_status_counter(conn, original.id, "reblogs_count", 1):
-                raise ApiError(404, "Record not found")  # deleted meanwhile: roll back
+            await add_counts(conn, {original.id: Counts(reblogs=1)})
             await bump_statuses_count(conn, account_id, 1, posted_at=now)
             await enqueue(conn, services.ids, "fanout_status", {"status_id": reblog_id})
     except sa.exc.IntegrityError:
@@ -81,7 +83,8 @@ async def reblog_status(
         if earlier is None:
             raise
         return earlier
-    await forget_statuses(services, original.id)
+    await forget_flags(services, [(account_id, original.id)])
+    await forget_counts(services, original.id)
     await forget_accounts(services, account_id)
     services.jobs.notify()
     return reblog_id

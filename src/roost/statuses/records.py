@@ -23,7 +23,8 @@ class StatusRecord(msgspec.Struct, array_like=True):
     """Everything needed to render a Status, kept compact for the cache.
 
     Mentions and tags travel with the status so that a cached status renders
-    without touching the database.
+    without touching the database. The favourite/reblog/reply counts do not:
+    they change far more often and are cached on their own (counters.py).
     """
 
     id: int
@@ -40,9 +41,6 @@ class StatusRecord(msgspec.Struct, array_like=True):
     place_name: str | None
     latitude: float | None
     longitude: float | None
-    favourites_count: int
-    reblogs_count: int
-    replies_count: int
     created_at: datetime
     edited_at: datetime | None
     mention_ids: list[int] = []

@@ -11,9 +11,10 @@ from roost.accounts.records import AccountRecord
 from roost.api.responses import format_datetime
 from roost.config import Settings
 from roost.statuses.content import tag_url
+from roost.statuses.counters import ZERO, Counts
 from roost.statuses.entities import Location, Mention, Status, Tag
 from roost.statuses.records import VISIBILITIES, StatusRecord
-from roost.statuses.visibility import ViewerState
+from roost.statuses.visibility import BOOKMARKED, FAVOURITED, REBLOGGED, ViewerState
 
 
 def status_uri(settings: Settings, username: str, status_id: int) -> str:
@@ -41,9 +42,11 @@ def serialize_status(
     account: Account,
     mentioned: Mapping[int, AccountRecord],
     state: ViewerState,
+    counts: Counts = ZERO,
     reblog: Status | None = None,
 ) -> Status:
-    """One Status; ``reblog`` is the already serialized original of a reblog."""
+    """One Status; ``reblog`` is the already serialized original of a reblog
+    (a reblog's own counts are zero: likes and replies go to the original)."""
     username = account.username
     if record.reblog_of_id is None:
         uri = status_uri(settings, username, record.id)
@@ -72,9 +75,9 @@ def serialize_status(
         language=record.language,
         uri=uri,
         url=url,
-        replies_count=record.replies_count,
-        reblogs_count=record.reblogs_count,
-        favourites_count=record.favourites_count,
+        replies_count=counts.replies,
+        reblogs_count=counts.reblogs,
+        favourites_count=counts.favourites,
         edited_at=None if record.edited_at is None else format_datetime(record.edited_at),
         content=record.content,
         reblog=reblog,
@@ -88,10 +91,10 @@ def serialize_status(
     if state.viewer_id is not None:
         # A reblog wrapper shows the viewer's marks on the original it carries,
         # so clients that act on the top-level status see the right state.
-        target = record.reblog_of_id if record.reblog_of_id is not None else record.id
-        status.favourited = target in state.favourited
-        status.reblogged = target in state.reblogged
-        status.bookmarked = target in state.bookmarked
+        marks = state.marks(record.reblog_of_id if record.reblog_of_id is not None else record.id)
+        status.favourited = bool(marks & FAVOURITED)
+        status.reblogged = bool(marks & REBLOGGED)
+        status.bookmarked = bool(marks & BOOKMARKED)
         status.muted = False
         if record.account_id == state.viewer_id:
             status.pinned = False

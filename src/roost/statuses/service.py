@@ -22,11 +22,11 @@ from roost.statuses.content import (
     mention_candidates,
     render_text,
 )
+from roost.statuses.counters import Counts, add_counts, forget_counts
 from roost.statuses.hydrate import load_with_originals
 from roost.statuses.records import DIRECT, visibility_code
-from roost.statuses.store import forget_statuses
 from roost.statuses.visibility import visible_records
-from roost.statuses.writes import bump_status_counter, bump_statuses_count, ensure_tags
+from roost.statuses.writes import bump_statuses_count, ensure_tags, lock_statuses
 
 if TYPE_CHECKING:
     from roost.services import Services
@@ -199,6 +199,8 @@ async def post_status(
                 earlier = await _claimed_status(conn, author_id, digest, now)
                 if earlier is not None:
                     return earlier
+            if parent is not None and not await lock_statuses(conn, [parent[0]]):
+                raise ApiError(404, "Record not found")  # deleted meanwhile
             await conn.execute(
                 schema.statuses.insert().values(
                     id=status_id,
@@ -230,10 +232,8 @@ async def post_status(
                 )
             # Like Mastodon, direct messages do not count as posts on a profile.
             await bump_statuses_count(conn, author_id, 0 if code == DIRECT else 1, posted_at=now)
-            if parent is not None and not await bump_status_counter(
-                conn, parent[0], "replies_count", 1
-            ):
-                raise ApiError(404, "Record not found")  # deleted meanwhile: roll back
+            if parent is not None:
+                await add_counts(conn, {parent[0]: Counts(replies=1)})
             if digest is not None:
                 await conn.execute(
                     schema.idempotency_keys.insert().values(
@@ -258,6 +258,6 @@ async def post_status(
         return int(row.status_id)
     await forget_accounts(services, author_id)
     if parent is not None:
-        await forget_statuses(services, parent[0])
+        await forget_counts(services, parent[0])
     services.jobs.notify()
     return status_id

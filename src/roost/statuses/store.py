@@ -1,8 +1,9 @@
 """Status storage access: batched, cached reads of StatusRecords.
 
 A record is cached under ``status:{id}`` (msgpack). Whoever commits a change
-to a status row (counters included) or to its mentions/tags calls
-``forget_statuses`` after the commit; the next read reloads it.
+to a status row or to its mentions/tags calls ``forget_statuses`` after the
+commit; the next read reloads it. Likes, reblogs and replies do not touch
+the record: their counts are cached apart (counters.py).
 """
 
 from __future__ import annotations
@@ -29,7 +30,8 @@ _encoder = msgspec.msgpack.Encoder()
 
 
 def status_key(status_id: int) -> str:
-    return f"status:{status_id}"
+    # "v2": records cached before the counts moved out had three more fields.
+    return f"status:v2:{status_id}"
 
 
 async def fetch_status_records(conn: AsyncConnection, ids: list[int]) -> dict[int, StatusRecord]:
@@ -73,29 +75,50 @@ async def load_statuses(
     Unknown ids are absent from the result. ``conn`` reads inside an open
     transaction; ``primary`` avoids replica lag right after a write.
     """
+    records, _ = await load_statuses_with(services, ids, conn=conn, primary=primary)
+    return records
+
+
+async def load_statuses_with(
+    services: Services,
+    ids: Iterable[int],
+    *,
+    extra_keys: Iterable[str] = (),
+    conn: AsyncConnection | None = None,
+    primary: bool = False,
+) -> tuple[dict[int, StatusRecord], dict[str, bytes]]:
+    """``load_statuses`` that also reads ``extra_keys`` from the cache in the
+    same round trip (hydration fetches the statuses' counts along); returns
+    the records and the cache values: the extra ones found, and the encoded
+    record of every status found (under ``status_key``, whether it came from
+    the cache or was just written to it)."""
     wanted = list(dict.fromkeys(ids))
     if not wanted:
-        return {}
+        return {}, {}
     found: dict[int, StatusRecord] = {}
+    extra: dict[str, bytes] = {}
     if conn is None:
-        for raw in (await services.cache.get_many(status_key(i) for i in wanted)).values():
-            record = _decoder.decode(raw)
-            found[record.id] = record
+        keys = [status_key(i) for i in wanted]
+        extra = await services.cache.get_many([*keys, *extra_keys])
+        for key in keys:
+            value = extra.get(key)
+            if value is not None:
+                record = _decoder.decode(value)
+                found[record.id] = record
     missing = [i for i in wanted if i not in found]
     if not missing:
-        return found
+        return found, extra
     if conn is not None:
         # Inside a transaction the rows may be uncommitted: never cache them.
-        return await fetch_status_records(conn, missing)
+        return await fetch_status_records(conn, missing), extra
     async with services.db.read(primary=primary) as read_conn:
         fresh = await fetch_status_records(read_conn, missing)
     if fresh:
-        await services.cache.set_many(
-            {status_key(i): _encoder.encode(r) for i, r in fresh.items()},
-            ttl=STATUS_CACHE_TTL,
-        )
+        encoded = {status_key(i): _encoder.encode(r) for i, r in fresh.items()}
+        await services.cache.set_many(encoded, ttl=STATUS_CACHE_TTL)
+        extra.update(encoded)
         found.update(fresh)
-    return found
+    return found, extra
 
 
 async def load_status(services: Services, status_id: int) -> StatusRecord | None:

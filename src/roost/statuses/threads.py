@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from roost.db import schema
+from roost.statuses.counters import load_counts
 from roost.statuses.entities import Context
 from roost.statuses.hydrate import render_statuses
 from roost.statuses.targets import visible_target
@@ -85,11 +86,13 @@ async def load_context(services: Services, *, status_id: int, viewer_id: int | N
     limit = DESCENDANTS_LIMIT if viewer_id is not None else DESCENDANTS_LIMIT_ANONYMOUS
     ancestors: list[int] = []
     descendants: list[int] = []
-    if target.in_reply_to_id is not None or target.replies_count > 0:
+    # The (cached) reply count spares the descendants query for most statuses.
+    has_replies = (await load_counts(services, [target.id]))[target.id].replies > 0
+    if target.in_reply_to_id is not None or has_replies:
         async with services.db.read() as conn:
             if target.in_reply_to_id is not None:
                 ancestors = await _ancestor_ids(conn, target.in_reply_to_id)
-            if target.replies_count > 0:
+            if has_replies:
                 descendants = await _descendant_ids(conn, target.id, limit)
     rendered = await render_statuses(services, ancestors + descendants, viewer_id=viewer_id)
     above = set(ancestors)

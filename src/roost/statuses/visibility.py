@@ -10,9 +10,18 @@ On top of that a status is hidden when its author blocks the viewer or the
 viewer blocks its author. A reblog is visible only when both the reblog and
 the reblogged status are.
 
-Everything the viewer's side needs (follows and blocks among the authors,
-and the viewer's favourited / reblogged / bookmarked flags) comes from ONE
-UNION ALL query, so rendering a page costs the same whatever its length.
+The viewer's side comes from the cache, so a warm read runs no SQL:
+
+* follows and blocks between the viewer and each author from the
+  relationships cache (``rel:{viewer}:{author}``, dropped by the
+  relationships service after every committed follow, unfollow, block...);
+* the viewer's favourited / bookmarked / reblogged flags per status
+  (``vf:{viewer}:{status}``, one bitmask byte, absent marks cached too),
+  dropped by whoever commits a change to them (marks, reblogs, deletion).
+
+Misses cost one query each for relations and flags, whatever the number of
+statuses, and are written back. Both keys are read in the caller's cache
+round trip (``StateNeeds.keys``) when the caller has others to make.
 """
 
 from __future__ import annotations
@@ -22,16 +31,23 @@ from collections.abc import Collection, Iterable, Mapping
 from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from roost.db import schema
+from roost.relationships.store import load_pair_states, pair_key
 from roost.statuses.records import DIRECT, PRIVATE, StatusRecord
 
 if TYPE_CHECKING:
     from roost.services import Services
 
-# Row kinds of the viewer-state query.
-_FOLLOWING, _BLOCKING, _BLOCKED_BY, _FAVOURITED, _BOOKMARKED, _REBLOGGED = range(6)
+# Short enough that the rare cache-aside race (a reader writing back what it
+# read just before a mark was committed and its key dropped) heals quickly.
+FLAGS_CACHE_TTL = 600
+FAVOURITED, BOOKMARKED, REBLOGGED = 1, 2, 4
+_MASKS = [bytes([m]) for m in range(8)]
+
+
+def flags_key(viewer_id: int, status_id: int) -> str:
+    return f"vf:{viewer_id}:{status_id}"
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -41,9 +57,11 @@ class ViewerState:
     viewer_id: int | None
     following: frozenset[int] = frozenset()
     blocked: frozenset[int] = frozenset()  # blocking or blocked by, either way hidden
-    favourited: frozenset[int] = frozenset()
-    bookmarked: frozenset[int] = frozenset()
-    reblogged: frozenset[int] = frozenset()
+    # Flags bitmask (FAVOURITED | BOOKMARKED | REBLOGGED) by status id.
+    flags: Mapping[int, int] = dataclasses.field(default_factory=dict)
+
+    def marks(self, status_id: int) -> int:
+        return self.flags.get(status_id, 0)
 
 
 ANONYMOUS = ViewerState(viewer_id=None)
@@ -77,114 +95,142 @@ def may_see_with_original(
     return original is not None and may_see(original, state)
 
 
-def _state_query(
-    viewer_id: int,
-    author_ids: Collection[int],
-    private_author_ids: Collection[int],
-    status_ids: Collection[int],
-) -> sa.CompoundSelect[int, int] | sa.Select[int, int] | None:
-    b, f, s = schema.blocks, schema.follows, schema.statuses
-    fav, bm = schema.favourites, schema.bookmarks
+@dataclasses.dataclass(frozen=True, slots=True)
+class StateNeeds:
+    """What the viewer state of a batch of statuses reads from the cache."""
 
-    def kind(code: int) -> sa.ColumnElement[int]:
-        # Inlined literal: PostgreSQL cannot type a bare parameter in a UNION.
-        return sa.literal_column(str(code), sa.Integer).label("kind")
+    viewer_id: int
+    authors: list[int]  # the other authors: blocks both ways, follows
+    targets: list[int]  # statuses whose flags are shown (originals, not reblog wrappers)
 
-    parts: list[sa.Select[int, int]] = []
-    if author_ids:
-        authors = list(author_ids)
-        parts.append(
-            sa.select(b.c.target_account_id.label("ref"), kind(_BLOCKING)).where(
-                b.c.account_id == viewer_id, b.c.target_account_id.in_(authors)
-            )
-        )
-        parts.append(
-            sa.select(b.c.account_id.label("ref"), kind(_BLOCKED_BY)).where(
-                b.c.target_account_id == viewer_id, b.c.account_id.in_(authors)
-            )
-        )
-    if private_author_ids:
-        parts.append(
-            sa.select(f.c.target_account_id.label("ref"), kind(_FOLLOWING)).where(
-                f.c.account_id == viewer_id, f.c.target_account_id.in_(list(private_author_ids))
-            )
-        )
-    if status_ids:
-        ids = list(status_ids)
-        parts.append(
-            sa.select(fav.c.status_id.label("ref"), kind(_FAVOURITED)).where(
-                fav.c.account_id == viewer_id, fav.c.status_id.in_(ids)
-            )
-        )
-        parts.append(
-            sa.select(bm.c.status_id.label("ref"), kind(_BOOKMARKED)).where(
-                bm.c.account_id == viewer_id, bm.c.status_id.in_(ids)
-            )
-        )
-        parts.append(
-            sa.select(s.c.reblog_of_id.label("ref"), kind(_REBLOGGED)).where(
-                s.c.account_id == viewer_id, s.c.reblog_of_id.in_(ids)
-            )
-        )
-    if not parts:
-        return None
-    if len(parts) == 1:
-        return parts[0]
-    return sa.union_all(*parts)
+    def keys(self) -> list[str]:
+        viewer = self.viewer_id
+        return [
+            *(pair_key(viewer, a) for a in self.authors),
+            *(flags_key(viewer, s) for s in self.targets),
+        ]
 
 
-async def load_viewer_state(
-    services: Services,
-    viewer_id: int | None,
-    records: Iterable[StatusRecord],
-    *,
-    flags: bool = True,
-    conn: AsyncConnection | None = None,
-    primary: bool = False,
-) -> ViewerState:
-    """Follows, blocks and (with ``flags``) favourite/bookmark/reblog marks of
-    ``viewer_id`` for these statuses: at most one query, none when anonymous."""
+def state_needs(
+    viewer_id: int | None, records: Iterable[StatusRecord], *, flags: bool = True
+) -> StateNeeds | None:
+    """The cache keys the viewer's state of ``records`` needs; None when anonymous."""
     if viewer_id is None:
-        return ANONYMOUS
-    authors: set[int] = set()
-    private_authors: set[int] = set()
-    status_ids: set[int] = set()
+        return None
+    authors: dict[int, None] = {}
+    targets: dict[int, None] = {}
     for record in records:
-        status_ids.add(record.id)
-        if record.account_id == viewer_id:
-            continue
-        authors.add(record.account_id)
-        if record.visibility == PRIVATE:
-            private_authors.add(record.account_id)
-    query = _state_query(viewer_id, authors, private_authors, status_ids if flags else ())
-    if query is None:
-        return ViewerState(viewer_id=viewer_id)
-    if conn is not None:
-        rows = (await conn.execute(query)).all()
-    else:
-        async with services.db.read(primary=primary) as read_conn:
-            rows = (await read_conn.execute(query)).all()
-    found: dict[int, set[int]] = {k: set() for k in range(6)}
-    for ref, code in rows:
-        found[code].add(ref)
-    return ViewerState(
-        viewer_id=viewer_id,
-        following=frozenset(found[_FOLLOWING]),
-        blocked=frozenset(found[_BLOCKING] | found[_BLOCKED_BY]),
-        favourited=frozenset(found[_FAVOURITED]),
-        bookmarked=frozenset(found[_BOOKMARKED]),
-        reblogged=frozenset(found[_REBLOGGED]),
+        if flags:
+            targets[record.id if record.reblog_of_id is None else record.reblog_of_id] = None
+        if record.account_id != viewer_id:
+            authors[record.account_id] = None
+    return StateNeeds(viewer_id, list(authors), list(targets))
+
+
+def _kind(code: int) -> sa.ColumnElement[int]:
+    # Inlined literal: PostgreSQL cannot type a bare parameter in a UNION.
+    return sa.literal_column(str(code), sa.Integer).label("kind")
+
+
+def _flags_query() -> sa.CompoundSelect[int, int]:
+    """The viewer's marks on a list of statuses; built once, with an
+    expanding parameter, so a miss does not pay for building the statement."""
+    fav, bm, s = schema.favourites, schema.bookmarks, schema.statuses
+    viewer = sa.bindparam("viewer")
+    ids = sa.bindparam("ids", expanding=True)
+    return sa.union_all(
+        sa.select(fav.c.status_id.label("ref"), _kind(FAVOURITED)).where(
+            fav.c.account_id == viewer, fav.c.status_id.in_(ids)
+        ),
+        sa.select(bm.c.status_id.label("ref"), _kind(BOOKMARKED)).where(
+            bm.c.account_id == viewer, bm.c.status_id.in_(ids)
+        ),
+        sa.select(s.c.reblog_of_id.label("ref"), _kind(REBLOGGED)).where(
+            s.c.account_id == viewer, s.c.reblog_of_id.in_(ids)
+        ),
     )
 
 
+_FLAGS_QUERY = _flags_query()
+
+
+async def _load_flags(
+    services: Services, viewer_id: int, targets: Collection[int], cached: Mapping[str, bytes]
+) -> dict[int, int]:
+    flags: dict[int, int] = {}
+    missing: list[int] = []
+    for status_id in targets:
+        raw = cached.get(flags_key(viewer_id, status_id))
+        if raw is None:
+            missing.append(status_id)
+        elif raw[0]:
+            flags[status_id] = raw[0]
+    if not missing:
+        return flags
+    fresh = dict.fromkeys(missing, 0)
+    # Always the primary: a lagging replica's answer would be cached.
+    async with services.db.read(primary=True) as conn:
+        rows = await conn.execute(_FLAGS_QUERY, {"viewer": viewer_id, "ids": missing})
+        for ref, code in rows:
+            fresh[int(ref)] |= int(code)
+    await services.cache.set_many(
+        {flags_key(viewer_id, i): _MASKS[m] for i, m in fresh.items()}, ttl=FLAGS_CACHE_TTL
+    )
+    flags.update((i, m) for i, m in fresh.items() if m)
+    return flags
+
+
+async def resolve_viewer_state(
+    services: Services, needs: StateNeeds | None, cached: Mapping[str, bytes] | None = None
+) -> ViewerState:
+    """The viewer state from cache values already read (``needs.keys()``), or
+    read here (one round trip) when ``cached`` is None; misses from the
+    database (at most one query for relations, one for flags)."""
+    if needs is None:
+        return ANONYMOUS
+    if not needs.authors and not needs.targets:
+        return ViewerState(viewer_id=needs.viewer_id)
+    if cached is None:
+        cached = await services.cache.get_many(needs.keys())
+    viewer = needs.viewer_id
+    following: set[int] = set()
+    blocked: set[int] = set()
+    if needs.authors:
+        pairs = await load_pair_states(services, viewer, needs.authors, cached=cached)
+        for author, pair in pairs.items():
+            if pair.blocking or pair.blocked_by:
+                blocked.add(author)
+            if pair.following:
+                following.add(author)
+    flags = await _load_flags(services, viewer, needs.targets, cached) if needs.targets else {}
+    return ViewerState(
+        viewer_id=viewer,
+        following=frozenset(following),
+        blocked=frozenset(blocked),
+        flags=flags,
+    )
+
+
+async def load_viewer_state(
+    services: Services, viewer_id: int | None, records: Iterable[StatusRecord], *, flags: bool = True
+) -> ViewerState:
+    """Follows, blocks and (with ``flags``) favourite/bookmark/reblog marks of
+    ``viewer_id`` for these statuses: one cache round trip, no SQL when warm."""
+    return await resolve_viewer_state(services, state_needs(viewer_id, records, flags=flags))
+
+
 async def visible_records(
-    services: Services,
-    records: Mapping[int, StatusRecord],
-    viewer_id: int | None,
-    *,
-    conn: AsyncConnection | None = None,
+    services: Services, records: Mapping[int, StatusRecord], viewer_id: int | None
 ) -> set[int]:
     """The ids among ``records`` the viewer may see (reblogged originals must be
-    in ``records`` too). At most one query."""
-    state = await load_viewer_state(services, viewer_id, records.values(), flags=False, conn=conn)
+    in ``records`` too)."""
+    state = await load_viewer_state(services, viewer_id, records.values(), flags=False)
     return {i for i, r in records.items() if may_see_with_original(r, records, state)}
+
+
+async def forget_flags(services: Services, pairs: Iterable[tuple[int, int]]) -> None:
+    """Drop cached flags of (viewer, status) pairs after a committed change to
+    the viewer's favourite, bookmark or reblog of the status."""
+    keys = [flags_key(viewer, status) for viewer, status in pairs]
+    if keys:
+        await services.cache.delete(*keys)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -22,20 +22,27 @@ def insert_ignore(conn: AsyncConnection, table: sa.Table, conflict: Sequence[str
     return module.insert(table).on_conflict_do_nothing(index_elements=list(conflict))
 
 
-async def bump_status_counter(
-    conn: AsyncConnection, status_id: int, column: str, amount: int
-) -> bool:
-    """Add ``amount`` to a counter of a status, never below zero; False when
-    the status is gone."""
+async def lock_statuses(conn: AsyncConnection, status_ids: Iterable[int]) -> set[int]:
+    """The ids among ``status_ids`` whose status exists, share-locked until the
+    end of the caller's transaction.
+
+    On PostgreSQL this is ``FOR KEY SHARE``: any number of likers, reblogger
+    and repliers hold it together (they never wait on each other), while a
+    deletion of the status waits for them, and one that committed first makes
+    the status absent here. Lock it before writing what hangs off the status
+    (favourites, counters, replies) so that nothing is left orphaned. SQLite
+    has one writer at a time anyway.
+    """
+    wanted = sorted(set(status_ids))
+    if not wanted:
+        return set()
     s = schema.statuses
-    col = s.c[column]
-    value = col + amount if amount > 0 else sa.case((col + amount < 0, 0), else_=col + amount)
-    row = (
-        await conn.execute(
-            s.update().where(s.c.id == status_id).values({column: value}).returning(s.c.id)
-        )
-    ).first()
-    return row is not None
+    # One id (the usual case) as a plain comparison: a cached statement.
+    match = s.c.id == wanted[0] if len(wanted) == 1 else s.c.id.in_(wanted)
+    query = sa.select(s.c.id).where(match).order_by(s.c.id)
+    if conn.dialect.name == "postgresql":
+        query = query.with_for_update(read=True, key_share=True)
+    return {int(row.id) for row in await conn.execute(query)}
 
 
 async def bump_statuses_count(

@@ -9,6 +9,7 @@ from collections.abc import Set
 from typing import TYPE_CHECKING
 
 from roost.api.paging import Page
+from roost.infra.resilient import BackendUnavailable
 from roost.relationships.store import load_excluded_ids
 from roost.timelines.home_query import query_home_ids
 from roost.timelines.hot import merge_hot_posts
@@ -18,26 +19,44 @@ if TYPE_CHECKING:
     from roost.services import Services
 
 
-async def rebuild_home_timeline(services: Services, *, account_id: int) -> None:
-    """Load the newest ``home_timeline_length`` statuses into the store.
+# A timeline that keeps vanishing between mark and merge (flushed again and
+# again, evicted under memory pressure) is left missing after this many
+# tries; its readers are answered from the database meanwhile.
+REBUILD_TRIES = 3
+
+
+async def rebuild_home_timeline(services: Services, *, account_id: int) -> bool:
+    """Load the newest ``home_timeline_length`` statuses into the store;
+    False when the timeline could not be kept in place.
 
     Mark first, then read, then merge (see infra.timeline_store): a status
     fanned out while the database is read lands in the marked timeline and
-    survives the merge."""
+    survives the merge. The merge does not recreate a timeline that vanished
+    since the mark (a flush), which may have missed a fan-out: start over."""
     key = home_key(account_id)
-    await services.timelines.mark(key)
+    store = services.timelines
     capacity = services.settings.home_timeline_length
-    ids = await query_home_ids(services, viewer_id=account_id, page=Page(limit=capacity))
-    await services.timelines.merge(key, ids)
+    for _ in range(REBUILD_TRIES):
+        await store.mark(key)
+        try:
+            ids = await query_home_ids(services, viewer_id=account_id, page=Page(limit=capacity))
+            if await store.merge(key, ids, create=False):
+                return True
+        except BaseException:
+            # Left marked but never merged, the timeline would read as
+            # complete and empty from now on: drop it so a read rebuilds it.
+            await store.drop(key)
+            raise
+    return False
 
 
 # Rebuilds running in this process, by (store, key): a second read of the
 # same cold timeline waits for the first rebuild instead of reading the
 # marked, still empty timeline (or rebuilding it again).
-_rebuilds: dict[tuple[int, str], asyncio.Future[None]] = {}
+_rebuilds: dict[tuple[int, str], asyncio.Future[bool]] = {}
 
 
-def _settle(key: tuple[int, str], done: asyncio.Future[None]) -> None:
+def _settle(key: tuple[int, str], done: asyncio.Future[bool]) -> None:
     _rebuilds.pop(key, None)
     if not done.cancelled():
         done.exception()  # retrieved here so a failure nobody awaited is not logged as lost
@@ -94,15 +113,7 @@ async def _beyond_cache(
     return page.select(sorted({*cached_ids, *older}, reverse=True))
 
 
-async def read_home_timeline(
-    services: Services, *, viewer_id: int, page: Page, excluded: Set[int] | None = None
-) -> list[int]:
-    """Status ids of one page of the viewer's home timeline, newest first.
-
-    Warm: one store range read, the hot accounts' statuses from the cache,
-    and no SQL. Cold: a rebuild first. Deleted or no-longer-visible ids may
-    remain in the store; hydration drops them. ``excluded``: the viewer's
-    blocked and muted accounts when the caller has them already."""
+async def _read_cached(services: Services, *, viewer_id: int, page: Page) -> list[int]:
     key = home_key(viewer_id)
     store = services.timelines
     running = _rebuilds.get((id(store), key))
@@ -111,9 +122,29 @@ async def read_home_timeline(
     ids = await store.range(key, page)
     if ids is None:
         await _rebuild_once(services, account_id=viewer_id)
-        ids = await store.range(key, page) or []
+        ids = await store.range(key, page)
+        if ids is None:  # gone again already: an empty page would be wrong
+            return await query_home_ids(services, viewer_id=viewer_id, page=page)
     if len(ids) < page.limit or page.ascending:
         ids = await _beyond_cache(services, viewer_id=viewer_id, page=page, cached_ids=ids)
+    return ids
+
+
+async def read_home_timeline(
+    services: Services, *, viewer_id: int, page: Page, excluded: Set[int] | None = None
+) -> list[int]:
+    """Status ids of one page of the viewer's home timeline, newest first.
+
+    Warm: one store range read, the hot accounts' statuses from the cache,
+    and no SQL. Cold: a rebuild first. Deleted or no-longer-visible ids may
+    remain in the store; hydration drops them. ``excluded``: the viewer's
+    blocked and muted accounts when the caller has them already. While the
+    store is unreachable the page is read from the database instead."""
+    try:
+        ids = await _read_cached(services, viewer_id=viewer_id, page=page)
+    except BackendUnavailable:
+        # The timeline store (Redis) is down: answer from the database.
+        ids = await query_home_ids(services, viewer_id=viewer_id, page=page)
     if excluded is None:
         excluded = await load_excluded_ids(services, viewer_id)
     return await merge_hot_posts(
