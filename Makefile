@@ -23,7 +23,7 @@ run: $(STAMP)
 	$(BIN)/roost serve
 
 ## Run the whole test suite (PostgreSQL and Redis are used when reachable).
-test: $(STAMP)
+test: $(STAMP) system-deps
 	$(BIN)/ruff check src tests
 	$(BIN)/mypy
 	$(BIN)/pytest

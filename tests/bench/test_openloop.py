@@ -5,6 +5,9 @@ from __future__ import annotations
 import asyncio
 import collections
 
+import pytest
+
+from roost.bench import http
 from roost.bench.http import HttpClient
 from roost.bench.openloop import PlannedRequest, run_open_loop
 
@@ -104,5 +107,57 @@ def test_open_loop_counts_connection_failures() -> None:
             await client.close()
         assert result.completed == 0
         assert result.errors() == result.sent == 5
+
+    asyncio.run(go())
+
+
+async def _answer_once(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    """Answers one request as if keeping the connection, then closes it (a
+    server whose keep-alive timeout ran out)."""
+    await reader.readuntil(b"\r\n\r\n")
+    writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n{}")
+    await writer.drain()
+    writer.close()
+
+
+def test_client_does_not_reuse_connections_the_server_closed() -> None:
+    async def go() -> None:
+        server = await asyncio.start_server(_answer_once, "127.0.0.1", 0)
+        port = server.sockets[0].getsockname()[1]
+        async with server:
+            client = HttpClient(f"http://127.0.0.1:{port}", max_connections=1)
+            try:
+                for _ in range(3):
+                    assert (await client.request("GET", "/")).status == 200
+                    await asyncio.sleep(0.05)  # the close reaches the client
+            finally:
+                await client.close()
+
+    asyncio.run(go())
+
+
+def test_client_drops_connections_idle_too_long(monkeypatch: pytest.MonkeyPatch) -> None:
+    opened = 0
+
+    async def counting(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        nonlocal opened
+        opened += 1
+        await _handle(reader, writer)
+
+    async def go() -> None:
+        server = await asyncio.start_server(counting, "127.0.0.1", 0)
+        port = server.sockets[0].getsockname()[1]
+        async with server:
+            client = HttpClient(f"http://127.0.0.1:{port}", max_connections=1)
+            try:
+                await client.request("GET", "/a")
+                await client.request("GET", "/b")  # reused at once
+                assert opened == 1
+                monkeypatch.setattr(http, "IDLE_LIMIT", 0.05)
+                await asyncio.sleep(0.1)
+                await client.request("GET", "/c")  # idle too long: a new one
+                assert opened == 2
+            finally:
+                await client.close()
 
     asyncio.run(go())

@@ -35,7 +35,7 @@ def _document() -> dict[str, Any]:
         "delay_samples_ms": [50.0, 100.0, 400.0],
     }  # fmt: skip
     delay_late = delay_ok | {"rate": 300, "delay_ms": _latency(900, 2_500)}
-    fanout = {
+    fanout: dict[str, Any] = {
         "workload": "fanout", "deployment": "embedded", "workers": 2,
         "delay": [delay_ok, delay_late],
         "burst": {"throughput": {"rps": _rps(800), "errors": 0}, "drain_seconds": 2.5,
@@ -57,10 +57,22 @@ def _document() -> dict[str, Any]:
                             "created": 100},
         },
     }  # fmt: skip
+    posts = {"undelivered": 0, "post": {"latency_ms": _latency(12, 48)},
+             "delay_ms": _latency(60, 140)}  # fmt: skip
+    celebrities = {
+        "workload": "celebrities", "deployment": "postgres", "workers": 1,
+        "hot_users": [{"user": 0, "followers": 1_000_000, "path": "read merge"}],
+        "top_posts": posts, "hot_posts": posts | {"undelivered": 1},
+        "delivery_paths": {"read_merge": {"seen": 16, "in_stored_timeline": 0},
+                           "fan_out": {"seen": 13, "in_stored_timeline": 13}},
+        "normal_posts": {"latency_ms": _latency(10, 30)},
+        "home_heavy_readers": {"latency_ms": _latency(9, 70)},
+        "home_random_readers": {"latency_ms": _latency(5, 20)},
+    }  # fmt: skip
     return {
         "machine": {"cpu": "Test CPU", "cores": 2, "memory_gb": 4},
         "ceilings": {"2": {"rps": _rps(7_500)}},
-        "results": [home, home_redis, fanout, fanout_jobs],
+        "results": [home, home_redis, fanout, fanout_jobs, celebrities],
         "failures": [{"workload": "embedded scale", "error": "boom"}],
     }
 
@@ -102,6 +114,9 @@ def test_print_report_shows_each_table_and_failure() -> None:
     assert "Redis memory per cached home timeline" in text
     assert "7,100" in text and "7,256" in text and "790 (700-800)" in text
     assert "9,000 (100 new)" in text
+    # the celebrity with a million followers, its path checked in Redis
+    for expected in ("1,000,000", "read merge", "0/16 / 13/13", "12.0/48.0", "60.0/140.0"):
+        assert expected in text
 
 
 def test_plot_writes_a_png(tmp_path: Path) -> None:

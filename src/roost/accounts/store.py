@@ -35,21 +35,23 @@ async def load_accounts(
     ids: Iterable[int],
     *,
     conn: AsyncConnection | None = None,
-    cached: Mapping[str, bytes] | None = None,
+    cached: Mapping[int, bytes] | None = None,
 ) -> dict[int, AccountRecord]:
     """Accounts by id: one cache round trip, then one query for the misses.
 
-    ``cached``: cache values the caller already read along with other keys
-    (``account_key`` of every id), so this makes no round trip of its own."""
+    ``cached``: the ``account_key`` values by id that the caller already
+    read along with other keys (absent: not in the cache); then this makes
+    no round trip of its own."""
     wanted = list(dict.fromkeys(ids))
     if not wanted:
         return {}
     found: dict[int, AccountRecord] = {}
-    if cached is None:
-        hits = await services.cache.get_many(account_key(i) for i in wanted)
-    else:
-        hits = {k: v for k in map(account_key, wanted) if (v := cached.get(k)) is not None}
-    for raw in hits.values():
+    hits = (
+        (await services.cache.get_many(account_key(i) for i in wanted)).values()
+        if cached is None
+        else (raw for i in wanted if (raw := cached.get(i)) is not None)
+    )
+    for raw in hits:
         record = _decoder.decode(raw)
         found[record.id] = record
     missing = [i for i in wanted if i not in found]

@@ -17,6 +17,10 @@ from typing import Any
 
 import msgspec
 
+# uvicorn closes a keep-alive connection idle for 5 s; one reused just as
+# the server closes it fails the request. Older idle ones are not reused.
+IDLE_LIMIT = 3.0
+
 
 class HttpError(RuntimeError):
     pass
@@ -51,6 +55,10 @@ class _Connection:
     def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         self.reader = reader
         self.writer = writer
+        self.idle_since = 0.0
+
+    def reusable(self, now: float) -> bool:
+        return not self.reader.at_eof() and now - self.idle_since < IDLE_LIMIT
 
     async def exchange(self, request: bytes) -> tuple[HttpResponse, bool]:
         """Send one request, read its response; the flag says whether to keep the connection."""
@@ -123,7 +131,7 @@ class HttpClient:
     async def send_raw(self, raw: bytes) -> HttpResponse:
         """Send pre-encoded request bytes; waits for a free connection if all are busy."""
         async with self._slots:
-            conn = self._idle.pop() if self._idle else None
+            conn = self._reuse()
             if conn is None:
                 reader, writer = await asyncio.wait_for(
                     asyncio.open_connection(self.host, self.port), self.timeout
@@ -136,10 +144,21 @@ class HttpClient:
                 self._discard(conn)
                 raise
             if keep:
+                conn.idle_since = asyncio.get_running_loop().time()
                 self._idle.append(conn)
             else:
                 self._discard(conn)
             return response
+
+    def _reuse(self) -> _Connection | None:
+        """The most recently used idle connection the server has not closed."""
+        now = asyncio.get_running_loop().time()
+        while self._idle:
+            conn = self._idle.pop()
+            if conn.reusable(now):
+                return conn
+            self._discard(conn)
+        return None
 
     def _discard(self, conn: _Connection) -> None:
         self._open.discard(conn)

@@ -47,15 +47,21 @@ def plot_results(document: dict[str, Any], path: Path) -> Path | None:
     if curves:
         left.legend(fontsize=7)
     for r in delays:
-        runs = r["delay"] if r["workload"] == "fanout" else [r["hot_posts"]]
-        for run in runs:
+        if r["workload"] == "fanout":
+            runs = [("", run) for run in r["delay"]]
+        else:
+            runs = [("hot ", r["hot_posts"])]
+            if r.get("top_posts"):
+                runs.append(("top ", r["top_posts"]))
+        for name, run in runs:
             samples = sorted(run.get("delay_samples_ms", []))
             if not samples:
                 continue
             share = [(i + 1) / len(samples) for i in range(len(samples))]
             jobs = f" jobs {r['jobs']}" if r.get("job_workers") else ""
             label = (
-                f"{r['workload']} {r['deployment']} x{r['workers']}{jobs} {run.get('rate', 0):g}/s"
+                f"{r['workload']} {name}{r['deployment']} x{r['workers']}{jobs} "
+                f"{run.get('rate', 0):g}/s"
             )
             right.step(samples, share, where="post", label=label)
     right.set_xlabel("post acknowledged -> visible in follower's home timeline (ms)")

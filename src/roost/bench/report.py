@@ -23,6 +23,10 @@ def _ms(summary: dict[str, Any], key: str) -> str:
     return f"{value:,.1f}" if isinstance(value, int | float) else "-"
 
 
+def _pair(summary: dict[str, Any]) -> str:
+    return f"{_ms(summary, 'p50')}/{_ms(summary, 'p99')}"
+
+
 def _rate(value: object) -> str:
     return f"{value:,.0f}/s" if isinstance(value, int | float) else "none"
 
@@ -53,6 +57,7 @@ def print_report(console: Console, document: dict[str, Any]) -> None:
             [
                 "deployment",
                 "workers",
+                "jobs",
                 "req/s",
                 "ceiling req/s",
                 "share",
@@ -73,6 +78,7 @@ def print_report(console: Console, document: dict[str, Any]) -> None:
                 table.add_row(
                     r["deployment"] if i == 0 else "",
                     str(r["workers"]) if i == 0 else "",
+                    _jobs(r) if i == 0 else "",
                     _spread(r["throughput"]["rps"]).describe() if i == 0 else "",
                     _spread(ceiling["rps"]).describe() if i == 0 and ceiling else "",
                     f"{r['ceiling_share']:.0%}" if i == 0 else "",
@@ -170,28 +176,35 @@ def print_report(console: Console, document: dict[str, Any]) -> None:
                 "workers",
                 "top followers",
                 "hot path",
-                "hot post p50/p99 ms",
-                "normal post p99 ms",
+                "stored: merged / pushed",
+                "top post p50/p99 ms",
+                "top delay p50/p99 ms",
                 "hot delay p50/p99 ms",
+                "normal post p99 ms",
                 "undelivered",
                 "home p99 ms: heavy / random",
             ],
-            caption="hot path: how the top account's posts reach timelines (read merge: "
-            "followers >= ROOST_HOT_USER_THRESHOLD); checked: seen posts found in the "
-            "followers' stored timelines (read merge should have none)",
+            caption="top: posts of the account with the most followers alone; hot: the ten "
+            "most followed accounts mixed; hot path: how the top account's posts reach "
+            "timelines (read merge: followers >= ROOST_HOT_USER_THRESHOLD); stored: of the "
+            "posts observers saw, those found in their stored (Redis) timelines, for "
+            "read-merge authors (should be 0/n) and fanned-out ones (n/n)",
         )
         for r in celebrities:
             hot = r["hot_posts"]
-            top = r["hot_users"][0]
+            top = r.get("top_posts") or {}
+            undelivered = hot["undelivered"] + top.get("undelivered", 0)
             table.add_row(
                 r["deployment"],
                 str(r["workers"]),
-                f"{top['followers']:,}",
-                str(top.get("path", "-")) + _checked(r.get("delivery_paths")),
-                f"{_ms(hot['post']['latency_ms'], 'p50')}/{_ms(hot['post']['latency_ms'], 'p99')}",
+                f"{r['hot_users'][0]['followers']:,}",
+                str(r["hot_users"][0].get("path", "-")),
+                _checked(r.get("delivery_paths")),
+                _pair(top.get("post", {}).get("latency_ms", {})),
+                _pair(top.get("delay_ms", {})),
+                _pair(hot["delay_ms"]),
                 _ms(r["normal_posts"]["latency_ms"], "p99"),
-                f"{_ms(hot['delay_ms'], 'p50')}/{_ms(hot['delay_ms'], 'p99')}",
-                str(hot["undelivered"]),
+                str(undelivered),
                 f"{_ms(r['home_heavy_readers']['latency_ms'], 'p99')} / "
                 f"{_ms(r['home_random_readers']['latency_ms'], 'p99')}",
             )
@@ -257,11 +270,11 @@ def _drained(drain: dict[str, Any] | None) -> str:
 
 def _checked(paths: dict[str, dict[str, int]] | None) -> str:
     if not paths:
-        return ""
+        return "-"
     merged, pushed = paths["read_merge"], paths["fan_out"]
     return (
-        f" (checked: {merged['in_stored_timeline']}/{merged['seen']} merged stored, "
-        f"{pushed['in_stored_timeline']}/{pushed['seen']} fanned out stored)"
+        f"{merged['in_stored_timeline']}/{merged['seen']} / "
+        f"{pushed['in_stored_timeline']}/{pushed['seen']}"
     )
 
 

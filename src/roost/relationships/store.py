@@ -116,23 +116,23 @@ async def load_pair_states(
     viewer_id: int,
     target_ids: Iterable[int],
     *,
-    cached: Mapping[str, bytes] | None = None,
+    cached: Mapping[int, bytes] | None = None,
 ) -> dict[int, PairState]:
     """Viewer -> target flags for every target: one cache round trip, at most one query.
 
-    ``cached``: cache values the caller already read along with other keys
-    (``pair_key`` of every target), so this makes no round trip of its own."""
+    ``cached``: the ``pair_key`` values by target that the caller already
+    read along with other keys (absent: not in the cache); then this makes
+    no round trip of its own."""
     wanted = list(dict.fromkeys(target_ids))
     if not wanted:
         return {}
     found: dict[int, PairState] = {}
-    hits = (
-        cached
-        if cached is not None
-        else await services.cache.get_many(pair_key(viewer_id, t) for t in wanted)
-    )
+    if cached is None:
+        keys = [pair_key(viewer_id, t) for t in wanted]
+        hits = await services.cache.get_many(keys)
+        cached = {t: v for t, k in zip(wanted, keys, strict=True) if (v := hits.get(k)) is not None}
     for target in wanted:
-        raw = hits.get(pair_key(viewer_id, target))
+        raw = cached.get(target)
         if raw is not None:
             found[target] = _pair_decoder.decode(raw)
     missing = [t for t in wanted if t not in found]

@@ -143,6 +143,11 @@ async def fetch_counts(conn: AsyncConnection, status_ids: Iterable[int]) -> dict
     return result
 
 
+def decode_counts(raw: bytes) -> Counts:
+    """One cached ``counts_key`` value."""
+    return _decoder.decode(raw)
+
+
 def decode_cached(found: Mapping[str, bytes], status_ids: Iterable[int]) -> dict[int, Counts]:
     """The counts among cache values ``found`` (fetched with ``counts_key``)."""
     result: dict[int, Counts] = {}

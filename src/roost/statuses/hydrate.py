@@ -16,7 +16,7 @@ pages straight from cached fragments.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence, Set
+from collections.abc import Mapping, Sequence, Set
 from typing import TYPE_CHECKING
 
 from roost.accounts.entities import Account
@@ -24,11 +24,11 @@ from roost.accounts.records import AccountRecord
 from roost.accounts.serializers import serialize_account
 from roost.accounts.store import account_key, load_accounts
 from roost.api.errors import ApiError
-from roost.statuses.counters import ZERO, Counts, counts_key, decode_cached, load_counts
+from roost.statuses.counters import ZERO, Counts, counts_key, decode_counts, load_counts
 from roost.statuses.entities import Status
 from roost.statuses.records import StatusRecord
 from roost.statuses.serializers import serialize_status
-from roost.statuses.store import load_statuses, load_statuses_with
+from roost.statuses.store import load_status_blobs, load_statuses
 from roost.statuses.visibility import (
     ViewerState,
     may_see_with_original,
@@ -55,26 +55,21 @@ async def load_with_originals(
     return records
 
 
-async def _load_with_counts(
+async def _load_records(
     services: Services, status_ids: Sequence[int], *, primary: bool
-) -> tuple[dict[int, StatusRecord], dict[str, bytes]]:
-    """``load_with_originals``, also reading the cached counts of the same
-    statuses in the same cache round trips; returns the cache values too."""
-    records, values = await load_statuses_with(
-        services, status_ids, extra_keys=map(counts_key, status_ids), primary=primary
-    )
+) -> tuple[dict[int, StatusRecord], dict[int, bytes]]:
+    """``load_with_originals``, also returning the encoded records by id."""
+    records, blobs = await load_status_blobs(services, status_ids, primary=primary)
     originals = {
         r.reblog_of_id
         for r in records.values()
         if r.reblog_of_id is not None and r.reblog_of_id not in records
     }
     if originals:
-        more, more_values = await load_statuses_with(
-            services, originals, extra_keys=map(counts_key, originals), primary=primary
-        )
+        more, more_blobs = await load_status_blobs(services, originals, primary=primary)
         records.update(more)
-        values.update(more_values)
-    return records, values
+        blobs.update(more_blobs)
+    return records, blobs
 
 
 @dataclasses.dataclass(slots=True)
@@ -88,9 +83,10 @@ class Batch:
     counts: dict[int, Counts]  # by original status id
     accounts: dict[int, AccountRecord]  # authors and mentioned accounts
     state: ViewerState
-    # Cache values read or written on the way (encoded status and account
-    # records among them), by cache key.
-    values: dict[str, bytes]
+    # The cached (msgpack) form of status and account records, by id, where
+    # known; statuses.wire keys its fragments with them.
+    status_blobs: dict[int, bytes]
+    account_blobs: dict[int, bytes]
 
 
 def _excluded(record: StatusRecord, records: dict[int, StatusRecord], excluded: Set[int]) -> bool:
@@ -102,34 +98,46 @@ def _excluded(record: StatusRecord, records: dict[int, StatusRecord], excluded: 
     return original is not None and original.account_id in excluded
 
 
+def _pick(ids: Sequence[int], keys: Sequence[str], cached: Mapping[str, bytes]) -> dict[int, bytes]:
+    return {i: v for i, k in zip(ids, keys, strict=True) if (v := cached.get(k)) is not None}
+
+
 async def load_batch(
     services: Services,
     status_ids: Sequence[int],
     *,
     viewer_id: int | None,
     primary: bool = False,
-    excluded: Set[int] = frozenset(),
+    excluded: Set[int] | None = None,
 ) -> Batch | None:
     """Load and filter ``status_ids`` for the viewer; None when nothing is left.
 
-    ``excluded``: accounts whose statuses and reblogged statuses are dropped
-    (the viewer's blocks and mutes, for feeds)."""
+    ``excluded``: for feeds, the viewer's ``load_excluded_ids`` (accounts
+    blocked either way, and muted): their statuses and reblogs of their
+    statuses are dropped, and since it holds every block, relationships are
+    only read for the authors of private statuses."""
     if not status_ids:
         return None
-    records, values = await _load_with_counts(services, status_ids, primary=primary)
+    records, status_blobs = await _load_records(services, status_ids, primary=primary)
     if not records:
         return None
-    account_ids: dict[int, None] = {}
+    authors: dict[int, None] = {}
+    counted: list[int] = []
     for record in records.values():
-        account_ids[record.account_id] = None
-        for mentioned in record.mention_ids:
-            account_ids[mentioned] = None
-    needs = state_needs(viewer_id, records.values())
-    keys = [account_key(i) for i in account_ids]
-    if needs is not None:
-        keys += needs.keys()
-    # One round trip for the accounts and the viewer's relations and flags.
-    cached = await services.cache.get_many(keys)
+        authors[record.account_id] = None
+        if record.reblog_of_id is None:
+            counted.append(record.id)
+            for mentioned in record.mention_ids:
+                authors[mentioned] = None
+    account_ids = list(authors)
+    account_keys = [account_key(i) for i in account_ids]
+    count_keys = [counts_key(i) for i in counted]
+    needs = state_needs(viewer_id, records.values(), blocked=excluded)
+    # One round trip for the accounts, the counts, and the viewer's
+    # relations and flags.
+    cached = await services.cache.get_many(
+        [*account_keys, *count_keys, *(needs.keys if needs is not None else ())]
+    )
     state = await resolve_viewer_state(services, needs, cached)
     shown = [
         records[i]
@@ -142,13 +150,12 @@ async def load_batch(
         return None
     # Only originals have counts: likes, reblogs and replies of a reblog go
     # to the status it reblogs.
-    counted = {r.id if r.reblog_of_id is None else r.reblog_of_id for r in shown}
-    counts = await load_counts(
-        services, counted, cached=decode_cached(values, counted), primary=primary
-    )
-    accounts = await load_accounts(services, account_ids, cached=cached)
-    values.update(cached)
-    return Batch(shown, records, counts, accounts, state, values)
+    wanted = {r.id if r.reblog_of_id is None else r.reblog_of_id for r in shown}
+    known = {i: decode_counts(v) for i, v in _pick(counted, count_keys, cached).items()}
+    counts = await load_counts(services, wanted, cached=known, primary=primary)
+    account_blobs = _pick(account_ids, account_keys, cached)
+    accounts = await load_accounts(services, account_ids, cached=account_blobs)
+    return Batch(shown, records, counts, accounts, state, status_blobs, account_blobs)
 
 
 async def render_statuses(

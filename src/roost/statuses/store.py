@@ -29,9 +29,12 @@ _decoder = msgspec.msgpack.Decoder(StatusRecord)
 _encoder = msgspec.msgpack.Encoder()
 
 
+# "v2": records cached before the counts moved out had three more fields.
+_KEY_PREFIX = "status:v2:"
+
+
 def status_key(status_id: int) -> str:
-    # "v2": records cached before the counts moved out had three more fields.
-    return f"status:v2:{status_id}"
+    return f"{_KEY_PREFIX}{status_id}"
 
 
 async def fetch_status_records(conn: AsyncConnection, ids: list[int]) -> dict[int, StatusRecord]:
@@ -73,52 +76,49 @@ async def load_statuses(
     """Statuses by id: one cache round trip, then (for misses) one batch of queries.
 
     Unknown ids are absent from the result. ``conn`` reads inside an open
-    transaction; ``primary`` avoids replica lag right after a write.
+    transaction (uncommitted rows: the cache is neither read nor filled);
+    ``primary`` avoids replica lag right after a write.
     """
-    records, _ = await load_statuses_with(services, ids, conn=conn, primary=primary)
+    if conn is not None:
+        wanted = list(dict.fromkeys(ids))
+        return await fetch_status_records(conn, wanted) if wanted else {}
+    records, _ = await load_status_blobs(services, ids, primary=primary)
     return records
 
 
-async def load_statuses_with(
-    services: Services,
-    ids: Iterable[int],
-    *,
-    extra_keys: Iterable[str] = (),
-    conn: AsyncConnection | None = None,
-    primary: bool = False,
-) -> tuple[dict[int, StatusRecord], dict[str, bytes]]:
-    """``load_statuses`` that also reads ``extra_keys`` from the cache in the
-    same round trip (hydration fetches the statuses' counts along); returns
-    the records and the cache values: the extra ones found, and the encoded
-    record of every status found (under ``status_key``, whether it came from
-    the cache or was just written to it)."""
+async def load_status_blobs(
+    services: Services, ids: Iterable[int], *, primary: bool = False
+) -> tuple[dict[int, StatusRecord], dict[int, bytes]]:
+    """``load_statuses``, also returning each record's encoded form as
+    cached (whether read from the cache or just written to it), by id."""
     wanted = list(dict.fromkeys(ids))
     if not wanted:
         return {}, {}
     found: dict[int, StatusRecord] = {}
-    extra: dict[str, bytes] = {}
-    if conn is None:
-        keys = [status_key(i) for i in wanted]
-        extra = await services.cache.get_many([*keys, *extra_keys])
-        for key in keys:
-            value = extra.get(key)
-            if value is not None:
-                record = _decoder.decode(value)
-                found[record.id] = record
-    missing = [i for i in wanted if i not in found]
+    blobs: dict[int, bytes] = {}
+    keys = [_KEY_PREFIX + str(i) for i in wanted]
+    hits = await services.cache.get_many(keys)
+    decode = _decoder.decode
+    missing: list[int] = []
+    for status_id, key in zip(wanted, keys, strict=True):
+        value = hits.get(key)
+        if value is None:
+            missing.append(status_id)
+        else:
+            found[status_id] = decode(value)
+            blobs[status_id] = value
     if not missing:
-        return found, extra
-    if conn is not None:
-        # Inside a transaction the rows may be uncommitted: never cache them.
-        return await fetch_status_records(conn, missing), extra
+        return found, blobs
     async with services.db.read(primary=primary) as read_conn:
         fresh = await fetch_status_records(read_conn, missing)
     if fresh:
-        encoded = {status_key(i): _encoder.encode(r) for i, r in fresh.items()}
-        await services.cache.set_many(encoded, ttl=STATUS_CACHE_TTL)
-        extra.update(encoded)
+        encoded = {i: _encoder.encode(r) for i, r in fresh.items()}
+        await services.cache.set_many(
+            {status_key(i): raw for i, raw in encoded.items()}, ttl=STATUS_CACHE_TTL
+        )
+        blobs.update(encoded)
         found.update(fresh)
-    return found, extra
+    return found, blobs
 
 
 async def load_status(services: Services, status_id: int) -> StatusRecord | None:

@@ -27,7 +27,7 @@ round trip (``StateNeeds.keys``) when the caller has others to make.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping, Set
 from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
@@ -47,6 +47,7 @@ _MASKS = [bytes([m]) for m in range(8)]
 
 
 def flags_key(viewer_id: int, status_id: int) -> str:
+    # Spelled out again in state_needs, which builds many at once.
     return f"vf:{viewer_id}:{status_id}"
 
 
@@ -55,8 +56,8 @@ class ViewerState:
     """The viewer's relations to a set of authors and statuses."""
 
     viewer_id: int | None
-    following: frozenset[int] = frozenset()
-    blocked: frozenset[int] = frozenset()  # blocking or blocked by, either way hidden
+    following: Set[int] = frozenset()
+    blocked: Set[int] = frozenset()  # blocking or blocked by, either way hidden
     # Flags bitmask (FAVOURITED | BOOKMARKED | REBLOGGED) by status id.
     flags: Mapping[int, int] = dataclasses.field(default_factory=dict)
 
@@ -102,19 +103,39 @@ class StateNeeds:
     viewer_id: int
     authors: list[int]  # the other authors: blocks both ways, follows
     targets: list[int]  # statuses whose flags are shown (originals, not reblog wrappers)
+    blocked: Set[int] | None  # every block both ways, when the caller knows them
+    # The cache keys, built once: ``pair_key`` of each author, then
+    # ``flags_key`` of each target.
+    keys: list[str]
 
-    def keys(self) -> list[str]:
-        viewer = self.viewer_id
-        return [
-            *(pair_key(viewer, a) for a in self.authors),
-            *(flags_key(viewer, s) for s in self.targets),
-        ]
+    def split(self, cached: Mapping[str, bytes]) -> tuple[dict[int, bytes], dict[int, bytes]]:
+        """The values found among ``cached``: relations by author, flags by status."""
+        n = len(self.authors)
+        pairs = {
+            a: v
+            for a, k in zip(self.authors, self.keys[:n], strict=True)
+            if (v := cached.get(k)) is not None
+        }
+        flags = {
+            t: v
+            for t, k in zip(self.targets, self.keys[n:], strict=True)
+            if (v := cached.get(k)) is not None
+        }
+        return pairs, flags
 
 
 def state_needs(
-    viewer_id: int | None, records: Iterable[StatusRecord], *, flags: bool = True
+    viewer_id: int | None,
+    records: Iterable[StatusRecord],
+    *,
+    flags: bool = True,
+    blocked: Set[int] | None = None,
 ) -> StateNeeds | None:
-    """The cache keys the viewer's state of ``records`` needs; None when anonymous."""
+    """What the viewer's state of ``records`` needs from the cache; None when
+    anonymous. ``blocked``: a set holding every account that blocks or is
+    blocked by the viewer (more is fine: the caller drops their statuses
+    anyway, e.g. the feeds' ``load_excluded_ids``); then a relationship is
+    read only where a follow decides (private statuses)."""
     if viewer_id is None:
         return None
     authors: dict[int, None] = {}
@@ -122,9 +143,15 @@ def state_needs(
     for record in records:
         if flags:
             targets[record.id if record.reblog_of_id is None else record.reblog_of_id] = None
-        if record.account_id != viewer_id:
-            authors[record.account_id] = None
-    return StateNeeds(viewer_id, list(authors), list(targets))
+        author = record.account_id
+        if author == viewer_id:
+            continue
+        if blocked is None or (record.visibility == PRIVATE and author not in blocked):
+            authors[author] = None
+    flags_prefix = f"vf:{viewer_id}:"
+    keys = [pair_key(viewer_id, a) for a in authors]
+    keys += [flags_prefix + str(t) for t in targets]
+    return StateNeeds(viewer_id, list(authors), list(targets), blocked, keys)
 
 
 def _kind(code: int) -> sa.ColumnElement[int]:
@@ -136,8 +163,8 @@ def _flags_query() -> sa.CompoundSelect[int, int]:
     """The viewer's marks on a list of statuses; built once, with an
     expanding parameter, so a miss does not pay for building the statement."""
     fav, bm, s = schema.favourites, schema.bookmarks, schema.statuses
-    viewer = sa.bindparam("viewer")
-    ids = sa.bindparam("ids", expanding=True)
+    viewer: sa.BindParameter[int] = sa.bindparam("viewer")
+    ids: sa.BindParameter[list[int]] = sa.bindparam("ids", expanding=True)
     return sa.union_all(
         sa.select(fav.c.status_id.label("ref"), _kind(FAVOURITED)).where(
             fav.c.account_id == viewer, fav.c.status_id.in_(ids)
@@ -155,12 +182,12 @@ _FLAGS_QUERY = _flags_query()
 
 
 async def _load_flags(
-    services: Services, viewer_id: int, targets: Collection[int], cached: Mapping[str, bytes]
+    services: Services, viewer_id: int, targets: Collection[int], cached: Mapping[int, bytes]
 ) -> dict[int, int]:
     flags: dict[int, int] = {}
     missing: list[int] = []
     for status_id in targets:
-        raw = cached.get(flags_key(viewer_id, status_id))
+        raw = cached.get(status_id)
         if raw is None:
             missing.append(status_id)
         elif raw[0]:
@@ -183,36 +210,42 @@ async def _load_flags(
 async def resolve_viewer_state(
     services: Services, needs: StateNeeds | None, cached: Mapping[str, bytes] | None = None
 ) -> ViewerState:
-    """The viewer state from cache values already read (``needs.keys()``), or
+    """The viewer state from cache values already read (``needs.keys``), or
     read here (one round trip) when ``cached`` is None; misses from the
     database (at most one query for relations, one for flags)."""
     if needs is None:
         return ANONYMOUS
-    if not needs.authors and not needs.targets:
-        return ViewerState(viewer_id=needs.viewer_id)
+    known = frozenset() if needs.blocked is None else needs.blocked
+    if not needs.keys:
+        return ViewerState(viewer_id=needs.viewer_id, blocked=known)
     if cached is None:
-        cached = await services.cache.get_many(needs.keys())
+        cached = await services.cache.get_many(needs.keys)
+    pair_values, flag_values = needs.split(cached)
     viewer = needs.viewer_id
     following: set[int] = set()
     blocked: set[int] = set()
     if needs.authors:
-        pairs = await load_pair_states(services, viewer, needs.authors, cached=cached)
+        pairs = await load_pair_states(services, viewer, needs.authors, cached=pair_values)
         for author, pair in pairs.items():
             if pair.blocking or pair.blocked_by:
                 blocked.add(author)
             if pair.following:
                 following.add(author)
-    flags = await _load_flags(services, viewer, needs.targets, cached) if needs.targets else {}
+    flags = await _load_flags(services, viewer, needs.targets, flag_values) if needs.targets else {}
     return ViewerState(
         viewer_id=viewer,
         following=frozenset(following),
-        blocked=frozenset(blocked),
+        blocked=known | blocked if blocked else known,
         flags=flags,
     )
 
 
 async def load_viewer_state(
-    services: Services, viewer_id: int | None, records: Iterable[StatusRecord], *, flags: bool = True
+    services: Services,
+    viewer_id: int | None,
+    records: Iterable[StatusRecord],
+    *,
+    flags: bool = True,
 ) -> ViewerState:
     """Follows, blocks and (with ``flags``) favourite/bookmark/reblog marks of
     ``viewer_id`` for these statuses: one cache round trip, no SQL when warm."""

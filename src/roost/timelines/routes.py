@@ -6,7 +6,6 @@ import msgspec
 from starlette.responses import Response
 
 from roost.api.paging import PageQuery, link_header, page_from
-from roost.api.responses import json_response
 from roost.api.routing import Context, Router
 from roost.statuses.entities import Status
 from roost.timelines import service
@@ -38,7 +37,11 @@ class TagQuery(PublicQuery, kw_only=True):
 
 
 def _page_response(ctx: Context, page: service.TimelinePage) -> Response:
-    return json_response(page.statuses, headers=link_header(ctx.request, page.cursor_ids))
+    return Response(
+        page.body,
+        media_type="application/json",
+        headers=link_header(ctx.request, page.cursor_ids),
+    )
 
 
 @router.get(

@@ -1,6 +1,7 @@
 """Timeline use cases: one page of statuses, rendered for the viewer.
 
-Each returns the Status entities and the ids that page them (the Link
+Each returns the page as a JSON array of Status entities (spliced from
+cached fragments, see statuses.wire) and the ids that page them (the Link
 header is built from those, so a page whose statuses were all filtered out
 still lets the client move on)."""
 
@@ -14,8 +15,7 @@ from roost.accounts.store import load_account
 from roost.api.errors import ApiError
 from roost.api.paging import Page
 from roost.relationships.store import load_excluded_ids, load_pair_state
-from roost.statuses.entities import Status
-from roost.statuses.hydrate import render_statuses
+from roost.statuses.wire import render_statuses_json
 from roost.timelines import listing
 from roost.timelines.home import read_home_timeline
 
@@ -25,26 +25,20 @@ if TYPE_CHECKING:
 
 @dataclasses.dataclass(frozen=True, slots=True)
 class TimelinePage:
-    statuses: list[Status]
+    body: bytes  # the JSON array of Status entities
     cursor_ids: list[int]
 
 
-EMPTY = TimelinePage([], [])
-
-
-def _from_excluded(status: Status, excluded: Set[int]) -> bool:
-    if int(status.account.id) in excluded:
-        return True
-    return status.reblog is not None and int(status.reblog.account.id) in excluded
+EMPTY = TimelinePage(b"[]", [])
 
 
 async def _render(
-    services: Services, ids: Sequence[int], *, viewer_id: int | None, excluded: Set[int]
+    services: Services, ids: Sequence[int], *, viewer_id: int | None, excluded: Set[int] | None
 ) -> TimelinePage:
-    statuses = await render_statuses(services, ids, viewer_id=viewer_id)
-    if excluded:
-        statuses = [s for s in statuses if not _from_excluded(s, excluded)]
-    return TimelinePage(statuses, list(ids))
+    """``excluded``: the viewer's blocked-or-muted accounts (feeds) or None
+    (an account's statuses show despite a mute)."""
+    body = await render_statuses_json(services, ids, viewer_id=viewer_id, excluded=excluded)
+    return TimelinePage(body, list(ids))
 
 
 async def _excluded(services: Services, viewer_id: int | None) -> frozenset[int]:
@@ -95,7 +89,7 @@ async def account_timeline(
         exclude_reblogs=exclude_reblogs,
         tagged=tagged,
     )
-    return await _render(services, ids, viewer_id=viewer_id, excluded=frozenset())
+    return await _render(services, ids, viewer_id=viewer_id, excluded=None)
 
 
 async def public_timeline(

@@ -1,0 +1,241 @@
+"""Timeline pages as JSON bytes, spliced from cached fragments.
+
+Building msgspec entities for 20 statuses and their authors and encoding
+them costs more than everything else a warm timeline read does. Most of a
+Status does not depend on the viewer or on its counters: that part is
+encoded once and kept in the process, keyed by the exact bytes of the
+cached status record (plus the public URL and the author's username, which
+the links are made of). A changed record has other bytes, so a fragment can
+never be stale, even when other processes change the record in a shared
+cache. Accounts likewise, keyed by their cached record bytes.
+
+Per request only the small parts are written around them: counts, the
+viewer's flags, mentions, the author's fragment and the reblogged status.
+The result parses to exactly what ``render_statuses`` gives (see the tests).
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Sequence, Set
+from typing import TYPE_CHECKING, Any
+
+import msgspec
+
+from roost.accounts.records import AccountRecord
+from roost.accounts.serializers import serialize_account
+from roost.config import Settings
+from roost.statuses.counters import ZERO
+from roost.statuses.entities import Mention
+from roost.statuses.hydrate import Batch, load_batch
+from roost.statuses.records import StatusRecord
+from roost.statuses.serializers import serialize_status
+from roost.statuses.visibility import ANONYMOUS, BOOKMARKED, FAVOURITED, REBLOGGED
+
+if TYPE_CHECKING:
+    from roost.services import Services
+
+# Bounds of the in-process fragment caches (entries), per public URL. A
+# fragment is about the size of its JSON (~0.5-2 KB), so each cache stays in
+# the tens of MB.
+STATUS_FRAGMENTS = 16_384
+ACCOUNT_FRAGMENTS = 8_192
+
+# Keys written per request, after the cached part; everything else of a
+# Status is in its fragment.
+_DYNAMIC = frozenset(
+    {
+        "replies_count",
+        "reblogs_count",
+        "favourites_count",
+        "account",
+        "reblog",
+        "mentions",
+        "favourited",
+        "reblogged",
+        "muted",
+        "bookmarked",
+        "pinned",
+    }
+)
+
+_encode = msgspec.json.encode
+_decode = msgspec.json.decode
+
+
+class _Fragments:
+    """A bounded LRU of encoded JSON by key."""
+
+    def __init__(self, limit: int) -> None:
+        self.items: OrderedDict[Any, bytes] = OrderedDict()
+        self.limit = limit
+
+    def put(self, key: Any, value: bytes) -> None:
+        self.items[key] = value
+        if len(self.items) > self.limit:
+            self.items.popitem(last=False)
+
+
+# By public URL (the links in a fragment are made of it): status fragments
+# keyed by (record bytes, author username), account fragments by record bytes.
+_caches: dict[str, tuple[_Fragments, _Fragments]] = {}
+
+
+def _fragments(settings: Settings) -> tuple[_Fragments, _Fragments]:
+    found = _caches.get(settings.public_url)
+    if found is None:
+        found = _caches[settings.public_url] = (
+            _Fragments(STATUS_FRAGMENTS),
+            _Fragments(ACCOUNT_FRAGMENTS),
+        )
+    return found
+
+
+def clear_fragments() -> None:
+    """Forget every fragment (tests; never needed for correctness)."""
+    _caches.clear()
+
+
+def _viewer_flags(marks: int, own: bool) -> bytes:
+    parts = [
+        b',"favourited":',
+        b"true" if marks & FAVOURITED else b"false",
+        b',"reblogged":',
+        b"true" if marks & REBLOGGED else b"false",
+        b',"muted":false,"bookmarked":',
+        b"true" if marks & BOOKMARKED else b"false",
+    ]
+    if own:
+        parts.append(b',"pinned":false')
+    return b"".join(parts)
+
+
+# Every combination of the three marks, and whether the viewer is the author.
+_FLAGS = {(m, own): _viewer_flags(m, own) for m in range(8) for own in (False, True)}
+
+
+def _static_json(settings: Settings, record: StatusRecord, author: AccountRecord) -> bytes:
+    """The viewer-independent part of a Status, as an unclosed JSON object."""
+    # The same serializer as render_statuses, so both paths agree field by
+    # field; only the per-request keys are taken out.
+    entity = serialize_status(
+        settings,
+        record,
+        account=serialize_account(settings, author),
+        mentioned={},
+        state=ANONYMOUS,
+    )
+    fields = _decode(_encode(entity))
+    for name in _DYNAMIC:
+        fields.pop(name, None)
+    return _encode(fields)[:-1]
+
+
+def _mentions_json(settings: Settings, record: StatusRecord, batch: Batch) -> bytes:
+    accounts = batch.accounts
+    found = (accounts.get(i) for i in record.mention_ids)
+    return _encode(
+        [
+            Mention(
+                id=str(m.id),
+                username=m.username,
+                url=f"{settings.public_url}/@{m.username}",
+                acct=m.username,
+            )
+            for m in found
+            if m is not None
+        ]
+    )
+
+
+class _Writer:
+    """Writes the statuses of one batch, sharing account fragments."""
+
+    def __init__(self, settings: Settings, batch: Batch) -> None:
+        self.settings = settings
+        self.batch = batch
+        self.statuses, self.accounts = _fragments(settings)
+        self.account_parts: dict[int, bytes] = {}
+        self.viewer = batch.state.viewer_id
+
+    def account(self, record: AccountRecord) -> bytes:
+        part = self.account_parts.get(record.id)
+        if part is not None:
+            return part
+        raw = self.batch.account_blobs.get(record.id)
+        items = self.accounts.items
+        part = items.get(raw) if raw is not None else None
+        if part is None:
+            part = _encode(serialize_account(self.settings, record))
+            if raw is not None:
+                self.accounts.put(raw, part)
+        else:
+            items.move_to_end(raw)
+        self.account_parts[record.id] = part
+        return part
+
+    def status(self, record: StatusRecord) -> bytes | None:
+        """One Status, or None when an account it shows is missing (as
+        render_statuses drops it)."""
+        batch = self.batch
+        author = batch.accounts.get(record.account_id)
+        if author is None:
+            return None
+        reblog_of = record.reblog_of_id
+        if reblog_of is None:
+            reblog = b"null"
+            target = record.id
+            counts = batch.counts.get(target, ZERO)
+        else:
+            inner = self.status(batch.records[reblog_of])
+            if inner is None:
+                return None
+            reblog = inner
+            target = reblog_of
+            counts = ZERO
+        raw = batch.status_blobs.get(record.id)
+        key = (raw, author.username)
+        items = self.statuses.items
+        static = items.get(key) if raw is not None else None
+        if static is None:
+            static = _static_json(self.settings, record, author)
+            if raw is not None:
+                self.statuses.put(key, static)
+        else:
+            items.move_to_end(key)
+        parts = [
+            static,
+            b',"replies_count":%d,"reblogs_count":%d,"favourites_count":%d,"account":'
+            % (counts.replies, counts.reblogs, counts.favourites),
+            self.account(author),
+            b',"reblog":',
+            reblog,
+            b',"mentions":',
+            _mentions_json(self.settings, record, batch) if record.mention_ids else b"[]",
+        ]
+        if self.viewer is not None:
+            parts.append(_FLAGS[batch.state.marks(target), record.account_id == self.viewer])
+        parts.append(b"}")
+        return b"".join(parts)
+
+
+def write_batch(settings: Settings, batch: Batch | None) -> bytes:
+    """The JSON array of the batch's statuses, in order."""
+    if batch is None:
+        return b"[]"
+    writer = _Writer(settings, batch)
+    parts = [part for part in map(writer.status, batch.shown) if part is not None]
+    return b"[" + b",".join(parts) + b"]"
+
+
+async def render_statuses_json(
+    services: Services,
+    status_ids: Sequence[int],
+    *,
+    viewer_id: int | None,
+    excluded: Set[int] | None = None,
+) -> bytes:
+    """``render_statuses`` as a JSON array; for feeds, ``excluded`` is the
+    viewer's ``load_excluded_ids`` (see ``load_batch``)."""
+    batch = await load_batch(services, status_ids, viewer_id=viewer_id, excluded=excluded)
+    return write_batch(services.settings, batch)
