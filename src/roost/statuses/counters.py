@@ -187,6 +187,13 @@ async def load_counts(
     return found
 
 
+async def remember_zero_counts(services: Services, status_id: int) -> None:
+    """Cache the counts of a status just created: nothing yet."""
+    await services.cache.set_many(
+        {counts_key(status_id): _encoder.encode(Counts())}, ttl=COUNTS_CACHE_TTL
+    )
+
+
 async def forget_counts(services: Services, *status_ids: int) -> None:
     """Drop cached counts after a committed change to them."""
     if status_ids:

@@ -22,9 +22,10 @@ from roost.statuses.content import (
     mention_candidates,
     render_text,
 )
-from roost.statuses.counters import Counts, add_counts, forget_counts
+from roost.statuses.counters import Counts, add_counts, forget_counts, remember_zero_counts
 from roost.statuses.hydrate import load_with_originals
-from roost.statuses.records import DIRECT, visibility_code
+from roost.statuses.records import DIRECT, StatusRecord, visibility_code
+from roost.statuses.store import remember_new_status, row_values
 from roost.statuses.visibility import visible_records
 from roost.statuses.writes import bump_statuses_count, ensure_tags, lock_statuses
 
@@ -193,6 +194,27 @@ async def post_status(
     digest = idempotency_digest(idempotency_key) if idempotency_key else None
     status_id = services.ids.next_id()
     now = datetime.now(UTC)
+    record = StatusRecord(
+        id=status_id,
+        account_id=author_id,
+        text=text,
+        content=rendered.html,
+        spoiler_text=spoiler_text,
+        sensitive=bool(sensitive) or bool(spoiler_text),
+        visibility=code,
+        language=normalize_language(language),
+        in_reply_to_id=parent[0] if parent else None,
+        in_reply_to_account_id=parent[1] if parent else None,
+        reblog_of_id=None,
+        place_name=place.name,
+        latitude=place.latitude,
+        longitude=place.longitude,
+        created_at=now,
+        edited_at=None,
+        # Ordered as a read from the database orders them.
+        mention_ids=sorted(rendered.mention_ids),
+        tags=sorted(set(rendered.tags)),
+    )
     try:
         async with services.db.write() as conn:
             if digest is not None:
@@ -201,24 +223,7 @@ async def post_status(
                     return earlier
             if parent is not None and not await lock_statuses(conn, [parent[0]]):
                 raise ApiError(404, "Record not found")  # deleted meanwhile
-            await conn.execute(
-                schema.statuses.insert().values(
-                    id=status_id,
-                    account_id=author_id,
-                    text=text,
-                    content=rendered.html,
-                    spoiler_text=spoiler_text,
-                    sensitive=sensitive or bool(spoiler_text),
-                    visibility=code,
-                    language=normalize_language(language),
-                    in_reply_to_id=parent[0] if parent else None,
-                    in_reply_to_account_id=parent[1] if parent else None,
-                    place_name=place.name,
-                    latitude=place.latitude,
-                    longitude=place.longitude,
-                    created_at=now,
-                )
-            )
+            await conn.execute(schema.statuses.insert().values(**row_values(record)))
             if rendered.mention_ids:
                 await conn.execute(
                     schema.mentions.insert(),
@@ -259,5 +264,7 @@ async def post_status(
     await forget_accounts(services, author_id)
     if parent is not None:
         await forget_counts(services, parent[0])
+    await remember_new_status(services, record)
+    await remember_zero_counts(services, status_id)
     services.jobs.notify()
     return status_id

@@ -9,7 +9,7 @@ the record: their counts are cached apart (counters.py).
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import msgspec
 import sqlalchemy as sa
@@ -31,6 +31,11 @@ _encoder = msgspec.msgpack.Encoder()
 
 # "v2": records cached before the counts moved out had three more fields.
 _KEY_PREFIX = "status:v2:"
+
+
+def row_values(record: StatusRecord) -> dict[str, Any]:
+    """The ``statuses`` row of a record (mentions and tags live elsewhere)."""
+    return {name: getattr(record, name) for name in _ROW_FIELDS}
 
 
 def status_key(status_id: int) -> str:
@@ -123,6 +128,18 @@ async def load_status_blobs(
 
 async def load_status(services: Services, status_id: int) -> StatusRecord | None:
     return (await load_statuses(services, [status_id])).get(status_id)
+
+
+async def remember_new_status(services: Services, record: StatusRecord) -> None:
+    """Cache a status right after the commit that created it.
+
+    Its first readers (the author's own response, then every follower's
+    home timeline) would otherwise all miss the cache at once. A new row
+    has had no other writer yet, so the record is exactly what was stored.
+    """
+    await services.cache.set_many(
+        {status_key(record.id): _encoder.encode(record)}, ttl=STATUS_CACHE_TTL
+    )
 
 
 async def forget_statuses(services: Services, *ids: int) -> None:
