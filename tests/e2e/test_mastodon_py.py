@@ -79,14 +79,16 @@ def _sign_up(base: str, username: str) -> Mastodon:
     )
     app = Mastodon(client_id=client_id, client_secret=client_secret, api_base_url=base)
     app.create_account(
-        username, "a long enough password", f"{username}@example.com", agreement=True,
-        scopes=SCOPES, to_file=None,
+        username,
+        "a long enough password",
+        f"{username}@example.com",
+        agreement=True,
+        scopes=SCOPES,
+        to_file=None,
     )
     # Log in again with the password grant, as a returning user would.
     user = Mastodon(client_id=client_id, client_secret=client_secret, api_base_url=base)
-    user.log_in(
-        f"{username}@example.com", "a long enough password", scopes=SCOPES, allow_http=True
-    )
+    user.log_in(f"{username}@example.com", "a long enough password", scopes=SCOPES, allow_http=True)
     return user
 
 

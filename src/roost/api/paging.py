@@ -78,16 +78,16 @@ def page_from(query: PageQuery, *, default: int = 20, maximum: int = 40) -> Page
     )
 
 
+_CURSORS = frozenset({"max_id", "min_id", "since_id"})
+
+
 def link_header(request: Request, ids: Sequence[int]) -> dict[str, str]:
     """``Link`` with rel="next" first (toot matches it with a regex), then rel="prev"."""
     if not ids:
         return {}
-    params = [
-        (k, v)
-        for k, v in request.query_params.multi_items()
-        if k not in {"max_id", "min_id", "since_id"}
-    ]
-    base = str(request.url.replace(query=""))
-    next_url = base + "?" + urlencode([*params, ("max_id", str(min(ids)))])
-    prev_url = base + "?" + urlencode([*params, ("min_id", str(max(ids)))])
-    return {"Link": f'<{next_url}>; rel="next", <{prev_url}>; rel="prev"'}
+    kept = urlencode([(k, v) for k, v in request.query_params.multi_items() if k not in _CURSORS])
+    # The other parameters are encoded once for both links (ids need no quoting).
+    base = f"{request.url.replace(query='')}?"
+    if kept:
+        base += kept + "&"
+    return {"Link": f'<{base}max_id={min(ids)}>; rel="next", <{base}min_id={max(ids)}>; rel="prev"'}

@@ -169,6 +169,24 @@ def relationship_entity(target_id: int, state: PairState) -> Relationship:
     )
 
 
+async def load_feed_filters(
+    services: Services, viewer_id: int
+) -> tuple[frozenset[int], dict[int, bool]]:
+    """``load_excluded_ids`` and ``load_hot_follows`` in one cache round trip
+    (both are read on every home timeline page)."""
+    keys = [excluded_key(viewer_id), hot_follows_key(viewer_id)]
+    hits = await services.cache.get_many(keys)
+    raw_excluded, raw_hot = hits.get(keys[0]), hits.get(keys[1])
+    return (
+        frozenset(_ids_decoder.decode(raw_excluded))
+        if raw_excluded is not None
+        else await load_excluded_ids(services, viewer_id),
+        _flags_decoder.decode(raw_hot)
+        if raw_hot is not None
+        else await load_hot_follows(services, viewer_id),
+    )
+
+
 async def load_excluded_ids(services: Services, viewer_id: int) -> frozenset[int]:
     """Accounts the viewer blocks or mutes, or who block the viewer (cached)."""
     key = excluded_key(viewer_id)

@@ -81,7 +81,7 @@ class Batch:
     shown: list[StatusRecord]
     records: dict[int, StatusRecord]  # shown ones and the originals of reblogs
     counts: dict[int, Counts]  # by original status id
-    accounts: dict[int, AccountRecord]  # authors and mentioned accounts
+    accounts: dict[int, AccountRecord]  # authors and mentioned accounts (see load_batch)
     state: ViewerState
     # The cached (msgpack) form of status and account records, by id, where
     # known; statuses.wire keys its fragments with them.
@@ -109,13 +109,16 @@ async def load_batch(
     viewer_id: int | None,
     primary: bool = False,
     excluded: Set[int] | None = None,
+    decode_accounts: bool = True,
 ) -> Batch | None:
     """Load and filter ``status_ids`` for the viewer; None when nothing is left.
 
     ``excluded``: for feeds, the viewer's ``load_excluded_ids`` (accounts
     blocked either way, and muted): their statuses and reblogs of their
     statuses are dropped, and since it holds every block, relationships are
-    only read for the authors of private statuses."""
+    only read for the authors of private statuses. Without
+    ``decode_accounts``, ``Batch.accounts`` holds only the accounts that
+    were not in the cache (the others are in ``account_blobs``)."""
     if not status_ids:
         return None
     records, status_blobs = await _load_records(services, status_ids, primary=primary)
@@ -151,10 +154,15 @@ async def load_batch(
     # Only originals have counts: likes, reblogs and replies of a reblog go
     # to the status it reblogs.
     wanted = {r.id if r.reblog_of_id is None else r.reblog_of_id for r in shown}
-    known = {i: decode_counts(v) for i, v in _pick(counted, count_keys, cached).items()}
-    counts = await load_counts(services, wanted, cached=known, primary=primary)
+    counts = {i: decode_counts(v) for i, v in _pick(counted, count_keys, cached).items()}
+    if not wanted.issubset(counts):
+        counts = await load_counts(services, wanted, cached=counts, primary=primary)
     account_blobs = _pick(account_ids, account_keys, cached)
-    accounts = await load_accounts(services, account_ids, cached=account_blobs)
+    if decode_accounts:
+        accounts = await load_accounts(services, account_ids, cached=account_blobs)
+    else:
+        missing = [i for i in account_ids if i not in account_blobs]
+        accounts = await load_accounts(services, missing, cached={})
     return Batch(shown, records, counts, accounts, state, status_blobs, account_blobs)
 
 

@@ -14,13 +14,16 @@ The viewer's side comes from the cache, so a warm read runs no SQL:
 
 * follows and blocks between the viewer and each author from the
   relationships cache (``rel:{viewer}:{author}``, dropped by the
-  relationships service after every committed follow, unfollow, block...);
+  relationships service after every committed follow, unfollow, block...,
+  and once more by the timeline job that follows each of them). Feeds pass
+  the viewer's cached blocked-and-muted set instead, which holds every
+  block, so only the authors of private statuses need a lookup there;
 * the viewer's favourited / bookmarked / reblogged flags per status
   (``vf:{viewer}:{status}``, one bitmask byte, absent marks cached too),
   dropped by whoever commits a change to them (marks, reblogs, deletion).
 
 Misses cost one query each for relations and flags, whatever the number of
-statuses, and are written back. Both keys are read in the caller's cache
+statuses, and are written back. The keys are read in the caller's cache
 round trip (``StateNeeds.keys``) when the caller has others to make.
 """
 

@@ -61,23 +61,25 @@ _DYNAMIC = frozenset(
 
 _encode = msgspec.json.encode
 _decode = msgspec.json.decode
+_account_decoder = msgspec.msgpack.Decoder(AccountRecord)
 
 
 class _Fragments:
-    """A bounded LRU of encoded JSON by key."""
+    """A bounded LRU of encoded JSON (with what else goes along) by key."""
 
     def __init__(self, limit: int) -> None:
-        self.items: OrderedDict[Any, bytes] = OrderedDict()
+        self.items: OrderedDict[Any, Any] = OrderedDict()
         self.limit = limit
 
-    def put(self, key: Any, value: bytes) -> None:
+    def put(self, key: Any, value: Any) -> None:
         self.items[key] = value
         if len(self.items) > self.limit:
             self.items.popitem(last=False)
 
 
 # By public URL (the links in a fragment are made of it): status fragments
-# keyed by (record bytes, author username), account fragments by record bytes.
+# keyed by (record bytes, author username); (username, account JSON) keyed by
+# account record bytes.
 _caches: dict[str, tuple[_Fragments, _Fragments]] = {}
 
 
@@ -131,54 +133,55 @@ def _static_json(settings: Settings, record: StatusRecord, author: AccountRecord
     return _encode(fields)[:-1]
 
 
-def _mentions_json(settings: Settings, record: StatusRecord, batch: Batch) -> bytes:
-    accounts = batch.accounts
-    found = (accounts.get(i) for i in record.mention_ids)
-    return _encode(
-        [
-            Mention(
-                id=str(m.id),
-                username=m.username,
-                url=f"{settings.public_url}/@{m.username}",
-                acct=m.username,
-            )
-            for m in found
-            if m is not None
-        ]
-    )
-
-
 class _Writer:
-    """Writes the statuses of one batch, sharing account fragments."""
+    """Writes the statuses of one batch."""
 
     def __init__(self, settings: Settings, batch: Batch) -> None:
         self.settings = settings
         self.batch = batch
         self.statuses, self.accounts = _fragments(settings)
-        self.account_parts: dict[int, bytes] = {}
         self.viewer = batch.state.viewer_id
 
-    def account(self, record: AccountRecord) -> bytes:
-        part = self.account_parts.get(record.id)
-        if part is not None:
-            return part
-        raw = self.batch.account_blobs.get(record.id)
+    def account_record(self, account_id: int) -> AccountRecord | None:
+        raw = self.batch.account_blobs.get(account_id)
+        if raw is not None:
+            return _account_decoder.decode(raw)
+        return self.batch.accounts.get(account_id)
+
+    def account(self, account_id: int) -> tuple[str, bytes] | None:
+        """(username, Account JSON) of an account; None when it does not exist."""
+        raw = self.batch.account_blobs.get(account_id)
+        if raw is None:
+            record = self.batch.accounts.get(account_id)
+            if record is None:
+                return None
+            return record.username, _encode(serialize_account(self.settings, record))
         items = self.accounts.items
-        part = items.get(raw) if raw is not None else None
-        if part is None:
-            part = _encode(serialize_account(self.settings, record))
-            if raw is not None:
-                self.accounts.put(raw, part)
+        entry = items.get(raw)
+        if entry is None:
+            record = _account_decoder.decode(raw)
+            entry = (record.username, _encode(serialize_account(self.settings, record)))
+            self.accounts.put(raw, entry)
         else:
             items.move_to_end(raw)
-        self.account_parts[record.id] = part
-        return part
+        return entry
+
+    def mentions(self, record: StatusRecord) -> bytes:
+        found = (self.account(i) for i in record.mention_ids)
+        public_url = self.settings.public_url
+        return _encode(
+            [
+                Mention(id=str(i), username=m[0], url=f"{public_url}/@{m[0]}", acct=m[0])
+                for i, m in zip(record.mention_ids, found, strict=True)
+                if m is not None
+            ]
+        )
 
     def status(self, record: StatusRecord) -> bytes | None:
         """One Status, or None when an account it shows is missing (as
         render_statuses drops it)."""
         batch = self.batch
-        author = batch.accounts.get(record.account_id)
+        author = self.account(record.account_id)
         if author is None:
             return None
         reblog_of = record.reblog_of_id
@@ -194,11 +197,14 @@ class _Writer:
             target = reblog_of
             counts = ZERO
         raw = batch.status_blobs.get(record.id)
-        key = (raw, author.username)
+        username = author[0]
+        key = (raw, username)
         items = self.statuses.items
         static = items.get(key) if raw is not None else None
         if static is None:
-            static = _static_json(self.settings, record, author)
+            author_record = self.account_record(record.account_id)
+            assert author_record is not None  # self.account found it
+            static = _static_json(self.settings, record, author_record)
             if raw is not None:
                 self.statuses.put(key, static)
         else:
@@ -207,14 +213,14 @@ class _Writer:
             static,
             b',"replies_count":%d,"reblogs_count":%d,"favourites_count":%d,"account":'
             % (counts.replies, counts.reblogs, counts.favourites),
-            self.account(author),
+            author[1],
             b',"reblog":',
             reblog,
             b',"mentions":',
-            _mentions_json(self.settings, record, batch) if record.mention_ids else b"[]",
+            self.mentions(record) if record.mention_ids else b"[]",
         ]
         if self.viewer is not None:
-            parts.append(_FLAGS[batch.state.marks(target), record.account_id == self.viewer])
+            parts.append(_FLAGS[batch.state.flags.get(target, 0), record.account_id == self.viewer])
         parts.append(b"}")
         return b"".join(parts)
 
@@ -237,5 +243,7 @@ async def render_statuses_json(
 ) -> bytes:
     """``render_statuses`` as a JSON array; for feeds, ``excluded`` is the
     viewer's ``load_excluded_ids`` (see ``load_batch``)."""
-    batch = await load_batch(services, status_ids, viewer_id=viewer_id, excluded=excluded)
+    batch = await load_batch(
+        services, status_ids, viewer_id=viewer_id, excluded=excluded, decode_accounts=False
+    )
     return write_batch(services.settings, batch)

@@ -35,7 +35,7 @@ from roost.relationships.graph import (
     following_map,
     follows_among,
 )
-from roost.relationships.store import load_excluded_ids
+from roost.relationships.store import forget_relationships, load_excluded_ids
 from roost.statuses.records import DIRECT
 from roost.timelines.filters import (
     ReceiverView,
@@ -167,12 +167,22 @@ async def unfanout_status(job: Job) -> None:
         await job.checkpoint(after=after)
 
 
+async def _forget_again(services: Services, account_id: int, target_id: int) -> None:
+    """Drop the pair's cached relationship a second time, well after the
+    commit: a reader that loaded it from the database just before the change
+    may have written the old state back after the relationships service
+    dropped it. Reads decide private statuses' visibility with it, so an
+    unfollow or block must not linger there until the TTL."""
+    await forget_relationships(services, account_id, target_id)
+
+
 async def merge_followed_account(job: Job) -> None:
     """After a follow (or an unmute): bring the followed account's latest
     statuses into the follower's home timeline, if that timeline is cached."""
     services = job.services
     account_id = int(job.payload["account_id"])
     target_id = int(job.payload["target_account_id"])
+    await _forget_again(services, account_id, target_id)
     key = home_key(account_id)
     if await services.timelines.range(key, Page(limit=1)) is None:
         return  # not cached: the rebuild on the next read includes them
@@ -202,6 +212,7 @@ async def remove_unfollowed_account(job: Job) -> None:
     services = job.services
     account_id = int(job.payload["account_id"])
     target_id = int(job.payload["target_account_id"])
+    await _forget_again(services, account_id, target_id)
     key = home_key(account_id)
     oldest = await services.timelines.range(key, Page(min_id=0, limit=1))
     if not oldest:

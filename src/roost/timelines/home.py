@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-from collections.abc import Set
+from collections.abc import Mapping, Set
 from typing import TYPE_CHECKING
 
 from roost.api.paging import Page
@@ -131,15 +131,21 @@ async def _read_cached(services: Services, *, viewer_id: int, page: Page) -> lis
 
 
 async def read_home_timeline(
-    services: Services, *, viewer_id: int, page: Page, excluded: Set[int] | None = None
+    services: Services,
+    *,
+    viewer_id: int,
+    page: Page,
+    excluded: Set[int] | None = None,
+    hot: Mapping[int, bool] | None = None,
 ) -> list[int]:
     """Status ids of one page of the viewer's home timeline, newest first.
 
     Warm: one store range read, the hot accounts' statuses from the cache,
     and no SQL. Cold: a rebuild first. Deleted or no-longer-visible ids may
-    remain in the store; hydration drops them. ``excluded``: the viewer's
-    blocked and muted accounts when the caller has them already. While the
-    store is unreachable the page is read from the database instead."""
+    remain in the store; hydration drops them. ``excluded`` and ``hot``: the
+    viewer's blocked and muted accounts and hot follows when the caller has
+    them already (relationships.store.load_feed_filters). While the store is
+    unreachable the page is read from the database instead."""
     try:
         ids = await _read_cached(services, viewer_id=viewer_id, page=page)
     except BackendUnavailable:
@@ -148,5 +154,5 @@ async def read_home_timeline(
     if excluded is None:
         excluded = await load_excluded_ids(services, viewer_id)
     return await merge_hot_posts(
-        services, viewer_id=viewer_id, page=page, ids=ids, excluded=excluded
+        services, viewer_id=viewer_id, page=page, ids=ids, excluded=excluded, hot=hot
     )

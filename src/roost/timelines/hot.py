@@ -19,7 +19,7 @@ fan-out from before the account became hot).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence, Set
+from collections.abc import Iterable, Mapping, Sequence, Set
 from typing import TYPE_CHECKING
 
 import msgspec
@@ -153,11 +153,19 @@ def _involved(facts: Iterable[StatusFacts], known: Set[int]) -> set[int]:
 
 
 async def merge_hot_posts(
-    services: Services, *, viewer_id: int, page: Page, ids: list[int], excluded: Set[int]
+    services: Services,
+    *,
+    viewer_id: int,
+    page: Page,
+    ids: list[int],
+    excluded: Set[int],
+    hot: Mapping[int, bool] | None = None,
 ) -> list[int]:
     """``ids`` (one page read from the timeline store) with the statuses of
-    followed hot accounts that belong on the same page."""
-    hot = await load_hot_follows(services, viewer_id)
+    followed hot accounts that belong on the same page. ``hot``: the
+    viewer's ``load_hot_follows`` when the caller has read it already."""
+    if hot is None:
+        hot = await load_hot_follows(services, viewer_id)
     if not hot:
         return ids
     posts = await load_hot_posts(services, hot)

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 from roost.accounts.store import load_account
 from roost.api.errors import ApiError
 from roost.api.paging import Page
-from roost.relationships.store import load_excluded_ids, load_pair_state
+from roost.relationships.store import load_excluded_ids, load_feed_filters, load_pair_state
 from roost.statuses.wire import render_statuses_json
 from roost.timelines import listing
 from roost.timelines.home import read_home_timeline
@@ -48,8 +48,10 @@ async def _excluded(services: Services, viewer_id: int | None) -> frozenset[int]
 async def home_timeline(services: Services, *, viewer_id: int, page: Page) -> TimelinePage:
     """A page of the viewer's home timeline. Statuses of accounts the viewer
     has blocked or muted since they were delivered are dropped here."""
-    excluded = await load_excluded_ids(services, viewer_id)
-    ids = await read_home_timeline(services, viewer_id=viewer_id, page=page, excluded=excluded)
+    excluded, hot = await load_feed_filters(services, viewer_id)
+    ids = await read_home_timeline(
+        services, viewer_id=viewer_id, page=page, excluded=excluded, hot=hot
+    )
     return await _render(services, ids, viewer_id=viewer_id, excluded=excluded)
 
 
