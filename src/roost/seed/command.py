@@ -90,13 +90,9 @@ def seed(
 ) -> None:
     """Migrate, then load users, follows and statuses (every account's
     password is the demo password)."""
-    try:
-        from roost.seed.graphs import GeneratedGraph, read_reed98
-        from roost.seed.loader import DEMO_PASSWORD, SeedOptions
-    except ModuleNotFoundError as exc:
-        if exc.name != "numpy":
-            raise
-        raise click.ClickException("roost seed needs numpy: pip install 'roost[bench]'") from None
+    # Imported here: numpy and the loader are only needed by this command.
+    from roost.seed.graphs import GeneratedGraph, read_reed98
+    from roost.seed.loader import DEMO_PASSWORD, SeedOptions
 
     try:
         low, high = parse_range(posts_per_user)
