@@ -13,7 +13,8 @@ from roost.config import Settings
 @click.group()
 def main() -> None:
     """Roost: a Twitter-like service speaking the Mastodon client API."""
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    level = Settings.from_env().log_level.upper()
+    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s %(message)s")
 
 
 @main.command()
