@@ -147,6 +147,13 @@ class Suite:
     def _job_workers(self, dep: Deployment) -> tuple[int, ...]:
         return job_worker_counts(dep.name, self.options.job_workers)
 
+    def _app_workers(self, dep: Deployment) -> tuple[int, ...]:
+        """App server counts to run: the embedded default keeps its cache and
+        timelines in the process, so it runs (and `roost serve` allows) one."""
+        if dep.name == "embedded":
+            return (1,)
+        return tuple(self.options.workers)
+
     def _reed98(
         self,
         name: str,
@@ -169,7 +176,7 @@ class Suite:
         o = self.options
         observers = sample_users(data.users, o.observers, seed=o.seed + 3)
         following = following_of(graph, observers)
-        for workers in o.workers:
+        for workers in self._app_workers(dep):
             for i, job_workers in enumerate(self._job_workers(dep)):
                 recorded: list[dict[str, Any]] = []
                 with self.bench.roost(dep, workers, job_workers) as run:
@@ -240,7 +247,7 @@ class Suite:
 
     def _mix(self, dep: Deployment, data: BenchData, graph: FollowGraph) -> None:
         job_workers = self._job_workers(dep)[0]
-        for workers in self.options.workers:
+        for workers in self._app_workers(dep):
             with (
                 self.bench.roost(dep, workers, job_workers) as run,
                 self._guard(f"{dep.name} mix, {workers} worker(s)"),
@@ -274,7 +281,7 @@ class Suite:
                 data = self._load(dep, plan.graph, posts, token_users=plan.token_users())
                 self._mark = time.monotonic()
                 job_workers = self._job_workers(dep)[0]
-                for workers in o.workers:
+                for workers in self._app_workers(dep):
                     with (
                         self.bench.roost(dep, workers, job_workers) as run,
                         self._guard(f"{name} celebrities, {workers} worker(s)"),
@@ -297,7 +304,7 @@ class Suite:
             with open_deployment(name, database_url=o.database_url, redis_url=o.redis_url) as dep:
                 data = self._load(dep, graph, (0, 20), token_users=readers, text_style="demo")
                 self._mark = time.monotonic()
-                workers = o.workers[0]
+                workers = self._app_workers(dep)[0]
                 job_workers = self._job_workers(dep)[0]
                 with self.bench.roost(dep, workers, job_workers) as run:
                     result = scale_workload(
