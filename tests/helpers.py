@@ -10,7 +10,6 @@ from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 import httpx2 as httpx
-import sqlalchemy as sa
 from sqlalchemy import event
 from starlette.testclient import TestClient
 
@@ -173,4 +172,4 @@ def only_selects(statements: list[str]) -> list[str]:
     return [s for s in statements if s.lstrip().upper().startswith("SELECT")]
 
 
-__all__ = ["ApiClient", "User", "only_selects", "sa"]
+__all__ = ["ApiClient", "User", "only_selects"]
