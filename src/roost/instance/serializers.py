@@ -32,7 +32,7 @@ from roost.oauth.serializers import vapid_public_key
 # 4.3.0 means v2 media upload, v1 trends by tag, api_versions in v2 instance.
 VERSION = f"4.3.0 (compatible; Roost {roost.__version__})"
 API_VERSIONS = {"mastodon": 2}
-DESCRIPTION = "A Roost server: short posts, follows, timelines and trends."
+DESCRIPTION = "A Roost server: short posts, follows, likes and timelines."
 # The media domain enforces its own limits; these are what clients are told.
 SUPPORTED_MIME_TYPES = [
     "image/jpeg",
