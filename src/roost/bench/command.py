@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 import os
+import signal
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -240,6 +241,16 @@ def _quiet_logs() -> None:
         logging.getLogger(name).setLevel(logging.WARNING)
 
 
+def _stop_on_sigterm() -> None:
+    """`kill` stops the bench as Ctrl-C does: the servers, workers and scratch
+    databases it started are cleaned up on the way out."""
+
+    def interrupt(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, interrupt)
+
+
 def _run_suite(options: BenchOptions) -> None:
     from roost.bench.plot import plot_results
     from roost.bench.report import capacity_figures, print_report
@@ -247,6 +258,7 @@ def _run_suite(options: BenchOptions) -> None:
     from roost.bench.suite import Suite
 
     _quiet_logs()
+    _stop_on_sigterm()
     started = machine_info()
     mode = "quick" if options.quick else "full"
     console.print(

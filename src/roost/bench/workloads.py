@@ -129,6 +129,13 @@ def mix_workload(bench: Bench, url: str, data: BenchData, workers: int) -> dict[
     """The social mix: maximum throughput (wrk), then per-type latency at fixed rates."""
     o = bench.options
     users = data.token_users()
+    # Warm up as the home workload does: without it a run of this length is
+    # mostly first reads (timeline rebuilds), which the "cold" figure reports.
+    cold = warm_home_timelines(bench, url, data, users)
+    bench.say(
+        f"mix: warmed {cold['reads']} home timelines, "
+        f"cold p99 {cold['latency_ms'].get('p99', 0):.1f} ms"
+    )
     wrk_data = data.wrk_users(users) | {
         "home": 0.6,
         "user": 0.3,
@@ -171,6 +178,7 @@ def mix_workload(bench: Bench, url: str, data: BenchData, workers: int) -> dict[
         "shares": {"home": 0.6, "user": 0.3, "post": 0.1},
         "limit": MIX_LIMIT,
         "throughput": summarize_runs(runs),
+        "cold_reads": cold,
         "open_loop": points,
         "workers": workers,
     }
