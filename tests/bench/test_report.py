@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import io
+import json
 from pathlib import Path
 from typing import Any
 
 from rich.console import Console
 
 from roost.bench.plot import plot_results
-from roost.bench.report import capacity_figures, print_report
+from roost.bench.report import capacity_figures, markdown_report, print_report
 from roost.bench.workloads import best_rate_within
 
 
@@ -117,6 +118,43 @@ def test_print_report_shows_each_table_and_failure() -> None:
     # the celebrity with a million followers, its path checked in Redis
     for expected in ("1,000,000", "read merge", "0/16 / 13/13", "12.0/48.0", "60.0/140.0"):
         assert expected in text
+
+
+def test_markdown_report_has_a_table_per_workload() -> None:
+    text = markdown_report(_document())
+    titles = [line for line in text.splitlines() if line.startswith("#### ")]
+    assert titles == [
+        "#### Home timeline read (20 statuses)",
+        "#### Post and fan-out",
+        "#### Redis memory per cached home timeline",
+        "#### Celebrities",
+    ]
+    home_rows = text.split("#### Home timeline read")[1].split("####")[0].splitlines()
+    header = next(line for line in home_rows if line.startswith("| deployment"))
+    cells = [c.strip() for c in header.strip("|").split("|")]
+    assert cells[:4] == ["deployment", "workers", "jobs", "req/s"]
+    # one row per fixed rate, every row with as many cells as the header
+    rows = [line for line in home_rows if line.startswith("| ") and line != header]
+    assert len(rows) == 4
+    assert all(line.count("|") == header.count("|") for line in rows)
+    assert "| embedded | 2 |" in rows[0] and "40%" in rows[0]
+    assert "Failed: embedded scale: boom" in text
+
+
+def test_report_command_reprints_a_result_file(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from roost.cli import main
+
+    path = tmp_path / "bench.json"
+    path.write_text(json.dumps(_document()))
+    result = CliRunner().invoke(main, ["bench", "report", str(path), "--markdown"])
+    assert result.exit_code == 0, result.output
+    assert "#### Celebrities" in result.output and "1,000,000" in result.output
+    path.write_text("[]")
+    result = CliRunner().invoke(main, ["bench", "report", str(path)])
+    assert result.exit_code == 2
+    assert "not a `roost bench` result file" in result.output
 
 
 def test_plot_writes_a_png(tmp_path: Path) -> None:

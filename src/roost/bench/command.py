@@ -391,3 +391,23 @@ def frameworks(
         out_dir,
     )
     console.print(f"wrote {path}")
+
+
+@bench.command("report")
+@click.argument(
+    "result", type=click.Path(exists=True, dir_okay=False, path_type=Path), metavar="RESULT.json"
+)
+@click.option("--markdown", is_flag=True, help="Markdown tables (for docs/benchmarks.md).")
+def report(result: Path, markdown: bool) -> None:
+    """Print the tables of an earlier `roost bench` result file again."""
+    import json
+
+    from roost.bench.report import markdown_report, print_report
+
+    document = json.loads(result.read_text())
+    if not isinstance(document, dict) or "results" not in document or "machine" not in document:
+        raise click.UsageError(f"{result} is not a `roost bench` result file")
+    if markdown:
+        click.echo(markdown_report(document), nl=False)
+    else:
+        print_report(console, document)

@@ -43,13 +43,54 @@ def _table(title: str, columns: list[str], caption: str | None = None) -> Table:
 
 
 def print_report(console: Console, document: dict[str, Any]) -> None:
-    results = document["results"]
     machine = document["machine"]
     console.print(
         f"\n[bold]Roost bench[/] on {machine['cpu']} ({machine['cores']} cores, "
         f"{machine['memory_gb']} GB); latency at fixed rates by the {CLIENT_LABEL}; "
         "throughput by wrk (closed loop)."
     )
+    for table in report_tables(document):
+        console.print(table)
+    for failure in document.get("failures", []):
+        console.print(f"[red]failed[/] {failure['workload']}: {failure['error']}")
+
+
+def markdown_report(document: dict[str, Any]) -> str:
+    """The same tables as Markdown, for docs/benchmarks.md."""
+    machine = document["machine"]
+    parts = [
+        f"Measured on {machine['cpu']} ({machine['cores']} cores, {machine['memory_gb']} GB); "
+        f"latency at fixed rates by the {CLIENT_LABEL}; throughput by wrk (closed loop)."
+    ]
+    for table in report_tables(document):
+        parts.append(table_markdown(table))
+    for failure in document.get("failures", []):
+        parts.append(f"Failed: {failure['workload']}: {failure['error']}")
+    return "\n\n".join(parts) + "\n"
+
+
+def table_markdown(table: Table) -> str:
+    """One rich table as a Markdown table under its title, caption below."""
+
+    def cell(value: object) -> str:
+        return str(value).replace("|", "\\|").replace("\n", " ")
+
+    headers = [cell(c.header) for c in table.columns]
+    columns = [[cell(v) for v in c.cells] for c in table.columns]
+    lines = [f"#### {table.title}", ""] if table.title else []
+    lines.append("| " + " | ".join(headers) + " |")
+    lines.append("|" + "---|" * len(headers))
+    for row in zip(*columns, strict=True):
+        lines.append("| " + " | ".join(row) + " |")
+    if table.caption:
+        lines.extend(["", str(table.caption)])
+    return "\n".join(lines)
+
+
+def report_tables(document: dict[str, Any]) -> list[Table]:
+    """One table per workload present in a result document."""
+    results = document["results"]
+    tables: list[Table] = []
     home = _of(results, "home")
     if home:
         table = _table(
@@ -89,7 +130,7 @@ def print_report(console: Console, document: dict[str, Any]) -> None:
                     f"{r['bytes_per_response']:,.0f}" if i == 0 else "",
                     _rate(r.get("best_rate_within_target")) if i == 0 else "",
                 )
-        console.print(table)
+        tables.append(table)
     mix = _of(results, "mix")
     if mix:
         table = _table(
@@ -122,7 +163,7 @@ def print_report(console: Console, document: dict[str, Any]) -> None:
                     *cells,
                     str(point.get("errors", 0) + (r["throughput"]["errors"] if i == 0 else 0)),
                 )
-        console.print(table)
+        tables.append(table)
     fanout = _of(results, "fanout")
     if fanout:
         table = _table(
@@ -165,8 +206,10 @@ def print_report(console: Console, document: dict[str, Any]) -> None:
                     _ms(delay, "p99"),
                     str(run.get("undelivered", "-")),
                 )
-        console.print(table)
-    _print_timeline_memory(console, home)
+        tables.append(table)
+    memory = _timeline_memory_table(home)
+    if memory is not None:
+        tables.append(memory)
     celebrities = _of(results, "celebrities")
     if celebrities:
         table = _table(
@@ -208,7 +251,7 @@ def print_report(console: Console, document: dict[str, Any]) -> None:
                 f"{_ms(r['home_heavy_readers']['latency_ms'], 'p99')} / "
                 f"{_ms(r['home_random_readers']['latency_ms'], 'p99')}",
             )
-        console.print(table)
+        tables.append(table)
     scale = _of(results, "scale")
     if scale:
         table = _table(
@@ -243,9 +286,8 @@ def print_report(console: Console, document: dict[str, Any]) -> None:
                 f"{db / 1e6:,.0f}" if db else "-",
                 *cells,
             )
-        console.print(table)
-    for failure in document.get("failures", []):
-        console.print(f"[red]failed[/] {failure['workload']}: {failure['error']}")
+        tables.append(table)
+    return tables
 
 
 def _jobs(result: dict[str, Any]) -> str:
@@ -278,10 +320,10 @@ def _checked(paths: dict[str, dict[str, int]] | None) -> str:
     )
 
 
-def _print_timeline_memory(console: Console, home: list[dict[str, Any]]) -> None:
+def _timeline_memory_table(home: list[dict[str, Any]]) -> Table | None:
     rows = [r for r in home if r.get("redis_timelines")]
     if not rows:
-        return
+        return None
     table = _table(
         "Redis memory per cached home timeline",
         [
@@ -314,7 +356,7 @@ def _print_timeline_memory(console: Console, home: list[dict[str, Any]]) -> None
             f"{per_id:.1f}" if per_id else "-",
             f"{per_timeline:,.0f} ({growth['created']} new)" if per_timeline is not None else "-",
         )
-    console.print(table)
+    return table
 
 
 def capacity_figures(results: list[dict[str, Any]]) -> dict[str, Any]:
