@@ -34,6 +34,22 @@ async def test_entries_expire(cache: Cache) -> None:
     assert await cache.get_many(["short", "long"]) == {"long": b"2"}
 
 
+async def test_entries_filled_together_expire_spread_out(cache: Cache) -> None:
+    """Lifetimes are spread over the last fifth of the ttl, never past it, so
+    a warm-up's entries do not all expire in the same instant."""
+    keys = [f"k{i}" for i in range(50)]
+    await cache.set_many(dict.fromkeys(keys, b"v"), ttl=2)
+    started = anyio.current_time()
+
+    async def alive_at(seconds: float) -> int:
+        await anyio.sleep(seconds - (anyio.current_time() - started))
+        return len(await cache.get_many(keys))
+
+    assert await alive_at(1.4) == 50  # no entry lives less than 1.6 s
+    assert 0 < await alive_at(1.8) < 50  # some expired between 1.6 and 1.8 s, some not
+    assert await alive_at(2.1) == 0  # none lives past the ttl
+
+
 async def test_delete(cache: Cache) -> None:
     await cache.set_many({"a": b"1", "b": b"2", "c": b"3"}, ttl=60)
     await cache.incr("n", ttl=60)

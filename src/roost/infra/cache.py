@@ -7,10 +7,24 @@ dropped and is rebuilt from the database on the next miss.
 
 from __future__ import annotations
 
+import random
 import time
 from collections import OrderedDict
 from collections.abc import Iterable, Mapping
 from typing import Protocol
+
+
+# Entries live between (1 - TTL_SPREAD) x ttl and ttl. Entries filled together
+# (a warm-up, a burst of reads of the same timelines) would otherwise expire
+# in the same second and send every reader to the database at once; under
+# load that stampede can push a server past its capacity and keep it there.
+TTL_SPREAD = 0.2
+
+
+def spread_ttl(ttl: float) -> float:
+    """A lifetime for one entry: ``ttl`` shortened by up to ``TTL_SPREAD``.
+    The ttl stays the upper bound that callers' staleness limits rely on."""
+    return ttl * (1.0 - TTL_SPREAD * random.random())
 
 
 class Cache(Protocol):
@@ -18,7 +32,10 @@ class Cache(Protocol):
         """The values found; missing keys are simply absent."""
         ...
 
-    async def set_many(self, items: Mapping[str, bytes], *, ttl: int) -> None: ...
+    async def set_many(self, items: Mapping[str, bytes], *, ttl: int) -> None:
+        """Store values for at most ``ttl`` seconds (each entry a little less,
+        at random: see ``spread_ttl``)."""
+        ...
 
     async def delete(self, *keys: str) -> None: ...
 
@@ -53,10 +70,10 @@ class MemoryCache:
         return found
 
     async def set_many(self, items: Mapping[str, bytes], *, ttl: int) -> None:
-        expires = time.monotonic() + ttl
+        now = time.monotonic()
         store = self._items
         for key, value in items.items():
-            store[key] = (expires, value)
+            store[key] = (now + spread_ttl(ttl), value)
             store.move_to_end(key)
         while len(store) > self._max:
             store.popitem(last=False)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
+from roost.infra.cache import spread_ttl
 from roost.infra.redis_client import LuaScript, RedisClient, delete_prefixed, get_many
 
 # INCRBY and EXPIRE as one atomic step: a counter never outlives its TTL
@@ -55,7 +56,7 @@ class RedisCache:
             return
         pipe = self.client.pipeline(transaction=False)
         for key, value in items.items():
-            pipe.set(self._key(key), value, ex=ttl)
+            pipe.set(self._key(key), value, px=max(1, int(spread_ttl(ttl) * 1000)))
         await pipe.execute()
 
     async def delete(self, *keys: str) -> None:
