@@ -161,3 +161,11 @@ def test_client_drops_connections_idle_too_long(monkeypatch: pytest.MonkeyPatch)
                 await client.close()
 
     asyncio.run(go())
+
+
+def test_summary_reports_the_cores_the_client_used() -> None:
+    from roost.bench.openloop import OpenLoopResult
+
+    assert OpenLoopResult(rate=10, duration=4.0).summary()["client_cores"] is None
+    measured = OpenLoopResult(rate=10, duration=4.0, client_cpu_seconds=3.0)
+    assert measured.summary()["client_cores"] == 0.75

@@ -45,6 +45,9 @@ class OpenLoopResult:
     )
     sent: int = 0
     max_send_lag: float = 0.0
+    # CPU seconds the client process used during the run: it shares the cores
+    # with the server, so a busy client lowers what the server can reach.
+    client_cpu_seconds: float | None = None
 
     @property
     def completed(self) -> int:
@@ -70,6 +73,11 @@ class OpenLoopResult:
             "completed": self.completed,
             "errors": self.errors(),
             "max_send_lag_ms": self.max_send_lag * 1000,
+            "client_cores": (
+                self.client_cpu_seconds / self.duration
+                if self.client_cpu_seconds is not None and self.duration
+                else None
+            ),
             "latency_ms": latency_summary(every),
             "by_kind": {
                 kind: {

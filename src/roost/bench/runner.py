@@ -213,7 +213,10 @@ class Bench:
             finally:
                 await client.close()
 
-        return run_async(go())
+        cpu = time.process_time()
+        result = run_async(go())
+        result.client_cpu_seconds = time.process_time() - cpu
+        return result
 
     def rates(self, max_rps: float) -> list[float]:
         """The open-loop rates for a measured maximum, capped for the Python client."""

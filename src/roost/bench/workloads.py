@@ -108,7 +108,8 @@ def home_workload(bench: Bench, url: str, data: BenchData, workers: int) -> dict
         summary = result.summary()
         bench.say(
             f"home open-loop {rate:,.0f}/s: p50 {summary['latency_ms'].get('p50', 0):.1f} ms, "
-            f"p99 {summary['latency_ms'].get('p99', 0):.1f} ms, {summary['errors']} errors"
+            f"p99 {summary['latency_ms'].get('p99', 0):.1f} ms, {summary['errors']} errors, "
+            f"client {summary['client_cores'] or 0:.2f} cores"
         )
         points.append(summary)
     return {
