@@ -27,8 +27,9 @@ def _document() -> dict[str, Any]:
         "workload": "home", "deployment": "embedded", "workers": 2,
         "throughput": {"rps": _rps(3_000), "errors": 0}, "ceiling_share": 0.4,
         "bytes_per_response": 30_000,
-        "open_loop": [{"achieved_rate": r, "errors": 0, "latency_ms": _latency(2, 20)}
-                      for r in (750, 1_500)],
+        "open_loop": [{"achieved_rate": r, "target_rate": t, "errors": 0,
+                       "latency_ms": _latency(2, 20)}
+                      for r, t in ((750, 750), (1_500, 1_500), (400, 2_000))],
     }  # fmt: skip
     delay_ok = {
         "rate": 100, "mean_followers": 40, "undelivered": 0,
@@ -135,7 +136,9 @@ def test_markdown_report_has_a_table_per_workload() -> None:
     assert cells[:4] == ["deployment", "workers", "jobs", "req/s"]
     # one row per fixed rate, every row with as many cells as the header
     rows = [line for line in home_rows if line.startswith("| ") and line != header]
-    assert len(rows) == 4
+    assert len(rows) == 6
+    # an overloaded step shows what was sent and what was done
+    assert "| 2,000/s (done 400/s) |" in rows[2] and "| 750/s |" in rows[0]
     assert all(line.count("|") == header.count("|") for line in rows)
     assert "| embedded | 2 |" in rows[0] and "40%" in rows[0]
     assert "Failed: embedded scale: boom" in text

@@ -13,7 +13,6 @@ from collections import OrderedDict
 from collections.abc import Iterable, Mapping
 from typing import Protocol
 
-
 # Entries live between (1 - TTL_SPREAD) x ttl and ttl. Entries filled together
 # (a warm-up, a burst of reads of the same timelines) would otherwise expire
 # in the same second and send every reader to the database at once; under
