@@ -101,8 +101,19 @@ def test_best_rate_within_target() -> None:
     assert best_rate_within(points, 1) is None
 
 
+def test_capacity_figures_prefer_the_scale_out_deployment() -> None:
+    document = _document()
+    # the PostgreSQL + Redis home run serves fewer reads than the embedded one
+    document["results"][1]["throughput"] = {"rps": _rps(1_000), "errors": 0}
+    figures = capacity_figures(document["results"])
+    assert figures["timeline_reads_per_core"] == 500
+    # posting was measured embedded only in this result: that figure stays
+    assert figures["posts_per_core"] == 400
+    assert figures["deployments"] == {"reads": ["postgres"], "posts and fan-out": ["embedded"]}
+
+
 def test_capacity_figures_without_results() -> None:
-    assert set(capacity_figures([])) == {"note"}
+    assert set(capacity_figures([])) == {"note", "deployments"}
 
 
 def test_print_report_shows_each_table_and_failure() -> None:

@@ -44,6 +44,32 @@ def test_bench_result_supplies_per_core_throughput(tmp_path: Path) -> None:
     assert figure(document, "app_cores") == 320
 
 
+def test_bench_result_runs_are_read_again(tmp_path: Path) -> None:
+    """A result's runs win over the figures it stored: the PostgreSQL + Redis
+    home run (1,800 reads/s over 2 processes) is the one a plan uses."""
+
+    def home(deployment: str, rps: float, workers: int) -> dict[str, object]:
+        return {
+            "workload": "home",
+            "deployment": deployment,
+            "workers": workers,
+            "throughput": {"rps": {"median": rps}, "errors": 0},
+        }
+
+    result_file = tmp_path / "bench.json"
+    result_file.write_text(
+        json.dumps(
+            {
+                "kind": "bench",
+                "results": [home("embedded", 3_000, 1), home("postgres", 1_800, 2)],
+                "capacity": {"timeline_reads_per_core": 3_000},
+            }
+        )
+    )
+    document = run("--bench-result", str(result_file))
+    assert document["inputs"]["throughput"]["timeline_reads_per_core"] == 900
+
+
 def test_bench_result_without_figures_is_refused(tmp_path: Path) -> None:
     result_file = tmp_path / "frameworks.json"
     result_file.write_text(json.dumps({"kind": "frameworks", "results": []}))

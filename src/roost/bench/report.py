@@ -368,15 +368,25 @@ def _timeline_memory_table(home: list[dict[str, Any]]) -> Table | None:
     return table
 
 
+def _planned(results: Iterable[dict[str, Any]], workload: str) -> list[dict[str, Any]]:
+    """A workload's runs on the PostgreSQL + Redis deployment when there are
+    any: a plan is for the deployment that scales out (the embedded one keeps
+    its cache and timelines in one process)."""
+    runs = _of(results, workload)
+    scaled = [r for r in runs if r.get("deployment") == "postgres"]
+    return scaled or runs
+
+
 def capacity_figures(results: list[dict[str, Any]]) -> dict[str, Any]:
     """Per-process throughput for `roost capacity`, from the best measured runs."""
     figures: dict[str, Any] = {}
-    reads = [r["throughput"]["rps"]["median"] / r["workers"] for r in _of(results, "home")]
+    homes, fanouts = _planned(results, "home"), _planned(results, "fanout")
+    reads = [r["throughput"]["rps"]["median"] / r["workers"] for r in homes]
     if reads:
         figures["timeline_reads_per_core"] = max(reads)
     posts = [
         r["burst"]["throughput"]["rps"]["median"] / r["workers"]
-        for r in _of(results, "fanout")
+        for r in fanouts
         if r["burst"]["throughput"]["errors"] == 0
     ]
     if posts:
@@ -384,14 +394,19 @@ def capacity_figures(results: list[dict[str, Any]]) -> dict[str, Any]:
     # Fan-out runs where the jobs run: in the job workers when there are any.
     inserts = [
         run["rate"] * run["mean_followers"] / (r.get("job_workers") or r["workers"])
-        for r in _of(results, "fanout")
+        for r in fanouts
         for run in r["delay"]
         if run["undelivered"] == 0 and run["delay_ms"].get("p99", float("inf")) < DELAY_TARGET_MS
     ]
     if inserts:
         # A lower bound: the highest posting rate whose delivery kept up.
         figures["fanout_inserts_per_core"] = max(inserts)
+    figures["deployments"] = {
+        "reads": sorted({r["deployment"] for r in homes}),
+        "posts and fan-out": sorted({r["deployment"] for r in fanouts}),
+    }
     figures["note"] = (
+        "runs on PostgreSQL + Redis preferred to embedded ones when the result has both; "
         "per app server process: home reads/s (wrk max), posts/s (burst); per process "
         "running the jobs (job worker, else app server): fan-out inserts/s (highest fixed "
         "posting rate delivered with p99 under 1 s, a lower bound)"

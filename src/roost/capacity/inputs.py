@@ -61,8 +61,17 @@ def option_fields() -> list[dataclasses.Field[Any]]:
 
 
 def throughput_from_bench(document: dict[str, Any]) -> dict[str, float]:
-    """The per-core figures in a `roost bench` result (only those it measured)."""
+    """The per-core figures in a `roost bench` result (only those it measured).
+
+    Worked out again from the result's runs when it has them, so that a file
+    written by an older `roost bench` is read with today's rules; else the
+    figures the bench stored."""
     section = document.get("capacity")
+    results = document.get("results")
+    if isinstance(results, list) and results:
+        from roost.bench.report import capacity_figures
+
+        section = capacity_figures(results)
     if not isinstance(section, dict):
         raise ValueError("the file has no 'capacity' section (is it a `roost bench` result?)")
     found: dict[str, float] = {}
