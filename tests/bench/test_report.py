@@ -167,6 +167,10 @@ def test_report_command_reprints_a_result_file(tmp_path: Path) -> None:
     result = CliRunner().invoke(main, ["bench", "report", str(path), "--markdown"])
     assert result.exit_code == 0, result.output
     assert "#### Celebrities" in result.output and "1,000,000" in result.output
+    png = tmp_path / "again.png"
+    result = CliRunner().invoke(main, ["bench", "report", str(path), "--plot", str(png)])
+    assert result.exit_code == 0, result.output
+    assert png.read_bytes()[:4] == b"\x89PNG"
     path.write_text("[]")
     result = CliRunner().invoke(main, ["bench", "report", str(path)])
     assert result.exit_code == 2

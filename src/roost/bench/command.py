@@ -398,10 +398,17 @@ def frameworks(
     "result", type=click.Path(exists=True, dir_okay=False, path_type=Path), metavar="RESULT.json"
 )
 @click.option("--markdown", is_flag=True, help="Markdown tables (for docs/benchmarks.md).")
-def report(result: Path, markdown: bool) -> None:
+@click.option(
+    "--plot",
+    "plot_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Draw the result's PNG plot again, to this file.",
+)
+def report(result: Path, markdown: bool, plot_path: Path | None) -> None:
     """Print the tables of an earlier `roost bench` result file again."""
     import json
 
+    from roost.bench.plot import plot_results
     from roost.bench.report import markdown_report, print_report
 
     document = json.loads(result.read_text())
@@ -411,3 +418,6 @@ def report(result: Path, markdown: bool) -> None:
         click.echo(markdown_report(document), nl=False)
     else:
         print_report(console, document)
+    if plot_path is not None:
+        drawn = plot_results(document, plot_path)
+        click.echo(f"wrote {drawn}" if drawn else "nothing to plot", err=True)

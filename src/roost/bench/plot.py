@@ -61,7 +61,7 @@ def plot_results(document: dict[str, Any], path: Path) -> Path | None:
             jobs = f" jobs {r['jobs']}" if r.get("job_workers") else ""
             label = (
                 f"{r['workload']} {name}{r['deployment']} x{r['workers']}{jobs} "
-                f"{run.get('rate', 0):g}/s"
+                f"{run.get('rate', 0):.0f}/s"
             )
             right.step(samples, share, where="post", label=label)
     right.set_xlabel("post acknowledged -> visible in follower's home timeline (ms)")
