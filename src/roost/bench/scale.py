@@ -61,6 +61,11 @@ def scale_workload(
     o = bench.options
     rate = min(o.scale_rate, o.client_rate_cap)
     cold = warm_home_timelines(bench, url, data, readers)
+    bench.say(
+        f"scale {data.statuses:,} statuses: warmed {cold['reads']} home timelines, cold p50 "
+        f"{cold['latency_ms'].get('p50', 0):.1f} ms p99 {cold['latency_ms'].get('p99', 0):.1f} "
+        f"ms, {cold['errors']} errors"
+    )
     account_ids = [data.account_id(u) for u in readers]
 
     def source(kind: str, words: list[str] | None = None) -> Callable[[str], Any]:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import dataclasses
 from typing import TYPE_CHECKING
 
+import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from roost.api.paging import Page
@@ -32,25 +33,55 @@ from roost.timelines.filters import (
 if TYPE_CHECKING:
     from roost.services import Services
 
-_s, _m = schema.statuses, schema.mentions
+_s, _m, _f = schema.statuses, schema.mentions, schema.follows
 MIN_CHUNK = 40
 # A reader who follows nobody visible could make the loop scan for long;
 # after this many chunks the page is returned as it is.
 MAX_ROUNDS = 20
 
 
-def _streams(viewer_id: int) -> list[tuple[FactsSelect, bool]]:
-    """(query, mentioned) of each stream, before paging."""
-    own = facts_query().where(_s.c.account_id == viewer_id)
-    followed = facts_query().where(
-        _s.c.account_id.in_(followed_ids_query(viewer_id)), _s.c.visibility < DIRECT
+def _followed(viewer_id: int, page: Page, dialect: str) -> FactsSelect:
+    """One page of the statuses of the accounts ``viewer_id`` follows.
+
+    On PostgreSQL each followed account's own newest statuses are read
+    through its (account_id, id) index first (a LATERAL join: at most
+    ``page.limit`` rows per account), then merged. Written as ``account_id IN
+    (followed)`` ordered by id, the planner may instead walk every status by
+    id and test each one, which it prices as cheap once statuses are many:
+    with 10M statuses a rebuild did not finish within 10 s. SQLite has no
+    LATERAL and keeps the IN form.
+    """
+    if dialect != "postgresql":
+        followed = facts_query().where(
+            _s.c.account_id.in_(followed_ids_query(viewer_id)), _s.c.visibility < DIRECT
+        )
+        return paged(followed, _s.c.id, page)
+    newest = paged(
+        facts_query().where(_s.c.account_id == _f.c.target_account_id, _s.c.visibility < DIRECT),
+        _s.c.id,
+        page,
+    ).lateral("newest")
+    merged = (
+        sa.select(*newest.c)
+        .select_from(_f.join(newest, sa.true()))
+        .where(_f.c.account_id == viewer_id)
     )
+    return paged(merged, newest.c.id, page)
+
+
+def _streams(viewer_id: int, page: Page, dialect: str) -> list[tuple[FactsSelect, bool]]:
+    """(paged query, mentioned) of each stream."""
+    own = facts_query().where(_s.c.account_id == viewer_id)
     direct = (
         facts_query()
         .join(_m, _m.c.status_id == _s.c.id)
         .where(_m.c.account_id == viewer_id, _s.c.visibility == DIRECT)
     )
-    return [(own, False), (followed, False), (direct, True)]
+    return [
+        (paged(own, _s.c.id, page), False),
+        (_followed(viewer_id, page, dialect), False),
+        (paged(direct, _s.c.id, page), True),
+    ]
 
 
 @dataclasses.dataclass(slots=True)
@@ -63,8 +94,8 @@ async def _read_round(conn: AsyncConnection, viewer_id: int, page: Page, chunk: 
     bounded = dataclasses.replace(page, limit=chunk)
     facts: dict[int, tuple[StatusFacts, bool]] = {}
     edges: list[int] = []
-    for query, mentioned in _streams(viewer_id):
-        rows = facts_from_rows((await conn.execute(paged(query, _s.c.id, bounded))).all())
+    for query, mentioned in _streams(viewer_id, bounded, conn.dialect.name):
+        rows = facts_from_rows((await conn.execute(query)).all())
         for fact in rows:
             known = facts.get(fact.id)
             facts[fact.id] = (fact, mentioned or (known is not None and known[1]))
