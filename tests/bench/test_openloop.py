@@ -169,3 +169,28 @@ def test_summary_reports_the_cores_the_client_used() -> None:
     assert OpenLoopResult(rate=10, duration=4.0).summary()["client_cores"] is None
     measured = OpenLoopResult(rate=10, duration=4.0, client_cpu_seconds=3.0)
     assert measured.summary()["client_cores"] == 0.75
+
+
+def test_open_loop_latencies_are_finer_than_the_event_loop_clock() -> None:
+    """uvloop's clock moves in whole milliseconds; latencies of a few
+    milliseconds need a finer one, or they all come out as 0, 1, 2... ms."""
+    from roost.bench.runner import run_async
+
+    async def go() -> list[float]:
+        server = await asyncio.start_server(_handle, "127.0.0.1", 0)
+        port = server.sockets[0].getsockname()[1]
+        async with server:
+            client = HttpClient(f"http://127.0.0.1:{port}", max_connections=4)
+            raw = f"GET /fast HTTP/1.1\r\nHost: {client.hostport}\r\n\r\n".encode()
+            try:
+                result = await run_open_loop(
+                    client, rate=200, duration=0.2, next_request=lambda: PlannedRequest("f", raw)
+                )
+            finally:
+                await client.close()
+        return result.latencies["f"]
+
+    latencies = run_async(go())  # on uvloop, as the bench runs
+    assert len(latencies) == 40
+    whole_ms = [x for x in latencies if abs(x * 1000 - round(x * 1000)) < 1e-6]
+    assert len(whole_ms) < len(latencies) / 2

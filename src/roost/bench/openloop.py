@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import collections
 import dataclasses
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -26,7 +27,7 @@ CLIENT_LABEL = "asyncio open-loop client (latency from due time)"
 class PlannedRequest:
     kind: str
     raw: bytes
-    # Called with the response and the loop time it completed at.
+    # Called with the response and the time.perf_counter() it completed at.
     on_response: Callable[[HttpResponse, float], None] | None = None
 
 
@@ -103,7 +104,6 @@ async def run_open_loop(
     """Send ``rate * duration`` requests on a fixed schedule; wait for the stragglers."""
     if rate <= 0 or duration <= 0:
         raise ValueError("rate and duration must be positive")
-    loop = asyncio.get_running_loop()
     result = OpenLoopResult(rate=rate, duration=duration)
     total = max(1, round(rate * duration))
     interval = 1.0 / rate
@@ -115,16 +115,18 @@ async def run_open_loop(
         except (TimeoutError, OSError, asyncio.IncompleteReadError) as exc:
             result.failures[planned.kind][type(exc).__name__] += 1
             return
-        finished = loop.time()
+        finished = time.perf_counter()
         result.latencies[planned.kind].append(finished - due)
         result.statuses[planned.kind][response.status] += 1
         if planned.on_response is not None:
             planned.on_response(response, finished)
 
-    start = loop.time() + 0.05
+    # Times from perf_counter, not loop.time(): uvloop's clock moves in whole
+    # milliseconds, too coarse for latencies of a few milliseconds.
+    start = time.perf_counter() + 0.05
     for i in range(total):
         due = start + i * interval
-        delay = due - loop.time()
+        delay = due - time.perf_counter()
         if delay > 0:
             await asyncio.sleep(delay)
         else:
