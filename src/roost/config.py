@@ -39,6 +39,8 @@ class Settings:
     # Every Redis key Roost writes starts with this (no braces: they would
     # become the cluster hash tag), so a Redis can be shared and cleared safely.
     redis_key_prefix: str = "roost:"
+    # Connections to Redis per process; a request waits for a free one.
+    redis_pool_size: int = 50
     host: str = "127.0.0.1"
     port: int = 8000
     domain: str = "localhost:8000"

@@ -68,6 +68,7 @@ def build_services(settings: Settings) -> Services:
             RedisTimelineStore,
             close_redis,
             connect_redis,
+            pool_exhausted,
         )
         from roost.infra.redis_wakeups import RedisWakeups
         from roost.infra.resilient import (
@@ -78,11 +79,11 @@ def build_services(settings: Settings) -> Services:
             redis_unreachable_errors,
         )
 
-        client = connect_redis(settings.redis_url)
+        client = connect_redis(settings.redis_url, pool_size=settings.redis_pool_size)
         prefix = settings.redis_key_prefix
         # While Redis is unreachable the service degrades instead of failing:
         # cache misses, timelines from the database (see infra.resilient).
-        health = Health("Redis", errors=redis_unreachable_errors())
+        health = Health("Redis", errors=redis_unreachable_errors(), busy=pool_exhausted)
         cache = ResilientCache(RedisCache(client, prefix=prefix), health)
         timelines = ResilientTimelineStore(
             RedisTimelineStore(client, capacity=settings.home_timeline_length, prefix=prefix),

@@ -7,7 +7,14 @@
 from __future__ import annotations
 
 from roost.infra.redis_cache import RedisCache
-from roost.infra.redis_client import RedisClient, close_redis, connect_redis
+from roost.infra.redis_client import RedisClient, close_redis, connect_redis, pool_exhausted
 from roost.infra.redis_timelines import RedisTimelineStore
 
-__all__ = ["RedisCache", "RedisClient", "RedisTimelineStore", "close_redis", "connect_redis"]
+__all__ = [
+    "RedisCache",
+    "RedisClient",
+    "RedisTimelineStore",
+    "close_redis",
+    "connect_redis",
+    "pool_exhausted",
+]

@@ -27,7 +27,7 @@ import hashlib
 from collections.abc import Sequence
 from typing import Any, cast
 
-from redis.asyncio import Redis, RedisCluster
+from redis.asyncio import BlockingConnectionPool, Redis, RedisCluster
 from redis.asyncio.client import PubSub
 from redis.exceptions import NoScriptError
 
@@ -36,8 +36,19 @@ RedisClient = Redis | RedisCluster
 _CLUSTER_SCHEMES = {"redis+cluster": "redis", "rediss+cluster": "rediss"}
 
 
-def connect_redis(url: str) -> RedisClient:
-    """A client for ``url``; nothing is sent until the first command."""
+# How long a call waits for a free pooled connection before it fails.
+POOL_WAIT_SECONDS = 10.0
+
+
+def connect_redis(url: str, *, pool_size: int = 50) -> RedisClient:
+    """A client for ``url``; nothing is sent until the first command.
+
+    On one server the pool holds at most ``pool_size`` connections and a call
+    beyond them waits for one to come back (a blocking pool). redis-py's
+    default pool refuses such a call at once instead ("Too many
+    connections"): under load that looked like Redis being down, sent every
+    read to the database and collapsed the server's throughput.
+    """
     scheme, sep, rest = url.partition("://")
     if not sep:
         raise ValueError(f"not a Redis URL: {url!r}")
@@ -45,7 +56,25 @@ def connect_redis(url: str) -> RedisClient:
     if cluster_scheme is not None:
         return RedisCluster.from_url(f"{cluster_scheme}://{rest}")
     # Values are bytes (msgpack, packed ids): never decode replies.
-    return Redis.from_url(url, decode_responses=False, health_check_interval=30)
+    pool = BlockingConnectionPool.from_url(
+        url,
+        max_connections=pool_size,
+        timeout=POOL_WAIT_SECONDS,
+        decode_responses=False,
+        health_check_interval=30,
+    )
+    return Redis.from_pool(pool)
+
+
+def pool_exhausted(exc: BaseException) -> bool:
+    """True when a call failed for want of a free connection in this process
+    (local overload), not because Redis is unreachable."""
+    from redis.exceptions import ConnectionError, MaxConnectionsError
+
+    if isinstance(exc, MaxConnectionsError):
+        return True
+    # BlockingConnectionPool's wait running out is a plain ConnectionError.
+    return type(exc) is ConnectionError and str(exc) == "No connection available."
 
 
 async def close_redis(client: RedisClient) -> None:

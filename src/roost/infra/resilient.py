@@ -78,7 +78,7 @@ def redis_unreachable_errors() -> tuple[type[BaseException], ...]:
     from redis import exceptions as e
 
     return (
-        e.ConnectionError,  # refused, reset, loading the dataset, auth, pool full
+        e.ConnectionError,  # refused, reset, loading the dataset, auth
         e.TimeoutError,
         e.ReadOnlyError,  # a replica during a failover
         e.ClusterDownError,
@@ -105,9 +105,14 @@ class Health:
         retry_interval: float = 1.0,
         log_interval: float = 30.0,
         clock: Callable[[], float] = time.monotonic,
+        busy: Callable[[BaseException], bool] = lambda exc: False,
     ) -> None:
         self.name = name
         self.errors = errors
+        # Errors of this process being overloaded (no free pooled connection):
+        # the call degrades, but the breaker stays closed; opening it would
+        # send every request to the database and make the overload worse.
+        self.busy = busy
         self.retry_interval = retry_interval
         self.log_interval = log_interval
         self._clock = clock
@@ -133,6 +138,8 @@ class Health:
         try:
             result = await fn(*args, **kwargs)
         except self.errors as exc:
+            if self.busy(exc):
+                raise BackendUnavailable(f"{self.name} is busy: {describe(exc)}") from exc
             self._failed(exc)
             raise BackendUnavailable(f"{self.name} is unreachable: {describe(exc)}") from exc
         finally:
