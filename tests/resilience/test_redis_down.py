@@ -6,6 +6,7 @@ keeps its data (the case where a lost invalidation would serve stale data).
 
 from __future__ import annotations
 
+import signal
 import time
 from datetime import UTC, datetime, timedelta
 
@@ -15,6 +16,7 @@ import sqlalchemy as sa
 from roost.accounts.store import account_key
 from roost.config import Settings
 from roost.db import schema
+from roost.infra.redis_client import SOCKET_TIMEOUT_SECONDS
 from roost.infra.resilient import ResilientCache
 from roost.statuses.store import status_key
 from roost.timelines.keys import home_key
@@ -193,3 +195,30 @@ def test_network_cut_while_redis_keeps_its_data(scale_out_settings: Settings) ->
             assert job_rows(client) == []
             assert cached_home(shared, timeline_key) == [during, second]
             assert home(client, bob) == [during, second]
+
+
+def test_redis_that_stops_answering(scale_out_settings: Settings) -> None:
+    """A frozen Redis keeps its connections open and answers nothing (as a
+    half-open network path does): requests wait one socket timeout, then the
+    breaker opens and they are answered from the database."""
+    with redis_process() as server:
+        settings = scale_out_settings.replace(redis_url=server.url)
+        with ApiClient.start(settings) as client:
+            alice, bob, first, second = set_up(client)
+            client.drain()
+            check_reads(client, bob, alice, [second, first])
+            assert server.process is not None
+            server.process.send_signal(signal.SIGSTOP)
+            try:
+                started = time.monotonic()
+                assert home(client, bob) == [second, first]
+                assert time.monotonic() - started < SOCKET_TIMEOUT_SECONDS + 3
+                check_reads(client, bob, alice, [second, first])
+                during = post(client, alice, "while Redis is frozen")
+            finally:
+                server.process.send_signal(signal.SIGCONT)
+            time.sleep(1.1)  # the breaker's retry interval
+            client.drain()
+            make_jobs_due(client)
+            client.drain()
+            check_reads(client, bob, alice, [during, second, first])

@@ -38,6 +38,14 @@ _CLUSTER_SCHEMES = {"redis+cluster": "redis", "rediss+cluster": "rediss"}
 
 # How long a call waits for a free pooled connection before it fails.
 POOL_WAIT_SECONDS = 10.0
+# How long a command may wait for Redis's answer (and a connection for its
+# handshake). Without it a Redis that stops answering but keeps its
+# connections open (frozen, a half-open network path) would hold every
+# request for ever; with it the call fails, the breaker opens and requests
+# are answered from the database. Roost sends no blocking commands; the
+# wake-up subscriber waits with its own, longer timeout.
+SOCKET_TIMEOUT_SECONDS = 3.0
+CONNECT_TIMEOUT_SECONDS = 2.0
 
 
 def connect_redis(url: str, *, pool_size: int = 50) -> RedisClient:
@@ -54,7 +62,11 @@ def connect_redis(url: str, *, pool_size: int = 50) -> RedisClient:
         raise ValueError(f"not a Redis URL: {url!r}")
     cluster_scheme = _CLUSTER_SCHEMES.get(scheme.lower())
     if cluster_scheme is not None:
-        return RedisCluster.from_url(f"{cluster_scheme}://{rest}")
+        return RedisCluster.from_url(
+            f"{cluster_scheme}://{rest}",
+            socket_timeout=SOCKET_TIMEOUT_SECONDS,
+            socket_connect_timeout=CONNECT_TIMEOUT_SECONDS,
+        )
     # Values are bytes (msgpack, packed ids): never decode replies.
     pool = BlockingConnectionPool.from_url(
         url,
@@ -62,6 +74,8 @@ def connect_redis(url: str, *, pool_size: int = 50) -> RedisClient:
         timeout=POOL_WAIT_SECONDS,
         decode_responses=False,
         health_check_interval=30,
+        socket_timeout=SOCKET_TIMEOUT_SECONDS,
+        socket_connect_timeout=CONNECT_TIMEOUT_SECONDS,
     )
     return Redis.from_pool(pool)
 
