@@ -11,11 +11,18 @@ from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.routing import BaseRoute, Route
 
-from roost.api.errors import ApiError, handle_api_error, handle_http_exception, handle_unexpected
+from roost.api.errors import (
+    ApiError,
+    handle_api_error,
+    handle_domain_error,
+    handle_http_exception,
+    handle_unexpected,
+)
 from roost.api.openapi import openapi_endpoint
 from roost.api.routing import Endpoint
 from roost.config import Settings
 from roost.db.migrate import migrate
+from roost.kernel.errors import DomainError
 from roost.services import Services, build_services
 
 log = logging.getLogger("roost")
@@ -75,6 +82,7 @@ def create_app(
         lifespan=lifespan,
         exception_handlers={
             ApiError: handle_api_error,
+            DomainError: handle_domain_error,
             HTTPException: handle_http_exception,
             Exception: handle_unexpected,
         },

@@ -15,7 +15,8 @@ from roost.db.engine import Database
 from roost.ids import IdGenerator
 from roost.infra.cache import Cache, MemoryCache
 from roost.infra.timeline_store import MemoryTimelineStore, TimelineStore
-from roost.jobs.runner import JobRunner, JobWakeups
+from roost.infra.wakeups import JobWakeups
+from roost.jobs.runner import JobRunner
 from roost.oauth.tokens import TokenService
 
 

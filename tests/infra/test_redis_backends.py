@@ -10,8 +10,8 @@ import pytest
 from redis.asyncio.connection import Connection
 from redis.crc import key_slot
 
-from roost.api.paging import Page
 from roost.infra.redis_backends import RedisCache, RedisClient, RedisTimelineStore
+from roost.kernel.paging import Page
 
 pytestmark = pytest.mark.anyio
 

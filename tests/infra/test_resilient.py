@@ -10,7 +10,6 @@ from collections.abc import AsyncIterator, Iterator
 import pytest
 import redis.exceptions
 
-from roost.api.paging import Page
 from roost.infra.redis_backends import (
     RedisCache,
     RedisClient,
@@ -25,6 +24,7 @@ from roost.infra.resilient import (
     ResilientTimelineStore,
     redis_unreachable_errors,
 )
+from roost.kernel.paging import Page
 from tests.resilience.support import TcpRelay, free_port, tcp_relay
 
 pytestmark = pytest.mark.anyio

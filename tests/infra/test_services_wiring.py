@@ -7,11 +7,11 @@ from pathlib import Path
 import anyio
 import pytest
 
-from roost.api.paging import Page
 from roost.config import Settings
 from roost.infra.cache import MemoryCache
 from roost.infra.redis_backends import RedisCache, RedisClient, RedisTimelineStore
 from roost.infra.resilient import ResilientCache, ResilientTimelineStore
+from roost.kernel.paging import Page
 from roost.services import build_services
 from tests.conftest import REDIS_URL
 

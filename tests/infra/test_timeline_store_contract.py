@@ -7,7 +7,7 @@ import random
 
 import pytest
 
-from roost.api.paging import Page
+from roost.kernel.paging import Page
 from tests.infra.conftest import MakeTimelines
 
 pytestmark = pytest.mark.anyio

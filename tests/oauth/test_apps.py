@@ -2,8 +2,8 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from roost.api.auth import hash_token
 from roost.db import schema
+from roost.kernel.auth import hash_token
 from tests.helpers import ApiClient
 from tests.oauth.support import OOB, app_token, bearer, register_app
 

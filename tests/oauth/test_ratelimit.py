@@ -5,7 +5,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from roost.api.errors import ApiError
+from roost.kernel.errors import RateLimited
 from roost.config import Settings
 from roost.oauth.login import authenticate_login
 from roost.oauth.ratelimit import WINDOW_SECONDS
@@ -61,10 +61,10 @@ def test_login_attempts_are_limited_per_account(client: ApiClient) -> None:
     # Each attempt from its own address: only the per-account budget applies.
     for n in range(LIMIT):
         assert client.call(attempt, f"10.0.0.{n}", "wrong password") is None
-    with pytest.raises(ApiError) as caught:
+    with pytest.raises(RateLimited) as caught:
         client.call(attempt, "10.0.1.1", PASSWORD)
-    assert caught.value.status == 429
-    assert caught.value.headers and "X-RateLimit-Reset" in caught.value.headers
+    assert caught.value.limit == LIMIT
+    assert caught.value.retry_after >= 1
     # Another account from a fresh address is unaffected.
     client.make_user("bob")
 

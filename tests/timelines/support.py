@@ -48,7 +48,7 @@ def timeline(client: ApiClient, path: str, user: User | None = None, **params: A
 
 def cached_home(client: ApiClient, user: User) -> list[int] | None:
     """The home timeline as the store holds it (None: not cached)."""
-    from roost.api.paging import Page
+    from roost.kernel.paging import Page
 
     async def read() -> list[int] | None:
         return await client.services.timelines.range(f"home:{user.id}", Page(limit=10_000))

@@ -127,7 +127,7 @@ def test_delete_removes_from_timelines(client: ApiClient) -> None:
 def test_concurrent_reads_of_a_cold_timeline_wait_for_one_rebuild(client: ApiClient) -> None:
     import asyncio
 
-    from roost.api.paging import Page
+    from roost.kernel.paging import Page
     from roost.timelines.home import read_home_timeline
 
     alice, bob = client.make_user("alice"), client.make_user("bob")

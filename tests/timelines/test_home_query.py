@@ -3,7 +3,7 @@ statuses merged in id order, for every kind of page bound."""
 
 from __future__ import annotations
 
-from roost.api.paging import Page
+from roost.kernel.paging import Page
 from roost.timelines.home_query import MIN_CHUNK, query_home_ids
 from tests.helpers import ApiClient
 from tests.timelines.support import follow, post

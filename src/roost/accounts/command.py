@@ -37,13 +37,13 @@ async def _create_admin(settings: Settings, username: str, email: str, password:
 )
 def create_admin(username: str, email: str, password: str) -> None:
     """Create an administrator account."""
-    from roost.api.errors import ApiError
+    from roost.kernel.errors import DomainError
 
     settings = Settings.from_env()
     if settings.is_sqlite:
         settings.data_dir.mkdir(parents=True, exist_ok=True)
     try:
         account_id = asyncio.run(_create_admin(settings, username, email, password))
-    except ApiError as exc:
+    except DomainError as exc:
         raise click.ClickException(exc.message) from None
     click.echo(f"created admin @{username} (id {account_id})")

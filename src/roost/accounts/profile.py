@@ -7,8 +7,8 @@ from typing import TYPE_CHECKING, Any
 from roost.accounts.records import AccountRecord
 from roost.accounts.store import fetch_account, forget_accounts, load_account
 from roost.accounts.validation import Problems, check_profile_text, strip_control_chars
-from roost.api.errors import not_found
 from roost.db import schema
+from roost.kernel.errors import NotFound
 
 if TYPE_CHECKING:
     from roost.services import Services
@@ -80,7 +80,7 @@ async def update_profile(
     if not changes:
         record = await load_account(services, account_id)
         if record is None:
-            raise not_found("Account")
+            raise NotFound("Account")
         return record
 
     a = schema.accounts
@@ -88,7 +88,7 @@ async def update_profile(
         await conn.execute(a.update().where(a.c.id == account_id).values(**changes))
         updated = await fetch_account(conn, account_id)
     if updated is None:
-        raise not_found("Account")
+        raise NotFound("Account")
     # Only after the commit: a reader must not re-cache the old row.
     await forget_accounts(services, account_id)
     return updated

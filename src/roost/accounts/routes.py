@@ -22,18 +22,15 @@ from roost.accounts.profile import update_profile
 from roost.accounts.serializers import serialize_account, serialize_credential_account
 from roost.accounts.service import sign_up
 from roost.accounts.store import load_account
-from roost.accounts.validation import AccountValidationError, parse_birth_date
-from roost.api.errors import ApiError, not_found
+from roost.accounts.validation import parse_birth_date
+from roost.api.errors import ApiError
 from roost.api.responses import json_response
 from roost.api.routing import Context, Router
+from roost.kernel.errors import Forbidden, NotFound
 from roost.oauth.entities import Token
 from roost.oauth.serializers import serialize_token
 
 router = Router("accounts")
-
-
-def _validation_failed(exc: AccountValidationError) -> Response:
-    return json_response({"error": exc.message, "details": exc.details}, status=422)
 
 
 @router.post(
@@ -45,21 +42,18 @@ def _validation_failed(exc: AccountValidationError) -> Response:
 )
 async def register_account(ctx: Context, form: SignUpForm) -> Response:
     assert ctx.viewer is not None
-    try:
-        issued = await sign_up(
-            ctx.services,
-            app_id=ctx.viewer.app_id,
-            scopes=" ".join(sorted(ctx.viewer.scopes)),
-            username=form.username.strip(),
-            email=form.email.strip(),
-            password=form.password,
-            agreement=form.agreement,
-            locale=form.locale.strip() or "en",
-            date_of_birth=parse_birth_date(form.date_of_birth),
-            display_name=form.display_name,
-        )
-    except AccountValidationError as exc:
-        return _validation_failed(exc)
+    issued = await sign_up(
+        ctx.services,
+        app_id=ctx.viewer.app_id,
+        scopes=" ".join(sorted(ctx.viewer.scopes)),
+        username=form.username.strip(),
+        email=form.email.strip(),
+        password=form.password,
+        agreement=form.agreement,
+        locale=form.locale.strip() or "en",
+        date_of_birth=parse_birth_date(form.date_of_birth),
+        display_name=form.display_name,
+    )
     return json_response(serialize_token(issued))
 
 
@@ -73,7 +67,7 @@ async def verify_credentials(ctx: Context) -> Response:
     assert ctx.viewer is not None
     # Mastodon lets the narrow "profile" scope read just this one endpoint.
     if not (ctx.viewer.allows("read:accounts") or "profile" in ctx.viewer.scopes):
-        raise ApiError(403, "This action is outside the authorized scopes")
+        raise Forbidden("This action is outside the authorized scopes")
     record = await load_account(ctx.services, ctx.user_id)
     if record is None:
         raise ApiError(401, "The access token is invalid")
@@ -90,23 +84,20 @@ async def verify_credentials(ctx: Context) -> Response:
 async def update_credentials(ctx: Context, form: ProfileForm) -> Response:
     form = await read_profile_form(ctx.request, form)
     source = form.source
-    try:
-        record = await update_profile(
-            ctx.services,
-            account_id=ctx.user_id,
-            display_name=form.display_name,
-            note=form.note,
-            locked=form.locked,
-            bot=form.bot,
-            discoverable=form.discoverable,
-            indexable=form.indexable,
-            fields=field_pairs(form),
-            privacy=source.privacy if source else None,
-            sensitive=source.sensitive if source else None,
-            language=source.language if source else None,
-        )
-    except AccountValidationError as exc:
-        return _validation_failed(exc)
+    record = await update_profile(
+        ctx.services,
+        account_id=ctx.user_id,
+        display_name=form.display_name,
+        note=form.note,
+        locked=form.locked,
+        bot=form.bot,
+        discoverable=form.discoverable,
+        indexable=form.indexable,
+        fields=field_pairs(form),
+        privacy=source.privacy if source else None,
+        sensitive=source.sensitive if source else None,
+        language=source.language if source else None,
+    )
     return json_response(serialize_credential_account(ctx.services.settings, record))
 
 
@@ -118,7 +109,7 @@ async def update_credentials(ctx: Context, form: ProfileForm) -> Response:
 async def lookup(ctx: Context, query: LookupQuery) -> Response:
     record = await lookup_account(ctx.services, acct=query.acct)
     if record is None:
-        raise not_found("Record")
+        raise NotFound("Record")
     return json_response(serialize_account(ctx.services.settings, record))
 
 
@@ -145,5 +136,5 @@ async def search(ctx: Context, query: SearchQuery) -> Response:
 async def get_account(ctx: Context) -> Response:
     record = await load_account(ctx.services, ctx.path_id())
     if record is None:
-        raise not_found("Record")
+        raise NotFound("Record")
     return json_response(serialize_account(ctx.services.settings, record))

@@ -6,8 +6,8 @@ import html
 
 from roost.accounts.entities import Account, CredentialAccount, Field, Source
 from roost.accounts.records import AccountRecord
-from roost.api.responses import format_date, format_datetime
 from roost.config import Settings
+from roost.kernel.timefmt import format_date, format_datetime
 
 
 def note_html(note: str) -> str:

@@ -17,8 +17,8 @@ from roost.accounts.validation import (
     check_signup,
     strip_control_chars,
 )
-from roost.api.errors import ApiError
 from roost.db import schema
+from roost.kernel.errors import Forbidden
 
 if TYPE_CHECKING:
     from roost.oauth.tokens import IssuedToken
@@ -128,7 +128,7 @@ async def sign_up(
     """Create an account and its first access token (for the calling app) in one
     transaction, as ``POST /api/v1/accounts`` does."""
     if not services.settings.registrations_open:
-        raise ApiError(403, "Registrations are closed on this server")
+        raise Forbidden("Registrations are closed on this server")
     account = await prepare_account(
         services,
         username=username,

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from datetime import UTC, date, datetime
 
-from roost.api.errors import ApiError
+from roost.kernel.errors import ValidationFailed
 
 USERNAME_RE = re.compile(r"^[A-Za-z0-9_]{1,30}$")
 EMAIL_RE = re.compile(r"^[^@\s]{1,64}@[^@\s]{1,255}\.[^@\s]{1,63}$")
@@ -47,20 +47,16 @@ def strip_control_chars(text: str) -> str:
     return _CONTROL_RE.sub("", text)
 
 
-class AccountValidationError(ApiError):
-    """A 422 naming every invalid field, in Mastodon's ``details`` shape."""
+class AccountValidationError(ValidationFailed):
+    """Every invalid field of an account form, in Mastodon's ``details`` shape."""
 
     def __init__(self, problems: list[tuple[str, str, str]]) -> None:
         summary = ", ".join(f"{_LABELS.get(f, f.capitalize())} {d}" for f, _, d in problems)
-        super().__init__(422, f"Validation failed: {summary}")
+        details: dict[str, list[dict[str, str]]] = {}
+        for field, code, description in problems:
+            details.setdefault(field, []).append({"error": code, "description": description})
+        super().__init__(summary, details=details)
         self.problems = problems
-
-    @property
-    def details(self) -> dict[str, list[dict[str, str]]]:
-        found: dict[str, list[dict[str, str]]] = {}
-        for field, code, description in self.problems:
-            found.setdefault(field, []).append({"error": code, "description": description})
-        return found
 
 
 class Problems:

@@ -2,39 +2,7 @@
 
 from __future__ import annotations
 
-import dataclasses
-import hashlib
-
 from starlette.requests import Request
-
-# A broad scope grants every narrower scope below it; "follow" is Mastodon's
-# legacy scope for relationships.
-_LEGACY_FOLLOW = frozenset(
-    {"read:follows", "write:follows", "read:blocks", "write:blocks", "read:mutes", "write:mutes"}
-)
-
-
-@dataclasses.dataclass(frozen=True, slots=True)
-class Viewer:
-    """The holder of a valid access token."""
-
-    token_id: int
-    app_id: int
-    account_id: int | None
-    scopes: frozenset[str]
-
-    def allows(self, scope: str) -> bool:
-        if scope in self.scopes:
-            return True
-        broad = scope.split(":", 1)[0]
-        if broad in self.scopes:
-            return True
-        return "follow" in self.scopes and scope in _LEGACY_FOLLOW
-
-
-def hash_token(token: str) -> str:
-    """Tokens are 256 random bits, so a plain SHA-256 is a safe stored form."""
-    return hashlib.sha256(token.encode()).hexdigest()
 
 
 def bearer_token(request: Request) -> str | None:

@@ -3,11 +3,22 @@
 from __future__ import annotations
 
 import logging
+from datetime import UTC, datetime
 
 import msgspec
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
+
+from roost.kernel.errors import (
+    DomainError,
+    Forbidden,
+    NotFound,
+    RateLimited,
+    Unprocessable,
+    ValidationFailed,
+)
+from roost.kernel.timefmt import format_datetime
 
 log = logging.getLogger("roost.api")
 
@@ -22,14 +33,6 @@ class ApiError(Exception):
         self.headers = headers
 
 
-def not_found(what: str = "Record") -> ApiError:
-    return ApiError(404, f"{what} not found")
-
-
-def unprocessable(message: str) -> ApiError:
-    return ApiError(422, f"Validation failed: {message}")
-
-
 def error_response(status: int, message: str, headers: dict[str, str] | None = None) -> Response:
     body = msgspec.json.encode({"error": message})
     return Response(body, status_code=status, headers=headers, media_type="application/json")
@@ -38,6 +41,40 @@ def error_response(status: int, message: str, headers: dict[str, str] | None = N
 async def handle_api_error(_request: Request, exc: Exception) -> Response:
     assert isinstance(exc, ApiError)
     return error_response(exc.status, exc.message, exc.headers)
+
+
+# The one place where a domain error becomes an HTTP status.
+_STATUS: dict[type[DomainError], int] = {
+    NotFound: 404,
+    ValidationFailed: 422,
+    Unprocessable: 422,
+    Forbidden: 403,
+    RateLimited: 429,
+}
+
+
+def rate_limit_headers(exc: RateLimited) -> dict[str, str]:
+    return {
+        "X-RateLimit-Limit": str(exc.limit),
+        "X-RateLimit-Remaining": "0",
+        "X-RateLimit-Reset": format_datetime(datetime.fromtimestamp(exc.reset_at, UTC)),
+        "Retry-After": str(exc.retry_after),
+    }
+
+
+def domain_error_response(exc: DomainError) -> Response:
+    status = next((code for kind, code in _STATUS.items() if isinstance(exc, kind)), 400)
+    headers = rate_limit_headers(exc) if isinstance(exc, RateLimited) else None
+    content: dict[str, object] = {"error": exc.message}
+    if isinstance(exc, ValidationFailed) and exc.details:
+        content["details"] = exc.details
+    body = msgspec.json.encode(content)
+    return Response(body, status_code=status, headers=headers, media_type="application/json")
+
+
+async def handle_domain_error(_request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, DomainError)
+    return domain_error_response(exc)
 
 
 async def handle_http_exception(_request: Request, exc: Exception) -> Response:

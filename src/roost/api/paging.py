@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Sequence
 from urllib.parse import urlencode
 
 import msgspec
 from starlette.requests import Request
 
-from roost.api.errors import ApiError
+from roost.kernel.errors import ValidationFailed
+from roost.kernel.idtext import is_id_text
+from roost.kernel.paging import Page
 
 
 class PageQuery(msgspec.Struct, kw_only=True):
@@ -19,51 +20,11 @@ class PageQuery(msgspec.Struct, kw_only=True):
     limit: int | None = None
 
 
-@dataclasses.dataclass(frozen=True, slots=True)
-class Page:
-    """Bounds of one page, newest first.
-
-    ``max_id``: only ids below it. ``since_id``: only ids above it, newest
-    first. ``min_id``: only ids above it, but the page right above it (the
-    oldest ones), still returned newest first.
-    """
-
-    max_id: int | None = None
-    since_id: int | None = None
-    min_id: int | None = None
-    limit: int = 20
-
-    @property
-    def lower(self) -> int | None:
-        """The exclusive lower bound, whichever parameter set it."""
-        if self.min_id is not None and self.since_id is not None:
-            return max(self.min_id, self.since_id)
-        return self.min_id if self.min_id is not None else self.since_id
-
-    @property
-    def ascending(self) -> bool:
-        """True when the page must be taken from the bottom (min_id paging)."""
-        return self.min_id is not None
-
-    def admits(self, item_id: int) -> bool:
-        lower = self.lower
-        if lower is not None and item_id <= lower:
-            return False
-        return self.max_id is None or item_id < self.max_id
-
-    def select(self, ids_newest_first: Sequence[int]) -> list[int]:
-        """Apply the bounds and limit to a newest-first sequence of ids."""
-        inside = [i for i in ids_newest_first if self.admits(i)]
-        if self.ascending:
-            return inside[-self.limit :]
-        return inside[: self.limit]
-
-
 def _parse_id(name: str, raw: str | None) -> int | None:
     if raw is None or raw == "":
         return None
-    if not (raw.isascii() and raw.isdigit()) or len(raw) > 19:
-        raise ApiError(422, f"Validation failed: {name} must be a numeric id")
+    if not is_id_text(raw):
+        raise ValidationFailed(f"{name} must be a numeric id")
     # Ids are signed 64-bit in the database: a bound above every id means "no bound".
     return min(int(raw), (1 << 63) - 1)
 

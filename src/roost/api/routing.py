@@ -17,9 +17,12 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from roost.api.auth import Viewer, bearer_token
+from roost.api.auth import bearer_token
 from roost.api.errors import ApiError
 from roost.api.params import parse_body, parse_query
+from roost.kernel.auth import Viewer
+from roost.kernel.errors import NotFound
+from roost.kernel.idtext import parse_id
 
 if TYPE_CHECKING:
     from roost.services import Services
@@ -48,15 +51,9 @@ class Context:
         return self.viewer.account_id
 
     def path_id(self, name: str = "id") -> int:
-        raw = self.request.path_params.get(name, "")
-        if isinstance(raw, int):
-            value = raw
-        elif isinstance(raw, str) and raw.isdigit() and len(raw) <= 19:
-            value = int(raw)
-        else:
-            raise ApiError(404, "Record not found")
-        if value >= 1 << 63:
-            raise ApiError(404, "Record not found")
+        value = parse_id(self.request.path_params.get(name))
+        if value is None:
+            raise NotFound()
         return value
 
     def path_str(self, name: str) -> str:

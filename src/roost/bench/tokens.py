@@ -12,8 +12,8 @@ import secrets
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
-from roost.api.auth import hash_token
 from roost.db import schema
+from roost.kernel.auth import hash_token
 from roost.services import Services
 
 BENCH_SCOPES = "read write follow"

@@ -12,7 +12,7 @@ from typing import Any, TypeVar
 
 import sqlalchemy as sa
 
-from roost.api.paging import Page
+from roost.kernel.paging import Page
 
 S = TypeVar("S", bound=sa.Select[*tuple[Any, ...]])
 T = TypeVar("T")

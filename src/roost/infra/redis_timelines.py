@@ -49,9 +49,9 @@ import struct
 from collections.abc import Iterable, Sequence
 from typing import cast
 
-from roost.api.paging import Page
 from roost.infra.redis_cache import check_prefix
 from roost.infra.redis_client import LuaScript, RedisClient, delete_prefixed
+from roost.kernel.paging import Page
 
 MARKER = b"\x01"
 ID_SIZE = 8

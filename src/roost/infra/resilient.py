@@ -56,12 +56,12 @@ import time
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, ParamSpec, TypeVar
 
-from roost.api.paging import Page
 from roost.infra.cache import Cache, MemoryCache
 from roost.infra.timeline_store import TimelineStore
+from roost.kernel.paging import Page
 
 if TYPE_CHECKING:
-    from roost.jobs.runner import JobWakeups
+    from roost.infra.wakeups import JobWakeups
 
 log = logging.getLogger("roost.infra")
 

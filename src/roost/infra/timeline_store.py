@@ -22,7 +22,7 @@ from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 from typing import Protocol
 
-from roost.api.paging import Page
+from roost.kernel.paging import Page
 
 
 class TimelineStore(Protocol):

@@ -47,12 +47,13 @@ import dataclasses
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 
 from roost.db import schema
 from roost.infra.resilient import BackendUnavailable
+from roost.infra.wakeups import JobWakeups
 
 if TYPE_CHECKING:
     from roost.services import Services
@@ -72,16 +73,6 @@ def _now() -> datetime:
 
 class LeaseLost(Exception):
     """The job's lease ran out and another worker claimed it."""
-
-
-class JobWakeups(Protocol):
-    """A cross-process "jobs were enqueued" signal."""
-
-    async def publish(self) -> None: ...
-
-    async def listen(self, on_signal: Callable[[], None]) -> None:
-        """Call ``on_signal`` for each signal until cancelled."""
-        ...
 
 
 @dataclasses.dataclass(slots=True)

@@ -17,9 +17,9 @@ import msgspec
 import sqlalchemy as sa
 
 from roost.accounts.validation import strip_control_chars
-from roost.api.auth import hash_token
-from roost.api.errors import ApiError
 from roost.db import schema
+from roost.kernel.auth import hash_token
+from roost.kernel.errors import ValidationFailed
 from roost.oauth.errors import OAuthError
 from roost.oauth.scopes import parse_scopes, unknown_scopes
 
@@ -57,8 +57,8 @@ def _split_redirect_uris(raw: str | Sequence[str] | None) -> list[str]:
     return list(dict.fromkeys(uris))
 
 
-def _invalid(message: str) -> ApiError:
-    return ApiError(422, f"Validation failed: {message}")
+def _invalid(message: str) -> ValidationFailed:
+    return ValidationFailed(message)
 
 
 async def register_app(

@@ -13,8 +13,8 @@ from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 
-from roost.api.auth import hash_token
 from roost.db import schema
+from roost.kernel.auth import hash_token
 from roost.oauth.apps import AppRecord
 from roost.oauth.errors import OAuthError
 from roost.oauth.pkce import verifier_matches

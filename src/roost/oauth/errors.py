@@ -3,10 +3,6 @@
 
 from __future__ import annotations
 
-from starlette.responses import Response
-
-from roost.api.responses import json_response
-
 DESCRIPTIONS = {
     "invalid_request": (
         "The request is missing a required parameter, includes an unsupported parameter "
@@ -40,14 +36,3 @@ class OAuthError(Exception):
         self.description = description or DESCRIPTIONS.get(error, error)
         self.status = _STATUS.get(error, 400)
         super().__init__(f"{error}: {self.description}")
-
-
-def oauth_error_response(exc: OAuthError) -> Response:
-    headers = {"Cache-Control": "no-store"}
-    if exc.status == 401:
-        headers["WWW-Authenticate"] = 'Basic realm="Roost"'
-    return json_response(
-        {"error": exc.error, "error_description": exc.description},
-        status=exc.status,
-        headers=headers,
-    )

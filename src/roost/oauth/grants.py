@@ -8,8 +8,8 @@ from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 
-from roost.api.auth import hash_token
 from roost.db import schema
+from roost.kernel.auth import hash_token
 from roost.oauth.apps import AppRecord
 from roost.oauth.codes import redeem_authorization_code
 from roost.oauth.entities import TokenForm

@@ -7,29 +7,14 @@ load balancer counts against the same budget when the cache is Redis.
 from __future__ import annotations
 
 import time
-from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
-from roost.api.errors import ApiError
-from roost.api.responses import format_datetime
+from roost.kernel.errors import RateLimited
 
 if TYPE_CHECKING:
     from roost.services import Services
 
 WINDOW_SECONDS = 300
-
-
-def _too_many(limit: int, reset_at: int, now: float) -> ApiError:
-    return ApiError(
-        429,
-        "Too many requests",
-        headers={
-            "X-RateLimit-Limit": str(limit),
-            "X-RateLimit-Remaining": "0",
-            "X-RateLimit-Reset": format_datetime(datetime.fromtimestamp(reset_at, UTC)),
-            "Retry-After": str(max(1, int(reset_at - now))),
-        },
-    )
 
 
 async def count_login_attempt(services: Services, *, scope: str, key: str) -> None:
@@ -44,4 +29,4 @@ async def count_login_attempt(services: Services, *, scope: str, key: str) -> No
     reset_at = (window + 1) * WINDOW_SECONDS
     count = await services.cache.incr(f"login:{scope}:{key}:{window}", ttl=WINDOW_SECONDS + 5)
     if count > limit:
-        raise _too_many(limit, reset_at, now)
+        raise RateLimited(limit=limit, reset_at=reset_at, now=now)

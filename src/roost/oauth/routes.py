@@ -9,9 +9,10 @@ from urllib.parse import unquote
 from starlette.requests import Request
 from starlette.responses import Response
 
-from roost.api.errors import ApiError
+from roost.api.errors import ApiError, rate_limit_headers
 from roost.api.responses import empty_object, json_response
 from roost.api.routing import Context, Router
+from roost.kernel.errors import RateLimited
 from roost.oauth import pages
 from roost.oauth.apps import authenticate_client, load_app, register_app
 from roost.oauth.authorize import (
@@ -29,7 +30,7 @@ from roost.oauth.entities import (
     Token,
     TokenForm,
 )
-from roost.oauth.errors import OAuthError, oauth_error_response
+from roost.oauth.errors import OAuthError
 from roost.oauth.grants import grant_token, revoke_token
 from roost.oauth.serializers import serialize_application, serialize_token, server_metadata
 
@@ -55,6 +56,17 @@ def client_credentials(
         return client_id, client_secret
     basic_id, _, basic_secret = decoded.partition(":")
     return unquote(basic_id), unquote(basic_secret)
+
+
+def oauth_error_response(exc: OAuthError) -> Response:
+    headers = {"Cache-Control": "no-store"}
+    if exc.status == 401:
+        headers["WWW-Authenticate"] = 'Basic realm="Roost"'
+    return json_response(
+        {"error": exc.error, "error_description": exc.description},
+        status=exc.status,
+        headers=headers,
+    )
 
 
 @router.post(
@@ -118,16 +130,14 @@ async def authorize(ctx: Context, form: AuthorizeForm) -> Response:
                 password=form.password,
                 ip=client_ip(ctx.request),
             )
-        except ApiError as exc:
-            if exc.status != 429:
-                raise
+        except RateLimited as exc:
             return pages.login_page(
                 request,
                 action=ctx.request.url.path,
                 login=form.username,
                 error="Too many login attempts. Please try again later.",
                 status=429,
-                headers=exc.headers,
+                headers=rate_limit_headers(exc),
             )
     except AuthorizationError as exc:
         return pages.error_response(exc)

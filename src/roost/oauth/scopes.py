@@ -42,7 +42,7 @@ KNOWN_SCOPES = frozenset(
 )
 DEFAULT_SCOPE = "read"
 
-# The legacy "follow" scope stands for these (as in roost.api.auth.Viewer).
+# The legacy "follow" scope stands for these (as in roost.kernel.auth.Viewer).
 _FOLLOW_GRANTS = frozenset(
     {"read:follows", "write:follows", "read:blocks", "write:blocks", "read:mutes", "write:mutes"}
 )

@@ -10,8 +10,8 @@ import msgspec
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from roost.api.auth import Viewer, hash_token
 from roost.db import schema
+from roost.kernel.auth import Viewer, hash_token
 
 if TYPE_CHECKING:
     from roost.services import Services

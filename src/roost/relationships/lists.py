@@ -12,10 +12,11 @@ import sqlalchemy as sa
 from roost.accounts.entities import Account
 from roost.accounts.serializers import serialize_account
 from roost.accounts.store import load_account, load_accounts
-from roost.api.errors import ApiError
-from roost.api.paging import Page
 from roost.db import schema
 from roost.db.paging import newest_first, paged
+from roost.kernel.errors import NotFound
+from roost.kernel.idtext import parse_id
+from roost.kernel.paging import Page
 from roost.relationships.entities import Relationship
 from roost.relationships.store import load_pair_state, load_pair_states, relationship_entity
 
@@ -56,7 +57,7 @@ async def _visible_account(services: Services, account_id: int, viewer_id: int |
     """404 for unknown accounts; False when the account blocks the viewer, whose
     lists of it are then empty (as Mastodon hides them)."""
     if await load_account(services, account_id) is None:
-        raise ApiError(404, "Record not found")
+        raise NotFound()
     if viewer_id is None or viewer_id == account_id:
         return True
     return not (await load_pair_state(services, viewer_id, account_id)).blocked_by
@@ -103,10 +104,7 @@ async def get_relationships(
 ) -> list[Relationship]:
     """Relationships with each existing account among ``account_ids`` (request
     order, duplicates and unknown or malformed ids left out)."""
-    wanted: list[int] = []
-    for raw in account_ids:
-        if raw.isascii() and raw.isdigit() and len(raw) <= 19 and int(raw) < 1 << 63:
-            wanted.append(int(raw))
+    wanted = [i for i in map(parse_id, account_ids) if i is not None]
     wanted = list(dict.fromkeys(wanted))[:MAX_RELATIONSHIP_IDS]
     existing = await load_accounts(services, wanted)
     targets = [i for i in wanted if i in existing]

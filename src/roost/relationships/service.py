@@ -16,9 +16,9 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from roost.accounts.store import forget_accounts
-from roost.api.errors import ApiError
 from roost.db import schema
 from roost.jobs.queue import enqueue
+from roost.kernel.errors import Forbidden, NotFound
 from roost.relationships.entities import Relationship
 from roost.relationships.store import (
     forget_relationships,
@@ -44,8 +44,8 @@ class _Outcome:
     jobs: bool = False
 
 
-def _not_allowed() -> ApiError:
-    return ApiError(403, "This action is not allowed")
+def _not_allowed() -> Forbidden:
+    return Forbidden()
 
 
 async def _lock_pair(
@@ -61,7 +61,7 @@ async def _lock_pair(
         query = query.with_for_update()
     found = {int(r.id) for r in (await conn.execute(query)).all()}
     if target_id not in found:
-        raise ApiError(404, "Record not found")
+        raise NotFound()
 
 
 async def _insert_ignore(

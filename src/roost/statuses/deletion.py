@@ -12,9 +12,9 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from roost.accounts.store import forget_accounts
-from roost.api.errors import ApiError
 from roost.db import schema
 from roost.jobs.queue import enqueue
+from roost.kernel.errors import NotFound
 from roost.statuses.counters import ZERO, Counts, add_counts, delete_counts, forget_counts
 from roost.statuses.entities import Status
 from roost.statuses.hydrate import render_status
@@ -132,16 +132,16 @@ async def delete_status(services: Services, *, status_id: int, account_id: int) 
     the deleted status with its source ``text`` (for delete-and-redraft)."""
     rendered = await render_status(services, status_id, viewer_id=account_id, primary=True)
     if rendered.account.id != str(account_id):
-        raise ApiError(404, "Record not found")
+        raise NotFound()
     async with services.db.write() as conn:
         own = await load_refs(conn, (_s.c.id == status_id) & (_s.c.account_id == account_id))
         if not own:
-            raise ApiError(404, "Record not found")
+            raise NotFound()
         text = (await conn.execute(sa.select(_s.c.text).where(_s.c.id == status_id))).scalar()
         reblogs = await load_refs(conn, _s.c.reblog_of_id == status_id)
         removed = await remove_statuses(conn, services, [*own, *reblogs])
         if status_id not in removed.status_ids:
-            raise ApiError(404, "Record not found")  # a concurrent delete was first
+            raise NotFound()  # a concurrent delete was first
         k = schema.idempotency_keys
         await conn.execute(
             k.delete().where(k.c.account_id == account_id, k.c.status_id == status_id)

@@ -6,7 +6,8 @@ from typing import TypeVar
 
 import msgspec
 
-from roost.api.errors import ApiError
+from roost.kernel.errors import NotFound
+from roost.kernel.idtext import parse_id
 
 T = TypeVar("T")
 
@@ -74,12 +75,7 @@ def parse_status_id(raw: str | int | None) -> int | None:
     """A status id sent in a body: None when absent, 404 when it cannot exist."""
     if raw is None or raw == "":
         return None
-    if isinstance(raw, int):
-        value = raw
-    elif raw.isdigit() and len(raw) <= 19:
-        value = int(raw)
-    else:
-        raise ApiError(404, "Record not found")
-    if not 0 < value < 1 << 63:
-        raise ApiError(404, "Record not found")
+    value = parse_id(raw)
+    if value is None:
+        raise NotFound()
     return value

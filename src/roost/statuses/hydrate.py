@@ -23,7 +23,7 @@ from roost.accounts.entities import Account
 from roost.accounts.records import AccountRecord
 from roost.accounts.serializers import serialize_account
 from roost.accounts.store import account_key, load_accounts
-from roost.api.errors import ApiError
+from roost.kernel.errors import NotFound
 from roost.statuses.counters import ZERO, Counts, counts_key, decode_counts, load_counts
 from roost.statuses.entities import Status
 from roost.statuses.records import StatusRecord
@@ -225,5 +225,5 @@ async def render_status(
     """One status, or 404 when it does not exist or the viewer may not see it."""
     found = await render_statuses(services, [status_id], viewer_id=viewer_id, primary=primary)
     if not found:
-        raise ApiError(404, "Record not found")
+        raise NotFound()
     return found[0]

@@ -9,8 +9,8 @@ from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 
-from roost.api.paging import Page
 from roost.db import schema
+from roost.kernel.paging import Page
 
 if TYPE_CHECKING:
     from roost.services import Services

@@ -13,8 +13,8 @@ from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 
-from roost.api.errors import ApiError
 from roost.db import schema
+from roost.kernel.errors import NotFound
 from roost.statuses.counters import Counts, add_counts, forget_counts
 from roost.statuses.targets import existing_target, visible_target
 from roost.statuses.visibility import forget_flags
@@ -30,7 +30,7 @@ async def _mark(
     target = await visible_target(services, status_id, viewer_id=account_id)
     async with services.db.write() as conn:
         if not await lock_statuses(conn, [target.id]):
-            raise ApiError(404, "Record not found")  # deleted meanwhile
+            raise NotFound()  # deleted meanwhile
         added = (
             await conn.execute(
                 insert_ignore(conn, table, ["account_id", "status_id"])

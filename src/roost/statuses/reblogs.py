@@ -10,9 +10,9 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from roost.accounts.store import forget_accounts
-from roost.api.errors import ApiError
 from roost.db import schema
 from roost.jobs.queue import enqueue
+from roost.kernel.errors import Forbidden, NotFound, ValidationFailed
 from roost.statuses.counters import Counts, add_counts, forget_counts
 from roost.statuses.deletion import load_refs, remove_statuses
 from roost.statuses.records import DIRECT, PRIVATE, PUBLIC, visibility_code
@@ -49,10 +49,10 @@ async def reblog_status(
     if original.visibility == DIRECT or (
         original.visibility == PRIVATE and original.account_id != account_id
     ):
-        raise ApiError(403, "This action is not allowed")
+        raise Forbidden()
     code = PUBLIC if visibility in (None, "") else visibility_code(visibility)
     if code is None or code == DIRECT:
-        raise ApiError(422, "Validation failed: Visibility is not included in the list")
+        raise ValidationFailed("Visibility is not included in the list")
     if original.visibility == PRIVATE:
         code = PRIVATE
     reblog_id = services.ids.next_id()
@@ -63,7 +63,7 @@ async def reblog_status(
             if earlier is not None:
                 return earlier
             if not await lock_statuses(conn, [original.id]):
-                raise ApiError(404, "Record not found")  # deleted meanwhile
+                raise NotFound()  # deleted meanwhile
             await conn.execute(
                 _s.insert().values(
                     id=reblog_id,

@@ -7,10 +7,10 @@ from starlette.responses import Response
 from roost.accounts.entities import Account
 from roost.accounts.serializers import serialize_account
 from roost.accounts.store import load_accounts
-from roost.api.errors import ApiError
 from roost.api.paging import PageQuery, link_header, page_from
 from roost.api.responses import json_response
 from roost.api.routing import Context, Router
+from roost.kernel.errors import NotFound, ValidationFailed
 from roost.statuses.deletion import delete_status
 from roost.statuses.entities import Context as ThreadContext
 from roost.statuses.entities import Status
@@ -53,9 +53,9 @@ MAX_IDS = 40
 )
 async def create_status(ctx: Context, form: PostStatusForm) -> Response:
     if any(str(m) for m in form.media_ids or ()):
-        raise ApiError(422, "Validation failed: media not supported yet")
+        raise ValidationFailed("media not supported yet")
     if form.scheduled_at:
-        raise ApiError(422, "Validation failed: scheduled statuses are not supported")
+        raise ValidationFailed("scheduled statuses are not supported")
     place_name, latitude, longitude = form.place()
     status_id = await post_status(
         ctx.services,
@@ -84,12 +84,12 @@ async def create_status(ctx: Context, form: PostStatusForm) -> Response:
 )
 async def get_statuses(ctx: Context, query: StatusesQuery) -> Response:
     if len(query.id) > MAX_IDS:
-        raise ApiError(422, f"Validation failed: at most {MAX_IDS} ids")
+        raise ValidationFailed(f"at most {MAX_IDS} ids")
     ids: list[int] = []
     for raw in query.id:
         try:
             parsed = parse_status_id(raw)
-        except ApiError:
+        except NotFound:
             continue  # an id that cannot exist is simply not found
         if parsed is not None:
             ids.append(parsed)

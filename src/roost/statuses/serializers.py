@@ -8,8 +8,8 @@ import msgspec
 
 from roost.accounts.entities import Account
 from roost.accounts.records import AccountRecord
-from roost.api.responses import format_datetime
 from roost.config import Settings
+from roost.kernel.timefmt import format_datetime
 from roost.statuses.content import tag_url
 from roost.statuses.counters import ZERO, Counts
 from roost.statuses.entities import Location, Mention, Status, Tag

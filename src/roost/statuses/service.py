@@ -13,9 +13,9 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from roost.accounts.store import forget_accounts, load_account
-from roost.api.errors import ApiError
 from roost.db import schema
 from roost.jobs.queue import enqueue
+from roost.kernel.errors import NotFound, ValidationFailed
 from roost.statuses.content import (
     MentionTarget,
     countable_length,
@@ -38,8 +38,8 @@ MAX_PLACE_NAME = 200
 _LANGUAGE = re.compile(r"[A-Za-z]{2,3}(?:-[A-Za-z0-9]{1,8})*")
 
 
-def _invalid(message: str) -> ApiError:
-    return ApiError(422, f"Validation failed: {message}")
+def _invalid(message: str) -> ValidationFailed:
+    return ValidationFailed(message)
 
 
 def _clean(value: str) -> str:
@@ -92,7 +92,7 @@ async def _resolve_parent(services: Services, author_id: int, parent_id: int) ->
     records = await load_with_originals(services, [parent_id], primary=True)
     parent = records.get(parent_id)
     if parent is None or parent_id not in await visible_records(services, records, author_id):
-        raise ApiError(404, "Record not found")
+        raise NotFound()
     if parent.reblog_of_id is not None:
         parent = records[parent.reblog_of_id]
     return parent.id, parent.account_id
@@ -162,7 +162,7 @@ async def post_status(
     settings = services.settings
     author = await load_account(services, author_id)
     if author is None:
-        raise ApiError(404, "Record not found")
+        raise NotFound()
     if visibility is None:
         visibility = author.default_privacy
     if sensitive is None:
@@ -222,7 +222,7 @@ async def post_status(
                 if earlier is not None:
                     return earlier
             if parent is not None and not await lock_statuses(conn, [parent[0]]):
-                raise ApiError(404, "Record not found")  # deleted meanwhile
+                raise NotFound()  # deleted meanwhile
             await conn.execute(schema.statuses.insert().values(**row_values(record)))
             if rendered.mention_ids:
                 await conn.execute(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from roost.api.errors import ApiError
+from roost.kernel.errors import NotFound
 from roost.statuses.hydrate import load_with_originals
 from roost.statuses.records import StatusRecord
 from roost.statuses.visibility import visible_records
@@ -23,7 +23,7 @@ async def visible_target(
     records = await load_with_originals(services, [status_id], primary=primary)
     record = records.get(status_id)
     if record is None or status_id not in await visible_records(services, records, viewer_id):
-        raise ApiError(404, "Record not found")
+        raise NotFound()
     if record.reblog_of_id is not None:
         return records[record.reblog_of_id]
     return record
@@ -35,10 +35,10 @@ async def existing_target(services: Services, status_id: int) -> StatusRecord:
     records = await load_with_originals(services, [status_id], primary=True)
     record = records.get(status_id)
     if record is None:
-        raise ApiError(404, "Record not found")
+        raise NotFound()
     if record.reblog_of_id is not None:
         original = records.get(record.reblog_of_id)
         if original is None:
-            raise ApiError(404, "Record not found")
+            raise NotFound()
         return original
     return record

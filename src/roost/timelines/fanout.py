@@ -25,9 +25,9 @@ from typing import TYPE_CHECKING
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from roost.api.paging import Page
 from roost.db import schema
 from roost.jobs.runner import Job, JobHandler
+from roost.kernel.paging import Page
 from roost.relationships.graph import (
     FollowerRow,
     exclusions_among,

@@ -8,8 +8,8 @@ import dataclasses
 from collections.abc import Mapping, Set
 from typing import TYPE_CHECKING
 
-from roost.api.paging import Page
 from roost.infra.resilient import BackendUnavailable
+from roost.kernel.paging import Page
 from roost.relationships.store import load_excluded_ids
 from roost.timelines.home_query import query_home_ids
 from roost.timelines.hot import merge_hot_posts

@@ -15,9 +15,9 @@ from typing import TYPE_CHECKING
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from roost.api.paging import Page
 from roost.db import schema
 from roost.db.paging import paged
+from roost.kernel.paging import Page
 from roost.relationships.graph import followed_ids_query, following_map
 from roost.relationships.store import load_excluded_ids
 from roost.statuses.records import DIRECT

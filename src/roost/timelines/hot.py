@@ -26,8 +26,8 @@ import msgspec
 import sqlalchemy as sa
 
 from roost.accounts.store import load_accounts
-from roost.api.paging import Page
 from roost.db import schema
+from roost.kernel.paging import Page
 from roost.relationships.store import load_hot_follows, load_pair_states
 from roost.statuses.records import DIRECT
 from roost.timelines.filters import (

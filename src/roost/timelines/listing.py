@@ -9,9 +9,9 @@ from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 
-from roost.api.paging import Page
 from roost.db import schema
 from roost.db.paging import newest_first, paged
+from roost.kernel.paging import Page
 from roost.statuses.content import MAX_TAG_LENGTH, normalize_tag
 from roost.statuses.records import PRIVATE, PUBLIC, UNLISTED
 

@@ -12,8 +12,8 @@ from collections.abc import Sequence, Set
 from typing import TYPE_CHECKING
 
 from roost.accounts.store import load_account
-from roost.api.errors import ApiError
-from roost.api.paging import Page
+from roost.kernel.errors import NotFound
+from roost.kernel.paging import Page
 from roost.relationships.store import load_excluded_ids, load_feed_filters, load_pair_state
 from roost.statuses.wire import render_statuses_json
 from roost.timelines import listing
@@ -70,7 +70,7 @@ async def account_timeline(
     """A page of one account's statuses as the viewer may see them; empty when
     the account blocks the viewer, 404 when it does not exist."""
     if await load_account(services, account_id) is None:
-        raise ApiError(404, "Record not found")
+        raise NotFound()
     # Pinning does not exist yet, and neither do media attachments, so
     # "only pinned" and "only with media" select nothing.
     if pinned or only_media:
