@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
@@ -24,6 +24,7 @@ from roost.config import Settings
 from roost.db.migrate import migrate
 from roost.kernel.errors import DomainError
 from roost.services import Services, build_services
+from roost.web.assets import static_mount
 
 log = logging.getLogger("roost")
 
@@ -52,7 +53,7 @@ def create_app(
     hot_first = sorted(endpoints, key=lambda e: e.tag != "timelines")
     routes: list[BaseRoute] = [e.route() for e in hot_first]
     routes.append(Route("/openapi.json", openapi_endpoint(endpoints), methods=["GET"]))
-    routes.extend(extra_routes())
+    routes.append(static_mount())
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -87,8 +88,3 @@ def create_app(
             Exception: handle_unexpected,
         },
     )
-
-
-def extra_routes() -> Sequence[BaseRoute]:
-    """Non-API routes (web UI, static files) hook in here."""
-    return []

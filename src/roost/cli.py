@@ -22,9 +22,17 @@ def main() -> None:
 @click.option("--port", default=None, type=int, help="Port (default ROOST_PORT or 8000).")
 @click.option("--workers", default=1, show_default=True, help="App server processes.")
 def serve(host: str | None, port: int | None, workers: int) -> None:
-    """Migrate if needed and serve the API and web UI."""
+    """Migrate if needed and serve the API."""
+    import os
+
     import uvicorn
 
+    # The app processes read their settings from the environment: pass the
+    # command-line address on, so that the public URL they derive matches it.
+    if host is not None:
+        os.environ["ROOST_HOST"] = host
+    if port is not None:
+        os.environ["ROOST_PORT"] = str(port)
     settings = Settings.from_env()
     if workers > 1 and not settings.redis_url:
         # The in-process cache and timeline store are per process: a second
@@ -33,15 +41,22 @@ def serve(host: str | None, port: int | None, workers: int) -> None:
     if settings.is_sqlite:
         settings.data_dir.mkdir(parents=True, exist_ok=True)
     asyncio.run(_migrate(settings))
+    debug = settings.log_level.lower() == "debug"
+    click.echo(
+        f"Roost on http://{settings.served_authority} (public URL {settings.public_url}, "
+        f"{workers} process{'es' if workers > 1 else ''}); Ctrl-C stops it"
+    )
     uvicorn.run(
         "roost.asgi:app",
-        host=host or settings.host,
-        port=port or settings.port,
+        host=settings.host,
+        port=settings.port,
         workers=workers,
         loop="uvloop",
         http="httptools",
-        log_level="warning",
-        access_log=False,
+        # uvicorn's own lines (and one access line per request) only at debug
+        # level: the access log costs throughput on the hot read path.
+        log_level="debug" if debug else "warning",
+        access_log=debug,
     )
 
 

@@ -18,6 +18,9 @@ from pathlib import Path
 from typing import Any
 
 
+_LOCAL_BINDS = frozenset({"127.0.0.1", "::1", "0.0.0.0", "::", "localhost", ""})
+
+
 def _parse_bool(value: str) -> bool:
     lowered = value.strip().lower()
     if lowered in {"1", "true", "yes", "on"}:
@@ -67,6 +70,17 @@ class Settings:
         return f"sqlite:///{(self.data_dir / 'roost.db').resolve()}"
 
     @property
+    def served_authority(self) -> str:
+        """``host:port`` as clients reach the served address (a wildcard or
+        loopback bind is reached as ``localhost``)."""
+        host = self.host
+        if host in _LOCAL_BINDS:
+            host = "localhost"
+        elif ":" in host:
+            host = f"[{host}]"  # an IPv6 literal
+        return f"{host}:{self.port}"
+
+    @property
     def is_sqlite(self) -> bool:
         return self.effective_database_url.startswith("sqlite")
 
@@ -93,4 +107,14 @@ class Settings:
                 values[field.name] = tuple(p.strip() for p in raw.split(",") if p.strip())
             else:
                 values[field.name] = raw
-        return cls(**values)
+        settings = cls(**values)
+        # Links and the OAuth endpoints that clients are told about must point
+        # at this server: without an explicit public URL, use the address it
+        # serves (a fixed default would send clients, and their passwords, to
+        # whatever else answers on that port).
+        derived: dict[str, Any] = {}
+        if "public_url" not in values:
+            derived["public_url"] = f"http://{settings.served_authority}"
+        if "domain" not in values:
+            derived["domain"] = settings.served_authority
+        return settings.replace(**derived) if derived else settings

@@ -28,15 +28,18 @@ def _free_port() -> int:
 
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[str]:
+    # No ROOST_PUBLIC_URL: the server must derive it from the port it serves.
     port = _free_port()
-    base = f"http://127.0.0.1:{port}"
-    env = {
-        **os.environ,
-        "ROOST_DATA_DIR": str(tmp_path / "data"),
-        "ROOST_PUBLIC_URL": base,
-        "ROOST_DOMAIN": f"127.0.0.1:{port}",
-    }
-    for name in ("ROOST_DATABASE_URL", "ROOST_REDIS_URL"):
+    base = f"http://localhost:{port}"
+    env = {**os.environ, "ROOST_DATA_DIR": str(tmp_path / "data")}
+    for name in (
+        "ROOST_DATABASE_URL",
+        "ROOST_REDIS_URL",
+        "ROOST_PUBLIC_URL",
+        "ROOST_DOMAIN",
+        "ROOST_PORT",
+        "ROOST_HOST",
+    ):
         env.pop(name, None)
     log = (tmp_path / "server.log").open("wb")
     process = subprocess.Popen(
@@ -57,6 +60,8 @@ def server(tmp_path: Path) -> Iterator[str]:
                 log.flush()
                 pytest.fail("server did not start:\n" + (tmp_path / "server.log").read_text())
             time.sleep(0.1)
+        log.flush()
+        assert f"Roost on http://localhost:{port}" in (tmp_path / "server.log").read_text()
         yield base
     finally:
         process.terminate()
@@ -120,3 +125,20 @@ def test_core_flow_with_mastodon_py(server: str) -> None:
 
     bob.status_delete(posted["id"])
     assert _eventually(lambda: posted["id"] not in [s["id"] for s in alice.timeline_home()])
+
+
+def test_a_server_on_another_port_names_itself_and_serves_default_images(server: str) -> None:
+    """Without ROOST_PUBLIC_URL, every URL given to clients is the served port's."""
+    port = server.rsplit(":", 1)[1]
+    metadata = httpx.get(f"{server}/.well-known/oauth-authorization-server").json()
+    assert metadata["token_endpoint"] == f"http://localhost:{port}/oauth/token"
+    instance = httpx.get(f"{server}/api/v2/instance").json()
+    assert instance["domain"] == f"localhost:{port}"
+    thumbnail = httpx.get(instance["thumbnail"]["url"])
+    assert thumbnail.status_code == 200
+    assert thumbnail.headers["content-type"] == "image/png"
+    assert thumbnail.content.startswith(b"\x89PNG")
+    api = _sign_up(server, "nadia")
+    avatar = httpx.get(api.me()["avatar"])
+    assert avatar.status_code == 200 and avatar.content.startswith(b"\x89PNG")
+    assert "max-age" in avatar.headers["cache-control"]

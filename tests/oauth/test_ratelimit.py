@@ -5,8 +5,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from roost.kernel.errors import RateLimited
 from roost.config import Settings
+from roost.kernel.errors import RateLimited
 from roost.oauth.login import authenticate_login
 from roost.oauth.ratelimit import WINDOW_SECONDS
 from tests.helpers import ApiClient

@@ -46,7 +46,7 @@ def parse_range(value: str) -> tuple[int, int]:
     "--dataset",
     type=click.Path(exists=True, path_type=Path),
     default=None,
-    help="socfb-Reed98 folder or .edges file (default: found next to the repository).",
+    help="socfb-Reed98 folder or .edges file (default: the copy shipped with Roost).",
 )
 @click.option("--users", default=10_000, show_default=True, help="Users (generated graph).")
 @click.option(

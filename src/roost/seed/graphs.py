@@ -60,21 +60,14 @@ def username(index: int) -> str:
 # socfb-Reed98
 
 
-def find_dataset_dir(start: Path | None = None) -> Path | None:
-    """The shared ``social-graphs/socfb-Reed98`` folder next to the repository.
+# Shipped with the package (see data/README.md for its source and citation),
+# so that any clone or install can seed without a separate download.
+DATA_DIR = Path(__file__).resolve().parent / "data"
 
-    Looked for from the working directory and from this package upwards, at
-    ``<ancestor>/shared/datasets/social-graphs/socfb-Reed98`` (the repository
-    and ``shared/`` are siblings) and inside the ancestor itself.
-    """
-    starts = [start or Path.cwd(), Path(__file__).resolve()]
-    for origin in starts:
-        for ancestor in [origin, *origin.parents]:
-            for base in (ancestor / "shared", ancestor / ".." / "shared"):
-                candidate = base / "datasets" / "social-graphs" / REED98
-                if (candidate / f"{REED98}.edges").is_file():
-                    return candidate.resolve()
-    return None
+
+def find_dataset_dir() -> Path:
+    """The folder holding the packaged socfb-Reed98 edge list."""
+    return DATA_DIR
 
 
 @dataclasses.dataclass(frozen=True)
@@ -97,14 +90,10 @@ class EdgeListGraph:
 def read_reed98(path: Path | None = None) -> EdgeListGraph:
     """Read socfb-Reed98 (962 users, 18,812 friendships = 37,624 follows).
 
-    ``path`` is the dataset folder or its ``.edges`` file; by default the
-    shared dataset folder is searched for (see find_dataset_dir).
+    ``path`` is a folder holding ``socfb-Reed98.edges`` or the ``.edges``
+    file itself; by default the copy shipped with the package.
     """
     folder = path if path is not None else find_dataset_dir()
-    if folder is None:
-        raise FileNotFoundError(
-            "socfb-Reed98 not found: pass the dataset folder (…/social-graphs/socfb-Reed98)"
-        )
     edges_file = folder if folder.is_file() else folder / f"{REED98}.edges"
     if not edges_file.is_file():
         raise FileNotFoundError(f"no edge list at {edges_file}")
