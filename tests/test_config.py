@@ -12,7 +12,11 @@ from roost.config import Settings
     [
         ({}, "http://localhost:8000", "localhost:8000"),
         ({"ROOST_PORT": "9000"}, "http://localhost:9000", "localhost:9000"),
-        ({"ROOST_HOST": "0.0.0.0", "ROOST_PORT": "9001"}, "http://localhost:9001", "localhost:9001"),
+        (
+            {"ROOST_HOST": "0.0.0.0", "ROOST_PORT": "9001"},
+            "http://localhost:9001",
+            "localhost:9001",
+        ),
         ({"ROOST_HOST": "10.1.2.3"}, "http://10.1.2.3:8000", "10.1.2.3:8000"),
         ({"ROOST_HOST": "fd00::5", "ROOST_PORT": "81"}, "http://[fd00::5]:81", "[fd00::5]:81"),
         (

@@ -17,7 +17,6 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-
 _LOCAL_BINDS = frozenset({"127.0.0.1", "::1", "0.0.0.0", "::", "localhost", ""})
 
 

@@ -128,6 +128,7 @@ def test_concurrent_reads_of_a_cold_timeline_wait_for_one_rebuild(client: ApiCli
     import asyncio
 
     from roost.kernel.paging import Page
+    from roost.relationships.store import load_feed_filters
     from roost.timelines.home import read_home_timeline
 
     alice, bob = client.make_user("alice"), client.make_user("bob")
@@ -140,14 +141,17 @@ def test_concurrent_reads_of_a_cold_timeline_wait_for_one_rebuild(client: ApiCli
 
     async def two_readers() -> list[list[int]]:
         page = Page(limit=20)
-        first = asyncio.create_task(read_home_timeline(services, viewer_id=alice.id, page=page))
+        filters = await load_feed_filters(services, alice.id)
+        first = asyncio.create_task(
+            read_home_timeline(services, viewer_id=alice.id, page=page, filters=filters)
+        )
         # The second reader comes while the first one's rebuild reads the
         # database: the timeline is marked (exists) but still empty.
         for _ in range(100_000):
             if await services.timelines.range(f"home:{alice.id}", page) is not None:
                 break
             await asyncio.sleep(0)
-        second = await read_home_timeline(services, viewer_id=alice.id, page=page)
+        second = await read_home_timeline(services, viewer_id=alice.id, page=page, filters=filters)
         return [await first, second]
 
     expected = [int(p) for p in reversed(posts)]

@@ -18,6 +18,7 @@ Two cached shapes, both dropped explicitly after a committed change:
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING
 
@@ -169,19 +170,25 @@ def relationship_entity(target_id: int, state: PairState) -> Relationship:
     )
 
 
-async def load_feed_filters(
-    services: Services, viewer_id: int
-) -> tuple[frozenset[int], dict[int, bool]]:
+@dataclasses.dataclass(frozen=True, slots=True)
+class FeedFilters:
+    """What a viewer's home timeline needs to know about the viewer's graph."""
+
+    excluded: frozenset[int]  # see load_excluded_ids
+    hot: dict[int, bool]  # see load_hot_follows
+
+
+async def load_feed_filters(services: Services, viewer_id: int) -> FeedFilters:
     """``load_excluded_ids`` and ``load_hot_follows`` in one cache round trip
     (both are read on every home timeline page)."""
     keys = [excluded_key(viewer_id), hot_follows_key(viewer_id)]
     hits = await services.cache.get_many(keys)
     raw_excluded, raw_hot = hits.get(keys[0]), hits.get(keys[1])
-    return (
-        frozenset(_ids_decoder.decode(raw_excluded))
+    return FeedFilters(
+        excluded=frozenset(_ids_decoder.decode(raw_excluded))
         if raw_excluded is not None
         else await load_excluded_ids(services, viewer_id),
-        _flags_decoder.decode(raw_hot)
+        hot=_flags_decoder.decode(raw_hot)
         if raw_hot is not None
         else await load_hot_follows(services, viewer_id),
     )

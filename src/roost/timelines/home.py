@@ -5,12 +5,11 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-from collections.abc import Mapping, Set
 from typing import TYPE_CHECKING
 
 from roost.infra.resilient import BackendUnavailable
 from roost.kernel.paging import Page
-from roost.relationships.store import load_excluded_ids
+from roost.relationships.store import FeedFilters
 from roost.timelines.home_query import query_home_ids
 from roost.timelines.hot import merge_hot_posts
 from roost.timelines.keys import home_key
@@ -135,24 +134,25 @@ async def read_home_timeline(
     *,
     viewer_id: int,
     page: Page,
-    excluded: Set[int] | None = None,
-    hot: Mapping[int, bool] | None = None,
+    filters: FeedFilters,
 ) -> list[int]:
     """Status ids of one page of the viewer's home timeline, newest first.
 
     Warm: one store range read, the hot accounts' statuses from the cache,
     and no SQL. Cold: a rebuild first. Deleted or no-longer-visible ids may
-    remain in the store; hydration drops them. ``excluded`` and ``hot``: the
-    viewer's blocked and muted accounts and hot follows when the caller has
-    them already (relationships.store.load_feed_filters). While the store is
-    unreachable the page is read from the database instead."""
+    remain in the store; hydration drops them. ``filters``: the viewer's
+    blocked and muted accounts and hot follows (load_feed_filters). While the
+    store is unreachable the page is read from the database instead."""
     try:
         ids = await _read_cached(services, viewer_id=viewer_id, page=page)
     except BackendUnavailable:
         # The timeline store (Redis) is down: answer from the database.
         ids = await query_home_ids(services, viewer_id=viewer_id, page=page)
-    if excluded is None:
-        excluded = await load_excluded_ids(services, viewer_id)
     return await merge_hot_posts(
-        services, viewer_id=viewer_id, page=page, ids=ids, excluded=excluded, hot=hot
+        services,
+        viewer_id=viewer_id,
+        page=page,
+        ids=ids,
+        excluded=filters.excluded,
+        hot=filters.hot,
     )

@@ -8,6 +8,7 @@ from starlette.responses import Response
 from roost.api.paging import PageQuery, link_header, page_from
 from roost.api.routing import Context, Router
 from roost.statuses.entities import Status
+from roost.statuses.wire import render_statuses_json
 from roost.timelines import service
 
 router = Router("timelines")
@@ -36,11 +37,12 @@ class TagQuery(PublicQuery, kw_only=True):
     none: list[str] = msgspec.field(default_factory=list)
 
 
-def _page_response(ctx: Context, page: service.TimelinePage) -> Response:
+async def _page_response(ctx: Context, found: service.TimelineSlice) -> Response:
+    body = await render_statuses_json(
+        ctx.services, found.ids, viewer_id=ctx.viewer_id, excluded=found.hidden_authors
+    )
     return Response(
-        page.body,
-        media_type="application/json",
-        headers=link_header(ctx.request, page.cursor_ids),
+        body, media_type="application/json", headers=link_header(ctx.request, found.ids)
     )
 
 
@@ -54,7 +56,7 @@ def _page_response(ctx: Context, page: service.TimelinePage) -> Response:
 async def home(ctx: Context, query: PageQuery) -> Response:
     page = page_from(query, default=TIMELINE_DEFAULT, maximum=TIMELINE_MAX)
     found = await service.home_timeline(ctx.services, viewer_id=ctx.user_id, page=page)
-    return _page_response(ctx, found)
+    return await _page_response(ctx, found)
 
 
 @router.get(
@@ -72,7 +74,7 @@ async def public(ctx: Context, query: PublicQuery) -> Response:
         remote=query.remote,
         only_media=query.only_media,
     )
-    return _page_response(ctx, found)
+    return await _page_response(ctx, found)
 
 
 @router.get(
@@ -94,7 +96,7 @@ async def tag(ctx: Context, query: TagQuery) -> Response:
         remote=query.remote,
         only_media=query.only_media,
     )
-    return _page_response(ctx, found)
+    return await _page_response(ctx, found)
 
 
 @router.get(
@@ -116,4 +118,4 @@ async def account_statuses(ctx: Context, query: AccountStatusesQuery) -> Respons
         exclude_reblogs=query.exclude_reblogs,
         tagged=query.tagged,
     )
-    return _page_response(ctx, found)
+    return await _page_response(ctx, found)

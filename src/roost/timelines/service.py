@@ -1,21 +1,20 @@
-"""Timeline use cases: one page of statuses, rendered for the viewer.
+"""Timeline use cases: which statuses make up one page, for one viewer.
 
-Each returns the page as a JSON array of Status entities (spliced from
-cached fragments, see statuses.wire) and the ids that page them (the Link
-header is built from those, so a page whose statuses were all filtered out
-still lets the client move on)."""
+Each returns a ``TimelineSlice``: the page's status ids, newest first, and
+whose statuses rendering must leave out. The route renders it (statuses.wire
+splices cached JSON fragments) and pages with the ids, so a page whose
+statuses were all filtered out at rendering still lets the client move on."""
 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence, Set
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from roost.accounts.store import load_account
 from roost.kernel.errors import NotFound
 from roost.kernel.paging import Page
 from roost.relationships.store import load_excluded_ids, load_feed_filters, load_pair_state
-from roost.statuses.wire import render_statuses_json
 from roost.timelines import listing
 from roost.timelines.home import read_home_timeline
 
@@ -24,35 +23,31 @@ if TYPE_CHECKING:
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
-class TimelinePage:
-    body: bytes  # the JSON array of Status entities
-    cursor_ids: list[int]
+class TimelineSlice:
+    """One page of a timeline before rendering.
+
+    ``hidden_authors``: on feeds, the viewer's blocked and muted accounts
+    (and those blocking the viewer), whose statuses and reblogs rendering
+    drops; None on an account's own page, which shows despite a mute (its
+    blocks are checked by the listing itself)."""
+
+    ids: list[int]
+    hidden_authors: frozenset[int] | None
 
 
-EMPTY = TimelinePage(b"[]", [])
-
-
-async def _render(
-    services: Services, ids: Sequence[int], *, viewer_id: int | None, excluded: Set[int] | None
-) -> TimelinePage:
-    """``excluded``: the viewer's blocked-or-muted accounts (feeds) or None
-    (an account's statuses show despite a mute)."""
-    body = await render_statuses_json(services, ids, viewer_id=viewer_id, excluded=excluded)
-    return TimelinePage(body, list(ids))
+EMPTY = TimelineSlice([], None)
 
 
 async def _excluded(services: Services, viewer_id: int | None) -> frozenset[int]:
     return frozenset() if viewer_id is None else await load_excluded_ids(services, viewer_id)
 
 
-async def home_timeline(services: Services, *, viewer_id: int, page: Page) -> TimelinePage:
+async def home_timeline(services: Services, *, viewer_id: int, page: Page) -> TimelineSlice:
     """A page of the viewer's home timeline. Statuses of accounts the viewer
     has blocked or muted since they were delivered are dropped here."""
-    excluded, hot = await load_feed_filters(services, viewer_id)
-    ids = await read_home_timeline(
-        services, viewer_id=viewer_id, page=page, excluded=excluded, hot=hot
-    )
-    return await _render(services, ids, viewer_id=viewer_id, excluded=excluded)
+    filters = await load_feed_filters(services, viewer_id)
+    ids = await read_home_timeline(services, viewer_id=viewer_id, page=page, filters=filters)
+    return TimelineSlice(ids, filters.excluded)
 
 
 async def account_timeline(
@@ -66,7 +61,7 @@ async def account_timeline(
     exclude_replies: bool = False,
     exclude_reblogs: bool = False,
     tagged: str | None = None,
-) -> TimelinePage:
+) -> TimelineSlice:
     """A page of one account's statuses as the viewer may see them; empty when
     the account blocks the viewer, 404 when it does not exist."""
     if await load_account(services, account_id) is None:
@@ -91,7 +86,7 @@ async def account_timeline(
         exclude_reblogs=exclude_reblogs,
         tagged=tagged,
     )
-    return await _render(services, ids, viewer_id=viewer_id, excluded=None)
+    return TimelineSlice(ids, None)
 
 
 async def public_timeline(
@@ -101,7 +96,7 @@ async def public_timeline(
     page: Page,
     remote: bool = False,
     only_media: bool = False,
-) -> TimelinePage:
+) -> TimelineSlice:
     """A page of the public timeline (every account is local here, so
     ``local`` changes nothing and ``remote`` selects nothing; no media yet,
     so ``only_media`` selects nothing)."""
@@ -109,7 +104,7 @@ async def public_timeline(
         return EMPTY
     excluded = await _excluded(services, viewer_id)
     ids = await listing.public_status_ids(services, excluded=excluded, page=page)
-    return await _render(services, ids, viewer_id=viewer_id, excluded=excluded)
+    return TimelineSlice(ids, excluded)
 
 
 async def tag_timeline(
@@ -123,7 +118,7 @@ async def tag_timeline(
     none_tags: Sequence[str] = (),
     remote: bool = False,
     only_media: bool = False,
-) -> TimelinePage:
+) -> TimelineSlice:
     """A page of public statuses with a hashtag (and the any/all/none filters)."""
     if remote or only_media:
         return EMPTY
@@ -137,4 +132,4 @@ async def tag_timeline(
         excluded=excluded,
         page=page,
     )
-    return await _render(services, ids, viewer_id=viewer_id, excluded=excluded)
+    return TimelineSlice(ids, excluded)
