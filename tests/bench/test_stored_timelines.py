@@ -19,7 +19,7 @@ from roost.bench.stored_timelines import (
 from roost.config import Settings
 from roost.infra.redis_client import close_redis, connect_redis
 from roost.infra.redis_timelines import RedisTimelineStore
-from roost.timelines.keys import home_key
+from roost.kernel.cachekeys import home_key
 from tests.conftest import REDIS_URL
 
 

@@ -13,13 +13,11 @@ from datetime import UTC, datetime, timedelta
 import redis
 import sqlalchemy as sa
 
-from roost.accounts.store import account_key
 from roost.config import Settings
 from roost.db import schema
 from roost.infra.redis_client import SOCKET_TIMEOUT_SECONDS
 from roost.infra.resilient import ResilientCache
-from roost.statuses.store import status_key
-from roost.timelines.keys import home_key
+from roost.kernel.cachekeys import account_key, home_key, status_key
 from tests.helpers import ApiClient, User
 from tests.resilience.support import free_port, redis_process, tcp_relay
 from tests.timelines.support import delete, follow, home, post

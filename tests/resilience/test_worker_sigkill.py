@@ -16,9 +16,9 @@ import sqlalchemy as sa
 
 from roost.config import Settings
 from roost.db import schema
+from roost.kernel.cachekeys import home_key
 from roost.services import Services
 from roost.statuses.service import post_status
-from roost.timelines.keys import home_key
 from tests.conftest import REDIS_URL
 from tests.resilience.conftest import StartWorker, empty_services
 

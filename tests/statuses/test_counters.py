@@ -11,12 +11,12 @@ import pytest
 import sqlalchemy as sa
 
 from roost.db import schema
-from roost.statuses.counters import Counts, add_counts, counts_key, forget_counts
+from roost.kernel.cachekeys import counts_key, status_key
+from roost.statuses.counters import Counts, add_counts, forget_counts
 from roost.statuses.deletion import delete_status
 from roost.statuses.marks import favourite_status, unfavourite_status
 from roost.statuses.reblogs import reblog_status, unreblog_status
 from roost.statuses.service import post_status
-from roost.statuses.store import status_key
 from roost.statuses.writes import insert_ignore, lock_statuses
 from tests.helpers import ApiClient, User, only_selects
 from tests.statuses.support import count_rows, post, scalar

@@ -161,7 +161,8 @@ def test_warm_home_read_cache_round_trips(client: ApiClient) -> None:
 def test_stale_follow_written_back_is_dropped_by_the_unfollow_job(client: ApiClient) -> None:
     """A reader racing the unfollow can write the old "following" back into
     the cache after the unfollow dropped it; the job drops it again."""
-    from roost.relationships.store import PairState, pair_key
+    from roost.kernel.cachekeys import pair_key
+    from roost.relationships.store import PairState
 
     alice, bob = client.make_user("alice"), client.make_user("bob")
     follow(client, alice, bob)

@@ -10,6 +10,7 @@ from roost.accounts.records import AccountRecord
 from roost.accounts.store import load_account, load_accounts
 from roost.accounts.validation import USERNAME_RE
 from roost.db import schema
+from roost.kernel.cachekeys import username_key
 
 if TYPE_CHECKING:
     from roost.services import Services
@@ -18,10 +19,6 @@ if TYPE_CHECKING:
 USERNAME_CACHE_TTL = 3600
 MAX_SEARCH_LIMIT = 80
 MAX_QUERY_CHARS = 100
-
-
-def _username_key(username: str) -> str:
-    return f"username:{username.lower()}"
 
 
 def local_username(acct: str, *, domain: str) -> str | None:
@@ -37,7 +34,7 @@ async def lookup_account(services: Services, *, acct: str) -> AccountRecord | No
     username = local_username(acct, domain=services.settings.domain)
     if username is None:
         return None
-    key = _username_key(username)
+    key = username_key(username)
     hit = (await services.cache.get_many([key])).get(key)
     if hit is not None:
         return await load_account(services, int(hit))

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from roost.accounts.records import AccountRecord
 from roost.db import schema
+from roost.kernel.cachekeys import account_key
 
 if TYPE_CHECKING:
     from roost.services import Services
@@ -20,10 +21,6 @@ _a = schema.accounts
 _COLUMNS = [getattr(_a.c, name) for name in AccountRecord.__struct_fields__]
 _decoder = msgspec.msgpack.Decoder(AccountRecord)
 _encoder = msgspec.msgpack.Encoder()
-
-
-def account_key(account_id: int) -> str:
-    return f"account:{account_id}"
 
 
 def record_from_row(row: sa.Row[tuple[object, ...]]) -> AccountRecord:

@@ -26,7 +26,7 @@ from redis.asyncio.cluster import RedisCluster
 from roost.config import Settings
 from roost.infra.redis_client import RedisClient, close_redis, connect_redis
 from roost.infra.redis_timelines import ID_SIZE, MARKER, RedisTimelineStore, unpack_ids
-from roost.timelines.keys import home_key
+from roost.kernel.cachekeys import home_key
 
 DEFAULT_SAMPLE = 100
 

@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from roost.db import schema
 from roost.kernel.auth import Viewer, hash_token
+from roost.kernel.cachekeys import token_key
 
 if TYPE_CHECKING:
     from roost.services import Services
@@ -33,10 +34,6 @@ class _CachedViewer(msgspec.Struct, array_like=True):
     scopes: list[str]
 
 
-def _cache_key(token_hash: str) -> str:
-    return f"token:{token_hash}"
-
-
 class TokenService:
     def __init__(self, services: Services) -> None:
         self._services = services
@@ -44,7 +41,7 @@ class TokenService:
     async def viewer_for(self, token: str) -> Viewer | None:
         """Resolve a bearer token, from the cache when possible."""
         token_hash = hash_token(token)
-        key = _cache_key(token_hash)
+        key = token_key(token_hash)
         cache = self._services.cache
         hit = (await cache.get_many([key])).get(key)
         if hit is not None:
@@ -107,4 +104,4 @@ class TokenService:
     async def forget(self, *token_hashes: str) -> None:
         """Drop cached viewers after their tokens' revocation was committed."""
         if token_hashes:
-            await self._services.cache.delete(*(_cache_key(h) for h in token_hashes))
+            await self._services.cache.delete(*(token_key(h) for h in token_hashes))

@@ -20,11 +20,7 @@ from roost.db import schema
 from roost.jobs.queue import enqueue
 from roost.kernel.errors import Forbidden, NotFound
 from roost.relationships.entities import Relationship
-from roost.relationships.store import (
-    forget_relationships,
-    load_pair_state,
-    relationship_entity,
-)
+from roost.relationships.store import forget_relationships, load_pair_state, relationship_entity
 
 if TYPE_CHECKING:
     from roost.services import Services

@@ -26,6 +26,7 @@ import msgspec
 import sqlalchemy as sa
 
 from roost.db import schema
+from roost.kernel.cachekeys import excluded_key, hot_follows_key, pair_key
 from roost.relationships.entities import Relationship
 
 if TYPE_CHECKING:
@@ -56,18 +57,6 @@ _pair_decoder = msgspec.msgpack.Decoder(PairState)
 _ids_decoder = msgspec.msgpack.Decoder(list[int])
 _flags_decoder = msgspec.msgpack.Decoder(dict[int, bool])
 _encoder = msgspec.msgpack.Encoder()
-
-
-def pair_key(viewer_id: int, target_id: int) -> str:
-    return f"rel:{viewer_id}:{target_id}"
-
-
-def excluded_key(viewer_id: int) -> str:
-    return f"relx:{viewer_id}"
-
-
-def hot_follows_key(viewer_id: int) -> str:
-    return f"hotf:{viewer_id}"
 
 
 def _kind(code: int) -> sa.ColumnElement[int]:

@@ -31,6 +31,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from roost.db import schema
+from roost.kernel.cachekeys import counts_key
 
 if TYPE_CHECKING:
     from roost.services import Services
@@ -62,10 +63,6 @@ class Counts(msgspec.Struct, array_like=True, frozen=True):
 ZERO = Counts()
 _decoder = msgspec.msgpack.Decoder(Counts)
 _encoder = msgspec.msgpack.Encoder()
-
-
-def counts_key(status_id: int) -> str:
-    return f"counts:{status_id}"
 
 
 def pick_shard() -> int:

@@ -22,9 +22,10 @@ from typing import TYPE_CHECKING
 from roost.accounts.entities import Account
 from roost.accounts.records import AccountRecord
 from roost.accounts.serializers import serialize_account
-from roost.accounts.store import account_key, load_accounts
+from roost.accounts.store import load_accounts
+from roost.kernel.cachekeys import account_key, counts_key
 from roost.kernel.errors import NotFound
-from roost.statuses.counters import ZERO, Counts, counts_key, decode_counts, load_counts
+from roost.statuses.counters import ZERO, Counts, decode_counts, load_counts
 from roost.statuses.entities import Status
 from roost.statuses.records import StatusRecord
 from roost.statuses.serializers import serialize_status

@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from roost.db import schema
+from roost.kernel.cachekeys import STATUS_PREFIX, status_key
 from roost.statuses.records import StatusRecord
 
 if TYPE_CHECKING:
@@ -30,16 +31,11 @@ _encoder = msgspec.msgpack.Encoder()
 
 
 # "v2": records cached before the counts moved out had three more fields.
-_KEY_PREFIX = "status:v2:"
 
 
 def row_values(record: StatusRecord) -> dict[str, Any]:
     """The ``statuses`` row of a record (mentions and tags live elsewhere)."""
     return {name: getattr(record, name) for name in _ROW_FIELDS}
-
-
-def status_key(status_id: int) -> str:
-    return f"{_KEY_PREFIX}{status_id}"
 
 
 async def fetch_status_records(conn: AsyncConnection, ids: list[int]) -> dict[int, StatusRecord]:
@@ -101,7 +97,7 @@ async def load_status_blobs(
         return {}, {}
     found: dict[int, StatusRecord] = {}
     blobs: dict[int, bytes] = {}
-    keys = [_KEY_PREFIX + str(i) for i in wanted]
+    keys = [STATUS_PREFIX + str(i) for i in wanted]
     hits = await services.cache.get_many(keys)
     decode = _decoder.decode
     missing: list[int] = []

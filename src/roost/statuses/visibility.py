@@ -36,7 +36,8 @@ from typing import TYPE_CHECKING
 import sqlalchemy as sa
 
 from roost.db import schema
-from roost.relationships.store import load_pair_states, pair_key
+from roost.kernel.cachekeys import flags_key, flags_prefix, pair_key
+from roost.relationships.store import load_pair_states
 from roost.statuses.records import DIRECT, PRIVATE, StatusRecord
 
 if TYPE_CHECKING:
@@ -47,11 +48,6 @@ if TYPE_CHECKING:
 FLAGS_CACHE_TTL = 600
 FAVOURITED, BOOKMARKED, REBLOGGED = 1, 2, 4
 _MASKS = [bytes([m]) for m in range(8)]
-
-
-def flags_key(viewer_id: int, status_id: int) -> str:
-    # Spelled out again in state_needs, which builds many at once.
-    return f"vf:{viewer_id}:{status_id}"
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -151,9 +147,9 @@ def state_needs(
             continue
         if blocked is None or (record.visibility == PRIVATE and author not in blocked):
             authors[author] = None
-    flags_prefix = f"vf:{viewer_id}:"
+    prefix = flags_prefix(viewer_id)
     keys = [pair_key(viewer_id, a) for a in authors]
-    keys += [flags_prefix + str(t) for t in targets]
+    keys += [prefix + str(t) for t in targets]
     return StateNeeds(viewer_id, list(authors), list(targets), blocked, keys)
 
 

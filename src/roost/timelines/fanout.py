@@ -27,6 +27,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from roost.db import schema
 from roost.jobs.runner import Job, JobHandler
+from roost.kernel.cachekeys import home_key
 from roost.kernel.paging import Page
 from roost.relationships.graph import (
     FollowerRow,
@@ -48,7 +49,6 @@ from roost.timelines.filters import (
     load_status_facts,
 )
 from roost.timelines.hot import forget_hot_posts, is_hot, refresh_hot_posts
-from roost.timelines.keys import home_key
 
 if TYPE_CHECKING:
     from roost.services import Services

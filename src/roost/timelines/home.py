@@ -8,11 +8,11 @@ import dataclasses
 from typing import TYPE_CHECKING
 
 from roost.infra.resilient import BackendUnavailable
+from roost.kernel.cachekeys import home_key
 from roost.kernel.paging import Page
 from roost.relationships.store import FeedFilters
 from roost.timelines.home_query import query_home_ids
 from roost.timelines.hot import merge_hot_posts
-from roost.timelines.keys import home_key
 
 if TYPE_CHECKING:
     from roost.services import Services

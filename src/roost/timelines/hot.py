@@ -27,6 +27,7 @@ import sqlalchemy as sa
 
 from roost.accounts.store import load_accounts
 from roost.db import schema
+from roost.kernel.cachekeys import hot_posts_key
 from roost.kernel.paging import Page
 from roost.relationships.store import load_hot_follows, load_pair_states
 from roost.statuses.records import DIRECT
@@ -50,10 +51,6 @@ _s = schema.statuses
 _Packed = tuple[int, int, int, int | None, int | None, int | None, int | None]
 _decoder = msgspec.msgpack.Decoder(list[_Packed])
 _encoder = msgspec.msgpack.Encoder()
-
-
-def hot_posts_key(account_id: int) -> str:
-    return f"hotp:{account_id}"
 
 
 def _pack(facts: Sequence[StatusFacts]) -> bytes:

@@ -1,0 +1,76 @@
+"""Every key family Roost writes to the cache and the timeline store.
+
+One place, so that a reader sees the whole key space at once and two domains
+cannot pick the same name. The backends add the deployment's prefix
+(``ROOST_REDIS_KEY_PREFIX``). Every entry can be dropped: it is rebuilt from
+the database on the next miss.
+
+| family | holds | changed by |
+|---|---|---|
+| ``home:<account>`` | home timeline, newest status ids (capped) | fan-out, rebuild on miss |
+| ``status:v2:<status>`` | a status record (msgpack) | posting, deletion |
+| ``counts:<status>`` | favourite/reblog/reply counts | counter flushes |
+| ``account:<account>`` | an account record | profile changes |
+| ``username:<name>`` | the account id of a lower-cased username | sign-up |
+| ``token:<sha256>`` | the Viewer behind an access token | token grant, revocation |
+| ``rel:<viewer>:<target>`` | the pair's relationship flags | follow, block, mute |
+| ``relx:<viewer>`` | accounts hidden from the viewer's feeds | block, mute |
+| ``hotf:<viewer>`` | which followed accounts are hot | follow, hot threshold |
+| ``hotp:<account>`` | a hot account's recent posts | posting, deletion |
+| ``vf:<viewer>:<status>`` | the viewer's favourite/reblog/bookmark flags | marking, unmarking |
+"""
+
+from __future__ import annotations
+
+STATUS_PREFIX = "status:v2:"  # bump the version when the record layout changes
+FLAGS_PREFIX = "vf:"
+
+
+def home_key(account_id: int) -> str:
+    """The home timeline of one account (Mastodon's ``feed:home:<id>``)."""
+    return f"home:{account_id}"
+
+
+def status_key(status_id: int) -> str:
+    return f"{STATUS_PREFIX}{status_id}"
+
+
+def counts_key(status_id: int) -> str:
+    return f"counts:{status_id}"
+
+
+def account_key(account_id: int) -> str:
+    return f"account:{account_id}"
+
+
+def username_key(username: str) -> str:
+    return f"username:{username.lower()}"
+
+
+def token_key(token_hash: str) -> str:
+    return f"token:{token_hash}"
+
+
+def pair_key(viewer_id: int, target_id: int) -> str:
+    return f"rel:{viewer_id}:{target_id}"
+
+
+def excluded_key(viewer_id: int) -> str:
+    return f"relx:{viewer_id}"
+
+
+def hot_follows_key(viewer_id: int) -> str:
+    return f"hotf:{viewer_id}"
+
+
+def hot_posts_key(account_id: int) -> str:
+    return f"hotp:{account_id}"
+
+
+def flags_prefix(viewer_id: int) -> str:
+    """The start of every ``flags_key`` of one viewer (built in bulk on reads)."""
+    return f"{FLAGS_PREFIX}{viewer_id}:"
+
+
+def flags_key(viewer_id: int, status_id: int) -> str:
+    return f"{FLAGS_PREFIX}{viewer_id}:{status_id}"
