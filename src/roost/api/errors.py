@@ -24,7 +24,8 @@ log = logging.getLogger("roost.api")
 
 
 class ApiError(Exception):
-    """Raised anywhere below a handler to answer with a Mastodon error."""
+    """An HTTP-level error raised by the API layer and routes (a bad token, a
+    malformed body). Services raise the domain errors of roost.kernel.errors."""
 
     def __init__(self, status: int, message: str, *, headers: dict[str, str] | None = None) -> None:
         super().__init__(message)
