@@ -35,6 +35,9 @@ def test_following_a_locked_account_makes_a_request(client: ApiClient) -> None:
     assert counters(client, alice) == (0, 0)
     assert counters(client, bob) == (0, 0)
     assert jobs_of_kind(client, "timeline_follow") == []
+    # The outbox event notifications will hook into.
+    event = {"account_id": bob.id, "target_account_id": alice.id, "event": "requested"}
+    assert jobs_of_kind(client, "follow_request_changed") == [event]
     followers = client.get(f"/api/v1/accounts/{alice.id}/followers", user=alice)
     assert followers.json() == []
     assert requesters(client, alice) == [bob.sid]
@@ -193,3 +196,16 @@ def test_answering_unknown_accounts_is_404(client: ApiClient) -> None:
         response = client.post(path, user=alice)
         assert response.status_code == 404, path
     assert client.post(f"/api/v1/accounts/{alice.id}/follow", user=alice).status_code == 403
+
+
+def test_follow_request_endpoints_are_declared(client: ApiClient) -> None:
+    paths = client.get("/openapi.json").json()["paths"]
+    listing = paths["/api/v1/follow_requests"]["get"]
+    assert listing["security"] == [{"OAuth2": ["read:follows"]}]
+    assert {p["name"] for p in listing["parameters"]} >= {"limit", "max_id", "min_id"}
+    for verb in ("authorize", "reject"):
+        answer_op = paths[f"/api/v1/follow_requests/{{account_id}}/{verb}"]["post"]
+        assert answer_op["security"] == [{"OAuth2": ["write:follows"]}]
+        assert [p["name"] for p in answer_op["parameters"]] == ["account_id"]
+        schema = answer_op["responses"]["200"]["content"]["application/json"]["schema"]
+        assert schema == {"$ref": "#/components/schemas/Relationship"}

@@ -36,6 +36,10 @@ _a, _f, _b, _r = schema.accounts, schema.follows, schema.blocks, schema.follow_r
 
 TIMELINE_FOLLOW = "timeline_follow"
 TIMELINE_UNFOLLOW = "timeline_unfollow"
+# The outbox event of a follow request made, changed or removed (handled in
+# ``requests``); ``event`` in its payload is one of these.
+FOLLOW_REQUEST_CHANGED = "follow_request_changed"
+REQUESTED, REQUEST_UPDATED, REQUEST_REMOVED = "requested", "updated", "removed"
 
 
 @dataclasses.dataclass(slots=True)
@@ -224,13 +228,33 @@ async def remove_follow(
         outcome.changed = outcome.counters = outcome.jobs = True
 
 
+async def request_changed(
+    services: Services,
+    conn: AsyncConnection,
+    account_id: int,
+    target_id: int,
+    event: str,
+    outcome: Outcome,
+) -> None:
+    """Record in the outbox that the request ``account_id`` -> ``target_id``
+    was made, changed or removed (its job drops the pair's cached
+    relationship once more, and is where notifications will hook in)."""
+    await enqueue(
+        conn,
+        services.ids,
+        FOLLOW_REQUEST_CHANGED,
+        {"account_id": account_id, "target_account_id": target_id, "event": event},
+    )
+    outcome.changed = outcome.jobs = True
+
+
 async def remove_request(
-    conn: AsyncConnection, account_id: int, target_id: int, outcome: Outcome
+    services: Services, conn: AsyncConnection, account_id: int, target_id: int, outcome: Outcome
 ) -> bool:
     """Withdraw (or refuse) a pending request; True when there was one."""
     removed = await delete_pair(conn, _r, account_id, target_id)
     if removed:
-        outcome.changed = True
+        await request_changed(services, conn, account_id, target_id, REQUEST_REMOVED, outcome)
     return removed
 
 

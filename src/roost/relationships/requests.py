@@ -19,6 +19,7 @@ from roost.jobs.runner import Job, JobHandler
 from roost.kernel.errors import NotFound
 from roost.kernel.paging import Page
 from roost.relationships.edges import (
+    FOLLOW_REQUEST_CHANGED,
     Outcome,
     add_follow,
     after_commit,
@@ -30,6 +31,7 @@ from roost.relationships.edges import (
 )
 from roost.relationships.entities import Relationship
 from roost.relationships.lists import AccountPage, account_page
+from roost.relationships.store import forget_relationships
 
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncConnection
@@ -87,7 +89,7 @@ async def reject_follow_request(
     outcome = Outcome()
     async with services.db.write() as conn:
         await lock_pair(services, conn, account_id, requester_id)
-        if not await remove_request(conn, requester_id, account_id, outcome):
+        if not await remove_request(services, conn, requester_id, account_id, outcome):
             raise NotFound()
     return await finish(services, account_id, requester_id, outcome)
 
@@ -156,4 +158,26 @@ async def accept_follow_requests(job: Job) -> None:
             return
 
 
-JOB_HANDLERS: dict[str, JobHandler] = {ACCEPT_FOLLOW_REQUESTS: accept_follow_requests}
+async def follow_request_changed(job: Job) -> None:
+    """After a follow request was made, changed or removed.
+
+    Drops the pair's cached relationship a second time, well after the
+    commit: a reader that loaded it from the database just before the
+    change may have written the old ``requested`` flags back after the
+    service dropped them (as the timeline jobs do for follows).
+
+    Notifications hook: when they exist, a ``requested`` event is where the
+    target's ``follow_request`` notification is created (and ``removed``
+    where it is taken back); until then nothing else happens here."""
+    payload = job.payload
+    account_id = int(payload["account_id"])
+    target_id = int(payload["target_account_id"])
+    await forget_relationships(job.services, account_id, target_id)
+    # Notifications hook (they do not exist yet): on event == REQUESTED,
+    # create target_id's follow_request notification from account_id here.
+
+
+JOB_HANDLERS: dict[str, JobHandler] = {
+    ACCEPT_FOLLOW_REQUESTS: accept_follow_requests,
+    FOLLOW_REQUEST_CHANGED: follow_request_changed,
+}

@@ -18,6 +18,8 @@ from roost.db import schema
 from roost.jobs.queue import enqueue
 from roost.kernel.errors import Forbidden
 from roost.relationships.edges import (
+    REQUEST_UPDATED,
+    REQUESTED,
     TIMELINE_FOLLOW,
     TIMELINE_UNFOLLOW,
     FollowOptions,
@@ -31,6 +33,7 @@ from roost.relationships.edges import (
     lock_pair,
     remove_follow,
     remove_request,
+    request_changed,
     take_request,
     update_options,
 )
@@ -81,14 +84,11 @@ async def _request_follow(
         },
     )
     if added:
-        # Notifications hook: the target's ``follow_request`` notification
-        # belongs here, enqueued in this transaction (outbox) so it is sent
-        # exactly when the request is committed. Notifications do not exist
-        # yet; nothing is emitted today.
-        outcome.changed = True
-        return
-    if await update_options(conn, _r, account_id, target_id, reblogs=reblogs, notify=notify):
-        outcome.changed = True
+        # The target's ``follow_request`` notification comes from this
+        # event (see ``requests.follow_request_changed``).
+        await request_changed(services, conn, account_id, target_id, REQUESTED, outcome)
+    elif await update_options(conn, _r, account_id, target_id, reblogs=reblogs, notify=notify):
+        await request_changed(services, conn, account_id, target_id, REQUEST_UPDATED, outcome)
 
 
 async def follow_account(
@@ -144,7 +144,7 @@ async def unfollow_account(services: Services, *, account_id: int, target_id: in
     async with services.db.write() as conn:
         await lock_pair(services, conn, account_id, target_id)
         await remove_follow(services, conn, account_id, target_id, outcome)
-        await remove_request(conn, account_id, target_id, outcome)
+        await remove_request(services, conn, account_id, target_id, outcome)
     return await finish(services, account_id, target_id, outcome)
 
 
@@ -167,8 +167,8 @@ async def block_account(services: Services, *, account_id: int, target_id: int) 
         )
         await remove_follow(services, conn, account_id, target_id, outcome)
         await remove_follow(services, conn, target_id, account_id, outcome)
-        await remove_request(conn, account_id, target_id, outcome)
-        await remove_request(conn, target_id, account_id, outcome)
+        await remove_request(services, conn, account_id, target_id, outcome)
+        await remove_request(services, conn, target_id, account_id, outcome)
     return await finish(services, account_id, target_id, outcome)
 
 
