@@ -99,6 +99,21 @@ def test_relocking_before_the_job_runs_keeps_requests_pending(client: ApiClient)
     assert requesters(client, alice) == [bob.sid]
 
 
+def test_asking_again_after_unlock_follows_at_once(client: ApiClient) -> None:
+    alice = locked_user(client, "alice")
+    bob = client.make_user("bob")
+    follow(client, bob, alice, reblogs="false")
+    set_locked(client, alice, False)
+    # Before the unlock job has run: the request becomes the follow at once,
+    # with its options.
+    rel = follow(client, bob, alice)
+    assert (rel["following"], rel["requested"], rel["showing_reblogs"]) == (True, False, False)
+    assert counters(client, alice) == (1, 0)
+    client.drain()  # the unlock job finds nothing left to accept
+    assert counters(client, alice) == (1, 0)
+    assert counters(client, bob) == (0, 1)
+
+
 def test_locking_keeps_existing_followers(client: ApiClient) -> None:
     alice, bob, carol = (client.make_user(n) for n in ("alice", "bob", "carol"))
     assert follow(client, bob, alice)["following"] is True
