@@ -3,6 +3,9 @@ answering, withdrawing, blocks, the paged list, and who may answer."""
 
 from __future__ import annotations
 
+import msgspec
+
+from roost.relationships.store import PairState, pair_key
 from tests.helpers import ApiClient
 from tests.relationships.requests_support import (
     answer,
@@ -209,3 +212,22 @@ def test_follow_request_endpoints_are_declared(client: ApiClient) -> None:
         assert [p["name"] for p in answer_op["parameters"]] == ["account_id"]
         schema = answer_op["responses"]["200"]["content"]["application/json"]["schema"]
         assert schema == {"$ref": "#/components/schemas/Relationship"}
+
+
+def test_stale_relationship_written_back_is_dropped_by_the_request_event(
+    client: ApiClient,
+) -> None:
+    """A reader racing the request can cache the old "not requested" after
+    the service dropped the key; the request's event job drops it again."""
+    alice = locked_user(client, "alice")
+    bob = client.make_user("bob")
+    follow(client, bob, alice)
+    stale = msgspec.msgpack.encode(PairState())
+
+    async def write_back() -> None:
+        await client.services.cache.set_many({pair_key(bob.id, alice.id): stale}, ttl=3600)
+
+    client.call(write_back)
+    assert relationship(client, bob, alice)["requested"] is False  # what the race would show
+    client.drain()
+    assert relationship(client, bob, alice)["requested"] is True
