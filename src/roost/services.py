@@ -46,9 +46,10 @@ class Services:
 
 def register_job_handlers(runner: JobRunner) -> None:
     """Every domain's background jobs, by kind."""
-    from roost.timelines.fanout import JOB_HANDLERS
+    from roost.relationships.requests import JOB_HANDLERS as RELATIONSHIP_JOBS
+    from roost.timelines.fanout import JOB_HANDLERS as TIMELINE_JOBS
 
-    for kind, handler in JOB_HANDLERS.items():
+    for kind, handler in {**TIMELINE_JOBS, **RELATIONSHIP_JOBS}.items():
         runner.register(kind, handler)
 
 

@@ -9,6 +9,7 @@ from roost.accounts.store import fetch_account, forget_accounts, load_account
 from roost.accounts.validation import Problems, check_profile_text, strip_control_chars
 from roost.db import schema
 from roost.kernel.errors import NotFound
+from roost.relationships.requests import queue_acceptance_on_unlock
 
 if TYPE_CHECKING:
     from roost.services import Services
@@ -84,11 +85,18 @@ async def update_profile(
         return record
 
     a = schema.accounts
+    accepting = False
     async with services.db.write() as conn:
         await conn.execute(a.update().where(a.c.id == account_id).values(**changes))
         updated = await fetch_account(conn, account_id)
+        if updated is not None and locked is False:
+            # Unlocked: pending follow requests are all accepted, by a job
+            # (there may be many). Locking keeps the existing followers.
+            accepting = await queue_acceptance_on_unlock(services, conn, account_id)
     if updated is None:
         raise NotFound("Account")
     # Only after the commit: a reader must not re-cache the old row.
     await forget_accounts(services, account_id)
+    if accepting:
+        services.jobs.notify()
     return updated

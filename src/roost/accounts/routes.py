@@ -19,6 +19,7 @@ from roost.accounts.entities import (
 from roost.accounts.lookup import lookup_account, search_accounts
 from roost.accounts.params import field_pairs, read_profile_form
 from roost.accounts.profile import update_profile
+from roost.accounts.records import AccountRecord
 from roost.accounts.serializers import serialize_account, serialize_credential_account
 from roost.accounts.service import sign_up
 from roost.accounts.store import load_account
@@ -29,8 +30,19 @@ from roost.api.routing import Context, Router
 from roost.kernel.errors import Forbidden, NotFound
 from roost.oauth.entities import Token
 from roost.oauth.serializers import serialize_token
+from roost.relationships.requests import count_follow_requests
 
 router = Router("accounts")
+
+
+async def _credential_response(ctx: Context, record: AccountRecord) -> Response:
+    # Only a locked account has requests to answer: an unlocked one's are
+    # being accepted, so it is spared the count.
+    count = await count_follow_requests(ctx.services, account_id=record.id) if record.locked else 0
+    account = serialize_credential_account(
+        ctx.services.settings, record, follow_requests_count=count
+    )
+    return json_response(account)
 
 
 @router.post(
@@ -71,7 +83,7 @@ async def verify_credentials(ctx: Context) -> Response:
     record = await load_account(ctx.services, ctx.user_id)
     if record is None:
         raise ApiError(401, "The access token is invalid")
-    return json_response(serialize_credential_account(ctx.services.settings, record))
+    return await _credential_response(ctx, record)
 
 
 @router.patch(
@@ -98,7 +110,7 @@ async def update_credentials(ctx: Context, form: ProfileForm) -> Response:
         sensitive=source.sensitive if source else None,
         language=source.language if source else None,
     )
-    return json_response(serialize_credential_account(ctx.services.settings, record))
+    return await _credential_response(ctx, record)
 
 
 @router.get(

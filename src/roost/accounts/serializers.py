@@ -61,7 +61,9 @@ def serialize_account(settings: Settings, record: AccountRecord) -> Account:
     )
 
 
-def serialize_credential_account(settings: Settings, record: AccountRecord) -> CredentialAccount:
+def serialize_credential_account(
+    settings: Settings, record: AccountRecord, *, follow_requests_count: int = 0
+) -> CredentialAccount:
     base = serialize_account(settings, record)
     fields = {name: getattr(base, name) for name in Account.__struct_fields__}
     source = Source(
@@ -70,5 +72,6 @@ def serialize_credential_account(settings: Settings, record: AccountRecord) -> C
         privacy=record.default_privacy,
         sensitive=record.default_sensitive,
         language=record.default_language,
+        follow_requests_count=follow_requests_count,
     )
     return CredentialAccount(**fields, source=source)

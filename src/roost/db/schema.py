@@ -149,6 +149,16 @@ follows = _relation_table(
     sa.Column("notify", sa.Boolean, nullable=False, server_default=sa.false()),
     sa.Column("show_reblogs", sa.Boolean, nullable=False, server_default=sa.true()),
 )
+# Pending follows of locked accounts (migration 0004_follow_requests): the
+# options the follow will carry once authorized. Never read as a follow: only
+# ``follows`` grants followers-only visibility, fan-out and counters. The
+# primary key serves the requester's side (relationships), the
+# (target_account_id, id) index the locked account's paged list.
+follow_requests = _relation_table(
+    "follow_requests",
+    sa.Column("notify", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Column("show_reblogs", sa.Boolean, nullable=False, server_default=sa.true()),
+)
 blocks = _relation_table("blocks")
 mutes = _relation_table(
     "mutes",

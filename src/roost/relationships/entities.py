@@ -17,7 +17,8 @@ class Relationship(msgspec.Struct, kw_only=True):
     blocked_by: bool
     muting: bool
     muting_notifications: bool
-    # Follow requests (locked accounts) are not modelled: a follow is immediate.
+    # A follow request of the viewer's is pending (the account is locked),
+    # or one of the account's awaits the viewer's answer.
     requested: bool = False
     requested_by: bool = False
     domain_blocking: bool = False

@@ -1,5 +1,5 @@
-"""Paged account lists of the graph: followers, following, blocks, mutes;
-and the batched relationships lookup."""
+"""Paged account lists of the graph: followers, following, blocks, mutes
+(follow requests: ``requests``); and the batched relationships lookup."""
 
 from __future__ import annotations
 
@@ -39,9 +39,11 @@ class AccountPage:
     cursor_ids: list[int]
 
 
-async def _account_page(
+async def account_page(
     services: Services, table: sa.Table, *, key: str, owner_id: int, other: str, page: Page
 ) -> AccountPage:
+    """The accounts in column ``other`` of ``table``'s rows whose ``key`` is
+    ``owner_id``, newest row first, paged by the row id."""
     query = sa.select(table.c.id, table.c[other]).where(table.c[key] == owner_id)
     async with services.db.read(primary=True) as conn:
         rows = newest_first((await conn.execute(paged(query, table.c.id, page))).all(), page)
@@ -69,7 +71,7 @@ async def list_followers(
     """Accounts following ``account_id``, most recent follow first."""
     if not await _visible_account(services, account_id, viewer_id):
         return AccountPage([], [])
-    return await _account_page(
+    return await account_page(
         services, _f, key="target_account_id", owner_id=account_id, other="account_id", page=page
     )
 
@@ -80,21 +82,21 @@ async def list_following(
     """Accounts ``account_id`` follows, most recent follow first."""
     if not await _visible_account(services, account_id, viewer_id):
         return AccountPage([], [])
-    return await _account_page(
+    return await account_page(
         services, _f, key="account_id", owner_id=account_id, other="target_account_id", page=page
     )
 
 
 async def list_blocks(services: Services, *, account_id: int, page: Page) -> AccountPage:
     """Accounts ``account_id`` blocks, most recent first."""
-    return await _account_page(
+    return await account_page(
         services, _b, key="account_id", owner_id=account_id, other="target_account_id", page=page
     )
 
 
 async def list_mutes(services: Services, *, account_id: int, page: Page) -> AccountPage:
     """Accounts ``account_id`` mutes, most recent first."""
-    return await _account_page(
+    return await account_page(
         services, _m, key="account_id", owner_id=account_id, other="target_account_id", page=page
     )
 

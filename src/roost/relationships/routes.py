@@ -9,7 +9,7 @@ from roost.accounts.entities import Account
 from roost.api.paging import PageQuery, link_header, page_from
 from roost.api.responses import json_response
 from roost.api.routing import Context, Router
-from roost.relationships import lists, service
+from roost.relationships import lists, requests, service
 from roost.relationships.entities import Relationship
 
 router = Router("relationships")
@@ -42,7 +42,7 @@ def _accounts_response(ctx: Context, found: lists.AccountPage) -> Response:
 
 @router.post(
     "/api/v1/accounts/{id:int}/follow",
-    summary="Follow an account (or change the follow's options)",
+    summary="Follow an account (a locked one: request to) or change the follow's options",
     auth="user",
     scope="write:follows",
     response=Relationship,
@@ -60,7 +60,7 @@ async def follow(ctx: Context, form: FollowForm) -> Response:
 
 @router.post(
     "/api/v1/accounts/{id:int}/unfollow",
-    summary="Unfollow an account",
+    summary="Unfollow an account (or withdraw a pending follow request)",
     auth="user",
     scope="write:follows",
     response=Relationship,
@@ -207,3 +207,47 @@ async def mutes(ctx: Context, query: PageQuery) -> Response:
         page=page_from(query, default=ACCOUNT_LIST_DEFAULT, maximum=ACCOUNT_LIST_MAX),
     )
     return _accounts_response(ctx, found)
+
+
+@router.get(
+    "/api/v1/follow_requests",
+    summary="Accounts asking to follow the caller (a locked account), newest first",
+    auth="user",
+    scope="read:follows",
+    response=list[Account],
+)
+async def follow_requests(ctx: Context, query: PageQuery) -> Response:
+    found = await requests.list_follow_requests(
+        ctx.services,
+        account_id=ctx.user_id,
+        page=page_from(query, default=ACCOUNT_LIST_DEFAULT, maximum=ACCOUNT_LIST_MAX),
+    )
+    return _accounts_response(ctx, found)
+
+
+@router.post(
+    "/api/v1/follow_requests/{account_id:int}/authorize",
+    summary="Accept an account's follow request; answers the relationship with it",
+    auth="user",
+    scope="write:follows",
+    response=Relationship,
+)
+async def authorize_follow_request(ctx: Context) -> Response:
+    relationship = await requests.authorize_follow_request(
+        ctx.services, account_id=ctx.user_id, requester_id=ctx.path_id("account_id")
+    )
+    return json_response(relationship)
+
+
+@router.post(
+    "/api/v1/follow_requests/{account_id:int}/reject",
+    summary="Refuse an account's follow request; answers the relationship with it",
+    auth="user",
+    scope="write:follows",
+    response=Relationship,
+)
+async def reject_follow_request(ctx: Context) -> Response:
+    relationship = await requests.reject_follow_request(
+        ctx.services, account_id=ctx.user_id, requester_id=ctx.path_id("account_id")
+    )
+    return json_response(relationship)

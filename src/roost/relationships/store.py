@@ -1,10 +1,13 @@
-"""Cached reads of the follow/block/mute graph as the viewer sees it.
+"""Cached reads of the follow/block/mute graph (and of the pending follow
+requests of locked accounts) as the viewer sees it.
 
 Two cached shapes, both dropped explicitly after a committed change:
 
 * ``rel:{viewer}:{target}``: the flags of one Relationship entity, so a
   relationships request for any number of ids is one cache round trip plus
-  one UNION query for the misses;
+  one UNION query for the misses. It holds ``requested``/``requested_by``
+  too, so creating, withdrawing, authorizing or rejecting a follow request
+  drops it like any other change of the pair;
 * ``relx:{viewer}``: every account whose statuses the viewer must not see in
   feeds (accounts the viewer blocks or mutes and accounts blocking the
   viewer), read on every home timeline page;
@@ -34,10 +37,10 @@ if TYPE_CHECKING:
 
 RELATIONSHIP_CACHE_TTL = 3600
 HOT_FOLLOWS_TTL = 300
-_f, _b, _m = schema.follows, schema.blocks, schema.mutes
+_f, _b, _m, _r = schema.follows, schema.blocks, schema.mutes, schema.follow_requests
 
 # Row kinds of the UNION query below.
-_FOLLOWING, _FOLLOWED_BY, _BLOCKING, _BLOCKED_BY, _MUTING = range(5)
+_FOLLOWING, _FOLLOWED_BY, _BLOCKING, _BLOCKED_BY, _MUTING, _REQUESTED, _REQUESTED_BY = range(7)
 
 
 class PairState(msgspec.Struct, array_like=True):
@@ -51,6 +54,10 @@ class PairState(msgspec.Struct, array_like=True):
     blocked_by: bool = False
     muting: bool = False
     muting_notifications: bool = False
+    # A pending follow request, either way (locked accounts). New fields go
+    # last: entries cached before they existed still decode (as False).
+    requested: bool = False
+    requested_by: bool = False
 
 
 _pair_decoder = msgspec.msgpack.Decoder(PairState)
@@ -82,6 +89,12 @@ def _pair_query(viewer_id: int, targets: Sequence[int]) -> sa.CompoundSelect[int
         sa.select(_kind(_MUTING), _m.c.target_account_id, _m.c.hide_notifications, no).where(
             _m.c.account_id == viewer_id, _m.c.target_account_id.in_(targets)
         ),
+        sa.select(_kind(_REQUESTED), _r.c.target_account_id, _r.c.show_reblogs, _r.c.notify).where(
+            _r.c.account_id == viewer_id, _r.c.target_account_id.in_(targets)
+        ),
+        sa.select(_kind(_REQUESTED_BY), _r.c.account_id, no, no).where(
+            _r.c.target_account_id == viewer_id, _r.c.account_id.in_(targets)
+        ),
     )
 
 
@@ -96,6 +109,14 @@ def _apply(state: PairState, kind: int, flag_a: bool, flag_b: bool) -> None:
         state.blocking = True
     elif kind == _BLOCKED_BY:
         state.blocked_by = True
+    elif kind == _REQUESTED:
+        state.requested = True
+        # A request shows the options the follow will have (as Mastodon);
+        # a follow and a request of the same pair never coexist.
+        state.showing_reblogs = bool(flag_a)
+        state.notifying = bool(flag_b)
+    elif kind == _REQUESTED_BY:
+        state.requested_by = True
     else:
         state.muting = True
         state.muting_notifications = bool(flag_a)
@@ -156,6 +177,8 @@ def relationship_entity(target_id: int, state: PairState) -> Relationship:
         blocked_by=state.blocked_by,
         muting=state.muting,
         muting_notifications=state.muting_notifications,
+        requested=state.requested,
+        requested_by=state.requested_by,
     )
 
 

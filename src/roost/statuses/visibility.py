@@ -3,7 +3,8 @@
 * public and unlisted: anyone (unlisted only stays off public timelines,
   which is the timelines' business, not a visibility rule);
 * private (followers only): the author, their followers and the accounts
-  mentioned in it;
+  mentioned in it. A follower is a ``follows`` row: a pending follow request
+  to a locked account (``follow_requests``) never counts;
 * direct: the author and the mentioned accounts.
 
 On top of that a status is hidden when its author blocks the viewer or the
