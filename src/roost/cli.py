@@ -68,10 +68,10 @@ def migrate() -> None:
 
 def _register_commands() -> None:
     from roost.accounts.command import create_admin
-    from roost.bench.command import bench
     from roost.capacity.command import capacity
     from roost.jobs.command import worker
     from roost.seed.command import seed
+    from roost_bench.command import bench
 
     for command in (bench, capacity, create_admin, seed, worker):
         main.add_command(command)

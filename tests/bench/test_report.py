@@ -9,9 +9,9 @@ from typing import Any
 
 from rich.console import Console
 
-from roost.bench.plot import plot_results
-from roost.bench.report import capacity_figures, markdown_report, print_report
-from roost.bench.workloads import best_rate_within
+from roost_bench.plot import plot_results
+from roost_bench.report import capacity_figures, markdown_report, print_report
+from roost_bench.workloads import best_rate_within
 
 
 def _rps(median: float) -> dict[str, Any]:

@@ -69,7 +69,7 @@ def throughput_from_bench(document: dict[str, Any]) -> dict[str, float]:
     section = document.get("capacity")
     results = document.get("results")
     if isinstance(results, list) and results:
-        from roost.bench.report import capacity_figures
+        from roost_bench.report import capacity_figures
 
         section = capacity_figures(results)
     if not isinstance(section, dict):

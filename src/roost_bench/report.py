@@ -8,8 +8,8 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
-from roost.bench.openloop import CLIENT_LABEL
-from roost.bench.stats import Spread
+from roost_bench.openloop import CLIENT_LABEL
+from roost_bench.stats import Spread
 
 DELAY_TARGET_MS = 1_000.0
 
