@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
+import msgspec
 from rich.console import Console
 
 from roost.config import Settings
@@ -252,8 +253,9 @@ def _stop_on_sigterm() -> None:
 
 
 def _run_suite(options: BenchOptions) -> None:
+    from roost.capacity.results import capacity_figures
     from roost_bench.plot import plot_results
-    from roost_bench.report import capacity_figures, print_report
+    from roost_bench.report import print_report
     from roost_bench.runner import Bench
     from roost_bench.suite import Suite
 
@@ -277,7 +279,8 @@ def _run_suite(options: BenchOptions) -> None:
         "settings": settings,
         "load_average_at_start": started["load_average"],
         **outcome,
-        "capacity": capacity_figures(outcome["results"]),
+        # Computed by the schema `roost capacity` reads the file with.
+        "capacity": msgspec.to_builtins(capacity_figures(outcome["results"])),
     }
     path = write_result("bench", document, options.out_dir)
     document["machine"] = machine_info()
