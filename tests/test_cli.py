@@ -43,15 +43,15 @@ def test_stored_help_is_the_commands_own(name: str) -> None:
 
 
 def test_bench_without_its_extra_says_what_to_install() -> None:
-    # None in sys.modules makes `import rich` fail as if rich were not installed.
+    # None in sys.modules: as if matplotlib (of the bench extra) were not installed.
     result = _python(
         "import sys\n"
-        "sys.modules['rich'] = None\n"
+        "sys.modules['matplotlib'] = None\n"
         "from roost.cli import main\n"
         "main(['bench', 'report', '--help'], prog_name='roost')\n"
     )
     assert result.returncode == 2
-    assert "module 'rich' is missing" in result.stderr
+    assert "module 'matplotlib' is missing" in result.stderr
     assert "pip install 'roost[bench]'" in result.stderr
 
 
