@@ -3,14 +3,123 @@
 from __future__ import annotations
 
 import asyncio
+import importlib
 import logging
+from collections.abc import Mapping
+from typing import Any, NamedTuple
 
 import click
 
 from roost.config import Settings
 
 
-@click.group()
+class LazyCommand(NamedTuple):
+    target: str  # "module:attribute"
+    # Shown by `roost --help` without importing the module (a test keeps it
+    # equal to the command's own).
+    short_help: str
+    # The optional dependencies the module needs, if any.
+    extra: str | None = None
+
+
+# Imported only when run: `roost serve` and `roost --help` load none of them.
+# The bench alone imported numpy, rich and matplotlib (most of the CLI's
+# start-up time), and it is an optional install.
+LAZY_COMMANDS: dict[str, LazyCommand] = {
+    "bench": LazyCommand(
+        "roost_bench.command:bench",
+        "Run the load benchmarks of docs/benchmark.md (or a subcommand).",
+        extra="bench",
+    ),
+    "capacity": LazyCommand(
+        "roost.capacity.command:capacity",
+        "Back-of-the-envelope capacity for a target scale (Twitter 2013 by default).",
+    ),
+    "create-admin": LazyCommand(
+        "roost.accounts.command:create_admin", "Create an administrator account."
+    ),
+    "seed": LazyCommand(
+        "roost.seed.command:seed",
+        "Migrate, then load users, follows and statuses "
+        "(every account's password is the demo password).",
+    ),
+    "worker": LazyCommand(
+        "roost.jobs.command:worker",
+        "Run background jobs (fan-out and the like) until SIGTERM or SIGINT.",
+    ),
+}
+
+
+class LazyGroup(click.Group):
+    """A group whose ``lazy_commands`` are imported when invoked."""
+
+    def __init__(
+        self, *args: Any, lazy_commands: Mapping[str, LazyCommand] | None = None, **kwargs: Any
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.lazy_commands = dict(lazy_commands or {})
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *self.lazy_commands})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        lazy = self.lazy_commands.get(cmd_name)
+        if lazy is None:
+            return super().get_command(ctx, cmd_name)
+        module_name, _, attribute = lazy.target.partition(":")
+        try:
+            module = importlib.import_module(module_name)
+        except ModuleNotFoundError as exc:
+            if lazy.extra is None:
+                raise
+            return _needs_extra(cmd_name, lazy, (exc.name or "?").partition(".")[0])
+        command = getattr(module, attribute)
+        assert isinstance(command, click.Command)
+        return command
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """As click's, with the lazy commands' stored help: listing imports nothing."""
+        names = [
+            n
+            for n in self.list_commands(ctx)
+            if n in self.lazy_commands or not self.commands[n].hidden
+        ]
+        if not names:
+            return
+        limit = formatter.width - 6 - max(len(n) for n in names)
+        rows = []
+        for name in names:
+            lazy = self.lazy_commands.get(name)
+            # A stand-in command shortens the stored help as click would.
+            command = (
+                self.commands[name] if lazy is None else click.Command(name, help=lazy.short_help)
+            )
+            rows.append((name, command.get_short_help_str(limit)))
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
+
+
+def _needs_extra(name: str, lazy: LazyCommand, missing: str | None) -> click.Command:
+    """Stands in for a command whose optional dependencies are not installed."""
+
+    @click.command(
+        name,
+        help=lazy.short_help,
+        add_help_option=False,
+        context_settings={"ignore_unknown_options": True, "allow_extra_args": True},
+    )
+    def unavailable() -> None:
+        click.echo(
+            f"roost {name} is not available: module {missing!r} is missing. "
+            f"Install the {lazy.extra} extra: pip install 'roost[{lazy.extra}]'",
+            err=True,
+        )
+        raise SystemExit(2)
+
+    return unavailable
+
+
+@click.group(cls=LazyGroup, lazy_commands=LAZY_COMMANDS)
 def main() -> None:
     """Roost: a Twitter-like service speaking the Mastodon client API."""
     level = Settings.from_env().log_level.upper()
@@ -80,19 +189,6 @@ def migrate() -> None:
     asyncio.run(_migrate(settings))
     click.echo(f"migrated {settings.effective_database_url.split('@')[-1]}")
 
-
-def _register_commands() -> None:
-    from roost.accounts.command import create_admin
-    from roost.bench.command import bench
-    from roost.capacity.command import capacity
-    from roost.jobs.command import worker
-    from roost.seed.command import seed
-
-    for command in (bench, capacity, create_admin, seed, worker):
-        main.add_command(command)
-
-
-_register_commands()
 
 if __name__ == "__main__":
     main()

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from roost.bench.celebrities import plan_celebrities
-from roost.bench.dataset import followers_of, following_of, in_degrees, sample_users
-from roost.bench.runner import BenchOptions
-from roost.bench.scale import scale_graph
 from roost.seed.graphs import EdgeListGraph, GeneratedGraph
+from roost_bench.celebrities import plan_celebrities
+from roost_bench.dataset import followers_of, following_of, in_degrees, sample_users
+from roost_bench.runner import BenchOptions
+from roost_bench.scale import scale_graph
 
 
 def _triangle_plus_one() -> EdgeListGraph:

@@ -6,10 +6,10 @@ import time
 
 import pytest
 
-from roost.bench.fanout import Observers, id_floor
-from roost.bench.http import HttpClient
-from roost.bench.requests import Requests
 from roost.ids import IdGenerator
+from roost_bench.fanout import Observers, id_floor
+from roost_bench.http import HttpClient
+from roost_bench.requests import Requests
 
 
 def _observers(users: list[int]) -> Observers:

@@ -11,9 +11,13 @@ from pathlib import Path
 
 import pytest
 
-from roost.bench.dataset import load_dataset
-from roost.bench.deploy import postgres
-from roost.bench.jobworkers import (
+from roost.config import Settings
+from roost.jobs.queue import enqueue
+from roost.seed.graphs import GeneratedGraph
+from roost.services import build_services
+from roost_bench.dataset import load_dataset
+from roost_bench.deploy import postgres
+from roost_bench.jobworkers import (
     JobWorkers,
     app_env,
     job_worker_counts,
@@ -23,12 +27,8 @@ from roost.bench.jobworkers import (
     wait_for_jobs,
     worker_command,
 )
-from roost.bench.runner import run_async
-from roost.bench.workloads import sustained_rate
-from roost.config import Settings
-from roost.jobs.queue import enqueue
-from roost.seed.graphs import GeneratedGraph
-from roost.services import build_services
+from roost_bench.runner import run_async
+from roost_bench.workloads import sustained_rate
 from tests.conftest import PG_ADMIN_URL, REDIS_URL, require_service
 
 

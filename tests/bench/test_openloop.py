@@ -7,9 +7,9 @@ import collections
 
 import pytest
 
-from roost.bench import http
-from roost.bench.http import HttpClient
-from roost.bench.openloop import PlannedRequest, run_open_loop
+from roost_bench import http
+from roost_bench.http import HttpClient
+from roost_bench.openloop import PlannedRequest, run_open_loop
 
 DELAY = 0.05
 
@@ -164,7 +164,7 @@ def test_client_drops_connections_idle_too_long(monkeypatch: pytest.MonkeyPatch)
 
 
 def test_summary_reports_the_cores_the_client_used() -> None:
-    from roost.bench.openloop import OpenLoopResult
+    from roost_bench.openloop import OpenLoopResult
 
     assert OpenLoopResult(rate=10, duration=4.0).summary()["client_cores"] is None
     measured = OpenLoopResult(rate=10, duration=4.0, client_cpu_seconds=3.0)
@@ -174,7 +174,7 @@ def test_summary_reports_the_cores_the_client_used() -> None:
 def test_open_loop_latencies_are_finer_than_the_event_loop_clock() -> None:
     """uvloop's clock moves in whole milliseconds; latencies of a few
     milliseconds need a finer one, or they all come out as 0, 1, 2... ms."""
-    from roost.bench.runner import run_async
+    from roost_bench.runner import run_async
 
     async def go() -> list[float]:
         server = await asyncio.start_server(_handle, "127.0.0.1", 0)

@@ -1,4 +1,4 @@
-"""The suite's report: per-core figures for `roost capacity`, tables, the plot."""
+"""The suite's report: tables, the plot, and the figures `roost capacity` reads."""
 
 from __future__ import annotations
 
@@ -7,11 +7,13 @@ import json
 from pathlib import Path
 from typing import Any
 
+import msgspec
 from rich.console import Console
 
-from roost.bench.plot import plot_results
-from roost.bench.report import capacity_figures, markdown_report, print_report
-from roost.bench.workloads import best_rate_within
+from roost.capacity.results import capacity_figures
+from roost_bench.plot import plot_results
+from roost_bench.report import markdown_report, print_report
+from roost_bench.workloads import best_rate_within
 
 
 def _rps(median: float) -> dict[str, Any]:
@@ -79,19 +81,6 @@ def _document() -> dict[str, Any]:
     }
 
 
-def test_capacity_figures_per_process() -> None:
-    figures = capacity_figures(_document()["results"])
-    # 3,000 reads/s over 2 processes
-    assert figures["timeline_reads_per_core"] == 1_500
-    # burst 800 posts/s over 2 processes
-    assert figures["posts_per_core"] == 400
-    # the drain of the two job workers: 450 posts/s × 40 followers ÷ 2 workers
-    assert figures["fanout_inserts_per_core"] == 9_000
-    without_drain = [r for r in _document()["results"] if "workers_drain" not in r]
-    # only the 100/s runs kept p99 under 1 s: 100 × 40 followers ÷ 2 app processes
-    assert capacity_figures(without_drain)["fanout_inserts_per_core"] == 2_000
-
-
 def test_best_rate_within_target() -> None:
     points = [
         {"achieved_rate": 500, "errors": 0, "latency_ms": {"p99": 5}},
@@ -103,19 +92,23 @@ def test_best_rate_within_target() -> None:
     assert best_rate_within(points, 1) is None
 
 
-def test_capacity_figures_prefer_the_scale_out_deployment() -> None:
+def test_capacity_reads_what_the_bench_writes(tmp_path: Path) -> None:
+    """The bench's runs, with the section it writes, through `roost capacity`."""
+    from click.testing import CliRunner
+
+    from roost.cli import main
+
     document = _document()
-    # the PostgreSQL + Redis home run serves fewer reads than the embedded one
-    document["results"][1]["throughput"] = {"rps": _rps(1_000), "errors": 0}
-    figures = capacity_figures(document["results"])
-    assert figures["timeline_reads_per_core"] == 500
-    # posting was measured embedded only in this result: that figure stays
-    assert figures["posts_per_core"] == 400
-    assert figures["deployments"] == {"reads": ["postgres"], "posts and fan-out": ["embedded"]}
-
-
-def test_capacity_figures_without_results() -> None:
-    assert set(capacity_figures([])) == {"note", "deployments"}
+    document["capacity"] = msgspec.to_builtins(capacity_figures(document["results"]))
+    path = tmp_path / "bench.json"
+    path.write_text(json.dumps(document))
+    result = CliRunner().invoke(main, ["capacity", "--json", "--bench-result", str(path)])
+    assert result.exit_code == 0, result.output
+    throughput = json.loads(result.output)["inputs"]["throughput"]
+    # the PostgreSQL + Redis home run: 3,000 reads/s over 2 processes
+    assert throughput["timeline_reads_per_core"] == 1_500
+    # the job workers' drain: 450 posts/s × 40 followers ÷ 2 workers
+    assert throughput["fanout_inserts_per_core"] == 9_000
 
 
 def test_print_report_shows_each_table_and_failure() -> None:

@@ -6,8 +6,8 @@ import collections
 import random
 import re
 
-from roost.bench.http import encode_request
-from roost.bench.requests import Requests, SocialMix, social_post_text
+from roost_bench.http import encode_request
+from roost_bench.requests import Requests, SocialMix, social_post_text
 
 
 def test_encode_request() -> None:

@@ -9,12 +9,12 @@ import asyncpg
 import click
 import pytest
 
-from roost.bench.command import _options
-from roost.bench.dataset import load_dataset
-from roost.bench.deploy import embedded, postgres, scratch_url, storage_size
-from roost.bench.runner import WORKLOADS, run_async
 from roost.seed.graphs import GeneratedGraph
 from roost.services import build_services
+from roost_bench.command import _options
+from roost_bench.dataset import load_dataset
+from roost_bench.deploy import embedded, postgres, scratch_url, storage_size
+from roost_bench.runner import WORKLOADS, run_async
 from tests.conftest import PG_ADMIN_URL, REDIS_URL, require_service
 
 

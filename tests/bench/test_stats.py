@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from roost.bench.stats import latency_summary, median, percentile, spread
+from roost_bench.stats import latency_summary, median, percentile, spread
 
 
 def test_percentile_interpolates_between_ranks() -> None:

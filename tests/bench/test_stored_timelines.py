@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from roost.bench.celebrities import delivery_path
-from roost.bench.runner import run_async
-from roost.bench.stored_timelines import (
+from roost.config import Settings
+from roost.infra.redis_client import close_redis, connect_redis
+from roost.infra.redis_timelines import RedisTimelineStore
+from roost.kernel.cachekeys import home_key
+from roost_bench.celebrities import delivery_path
+from roost_bench.runner import run_async
+from roost_bench.stored_timelines import (
     delivery_paths,
     existing_timelines,
     ids_in,
@@ -16,10 +20,6 @@ from roost.bench.stored_timelines import (
     timeline_memory,
     used_memory,
 )
-from roost.config import Settings
-from roost.infra.redis_client import close_redis, connect_redis
-from roost.infra.redis_timelines import RedisTimelineStore
-from roost.kernel.cachekeys import home_key
 from tests.conftest import REDIS_URL
 
 

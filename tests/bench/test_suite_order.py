@@ -9,9 +9,9 @@ from typing import Any
 
 import pytest
 
-from roost.bench import suite as suite_module
-from roost.bench.runner import BenchOptions
-from roost.bench.suite import Suite
+from roost_bench import suite as suite_module
+from roost_bench.runner import BenchOptions
+from roost_bench.suite import Suite
 
 
 def _run(monkeypatch: pytest.MonkeyPatch, **options: Any) -> list[tuple[str, int, int]]:

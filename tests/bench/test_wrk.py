@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from roost.bench import ceiling
-from roost.bench.servers import ServerSpec, serve
-from roost.bench.wrk import WrkRun, build_script, lua_literal, parse_output, run_wrk
+from roost_bench import ceiling
+from roost_bench.servers import ServerSpec, serve
+from roost_bench.wrk import WrkRun, build_script, lua_literal, parse_output, run_wrk
 
 # wrk 4.1 with `--latency` and no script (captured from a real run).
 TEXT_OUTPUT = """\
@@ -118,7 +118,7 @@ def test_scripts_run_under_wrk(workload: str, tmp_path: Path) -> None:
         "link_chars": 64,
         "seed": 1,
     }
-    spec = ServerSpec("uvicorn", "roost.bench.ceiling:raw_app", probe_path=ceiling.PATH)
+    spec = ServerSpec("uvicorn", "roost_bench.ceiling:raw_app", probe_path=ceiling.PATH)
     with serve(spec) as server:
         run = WrkRun(threads=2, connections=4, duration=1)
         result = run_wrk(server.url, run=run, workload=workload, data=data)

@@ -70,6 +70,16 @@ def test_bench_result_runs_are_read_again(tmp_path: Path) -> None:
     assert document["inputs"]["throughput"]["timeline_reads_per_core"] == 900
 
 
+def test_bench_results_in_docs() -> None:
+    docs = Path(__file__).resolve().parents[2] / "docs" / "results"
+    document = run("--bench-result", str(docs / "2026-11-22-full.json"))
+    assert round(document["inputs"]["throughput"]["timeline_reads_per_core"]) == 1_233
+    scale_only = docs / "2026-11-22-postgres-scale-10m.json"
+    result = CliRunner().invoke(main, ["capacity", "--bench-result", str(scale_only)])
+    assert result.exit_code == 1
+    assert "no per-core throughput" in result.output
+
+
 def test_bench_result_without_figures_is_refused(tmp_path: Path) -> None:
     result_file = tmp_path / "frameworks.json"
     result_file.write_text(json.dumps({"kind": "frameworks", "results": []}))

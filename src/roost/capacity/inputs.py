@@ -4,19 +4,18 @@
 app server process sustained on the home-timeline read, on posting, and how
 many fan-out inserts one worker process made per second. Those replace the
 stated per-core defaults, so the estimate uses the operator's own hardware.
+The file is read through ``roost.capacity.results``, the schema the bench
+writes it with.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import json
 from pathlib import Path
 from typing import Any
 
 from roost.capacity.model import Scale, Throughput
-
-# The figures a bench result may provide, by Throughput field.
-BENCH_FIELDS = ("timeline_reads_per_core", "posts_per_core", "fanout_inserts_per_core")
+from roost.capacity.results import capacity_figures, decode_result
 
 HELP: dict[str, str] = {
     "daily_active_users": "Daily active users.",
@@ -60,25 +59,17 @@ def option_fields() -> list[dataclasses.Field[Any]]:
     ]
 
 
-def throughput_from_bench(document: dict[str, Any]) -> dict[str, float]:
+def throughput_from_bench(data: bytes | str) -> dict[str, float]:
     """The per-core figures in a `roost bench` result (only those it measured).
 
     Worked out again from the result's runs when it has them, so that a file
     written by an older `roost bench` is read with today's rules; else the
     figures the bench stored."""
-    section = document.get("capacity")
-    results = document.get("results")
-    if isinstance(results, list) and results:
-        from roost.bench.report import capacity_figures
-
-        section = capacity_figures(results)
-    if not isinstance(section, dict):
+    result = decode_result(data)
+    section = capacity_figures(result.results) if result.results else result.capacity
+    if section is None:
         raise ValueError("the file has no 'capacity' section (is it a `roost bench` result?)")
-    found: dict[str, float] = {}
-    for name in BENCH_FIELDS:
-        value = section.get(name)
-        if isinstance(value, int | float) and value > 0:
-            found[name] = float(value)
+    found = section.per_core()
     if not found:
         raise ValueError("the 'capacity' section holds no per-core throughput")
     return found
@@ -96,7 +87,7 @@ def build_inputs(values: dict[str, Any], bench_file: Path | None) -> tuple[Scale
     source = "stated defaults"
     if bench_file is not None:
         try:
-            measured = throughput_from_bench(json.loads(bench_file.read_text()))
+            measured = throughput_from_bench(bench_file.read_bytes())
         except (ValueError, OSError) as exc:
             raise ValueError(f"{bench_file}: {exc}") from exc
         throughput_values.update(measured)

@@ -12,8 +12,8 @@ from collections.abc import Sequence
 
 import msgspec
 
-from roost.bench.http import encode_request
-from roost.bench.openloop import PlannedRequest
+from roost_bench.http import encode_request
+from roost_bench.openloop import PlannedRequest
 
 HOME_PATH = "/api/v1/timelines/home"
 TEXT_CHARS = 256

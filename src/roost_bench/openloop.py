@@ -17,8 +17,8 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from roost.bench.http import HttpClient, HttpResponse
-from roost.bench.stats import latency_summary
+from roost_bench.http import HttpClient, HttpResponse
+from roost_bench.stats import latency_summary
 
 CLIENT_LABEL = "asyncio open-loop client (latency from due time)"
 

@@ -21,15 +21,15 @@ from typing import Any, TypeAlias
 
 import numpy as np
 
-from roost.bench.dataset import BenchData, followers_of, in_degrees, sample_users
-from roost.bench.fanout import DelayResult, measure_delay
-from roost.bench.http import HttpClient
-from roost.bench.openloop import PlannedRequest
-from roost.bench.requests import Requests, random_text
-from roost.bench.runner import Bench, BenchOptions
-from roost.bench.stored_timelines import delivery_paths
-from roost.bench.workloads import HOME_LIMIT, warm_home_timelines
 from roost.seed.graphs import GeneratedGraph
+from roost_bench.dataset import BenchData, followers_of, in_degrees, sample_users
+from roost_bench.fanout import DelayResult, measure_delay
+from roost_bench.http import HttpClient
+from roost_bench.openloop import PlannedRequest
+from roost_bench.requests import Requests, random_text
+from roost_bench.runner import Bench, BenchOptions
+from roost_bench.stored_timelines import delivery_paths
+from roost_bench.workloads import HOME_LIMIT, warm_home_timelines
 
 HOT_USERS = 10
 HEAVY_READERS = 20

@@ -4,7 +4,7 @@ A Python server cannot serve Roost's home timeline faster than it can serve
 a constant body of the same shape, so the benchmark measures these apps on
 the same server and worker count and reports Roost as a share of them.
 
-Each app is served by import string (``roost.bench.ceiling:starlette_app``).
+Each app is served by import string (``roost_bench.ceiling:starlette_app``).
 The apps are built on first access through the module ``__getattr__`` so
 that Litestar and FastAPI (the ``bench`` extra) are only imported when
 their app is asked for.

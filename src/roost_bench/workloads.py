@@ -10,15 +10,15 @@ from collections.abc import Callable
 from contextlib import AbstractContextManager
 from typing import Any, TypeAlias
 
-from roost.bench.dataset import BenchData
-from roost.bench.fanout import measure_delay
-from roost.bench.http import HttpClient
-from roost.bench.openloop import PlannedRequest
-from roost.bench.requests import HOME_PATH, TEXT_CHARS, Requests, SocialMix
-from roost.bench.runner import Bench, BenchOptions, rps_spread
-from roost.bench.stats import latency_summary
-from roost.bench.wrk import WrkResult, run_wrk, summarize_runs
 from roost.seed.graphs import username
+from roost_bench.dataset import BenchData
+from roost_bench.fanout import measure_delay
+from roost_bench.http import HttpClient
+from roost_bench.openloop import PlannedRequest
+from roost_bench.requests import HOME_PATH, TEXT_CHARS, Requests, SocialMix
+from roost_bench.runner import Bench, BenchOptions, rps_spread
+from roost_bench.stats import latency_summary
+from roost_bench.wrk import WrkResult, run_wrk, summarize_runs
 
 HOME_LIMIT = 20
 MIX_LIMIT = 10

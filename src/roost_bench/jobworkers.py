@@ -31,10 +31,10 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from roost.bench.servers import ServerError, session_cpu_seconds
 from roost.config import Settings
 from roost.db import schema
 from roost.db.engine import make_engine
+from roost_bench.servers import ServerError, session_cpu_seconds
 
 # Seconds a worker has to finish its job after SIGTERM before it is killed.
 STOP_TIMEOUT = 20.0

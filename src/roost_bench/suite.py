@@ -26,23 +26,23 @@ from rich.progress import (
     TimeElapsedColumn,
 )
 
-from roost.bench.celebrities import celebrity_workload, plan_celebrities
-from roost.bench.dataset import BenchData, following_of, load_dataset, sample_users
-from roost.bench.deploy import Deployment, open_deployment, storage_size
-from roost.bench.jobworkers import job_worker_counts, jobs_label, wait_for_jobs
-from roost.bench.runner import Bench, RoostRun, run_async
-from roost.bench.scale import scale_graph, scale_readers, scale_workload
-from roost.bench.stored_timelines import (
+from roost.config import Settings
+from roost.seed.graphs import FollowGraph, read_reed98
+from roost.seed.text import TextStyle
+from roost_bench.celebrities import celebrity_workload, plan_celebrities
+from roost_bench.dataset import BenchData, following_of, load_dataset, sample_users
+from roost_bench.deploy import Deployment, open_deployment, storage_size
+from roost_bench.jobworkers import job_worker_counts, jobs_label, wait_for_jobs
+from roost_bench.runner import Bench, RoostRun, run_async
+from roost_bench.scale import scale_graph, scale_readers, scale_workload
+from roost_bench.stored_timelines import (
     existing_timelines,
     per_timeline_delta,
     stored_home_ids,
     timeline_memory,
     used_memory,
 )
-from roost.bench.workloads import fanout_workload, home_readers, home_workload, mix_workload
-from roost.config import Settings
-from roost.seed.graphs import FollowGraph, read_reed98
-from roost.seed.text import TextStyle
+from roost_bench.workloads import fanout_workload, home_readers, home_workload, mix_workload
 
 HOME_POSTS = (20, 25)
 MIX_POSTS = (0, 20)

@@ -12,13 +12,13 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from roost.bench.dataset import BenchData, sample_users
-from roost.bench.http import HttpClient
-from roost.bench.openloop import PlannedRequest
-from roost.bench.requests import Requests
-from roost.bench.runner import Bench
-from roost.bench.workloads import HOME_LIMIT, warm_home_timelines
 from roost.seed.graphs import GeneratedGraph
+from roost_bench.dataset import BenchData, sample_users
+from roost_bench.http import HttpClient
+from roost_bench.openloop import PlannedRequest
+from roost_bench.requests import Requests
+from roost_bench.runner import Bench
+from roost_bench.workloads import HOME_LIMIT, warm_home_timelines
 
 READERS = 500
 POSTS_PER_USER = (0, 20)

@@ -1,4 +1,4 @@
-"""The suite's terminal tables and the per-core figures `roost capacity` reads."""
+"""The suite's terminal tables (and their Markdown, for docs/benchmarks.md)."""
 
 from __future__ import annotations
 
@@ -8,10 +8,8 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
-from roost.bench.openloop import CLIENT_LABEL
-from roost.bench.stats import Spread
-
-DELAY_TARGET_MS = 1_000.0
+from roost_bench.openloop import CLIENT_LABEL
+from roost_bench.stats import Spread
 
 
 def _spread(raw: dict[str, Any]) -> Spread:
@@ -364,58 +362,3 @@ def _timeline_memory_table(home: list[dict[str, Any]]) -> Table | None:
             f"{per_timeline:,.0f} ({growth['created']} new)" if per_timeline is not None else "-",
         )
     return table
-
-
-def _planned(results: Iterable[dict[str, Any]], workload: str) -> list[dict[str, Any]]:
-    """A workload's runs on the PostgreSQL + Redis deployment when there are
-    any: a plan is for the deployment that scales out (the embedded one keeps
-    its cache and timelines in one process)."""
-    runs = _of(results, workload)
-    scaled = [r for r in runs if r.get("deployment") == "postgres"]
-    return scaled or runs
-
-
-def capacity_figures(results: list[dict[str, Any]]) -> dict[str, Any]:
-    """Per-process throughput for `roost capacity`, from the best measured runs."""
-    figures: dict[str, Any] = {}
-    homes, fanouts = _planned(results, "home"), _planned(results, "fanout")
-    reads = [r["throughput"]["rps"]["median"] / r["workers"] for r in homes]
-    if reads:
-        figures["timeline_reads_per_core"] = max(reads)
-    posts = [
-        r["burst"]["throughput"]["rps"]["median"] / r["workers"]
-        for r in fanouts
-        if r["burst"]["throughput"]["errors"] == 0
-    ]
-    if posts:
-        figures["posts_per_core"] = max(posts)
-    # Fan-out runs where the jobs run: in the job workers when there are any.
-    inserts = [
-        run["rate"] * run["mean_followers"] / (r.get("job_workers") or r["workers"])
-        for r in fanouts
-        for run in r["delay"]
-        if run["undelivered"] == 0 and run["delay_ms"].get("p99", float("inf")) < DELAY_TARGET_MS
-    ]
-    # The job workers' own rate, where measured: a backlog delivered by
-    # workers that had been paused while it was posted.
-    inserts += [
-        r["workers_drain"]["posts_per_s"] * r["mean_followers"] / r["job_workers"]
-        for r in fanouts
-        if r.get("job_workers")
-        and r.get("workers_drain")
-        and isinstance(r["workers_drain"].get("posts_per_s"), int | float)
-    ]
-    if inserts:
-        figures["fanout_inserts_per_core"] = max(inserts)
-    figures["deployments"] = {
-        "reads": sorted({r["deployment"] for r in homes}),
-        "posts and fan-out": sorted({r["deployment"] for r in fanouts}),
-    }
-    figures["note"] = (
-        "runs on PostgreSQL + Redis preferred to embedded ones when the result has both; "
-        "per app server process: home reads/s (wrk max), posts/s (burst); per process "
-        "running the jobs (job worker, else app server): fan-out inserts/s (a paused "
-        "backlog's delivery rate, else the highest fixed posting rate delivered with p99 "
-        "under 1 s, a lower bound)"
-    )
-    return figures

@@ -15,11 +15,11 @@ from typing import Any
 
 from rich.table import Table
 
-from roost.bench import ceiling
-from roost.bench.results import machine_info
-from roost.bench.servers import ServerSpec, serve
-from roost.bench.stats import Spread, spread
-from roost.bench.wrk import WrkResult, WrkRun, run_wrk
+from roost_bench import ceiling
+from roost_bench.results import machine_info
+from roost_bench.servers import ServerSpec, serve
+from roost_bench.stats import Spread, spread
+from roost_bench.wrk import WrkResult, WrkRun, run_wrk
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -34,7 +34,7 @@ class FrameworkCase:
         return f"{self.framework} ({variant})"
 
     def spec(self, workers: int) -> ServerSpec:
-        target = f"roost.bench.ceiling:{ceiling.app_name(self.framework, encode=self.encode)}"
+        target = f"roost_bench.ceiling:{ceiling.app_name(self.framework, encode=self.encode)}"
         return ServerSpec(self.server, target, workers=workers, probe_path=ceiling.PATH)
 
 

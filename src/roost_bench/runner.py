@@ -12,14 +12,14 @@ from typing import Any, TypeVar
 
 from rich.console import Console
 
-from roost.bench import ceiling
-from roost.bench.deploy import Deployment
-from roost.bench.http import HttpClient
-from roost.bench.jobworkers import JobWorkers, app_env, jobs_label, run_job_workers
-from roost.bench.openloop import OpenLoopResult, PlannedRequest, run_open_loop
-from roost.bench.servers import RunningServer, ServerSpec, serve
-from roost.bench.stats import Spread, spread
-from roost.bench.wrk import WrkResult, WrkRun, run_wrk, summarize_runs
+from roost_bench import ceiling
+from roost_bench.deploy import Deployment
+from roost_bench.http import HttpClient
+from roost_bench.jobworkers import JobWorkers, app_env, jobs_label, run_job_workers
+from roost_bench.openloop import OpenLoopResult, PlannedRequest, run_open_loop
+from roost_bench.servers import RunningServer, ServerSpec, serve
+from roost_bench.stats import Spread, spread
+from roost_bench.wrk import WrkResult, WrkRun, run_wrk, summarize_runs
 
 T = TypeVar("T")
 WORKLOADS = ("home", "fanout", "mix", "celebrities", "scale")
@@ -184,7 +184,7 @@ class Bench:
         script as the home-timeline runs (its tokens are ignored)."""
         if workers in self.ceilings:
             return self.ceilings[workers]
-        app = f"roost.bench.ceiling:{ceiling.app_name('starlette')}"
+        app = f"roost_bench.ceiling:{ceiling.app_name('starlette')}"
         spec = ServerSpec(self.options.server, app, workers=workers, probe_path=ceiling.PATH)
         self.say(f"ceiling: bare Starlette, {len(ceiling.BODY):,}-byte page, {workers} worker(s)")
         with serve(spec) as server:

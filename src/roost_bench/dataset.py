@@ -16,10 +16,10 @@ import numpy as np
 import numpy.typing as npt
 from rich.progress import Progress
 
-from roost.bench.deploy import Deployment
-from roost.bench.tokens import issue_bench_tokens
 from roost.seed.graphs import FollowGraph, username
 from roost.seed.text import TextStyle
+from roost_bench.deploy import Deployment
+from roost_bench.tokens import issue_bench_tokens
 
 IntArray = npt.NDArray[np.int64]
 

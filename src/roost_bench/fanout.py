@@ -20,11 +20,11 @@ from typing import Any
 
 import msgspec
 
-from roost.bench.http import HttpClient, HttpResponse
-from roost.bench.openloop import OpenLoopResult, PlannedRequest, run_open_loop
-from roost.bench.requests import Requests, random_text
-from roost.bench.stats import latency_summary
 from roost.ids import EPOCH_MS, TIME_SHIFT
+from roost_bench.http import HttpClient, HttpResponse
+from roost_bench.openloop import OpenLoopResult, PlannedRequest, run_open_loop
+from roost_bench.requests import Requests, random_text
+from roost_bench.stats import latency_summary
 
 PAGE = 40
 MAX_PAGES = 5

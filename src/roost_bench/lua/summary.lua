@@ -1,8 +1,8 @@
--- Shared tail of every Roost bench script (roost.bench.wrk appends the
+-- Shared tail of every Roost bench script (roost_bench.wrk appends the
 -- workload script after it). Each wrk thread has its own Lua state: the
 -- workload counts its requests by kind in the global `counts`, and done()
 -- (run in the main state) sums them over threads and prints one JSON line
--- that roost.bench.wrk parses.
+-- that roost_bench.wrk parses.
 
 local threads = {}
 counts = {}

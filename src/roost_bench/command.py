@@ -11,19 +11,20 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
+import msgspec
 from rich.console import Console
 
-from roost.bench import ceiling
-from roost.bench.deploy import DEPLOYMENTS
-from roost.bench.frameworks import FrameworkCase, cases, frameworks_table, run_matrix, summarize
-from roost.bench.results import DEFAULT_DIR, machine_info, write_result
-from roost.bench.runner import WORKLOADS
-from roost.bench.servers import SERVERS
-from roost.bench.wrk import WrkRun
 from roost.config import Settings
+from roost_bench import ceiling
+from roost_bench.deploy import DEPLOYMENTS
+from roost_bench.frameworks import FrameworkCase, cases, frameworks_table, run_matrix, summarize
+from roost_bench.results import DEFAULT_DIR, machine_info, write_result
+from roost_bench.runner import WORKLOADS
+from roost_bench.servers import SERVERS
+from roost_bench.wrk import WrkRun
 
 if TYPE_CHECKING:
-    from roost.bench.runner import BenchOptions
+    from roost_bench.runner import BenchOptions
 
 # Piped output (CI logs, files) has no width to fit: keep table rows on one line.
 console = Console() if Console().is_terminal else Console(width=140)
@@ -168,7 +169,7 @@ def bench(ctx: click.Context, /, **values: Any) -> None:
 
 
 def _options(values: dict[str, Any]) -> BenchOptions:
-    from roost.bench.runner import BenchOptions
+    from roost_bench.runner import BenchOptions
 
     chosen: dict[str, Any] = {
         "workloads": values["workloads"] or WORKLOADS,
@@ -252,10 +253,11 @@ def _stop_on_sigterm() -> None:
 
 
 def _run_suite(options: BenchOptions) -> None:
-    from roost.bench.plot import plot_results
-    from roost.bench.report import capacity_figures, print_report
-    from roost.bench.runner import Bench
-    from roost.bench.suite import Suite
+    from roost.capacity.results import capacity_figures
+    from roost_bench.plot import plot_results
+    from roost_bench.report import print_report
+    from roost_bench.runner import Bench
+    from roost_bench.suite import Suite
 
     _quiet_logs()
     _stop_on_sigterm()
@@ -277,7 +279,8 @@ def _run_suite(options: BenchOptions) -> None:
         "settings": settings,
         "load_average_at_start": started["load_average"],
         **outcome,
-        "capacity": capacity_figures(outcome["results"]),
+        # Computed by the schema `roost capacity` reads the file with.
+        "capacity": msgspec.to_builtins(capacity_figures(outcome["results"])),
     }
     path = write_result("bench", document, options.out_dir)
     document["machine"] = machine_info()
@@ -408,8 +411,8 @@ def report(result: Path, markdown: bool, plot_path: Path | None) -> None:
     """Print the tables of an earlier `roost bench` result file again."""
     import json
 
-    from roost.bench.plot import plot_results
-    from roost.bench.report import markdown_report, print_report
+    from roost_bench.plot import plot_results
+    from roost_bench.report import markdown_report, print_report
 
     document = json.loads(result.read_text())
     if not isinstance(document, dict) or "results" not in document or "machine" not in document:
