@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator, Sequence
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
 from starlette.routing import BaseRoute, Route
 
 from roost.api.errors import (
@@ -19,6 +20,7 @@ from roost.api.errors import (
     handle_unexpected,
 )
 from roost.api.openapi import openapi_endpoint
+from roost.api.ratelimit import RateLimitMiddleware
 from roost.api.routing import Endpoint
 from roost.config import Settings
 from roost.db.migrate import migrate
@@ -80,6 +82,7 @@ def create_app(
     return Starlette(
         routes=routes,
         lifespan=lifespan,
+        middleware=[Middleware(RateLimitMiddleware)],
         exception_handlers={
             ApiError: handle_api_error,
             DomainError: handle_domain_error,

@@ -42,6 +42,10 @@ def serve(host: str | None, port: int | None, workers: int) -> None:
         http="httptools",
         log_level="warning",
         access_log=False,
+        # uvicorn would otherwise take the client address from X-Forwarded-For
+        # of any loopback caller; Roost reads it itself, from the proxies in
+        # ROOST_TRUSTED_PROXIES only (roost.api.client_address).
+        proxy_headers=False,
     )
 
 

@@ -8,6 +8,7 @@ implementation each field holds.
 from __future__ import annotations
 
 import dataclasses
+import time
 from collections.abc import Awaitable, Callable
 
 from roost.config import Settings
@@ -31,6 +32,8 @@ class Services:
     jobs: JobRunner = dataclasses.field(init=False)
     # Released by close() after the database (e.g. the Redis connection pool).
     closers: list[Callable[[], Awaitable[None]]] = dataclasses.field(default_factory=list)
+    # Wall clock (Unix seconds) of the rate limits; tests move it by hand.
+    clock: Callable[[], float] = time.time
 
     def __post_init__(self) -> None:
         self.tokens = TokenService(self)

@@ -56,7 +56,7 @@ _STATUS: dict[type[DomainError], int] = {
 def rate_limit_headers(exc: RateLimited) -> dict[str, str]:
     return {
         "X-RateLimit-Limit": str(exc.limit),
-        "X-RateLimit-Remaining": "0",
+        "X-RateLimit-Remaining": str(exc.remaining),
         "X-RateLimit-Reset": format_datetime(datetime.fromtimestamp(exc.reset_at, UTC)),
         "Retry-After": str(exc.retry_after),
     }
