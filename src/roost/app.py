@@ -65,6 +65,7 @@ def create_app(
                 settings.data_dir.mkdir(parents=True, exist_ok=True)
             if auto_migrate:
                 await migrate(svc.db.engine)
+            await svc.start()
         app.state.services = svc
         worker: asyncio.Task[None] | None = None
         if owned and settings.run_workers:

@@ -46,7 +46,9 @@ class Settings:
     domain: str = "localhost:8000"
     public_url: str = "http://localhost:8000"
     instance_title: str = "Roost"
+    # Pins the Snowflake worker id (0-1023); -1: lease a unique one at start.
     worker_id: int = -1
+    worker_lease_seconds: int = 60
     # Background jobs (fan-out, ...) run inside the app process when true.
     run_workers: bool = True
     home_timeline_length: int = 800
