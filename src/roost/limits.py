@@ -9,7 +9,6 @@ services call ``spend`` with the budget and the key it is counted by
 from __future__ import annotations
 
 import dataclasses
-import functools
 from typing import TYPE_CHECKING
 
 from roost.config import Settings
@@ -38,10 +37,23 @@ class Budgets:
     media_uploads: Budget
 
 
-@functools.lru_cache(maxsize=8)
+_built: dict[int, tuple[Settings, Budgets]] = {}
+
+
 def budgets(settings: Settings) -> Budgets:
-    """The budgets configured by ``settings`` (built once per Settings)."""
-    s = settings
+    """The budgets configured by ``settings``, built once per Settings object
+    (looked up by identity: hashing every setting on each request costs more)."""
+    known = _built.get(id(settings))
+    if known is not None and known[0] is settings:
+        return known[1]
+    if len(_built) > 64:
+        _built.clear()
+    made = _build(settings)
+    _built[id(settings)] = (settings, made)
+    return made
+
+
+def _build(s: Settings) -> Budgets:
     return Budgets(
         anonymous=Budget("api-ip", s.rate_limit_anonymous_per_5min, 5 * MINUTE),
         authenticated=Budget("api-account", s.rate_limit_authenticated_per_5min, 5 * MINUTE),

@@ -93,6 +93,17 @@ def test_authenticated_requests_are_limited_per_account(proxied: ApiClient) -> N
     assert _instance(proxied).headers["X-RateLimit-Remaining"] == "4"
 
 
+def test_a_token_in_the_query_string_counts_against_its_account(proxied: ApiClient) -> None:
+    alice = proxied.make_user("alice")
+    for _ in range(8):
+        response = proxied.get(
+            f"/api/v1/timelines/home?access_token={alice.token}", headers=from_address("192.0.2.1")
+        )
+        assert response.status_code == 200
+    assert proxied.get("/api/v1/timelines/home", user=alice).status_code == 429
+    assert _instance(proxied).headers["X-RateLimit-Remaining"] == "4"
+
+
 def test_an_invalid_token_counts_against_the_address(proxied: ApiClient) -> None:
     for n in range(5):
         response = proxied.get(

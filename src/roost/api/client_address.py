@@ -63,10 +63,12 @@ def resolve_client_address(
     ``X-Forwarded-For`` header values (in the order received)."""
     if not peer:
         return UNKNOWN
+    if not networks:
+        return peer  # nothing to believe: skip parsing (every API request comes here)
     peer_address = _parse(peer)
     if peer_address is None:
         return peer
-    if not networks or not _trusted(peer_address, networks):
+    if not _trusted(peer_address, networks):
         return str(peer_address)
     hops = [hop for value in forwarded_for for hop in value.split(",")]
     client = peer_address

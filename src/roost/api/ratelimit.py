@@ -15,7 +15,7 @@ the handler through the scope, so that lookup is not repeated.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+import time
 from typing import TYPE_CHECKING
 
 from starlette.requests import Request
@@ -26,7 +26,6 @@ from roost.api.client_address import scope_client_address
 from roost.api.errors import domain_error_response
 from roost.infra import ratelimit
 from roost.infra.ratelimit import Verdict
-from roost.kernel.timefmt import format_datetime
 from roost.limits import budgets
 
 if TYPE_CHECKING:
@@ -35,13 +34,42 @@ if TYPE_CHECKING:
 _LIMIT = b"x-ratelimit-limit"
 
 
+_second: list[tuple[int, str]] = [(-1, "")]
+
+
+def _reset_text(moment: float) -> str:
+    """RFC 3339 with milliseconds, as Mastodon writes it (the formatted
+    second is reused: most requests of a second share it)."""
+    ms = int(moment * 1000)
+    second, milli = divmod(ms, 1000)
+    cached_second, text = _second[0]
+    if cached_second != second:
+        text = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(second))
+        _second[0] = (second, text)
+    return f"{text}.{milli:03d}Z"
+
+
 def verdict_headers(verdict: Verdict) -> list[tuple[bytes, bytes]]:
-    reset = format_datetime(datetime.fromtimestamp(verdict.reset_at, UTC))
     return [
         (_LIMIT, str(verdict.limit).encode()),
         (b"x-ratelimit-remaining", str(verdict.remaining).encode()),
-        (b"x-ratelimit-reset", reset.encode()),
+        (b"x-ratelimit-reset", _reset_text(verdict.reset_at).encode()),
     ]
+
+
+def _token(scope: Scope) -> str | None:
+    """The bearer token, as ``bearer_token`` reads it; without building a
+    Request when the query string cannot hold one (the common case)."""
+    if b"access_token" in scope.get("query_string", b""):
+        return bearer_token(Request(scope))
+    headers: list[tuple[bytes, bytes]] = scope["headers"]
+    for name, value in headers:
+        if name == b"authorization":
+            scheme, _, token = value.decode("latin-1").partition(" ")
+            if scheme.lower() == "bearer" and token.strip():
+                return token.strip()
+            return None
+    return None
 
 
 class RateLimitMiddleware:
@@ -77,7 +105,7 @@ class RateLimitMiddleware:
     async def _spend(self, scope: Scope, services: Services) -> Verdict:
         settings = services.settings
         limits = budgets(settings)
-        token = bearer_token(Request(scope))
+        token = _token(scope)
         viewer = await services.tokens.viewer_for(token) if token else None
         if token is not None:
             scope[VIEWER_KEY] = (token, viewer)

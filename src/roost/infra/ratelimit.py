@@ -25,19 +25,24 @@ class Budget:
     name: str
     limit: int
     period: float
+    interval_ms: int = dataclasses.field(init=False)
+    # limit intervals exactly, so rounding the interval never lets limit + 1
+    # calls through at once.
+    capacity_ms: int = dataclasses.field(init=False)
+    prefix: str = dataclasses.field(init=False)
 
-    @property
-    def interval_ms(self) -> int:
-        return max(1, round(self.period * 1000 / self.limit))
-
-    @property
-    def capacity_ms(self) -> int:
-        # limit intervals exactly, so rounding the interval never lets
-        # limit + 1 calls through at once.
-        return self.interval_ms * self.limit
+    def __post_init__(self) -> None:
+        if self.limit < 1 or self.period <= 0:
+            raise ValueError(f"rate limit {self.name}: needs a limit >= 1 and a period > 0")
+        interval = max(1, round(self.period * 1000 / self.limit))
+        object.__setattr__(self, "interval_ms", interval)
+        object.__setattr__(self, "capacity_ms", interval * self.limit)
+        object.__setattr__(self, "prefix", f"rl:{self.name}:")
 
 
-@dataclasses.dataclass(frozen=True, slots=True)
+# Not frozen: a frozen dataclass sets each field through object.__setattr__,
+# and one Verdict is made per API request.
+@dataclasses.dataclass(slots=True)
 class Verdict:
     """The outcome of one call against a budget, for the X-RateLimit headers."""
 
@@ -58,17 +63,14 @@ class Verdict:
 
 
 def _verdict(budget: Budget, passed: bool, tat_ms: int, now: float, now_ms: int) -> Verdict:
+    # Plain comparisons and positional arguments: this runs on every request.
     interval = budget.interval_ms
-    room = now_ms + budget.capacity_ms - max(tat_ms, now_ms)
-    remaining = max(0, min(budget.limit, room // interval))
-    retry_ms = max(0, interval - room)
-    return Verdict(
-        passed=passed,
-        limit=budget.limit,
-        remaining=remaining,
-        reset_at=max(tat_ms, now_ms) / 1000,
-        retry_at=now + retry_ms / 1000,
-    )
+    if tat_ms < now_ms:
+        tat_ms = now_ms
+    room = now_ms + budget.capacity_ms - tat_ms
+    remaining = room // interval if room > 0 else 0
+    retry_at = now + (interval - room) / 1000 if room < interval else now
+    return Verdict(passed, budget.limit, remaining, tat_ms / 1000, retry_at)
 
 
 async def take(cache: Cache, budget: Budget, key: str, *, now: float, cost: int = 1) -> Verdict:
@@ -76,7 +78,7 @@ async def take(cache: Cache, budget: Budget, key: str, *, now: float, cost: int 
     refused call spends nothing."""
     now_ms = int(now * 1000)
     passed, tat = await cache.throttle(
-        f"rl:{budget.name}:{key}",
+        budget.prefix + key,
         now_ms=now_ms,
         interval_ms=budget.interval_ms,
         capacity_ms=budget.capacity_ms,
@@ -90,7 +92,7 @@ async def peek(cache: Cache, budget: Budget, key: str, *, now: float) -> Verdict
     says whether one more call would pass."""
     now_ms = int(now * 1000)
     _, tat = await cache.throttle(
-        f"rl:{budget.name}:{key}",
+        budget.prefix + key,
         now_ms=now_ms,
         interval_ms=budget.interval_ms,
         capacity_ms=budget.capacity_ms,
@@ -102,4 +104,4 @@ async def peek(cache: Cache, budget: Budget, key: str, *, now: float) -> Verdict
 
 async def forget(cache: Cache, budget: Budget, key: str) -> None:
     """Give ``key`` its whole budget back."""
-    await cache.delete(f"rl:{budget.name}:{key}")
+    await cache.delete(budget.prefix + key)
