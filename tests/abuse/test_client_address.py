@@ -12,8 +12,12 @@ from pathlib import Path
 
 import httpx2 as httpx
 import pytest
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.testclient import TestClient
 
 from roost.api.client_address import resolve_client_address, trusted_networks
+from roost.app import create_app
 from roost.config import Settings
 from tests.abuse.support import FakeClock, clock, start_proxied
 from tests.e2e.test_mastodon_py import _free_port
@@ -86,6 +90,20 @@ def test_a_trusted_proxy_gives_each_client_its_budget(settings: Settings, clock:
             for a in ("192.0.2.1", "192.0.2.2", "192.0.2.1")
         ]
     assert codes == [200, 200, 429]
+
+
+def test_the_error_log_names_the_client(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    settings = Settings(data_dir=tmp_path, worker_id=1, trusted_proxies=("10.9.9.9",))
+    app = create_app(settings)
+
+    async def boom(request: Request) -> Response:
+        raise RuntimeError("boom")
+
+    app.add_route("/boom", boom)
+    with TestClient(app, client=("10.9.9.9", 1), raise_server_exceptions=False) as http:
+        response = http.get("/boom", headers={"X-Forwarded-For": "6.6.6.6, 203.0.113.9"})
+    assert response.status_code == 500
+    assert "unhandled error on GET /boom from 203.0.113.9" in caplog.text
 
 
 @pytest.fixture

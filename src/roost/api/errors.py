@@ -10,6 +10,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 
+from roost.api.client_address import client_address
 from roost.kernel.errors import (
     DomainError,
     Forbidden,
@@ -84,5 +85,11 @@ async def handle_http_exception(_request: Request, exc: Exception) -> Response:
 
 
 async def handle_unexpected(request: Request, exc: Exception) -> Response:
-    log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+    try:
+        caller = client_address(request)
+    except Exception:  # no services (the app did not start): still log the error
+        caller = "unknown"
+    log.exception(
+        "unhandled error on %s %s from %s", request.method, request.url.path, caller, exc_info=exc
+    )
     return error_response(500, "Internal server error")
