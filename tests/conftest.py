@@ -80,6 +80,9 @@ def settings(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> Se
         public_url="http://testserver",
         domain="testserver",
         worker_id=1,
+        # Tests of the limits turn them on (tests/abuse); the others make
+        # more requests than a real client would.
+        rate_limits=False,
     )
     if backend == "postgresql":
         url = request.getfixturevalue("pg_database_url")

@@ -44,9 +44,12 @@ class ApiClient:
 
     @classmethod
     @contextlib.contextmanager
-    def start(cls, settings: Settings) -> Iterator[ApiClient]:
+    def start(
+        cls, settings: Settings, *, peer: tuple[str, int] = ("testclient", 50000)
+    ) -> Iterator[ApiClient]:
+        """Serve ``settings``'s app; requests come from the address ``peer``."""
         app = create_app(settings)
-        with TestClient(app, base_url="http://testserver") as test_client:
+        with TestClient(app, base_url="http://testserver", client=peer) as test_client:
             api = cls(test_client)
             api.reset()
             yield api

@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
 from starlette.routing import BaseRoute, Route
 
 from roost.api.errors import (
@@ -19,6 +20,7 @@ from roost.api.errors import (
     handle_unexpected,
 )
 from roost.api.openapi import openapi_endpoint
+from roost.api.ratelimit import RateLimitMiddleware
 from roost.api.routing import Endpoint
 from roost.config import Settings
 from roost.db.migrate import migrate
@@ -64,6 +66,7 @@ def create_app(
                 settings.data_dir.mkdir(parents=True, exist_ok=True)
             if auto_migrate:
                 await migrate(svc.db.engine)
+            await svc.start()
         app.state.services = svc
         worker: asyncio.Task[None] | None = None
         if owned and settings.run_workers:
@@ -81,6 +84,7 @@ def create_app(
     return Starlette(
         routes=routes,
         lifespan=lifespan,
+        middleware=[Middleware(RateLimitMiddleware)],
         exception_handlers={
             ApiError: handle_api_error,
             DomainError: handle_domain_error,

@@ -166,6 +166,10 @@ def serve(host: str | None, port: int | None, workers: int) -> None:
         # level: the access log costs throughput on the hot read path.
         log_level="debug" if debug else "warning",
         access_log=debug,
+        # uvicorn would otherwise take the client address from X-Forwarded-For
+        # of any loopback caller; Roost reads it itself, from the proxies in
+        # ROOST_TRUSTED_PROXIES only (roost.api.client_address).
+        proxy_headers=False,
     )
 
 

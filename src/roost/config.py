@@ -48,7 +48,9 @@ class Settings:
     domain: str = "localhost:8000"
     public_url: str = "http://localhost:8000"
     instance_title: str = "Roost"
+    # Pins the Snowflake worker id (0-1023); -1: lease a unique one at start.
     worker_id: int = -1
+    worker_lease_seconds: int = 60
     # Background jobs (fan-out, ...) run inside the app process when true.
     run_workers: bool = True
     home_timeline_length: int = 800
@@ -59,7 +61,20 @@ class Settings:
     job_lease_seconds: int = 60
     max_status_chars: int = 500
     registrations_open: bool = True
-    login_attempts_per_5min: int = 30
+    # Addresses or networks of the reverse proxies whose X-Forwarded-For is
+    # believed (comma-separated); empty: the peer address is the client.
+    trusted_proxies: tuple[str, ...] = ()
+    # Every rate limit below at once (roost bench turns them off).
+    rate_limits: bool = True
+    rate_limit_anonymous_per_5min: int = 300  # per client address
+    rate_limit_authenticated_per_5min: int = 1_500  # per account (or app token)
+    sign_ups_per_30min: int = 5  # per client address
+    login_attempts_per_5min: int = 25  # per client address, right or wrong
+    login_failures_per_5min: int = 5  # per client address and account
+    login_account_failures_per_hour: int = 25  # per account, from any address
+    statuses_per_3h: int = 300  # per account
+    status_deletions_per_30min: int = 30  # per account
+    media_uploads_per_30min: int = 30  # per account
     log_level: str = "info"
 
     @property

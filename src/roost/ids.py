@@ -3,6 +3,10 @@
 Ids sort by creation time, so "newest first" is "largest id first" and every
 list pages by id. Layout (most significant first): 41 bits of milliseconds
 since 2020-01-01 UTC, 10 bits of worker id, 12 bits of sequence.
+
+Two processes minting with the same worker id in the same millisecond can
+make the same id, so every process leases a worker id of its own at start
+(``roost.worker_lease``); ``ROOST_WORKER_ID`` pins one instead.
 """
 
 from __future__ import annotations
@@ -23,7 +27,9 @@ TIME_SHIFT = WORKER_BITS + SEQUENCE_BITS
 
 
 def default_worker_id() -> int:
-    """A worker id derived from host and process; set ROOST_WORKER_ID to pin it."""
+    """A worker id derived from host and process, used until a lease is
+    taken (and by tools that mint ids without one). Not unique: with 16
+    processes two share one about one time in nine."""
     key = f"{socket.gethostname()}:{os.getpid()}".encode()
     return zlib.crc32(key) & MAX_WORKER
 
@@ -39,6 +45,17 @@ class IdGenerator:
         self._last_ms = -1
         self._sequence = 0
         self._lock = threading.Lock()
+
+    @property
+    def worker_id(self) -> int:
+        return self._worker
+
+    def use_worker(self, worker_id: int) -> None:
+        """Mint with ``worker_id`` from now on (a lease was taken or moved)."""
+        if not 0 <= worker_id <= MAX_WORKER:
+            raise ValueError(f"worker id must be in 0..{MAX_WORKER}")
+        with self._lock:
+            self._worker = worker_id
 
     def next_id(self) -> int:
         with self._lock:

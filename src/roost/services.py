@@ -8,16 +8,18 @@ implementation each field holds.
 from __future__ import annotations
 
 import dataclasses
+import time
 from collections.abc import Awaitable, Callable
 
 from roost.config import Settings
 from roost.db.engine import Database
-from roost.ids import IdGenerator
+from roost.ids import MAX_WORKER, IdGenerator
 from roost.infra.cache import Cache, MemoryCache
 from roost.infra.timeline_store import MemoryTimelineStore, TimelineStore
 from roost.infra.wakeups import JobWakeups
 from roost.jobs.runner import JobRunner
 from roost.oauth.tokens import TokenService
+from roost.worker_lease import WorkerIdStore, WorkerLease
 
 
 @dataclasses.dataclass(eq=False)
@@ -31,14 +33,26 @@ class Services:
     jobs: JobRunner = dataclasses.field(init=False)
     # Released by close() after the database (e.g. the Redis connection pool).
     closers: list[Callable[[], Awaitable[None]]] = dataclasses.field(default_factory=list)
+    # Wall clock (Unix seconds) of the rate limits; tests move it by hand.
+    clock: Callable[[], float] = time.time
+    # Leases a unique worker id in start(); None when ROOST_WORKER_ID pins it.
+    worker_lease: WorkerLease | None = None
 
     def __post_init__(self) -> None:
         self.tokens = TokenService(self)
         self.jobs = JobRunner(self)
         register_job_handlers(self.jobs)
 
+    async def start(self) -> None:
+        """What a long-running process (app server, job worker) needs before
+        it mints ids: a worker id of its own (see ``roost.worker_lease``)."""
+        if self.worker_lease is not None and self.worker_lease.worker_id is None:
+            await self.worker_lease.start()
+
     async def close(self) -> None:
         self.jobs.stop()
+        if self.worker_lease is not None:
+            await self.worker_lease.stop()
         await self.db.dispose()
         for closer in self.closers:
             await closer()
@@ -64,6 +78,7 @@ def build_services(settings: Settings) -> Services:
     timelines: TimelineStore
     closers: list[Callable[[], Awaitable[None]]] = []
     wakeups: JobWakeups | None = None
+    worker_ids: WorkerIdStore
     if settings.redis_url:
         from roost.infra.redis_backends import (
             RedisCache,
@@ -94,16 +109,27 @@ def build_services(settings: Settings) -> Services:
         # App servers wake `roost worker` processes through Redis on commit.
         wakeups = ResilientWakeups(RedisWakeups(client, channel=prefix + "jobs"), health)
         closers.append(lambda: close_redis(client))
+        from roost.infra.redis_worker_ids import RedisWorkerIds
+
+        worker_ids = RedisWorkerIds(client, prefix=prefix, max_id=MAX_WORKER)
     else:
+        from roost.db.worker_ids import DatabaseWorkerIds
+
         cache = MemoryCache()
         timelines = MemoryTimelineStore(capacity=settings.home_timeline_length)
+        worker_ids = DatabaseWorkerIds(db, max_id=MAX_WORKER)
+    ids = IdGenerator(settings.worker_id)
+    lease = None
+    if settings.worker_id < 0:
+        lease = WorkerLease(worker_ids, ids, ttl=settings.worker_lease_seconds)
     services = Services(
         settings=settings,
         db=db,
-        ids=IdGenerator(settings.worker_id),
+        ids=ids,
         cache=cache,
         timelines=timelines,
         closers=closers,
+        worker_lease=lease,
     )
     services.jobs.wakeups = wakeups
     return services

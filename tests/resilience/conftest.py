@@ -38,6 +38,7 @@ def scale_out_settings(pg_database_url: str, redis_key_prefix: str, tmp_path: Pa
         public_url="http://testserver",
         domain="testserver",
         worker_id=1,
+        rate_limits=False,
     )
 
 

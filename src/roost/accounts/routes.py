@@ -24,10 +24,12 @@ from roost.accounts.serializers import serialize_account, serialize_credential_a
 from roost.accounts.service import sign_up
 from roost.accounts.store import load_account
 from roost.accounts.validation import parse_birth_date
+from roost.api.client_address import client_address
 from roost.api.errors import ApiError
 from roost.api.responses import json_response
 from roost.api.routing import Context, Router
 from roost.kernel.errors import Forbidden, NotFound
+from roost.limits import spend_sign_up
 from roost.oauth.entities import Token
 from roost.oauth.serializers import serialize_token
 from roost.relationships.requests import count_follow_requests
@@ -54,6 +56,7 @@ async def _credential_response(ctx: Context, record: AccountRecord) -> Response:
 )
 async def register_account(ctx: Context, form: SignUpForm) -> Response:
     assert ctx.viewer is not None
+    await spend_sign_up(ctx.services, address=client_address(ctx.request))
     issued = await sign_up(
         ctx.services,
         app_id=ctx.viewer.app_id,

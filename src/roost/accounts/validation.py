@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from datetime import UTC, date, datetime
 
+from roost.accounts.common_passwords import is_common_password
 from roost.kernel.errors import ValidationFailed
 
 USERNAME_RE = re.compile(r"^[A-Za-z0-9_]{1,30}$")
@@ -119,6 +120,8 @@ def check_signup(
         problems.add(
             "password", "ERR_TOO_LONG", f"is too long (maximum is {MAX_PASSWORD} characters)"
         )
+    else:
+        check_password_strength(problems, password)
     if len(display_name) > MAX_DISPLAY_NAME:
         problems.add(
             "display_name",
@@ -129,6 +132,14 @@ def check_signup(
         problems.add("locale", "ERR_INCLUSION", "is not included in the list")
     if date_of_birth is not None and date_of_birth > datetime.now(UTC).date():
         problems.add("date_of_birth", "ERR_INVALID", "is in the future")
+
+
+def check_password_strength(problems: Problems, password: str) -> None:
+    """Refuse a password found in the list of the most common ones (for
+    sign-up and any future password change)."""
+    if is_common_password(password):
+        # ERR_INVALID: a code clients already know (Mastodon has no ERR_COMMON).
+        problems.add("password", "ERR_INVALID", "is too common: choose one that is harder to guess")
 
 
 def check_profile_text(

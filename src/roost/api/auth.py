@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from starlette.requests import Request
 
+# The (token, Viewer or None) the rate-limit middleware already resolved for
+# this request, in the ASGI scope: the handler does not look it up again.
+VIEWER_KEY = "roost.viewer"
+
 
 def bearer_token(request: Request) -> str | None:
     header = request.headers.get("authorization")

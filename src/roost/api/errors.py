@@ -10,6 +10,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 
+from roost.api.client_address import client_address
 from roost.kernel.errors import (
     DomainError,
     Forbidden,
@@ -57,7 +58,7 @@ _STATUS: dict[type[DomainError], int] = {
 def rate_limit_headers(exc: RateLimited) -> dict[str, str]:
     return {
         "X-RateLimit-Limit": str(exc.limit),
-        "X-RateLimit-Remaining": "0",
+        "X-RateLimit-Remaining": str(exc.remaining),
         "X-RateLimit-Reset": format_datetime(datetime.fromtimestamp(exc.reset_at, UTC)),
         "Retry-After": str(exc.retry_after),
     }
@@ -85,5 +86,11 @@ async def handle_http_exception(_request: Request, exc: Exception) -> Response:
 
 
 async def handle_unexpected(request: Request, exc: Exception) -> Response:
-    log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+    try:
+        caller = client_address(request)
+    except Exception:  # no services (the app did not start): still log the error
+        caller = "unknown"
+    log.exception(
+        "unhandled error on %s %s from %s", request.method, request.url.path, caller, exc_info=exc
+    )
     return error_response(500, "Internal server error")

@@ -17,7 +17,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from roost.api.auth import bearer_token
+from roost.api.auth import VIEWER_KEY, bearer_token
 from roost.api.errors import ApiError
 from roost.api.params import parse_body, parse_query
 from roost.kernel.auth import Viewer
@@ -95,7 +95,12 @@ class Endpoint:
             if self.auth == "optional":
                 return None
             raise ApiError(401, "The access token is invalid")
-        viewer = await services.tokens.viewer_for(token)
+        resolved: tuple[str, Viewer | None] | None = request.scope.get(VIEWER_KEY)
+        viewer: Viewer | None
+        if resolved is not None and resolved[0] == token:
+            viewer = resolved[1]
+        else:
+            viewer = await services.tokens.viewer_for(token)
         if viewer is None:
             raise ApiError(401, "The access token is invalid")
         if self.scope is not None and not viewer.allows(self.scope):

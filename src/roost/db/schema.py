@@ -250,3 +250,13 @@ jobs = sa.Table(
     sa.Column("created_at", TS, nullable=False),
     sa.Index("ix_jobs_state_run_after", "state", "run_after"),
 )
+
+# Leased Snowflake worker ids (roost.worker_lease): a row per process that
+# mints ids, renewed while it runs; an expired row is free to take over.
+worker_ids = sa.Table(
+    "worker_ids",
+    metadata,
+    sa.Column("worker_id", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("owner", sa.String(64), nullable=False),
+    sa.Column("expires_at", TS, nullable=False),
+)

@@ -42,7 +42,32 @@ class Cache(Protocol):
         """Add to an integer counter (created at 0), returning the new value."""
         ...
 
+    async def throttle(
+        self, key: str, *, now_ms: int, interval_ms: int, capacity_ms: int, cost: int = 1
+    ) -> tuple[bool, int]:
+        """One step of the generic cell rate algorithm (see ``roost.infra.ratelimit``),
+        atomic across every process sharing the cache.
+
+        The key holds a theoretical arrival time (TAT, ms). A call costing
+        ``cost`` cells passes when ``max(TAT, now) + cost * interval`` stays
+        within ``capacity_ms`` of ``now``; it then stores that sum (kept until
+        it is reached). Returns ``(passed, tat)``: the new TAT when it passed,
+        the unchanged one when it did not. ``cost=0`` only reads."""
+        ...
+
     async def clear(self) -> None: ...
+
+
+def gcra_step(
+    stored: int | None, *, now_ms: int, interval_ms: int, capacity_ms: int, cost: int
+) -> tuple[bool, int]:
+    """The throttle arithmetic, shared by the in-process cache (the Redis
+    script does the same in Lua)."""
+    tat = now_ms if stored is None or stored < now_ms else stored
+    new = tat + cost * interval_ms
+    if new - capacity_ms > now_ms:
+        return False, tat
+    return True, new
 
 
 class MemoryCache:
@@ -51,6 +76,8 @@ class MemoryCache:
     def __init__(self, max_items: int = 200_000) -> None:
         self._items: OrderedDict[str, tuple[float, bytes]] = OrderedDict()
         self._counters: dict[str, tuple[float, int]] = {}
+        # Throttle keys -> TAT (ms); an entry whose TAT has passed is spent.
+        self._rates: dict[str, int] = {}
         self._max = max_items
 
     async def get_many(self, keys: Iterable[str]) -> dict[str, bytes]:
@@ -81,6 +108,7 @@ class MemoryCache:
         for key in keys:
             self._items.pop(key, None)
             self._counters.pop(key, None)
+            self._rates.pop(key, None)
 
     async def incr(self, key: str, amount: int = 1, *, ttl: int) -> int:
         now = time.monotonic()
@@ -91,6 +119,33 @@ class MemoryCache:
         self._counters[key] = (now + ttl, value)
         return value
 
+    async def throttle(
+        self, key: str, *, now_ms: int, interval_ms: int, capacity_ms: int, cost: int = 1
+    ) -> tuple[bool, int]:
+        rates = self._rates
+        passed, tat = gcra_step(
+            rates.get(key),
+            now_ms=now_ms,
+            interval_ms=interval_ms,
+            capacity_ms=capacity_ms,
+            cost=cost,
+        )
+        if passed and cost > 0:
+            rates[key] = tat
+            if len(rates) > self._max:
+                self._prune_rates(now_ms)
+        return passed, tat
+
+    def _prune_rates(self, now_ms: int) -> None:
+        # Spent entries carry no state; past that, the oldest keys go (their
+        # budgets start over: an address flood cannot grow the process).
+        rates = self._rates
+        for key in [k for k, tat in rates.items() if tat <= now_ms]:
+            del rates[key]
+        while len(rates) > self._max:
+            del rates[next(iter(rates))]
+
     async def clear(self) -> None:
         self._items.clear()
         self._counters.clear()
+        self._rates.clear()

@@ -24,6 +24,23 @@ return value
 """
 )
 
+# The throttle step of roost.infra.cache.gcra_step, atomic: read the TAT,
+# decide, store the new TAT with an expiry at that time (a spent key vanishes).
+_THROTTLE = LuaScript(
+    """
+local now = tonumber(ARGV[1])
+local interval = tonumber(ARGV[2])
+local capacity = tonumber(ARGV[3])
+local cost = tonumber(ARGV[4])
+local tat = tonumber(redis.call('GET', KEYS[1]))
+if tat == nil or tat < now then tat = now end
+local new = tat + cost * interval
+if new - capacity > now then return {0, tat} end
+if cost > 0 then redis.call('SET', KEYS[1], new, 'PX', math.max(new - now, 1)) end
+return {1, new}
+"""
+)
+
 
 def check_prefix(prefix: str) -> str:
     # A brace in the prefix would become the hash tag of every key.
@@ -66,6 +83,14 @@ class RedisCache:
     async def incr(self, key: str, amount: int = 1, *, ttl: int) -> int:
         value = await _INCR.run(self.client, self._key(key), amount, max(ttl, 1))
         return int(value)
+
+    async def throttle(
+        self, key: str, *, now_ms: int, interval_ms: int, capacity_ms: int, cost: int = 1
+    ) -> tuple[bool, int]:
+        passed, tat = await _THROTTLE.run(
+            self.client, self._key(key), now_ms, interval_ms, capacity_ms, cost
+        )
+        return bool(passed), int(tat)
 
     async def clear(self) -> None:
         """Delete this deployment's cache keys only (never FLUSHDB)."""

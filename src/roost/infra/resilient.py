@@ -32,8 +32,10 @@ What each kind of call does while Redis is unreachable:
   replaced, if Redis kept one, was valid unless an invalidation was lost,
   and those are replayed. (The one write-through fill, the hot accounts'
   posts, has a 60 s TTL, the staleness it accepts anyway.)
-* Counters (``incr``, the login rate limits) fall back to a counter in the
-  process: limits hold per process instead of per deployment.
+* Counters (``incr``) and rate limits (``throttle``) fall back to state in
+  the process: limits hold per process instead of per deployment (each app
+  server grants the whole budget), so they fail open by a factor of the
+  number of processes but never refuse a request because Redis is down.
 * Timeline calls raise ``BackendUnavailable``. The home timeline read then
   answers from the database (``roost.timelines.home``); fan-out jobs fail
   and the job runner retries them without using up their attempts, so a
@@ -256,6 +258,25 @@ class ResilientCache:
             return await self.health.call(self.inner.incr, key, amount, ttl=ttl)
         except BackendUnavailable:
             return await self._counters.incr(key, amount, ttl=ttl)
+
+    async def throttle(
+        self, key: str, *, now_ms: int, interval_ms: int, capacity_ms: int, cost: int = 1
+    ) -> tuple[bool, int]:
+        # No replay first: this runs on every API request, and the replay
+        # happens on the next cache read anyway.
+        try:
+            return await self.health.call(
+                self.inner.throttle,
+                key,
+                now_ms=now_ms,
+                interval_ms=interval_ms,
+                capacity_ms=capacity_ms,
+                cost=cost,
+            )
+        except BackendUnavailable:
+            return await self._counters.throttle(
+                key, now_ms=now_ms, interval_ms=interval_ms, capacity_ms=capacity_ms, cost=cost
+            )
 
     async def clear(self) -> None:
         covered = set(self._pending)

@@ -37,6 +37,7 @@ async def run_worker(settings: Settings, *, concurrency: int, poll_interval: flo
     from roost.services import build_services
 
     services = build_services(settings)
+    await services.start()
     loop = asyncio.get_running_loop()
     main = asyncio.current_task()
     assert main is not None

@@ -47,12 +47,22 @@ class Unprocessable(DomainError):
 
 
 class RateLimited(DomainError):
-    """A budget is spent; ``reset_at`` is when (Unix seconds) it refills."""
+    """A budget is spent; ``reset_at`` is when (Unix seconds) it is whole
+    again, ``retry_after`` how many seconds until the next call may pass
+    (the whole wait by default)."""
 
     def __init__(
-        self, *, limit: int, reset_at: float, now: float, message: str = "Too many requests"
+        self,
+        *,
+        limit: int,
+        reset_at: float,
+        now: float,
+        retry_after: float | None = None,
+        message: str = "Too many requests",
     ) -> None:
         super().__init__(message)
         self.limit = limit
         self.reset_at = reset_at
-        self.retry_after = max(1, int(reset_at - now + 0.999))
+        self.remaining = 0
+        wait = reset_at - now if retry_after is None else retry_after
+        self.retry_after = max(1, int(wait + 0.999))

@@ -11,7 +11,12 @@ import sqlalchemy as sa
 
 from roost.accounts.passwords import hash_password, needs_rehash, verify_password
 from roost.db import schema
-from roost.oauth.ratelimit import count_login_attempt
+from roost.oauth.ratelimit import (
+    check_login_address,
+    check_login_failures,
+    record_login_failure,
+    record_login_success,
+)
 
 if TYPE_CHECKING:
     from roost.services import Services
@@ -35,9 +40,10 @@ async def authenticate_login(
     """The account id for ``login`` (username, or email as Mastodon.py sends it)
     and ``password``, or None when they do not match.
 
-    Rate limited per client IP and per account (429); on success records the
-    login time (and upgrades an outdated password hash)."""
-    await count_login_attempt(services, scope="ip", key=ip)
+    Rate limited per client address and per account (429, see
+    ``roost.oauth.ratelimit``); on success records the login time (and
+    upgrades an outdated password hash)."""
+    await check_login_address(services, ip=ip)
     key = _login_key(login)
     a = schema.accounts
     row = None
@@ -47,7 +53,8 @@ async def authenticate_login(
             row = (
                 await conn.execute(sa.select(a.c.id, a.c.password_hash).where(column == key))
             ).first()
-    await count_login_attempt(services, scope="account", key=str(row.id) if row else key)
+    account = str(row.id) if row else key
+    await check_login_failures(services, ip=ip, account=account)
     # An unknown login spends the same time as a wrong password, so response
     # times do not reveal which accounts exist.
     if row is not None:
@@ -57,7 +64,9 @@ async def authenticate_login(
     password = password[:MAX_PASSWORD_CHARS]
     ok = await asyncio.to_thread(verify_password, stored, password)
     if row is None or not ok:
+        await record_login_failure(services, ip=ip, account=account)
         return None
+    await record_login_success(services, ip=ip, account=account)
     account_id = int(row.id)
     changes: dict[str, Any] = {"last_login_at": datetime.now(UTC)}
     if needs_rehash(stored):

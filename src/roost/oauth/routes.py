@@ -9,6 +9,7 @@ from urllib.parse import unquote
 from starlette.requests import Request
 from starlette.responses import Response
 
+from roost.api.client_address import client_address
 from roost.api.errors import ApiError, rate_limit_headers
 from roost.api.responses import empty_object, json_response
 from roost.api.routing import Context, Router
@@ -35,10 +36,6 @@ from roost.oauth.grants import grant_token, revoke_token
 from roost.oauth.serializers import serialize_application, serialize_token, server_metadata
 
 router = Router("oauth")
-
-
-def client_ip(request: Request) -> str:
-    return request.client.host if request.client else "unknown"
 
 
 def client_credentials(
@@ -128,7 +125,7 @@ async def authorize(ctx: Context, form: AuthorizeForm) -> Response:
                 request=request,
                 login=form.username,
                 password=form.password,
-                ip=client_ip(ctx.request),
+                ip=client_address(ctx.request),
             )
         except RateLimited as exc:
             return pages.login_page(
@@ -166,7 +163,7 @@ async def obtain_token(ctx: Context, form: TokenForm) -> Response:
         app = await authenticate_client(
             ctx.services, client_id=client_id, client_secret=client_secret
         )
-        issued = await grant_token(ctx.services, app=app, form=form, ip=client_ip(ctx.request))
+        issued = await grant_token(ctx.services, app=app, form=form, ip=client_address(ctx.request))
     except OAuthError as exc:
         return oauth_error_response(exc)
     return json_response(serialize_token(issued), headers={"Cache-Control": "no-store"})

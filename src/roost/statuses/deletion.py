@@ -15,6 +15,7 @@ from roost.accounts.store import forget_accounts
 from roost.db import schema
 from roost.jobs.queue import enqueue
 from roost.kernel.errors import NotFound
+from roost.limits import spend_status_deletion
 from roost.statuses.counters import ZERO, Counts, add_counts, delete_counts, forget_counts
 from roost.statuses.entities import Status
 from roost.statuses.hydrate import render_status
@@ -133,6 +134,7 @@ async def delete_status(services: Services, *, status_id: int, account_id: int) 
     rendered = await render_status(services, status_id, viewer_id=account_id, primary=True)
     if rendered.account.id != str(account_id):
         raise NotFound()
+    await spend_status_deletion(services, account_id=account_id)
     async with services.db.write() as conn:
         own = await load_refs(conn, (_s.c.id == status_id) & (_s.c.account_id == account_id))
         if not own:

@@ -13,6 +13,7 @@ from roost.accounts.store import forget_accounts
 from roost.db import schema
 from roost.jobs.queue import enqueue
 from roost.kernel.errors import Forbidden, NotFound, ValidationFailed
+from roost.limits import spend_status, spend_status_deletion
 from roost.statuses.counters import Counts, add_counts, forget_counts
 from roost.statuses.deletion import load_refs, remove_statuses
 from roost.statuses.records import DIRECT, PRIVATE, PUBLIC, visibility_code
@@ -55,6 +56,7 @@ async def reblog_status(
         raise ValidationFailed("Visibility is not included in the list")
     if original.visibility == PRIVATE:
         code = PRIVATE
+    await spend_status(services, account_id=account_id)
     reblog_id = services.ids.next_id()
     now = datetime.now(UTC)
     try:
@@ -94,6 +96,7 @@ async def unreblog_status(services: Services, *, account_id: int, status_id: int
     """Undo ``account_id``'s reblog of a status; returns the original's id.
     Without a reblog nothing changes."""
     original = await existing_target(services, status_id)
+    await spend_status_deletion(services, account_id=account_id)
     async with services.db.write() as conn:
         rows = await load_refs(
             conn, (_s.c.account_id == account_id) & (_s.c.reblog_of_id == original.id)

@@ -16,6 +16,7 @@ from roost.accounts.store import forget_accounts, load_account
 from roost.db import schema
 from roost.jobs.queue import enqueue
 from roost.kernel.errors import NotFound, ValidationFailed
+from roost.limits import spend_status
 from roost.statuses.content import (
     MentionTarget,
     countable_length,
@@ -192,6 +193,7 @@ async def post_status(
         accounts=await _mention_targets(services, text),
     )
     digest = idempotency_digest(idempotency_key) if idempotency_key else None
+    await spend_status(services, account_id=author_id)
     status_id = services.ids.next_id()
     now = datetime.now(UTC)
     record = StatusRecord(
