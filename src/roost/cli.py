@@ -67,13 +67,13 @@ def migrate() -> None:
 
 
 def _register_commands() -> None:
-    from roost.accounts.command import create_admin
+    from roost.accounts.command import accounts, create_admin
     from roost.bench.command import bench
     from roost.capacity.command import capacity
     from roost.jobs.command import worker
     from roost.seed.command import seed
 
-    for command in (bench, capacity, create_admin, seed, worker):
+    for command in (accounts, bench, capacity, create_admin, seed, worker):
         main.add_command(command)
 
 

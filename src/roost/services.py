@@ -14,6 +14,7 @@ from roost.config import Settings
 from roost.db.engine import Database
 from roost.ids import IdGenerator
 from roost.infra.cache import Cache, MemoryCache
+from roost.infra.mail import LogMailer, Mailer, SmtpMailer
 from roost.infra.timeline_store import MemoryTimelineStore, TimelineStore
 from roost.infra.wakeups import JobWakeups
 from roost.jobs.runner import JobRunner
@@ -29,6 +30,7 @@ class Services:
     timelines: TimelineStore
     tokens: TokenService = dataclasses.field(init=False)
     jobs: JobRunner = dataclasses.field(init=False)
+    mailer: Mailer = dataclasses.field(init=False)
     # Released by close() after the database (e.g. the Redis connection pool).
     closers: list[Callable[[], Awaitable[None]]] = dataclasses.field(default_factory=list)
 
@@ -36,6 +38,7 @@ class Services:
         self.tokens = TokenService(self)
         self.jobs = JobRunner(self)
         register_job_handlers(self.jobs)
+        self.mailer = build_mailer(self.settings)
 
     async def close(self) -> None:
         self.jobs.stop()
@@ -46,10 +49,25 @@ class Services:
 
 def register_job_handlers(runner: JobRunner) -> None:
     """Every domain's background jobs, by kind."""
-    from roost.timelines.fanout import JOB_HANDLERS
+    from roost.accounts.mailjobs import JOB_HANDLERS as MAIL_JOBS
+    from roost.timelines.fanout import JOB_HANDLERS as TIMELINE_JOBS
 
-    for kind, handler in JOB_HANDLERS.items():
+    for kind, handler in {**TIMELINE_JOBS, **MAIL_JOBS}.items():
         runner.register(kind, handler)
+
+
+def build_mailer(settings: Settings) -> Mailer:
+    """SMTP when a host is configured, else the log (development)."""
+    if not settings.smtp_host:
+        return LogMailer(sender=settings.mail_sender)
+    return SmtpMailer(
+        host=settings.smtp_host,
+        port=settings.smtp_port,
+        sender=settings.mail_sender,
+        user=settings.smtp_user,
+        password=settings.smtp_password,
+        tls=settings.smtp_tls,
+    )
 
 
 def build_services(settings: Settings) -> Services:
