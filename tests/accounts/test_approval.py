@@ -48,6 +48,11 @@ def test_a_pending_account_waits_for_an_admin(settings: Settings) -> None:
             assert answer.status_code == 403 and answer.json() == {"error": PENDING}
 
         admin = _admin(client)
+        # Nobody finds the applicant meanwhile, as on Mastodon.
+        assert client.get(f"/api/v1/accounts/{gina.id}").status_code == 404
+        assert client.get("/api/v1/accounts/lookup", params={"acct": "gina"}).status_code == 404
+        found = client.get("/api/v1/accounts/search", params={"q": "gin"}, user=admin)
+        assert found.status_code == 200 and found.json() == []
         assert _pending_usernames(client, admin, "/api/v1/admin/accounts", pending="true") == [
             "gina"
         ]
@@ -70,6 +75,10 @@ def test_a_pending_account_waits_for_an_admin(settings: Settings) -> None:
         # At once, on every backend (tokens of pending accounts are not cached).
         assert post_status(client, gina).status_code == 200
         assert client.get("/api/v1/accounts/verify_credentials", user=gina).status_code == 200
+        assert client.get(f"/api/v1/accounts/{gina.id}").status_code == 200
+        assert client.get("/api/v1/accounts/lookup", params={"acct": "gina"}).status_code == 200
+        found = client.get("/api/v1/accounts/search", params={"q": "gin"}, user=admin)
+        assert [a["acct"] for a in found.json()] == ["gina"]
         again = client.post(f"/api/v1/admin/accounts/{gina.id}/approve", user=admin)
         assert again.status_code == 403
         assert _pending_usernames(client, admin, "/api/v1/admin/accounts", pending="true") == []
@@ -88,8 +97,15 @@ def test_a_rejected_account_is_gone(settings: Settings) -> None:
         assert refused.status_code == 401
         missing = client.post(f"/api/v1/admin/accounts/{hank.id}/reject", user=admin)
         assert missing.status_code == 404
-        # The name and the address are free again.
-        assert sign_up(client, app, "hank", reason="second try").status_code == 200
+        # The name and the address are free again (and found once approved).
+        assert client.get("/api/v1/accounts/lookup", params={"acct": "hank"}).status_code == 404
+        second = signed_up(client, app, "hank", reason="second try")
+        assert (
+            client.post(f"/api/v1/admin/accounts/{second.id}/approve", user=admin).status_code
+            == 200
+        )
+        found = client.get("/api/v1/accounts/lookup", params={"acct": "hank"})
+        assert found.status_code == 200 and found.json()["id"] == str(second.id)
 
 
 def test_only_admins_with_admin_scopes_moderate(settings: Settings) -> None:

@@ -62,6 +62,9 @@ def test_sign_up_mails_a_link_that_confirms_the_account(
     # Mail goes out from a background job, never inside the request.
     assert inbox.take() == []
     _assert_unconfirmed(client, alice)
+    # Nobody finds an unconfirmed account, as on Mastodon.
+    assert client.get(f"/api/v1/accounts/{alice.id}").status_code == 404
+    assert client.get("/api/v1/accounts/lookup", params={"acct": "alice"}).status_code == 404
 
     assert client.drain() >= 1
     [mail] = inbox.take()
@@ -84,6 +87,8 @@ def test_sign_up_mails_a_link_that_confirms_the_account(
     assert posted.status_code == 200, posted.text
     me = client.get("/api/v1/accounts/verify_credentials", user=alice)
     assert me.status_code == 200 and me.json()["username"] == "alice"
+    assert client.get(f"/api/v1/accounts/{alice.id}").status_code == 200
+    assert client.get("/api/v1/accounts/lookup", params={"acct": "alice"}).status_code == 200
     # The link is spent: following it again confirms nothing more.
     assert _stored_confirmations(client) == []
     again = client.get(mail.path)

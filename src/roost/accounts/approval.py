@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from roost.accounts.lookup import forget_username
 from roost.accounts.store import forget_accounts
 from roost.db import schema
 from roost.kernel.errors import Forbidden, NotFound
@@ -26,15 +27,17 @@ _OWNED = (
 )
 
 
-async def _pending(conn: AsyncConnection, account_id: int) -> None:
-    """404 when there is no such account, 403 when it is not pending."""
-    approved = (
-        await conn.execute(sa.select(_a.c.approved).where(_a.c.id == account_id))
-    ).scalar_one_or_none()
-    if approved is None:
+async def _pending(conn: AsyncConnection, account_id: int) -> str:
+    """The username of a pending account; 404 when there is no such account,
+    403 when it is not pending."""
+    row = (
+        await conn.execute(sa.select(_a.c.approved, _a.c.username).where(_a.c.id == account_id))
+    ).first()
+    if row is None:
         raise NotFound("Record")
-    if approved:
+    if row.approved:
         raise Forbidden()
+    return str(row.username)
 
 
 async def approve_account(services: Services, *, account_id: int) -> None:
@@ -43,14 +46,17 @@ async def approve_account(services: Services, *, account_id: int) -> None:
     async with services.db.write() as conn:
         await _pending(conn, account_id)
         await conn.execute(_a.update().where(_a.c.id == account_id).values(approved=True))
+    await forget_accounts(services, account_id)
 
 
 async def reject_account(services: Services, *, account_id: int) -> None:
     """Delete a pending account with its tokens; its username and e-mail
     address become free again."""
     async with services.db.write() as conn:
-        await _pending(conn, account_id)
+        username = await _pending(conn, account_id)
         for table, owner in _OWNED:
             await conn.execute(table.delete().where(owner == account_id))
         await conn.execute(_a.delete().where(_a.c.id == account_id))
     await forget_accounts(services, account_id)
+    # The name may be taken again at once: drop its cached name -> id entry.
+    await forget_username(services, username)

@@ -103,7 +103,9 @@ async def confirm_email(services: Services, *, token: str) -> ConfirmationResult
         # The other links of this account are spent with this one.
         await conn.execute(_c.delete().where(_c.c.account_id == row.account_id))
     # Tokens of unconfirmed accounts are never cached (roost.oauth.tokens),
-    # so the account's tokens work from the next request on.
+    # so the account's tokens work from the next request on; its cached
+    # record (which hides it from others) goes.
+    await forget_accounts(services, row.account_id)
     return ConfirmationResult(Outcome.CONFIRMED, row.username, pending)
 
 

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 import sqlalchemy as sa
 
 from roost.accounts.records import AccountRecord
-from roost.accounts.store import load_account
+from roost.accounts.store import RECORD_COLUMNS, load_account
 from roost.db import schema
 from roost.db.paging import newest_first, paged
 from roost.kernel.errors import Forbidden, NotFound
@@ -19,7 +19,6 @@ if TYPE_CHECKING:
     from roost.services import Services
 
 _a = schema.accounts
-_RECORD_COLUMNS = [getattr(_a.c, name) for name in AccountRecord.__struct_fields__]
 _ADMIN_COLUMNS = [_a.c.confirmed_at, _a.c.approved, _a.c.sign_up_reason, _a.c.created_by_app_id]
 
 
@@ -70,7 +69,7 @@ async def load_admin_account(services: Services, *, account_id: int) -> AdminAcc
     async with services.db.read(primary=True) as conn:
         row = (
             await conn.execute(
-                sa.select(*_RECORD_COLUMNS, *_ADMIN_COLUMNS).where(_a.c.id == account_id)
+                sa.select(*RECORD_COLUMNS, *_ADMIN_COLUMNS).where(_a.c.id == account_id)
             )
         ).first()
     if row is None:
@@ -84,7 +83,7 @@ async def list_admin_accounts(
     """Accounts matching ``which``, newest first, one page."""
     if which.nothing:
         return []
-    query = sa.select(*_RECORD_COLUMNS, *_ADMIN_COLUMNS)
+    query = sa.select(*RECORD_COLUMNS, *_ADMIN_COLUMNS)
     if which.status == "pending":
         query = query.where(_a.c.approved.is_(False))
     elif which.status == "active":
