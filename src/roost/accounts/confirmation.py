@@ -76,7 +76,8 @@ async def confirm_email(services: Services, *, token: str) -> ConfirmationResult
     if not token or len(token) > 200:
         return ConfirmationResult(Outcome.INVALID)
     now = datetime.now(UTC)
-    async with services.db.write() as conn:
+    # Read first: a wrong or stale link (or a flood of them) takes no write lock.
+    async with services.db.read(primary=True) as conn:
         row = (
             await conn.execute(
                 sa.select(
@@ -92,14 +93,24 @@ async def confirm_email(services: Services, *, token: str) -> ConfirmationResult
                 .where(_c.c.token_hash == hash_token(token))
             )
         ).first()
-        if row is None or row.sent_to != row.email:
-            return ConfirmationResult(Outcome.INVALID)
-        pending = not row.approved
-        if row.confirmed_at is not None:
-            return ConfirmationResult(Outcome.ALREADY_CONFIRMED, row.username, pending)
-        if _aware(row.expires_at) <= now:
-            return ConfirmationResult(Outcome.EXPIRED, row.username)
-        await conn.execute(_a.update().where(_a.c.id == row.account_id).values(confirmed_at=now))
+    if row is None or row.sent_to != row.email:
+        return ConfirmationResult(Outcome.INVALID)
+    pending = not row.approved
+    if row.confirmed_at is not None:
+        return ConfirmationResult(Outcome.ALREADY_CONFIRMED, row.username, pending)
+    if _aware(row.expires_at) <= now:
+        return ConfirmationResult(Outcome.EXPIRED, row.username)
+    async with services.db.write() as conn:
+        # Still the address the link was sent to (it may have changed since).
+        await conn.execute(
+            _a.update()
+            .where(
+                _a.c.id == row.account_id,
+                _a.c.email == row.sent_to,
+                _a.c.confirmed_at.is_(None),
+            )
+            .values(confirmed_at=now)
+        )
         # The other links of this account are spent with this one.
         await conn.execute(_c.delete().where(_c.c.account_id == row.account_id))
     # Tokens of unconfirmed accounts are never cached (roost.oauth.tokens),
