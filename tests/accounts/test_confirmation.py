@@ -45,6 +45,18 @@ def _expire_links(client: ApiClient) -> None:
     client.call(expire)
 
 
+def _age_links(client: ApiClient) -> None:
+    """Make every link sent so far two minutes old (past the resend interval)."""
+
+    async def age() -> None:
+        c = schema.email_confirmations
+        async with client.services.db.write() as conn:
+            past = datetime.now(UTC) - timedelta(minutes=2)
+            await conn.execute(c.update().values(created_at=past))
+
+    client.call(age)
+
+
 def _assert_unconfirmed(client: ApiClient, user: User) -> None:
     posted = post_status(client, user)
     assert posted.status_code == 403, posted.text
@@ -124,12 +136,18 @@ def test_resend_mails_a_new_link_and_can_change_the_address(
     client.drain()
     [first] = inbox.take()
 
+    # One link a minute per account.
+    too_soon = client.post("/api/v1/emails/confirmations", user=carol)
+    assert too_soon.status_code == 429
+    assert 1 <= int(too_soon.headers["Retry-After"]) <= 60
+    _age_links(client)
     resent = client.post("/api/v1/emails/confirmations", user=carol)
     assert resent.status_code == 200 and resent.json() == {}
     client.drain()
     [second] = inbox.take()
     assert second.recipients == ["carol@example.com"]
     assert second.token != first.token
+    _age_links(client)
 
     # A new address: the mail goes there, and links sent to the old one die.
     moved = client.post(

@@ -23,12 +23,14 @@ from roost.accounts.validation import AccountValidationError, Problems, check_em
 from roost.db import schema
 from roost.jobs.queue import enqueue
 from roost.kernel.auth import Viewer, hash_token
-from roost.kernel.errors import Forbidden
+from roost.kernel.errors import Forbidden, RateLimited
 
 if TYPE_CHECKING:
     from roost.services import Services
 
 MAIL_JOB = "confirmation_mail"
+# The shortest time between two confirmation mails to one account.
+RESEND_INTERVAL = timedelta(minutes=1)
 _a, _c = schema.accounts, schema.email_confirmations
 
 
@@ -167,8 +169,26 @@ async def _renew(services: Services, *, viewer: Viewer, account_id: int, email: 
         if email is not None and email.lower() != row.email:
             await _change_email(conn, account_id, email)
             changed = True
+        # After the address checks (a 422 says more), before anything commits.
+        await _check_resend_interval(conn, account_id)
         await request_confirmation(conn, services, account_id)
     return changed
+
+
+async def _check_resend_interval(conn: AsyncConnection, account_id: int) -> None:
+    """One new link a minute per account: a resend loop (with a changed
+    address each time) must not turn the server into a mail cannon."""
+    newest = (
+        await conn.execute(
+            sa.select(sa.func.max(_c.c.created_at)).where(_c.c.account_id == account_id)
+        )
+    ).scalar_one_or_none()
+    if newest is None:
+        return
+    now = datetime.now(UTC)
+    ready_at = _aware(newest) + RESEND_INTERVAL
+    if ready_at > now:
+        raise RateLimited(limit=1, reset_at=ready_at.timestamp(), now=now.timestamp())
 
 
 async def _change_email(conn: AsyncConnection, account_id: int, email: str) -> None:
