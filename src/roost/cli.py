@@ -26,9 +26,13 @@ class LazyCommand(NamedTuple):
 # The bench alone imported numpy, rich and matplotlib (most of the CLI's
 # start-up time), and it is an optional install.
 LAZY_COMMANDS: dict[str, LazyCommand] = {
+    "accounts": LazyCommand(
+        "roost.accounts.command:accounts",
+        'Sign-ups waiting for approval (registrations mode "approved").',
+    ),
     "bench": LazyCommand(
         "roost_bench.command:bench",
-        "Run the load benchmarks of docs/benchmark.md (or a subcommand).",
+        "Run the load benchmarks (see docs/benchmarks.md), or a subcommand.",
         extra="bench",
     ),
     "capacity": LazyCommand(

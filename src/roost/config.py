@@ -18,6 +18,8 @@ from pathlib import Path
 from typing import Any
 
 _LOCAL_BINDS = frozenset({"127.0.0.1", "::1", "0.0.0.0", "::", "localhost", ""})
+REGISTRATIONS_MODES = ("open", "approved", "none")
+SMTP_TLS_MODES = ("auto", "starttls", "tls", "none")
 
 
 def _parse_bool(value: str) -> bool:
@@ -60,6 +62,7 @@ class Settings:
     # (renewed every third of it): a dead worker's jobs run elsewhere after this.
     job_lease_seconds: int = 60
     max_status_chars: int = 500
+    # Kept as an alias: false means registrations_mode "none" unless that is set.
     registrations_open: bool = True
     # Addresses or networks of the reverse proxies whose X-Forwarded-For is
     # believed (comma-separated); empty: the peer address is the client.
@@ -75,7 +78,59 @@ class Settings:
     statuses_per_3h: int = 300  # per account
     status_deletions_per_30min: int = 30  # per account
     media_uploads_per_30min: int = 30  # per account
+    # open | approved (an admin approves each sign-up) | none; empty: by
+    # registrations_open.
+    registrations_mode: str = ""
+    # Plain text shown to people who cannot sign up (v2 instance entity).
+    registrations_message: str = ""
+    # auto: required exactly when an SMTP host is configured; true | false.
+    require_email_confirmation: str = "auto"
+    # How long a confirmation link stays valid.
+    email_confirmation_hours: int = 48
+    # Outgoing mail; without a host, mails are written to the log instead.
+    smtp_host: str = ""
+    smtp_port: int = 587
+    smtp_user: str = ""
+    smtp_password: str = ""
+    # Sender address; empty: notifications@<domain without port>.
+    smtp_from: str = ""
+    # auto (STARTTLS when offered) | starttls (required) | tls (implicit TLS,
+    # usually port 465) | none (plain, for a relay on the same machine).
+    smtp_tls: str = "auto"
     log_level: str = "info"
+
+    def __post_init__(self) -> None:
+        # Refuse a misspelt mode at start-up rather than guessing at run time.
+        choices = {
+            "registrations_mode": (*REGISTRATIONS_MODES, ""),
+            "require_email_confirmation": ("auto", "true", "false"),
+            "smtp_tls": SMTP_TLS_MODES,
+        }
+        for name, allowed in choices.items():
+            value = getattr(self, name)
+            if value not in allowed:
+                shown = " | ".join(a for a in allowed if a)
+                raise ValueError(f"ROOST_{name.upper()}: {value!r} is not one of {shown}")
+
+    @property
+    def effective_registrations_mode(self) -> str:
+        """open, approved or none."""
+        if self.registrations_mode:
+            return self.registrations_mode
+        return "open" if self.registrations_open else "none"
+
+    @property
+    def email_confirmation_required(self) -> bool:
+        if self.require_email_confirmation == "auto":
+            return bool(self.smtp_host)
+        return self.require_email_confirmation == "true"
+
+    @property
+    def mail_sender(self) -> str:
+        if self.smtp_from:
+            return self.smtp_from
+        host = self.domain.rsplit(":", 1)[0] if ":" in self.domain else self.domain
+        return f"notifications@{host}"
 
     @property
     def effective_database_url(self) -> str:

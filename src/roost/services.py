@@ -15,6 +15,7 @@ from roost.config import Settings
 from roost.db.engine import Database
 from roost.ids import MAX_WORKER, IdGenerator
 from roost.infra.cache import Cache, MemoryCache
+from roost.infra.mail import LogMailer, Mailer, SmtpMailer
 from roost.infra.timeline_store import MemoryTimelineStore, TimelineStore
 from roost.infra.wakeups import JobWakeups
 from roost.jobs.runner import JobRunner
@@ -31,6 +32,7 @@ class Services:
     timelines: TimelineStore
     tokens: TokenService = dataclasses.field(init=False)
     jobs: JobRunner = dataclasses.field(init=False)
+    mailer: Mailer = dataclasses.field(init=False)
     # Released by close() after the database (e.g. the Redis connection pool).
     closers: list[Callable[[], Awaitable[None]]] = dataclasses.field(default_factory=list)
     # Wall clock (Unix seconds) of the rate limits; tests move it by hand.
@@ -42,6 +44,7 @@ class Services:
         self.tokens = TokenService(self)
         self.jobs = JobRunner(self)
         register_job_handlers(self.jobs)
+        self.mailer = build_mailer(self.settings)
 
     async def start(self) -> None:
         """What a long-running process (app server, job worker) needs before
@@ -60,11 +63,26 @@ class Services:
 
 def register_job_handlers(runner: JobRunner) -> None:
     """Every domain's background jobs, by kind."""
+    from roost.accounts.mailjobs import JOB_HANDLERS as MAIL_JOBS
     from roost.relationships.requests import JOB_HANDLERS as RELATIONSHIP_JOBS
     from roost.timelines.fanout import JOB_HANDLERS as TIMELINE_JOBS
 
-    for kind, handler in {**TIMELINE_JOBS, **RELATIONSHIP_JOBS}.items():
+    for kind, handler in {**TIMELINE_JOBS, **RELATIONSHIP_JOBS, **MAIL_JOBS}.items():
         runner.register(kind, handler)
+
+
+def build_mailer(settings: Settings) -> Mailer:
+    """SMTP when a host is configured, else the log (development)."""
+    if not settings.smtp_host:
+        return LogMailer(sender=settings.mail_sender)
+    return SmtpMailer(
+        host=settings.smtp_host,
+        port=settings.smtp_port,
+        sender=settings.mail_sender,
+        user=settings.smtp_user,
+        password=settings.smtp_password,
+        tls=settings.smtp_tls,
+    )
 
 
 def build_services(settings: Settings) -> Services:

@@ -1,4 +1,4 @@
-"""`roost bench`: the load benchmarks of docs/benchmark.md."""
+"""`roost bench`: the load benchmarks (results and method in docs/benchmarks.md)."""
 
 from __future__ import annotations
 
@@ -160,7 +160,7 @@ def _numbers(kind: type[int] | type[float]) -> Callable[[Any, Any, str | None], 
 )
 @click.pass_context
 def bench(ctx: click.Context, /, **values: Any) -> None:
-    """Run the load benchmarks of docs/benchmark.md (or a subcommand)."""
+    """Run the load benchmarks (see docs/benchmarks.md), or a subcommand."""
     if ctx.invoked_subcommand is not None:
         return
 

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from mastodon.versions import parse_version_string
 
@@ -108,3 +110,44 @@ def test_streaming_health(client: ApiClient) -> None:
 def test_rules_and_custom_emojis_are_empty_lists(client: ApiClient) -> None:
     assert client.get("/api/v1/instance/rules").json() == []
     assert client.get("/api/v1/custom_emojis").json() == []
+
+
+@pytest.mark.parametrize(
+    ("changes", "enabled", "approval"),
+    [
+        ({}, True, False),
+        ({"registrations_mode": "open"}, True, False),
+        ({"registrations_mode": "approved"}, True, True),
+        ({"registrations_mode": "none"}, False, False),
+        # The older switch still closes sign-ups when no mode is set.
+        ({"registrations_open": False}, False, False),
+        ({"registrations_open": False, "registrations_mode": "approved"}, True, True),
+    ],
+)
+def test_registrations_mode_reaches_the_instance(
+    tmp_path: Path, changes: dict[str, object], enabled: bool, approval: bool
+) -> None:
+    # Settings only: the embedded database is enough.
+    custom = Settings(
+        data_dir=tmp_path, run_workers=False, registrations_message="Ask the admin for an invite"
+    ).replace(**changes)
+    with ApiClient.start(custom) as client:
+        v1 = client.get("/api/v1/instance").json()
+        v2 = client.get("/api/v2/instance").json()
+    assert v1["registrations"] is enabled
+    assert v1["approval_required"] is approval
+    registrations = v2["registrations"]
+    assert registrations["enabled"] is enabled
+    assert registrations["approval_required"] is approval
+    assert registrations["reason_required"] is approval
+    assert registrations["message"] == "<p>Ask the admin for an invite</p>"
+
+
+def test_an_unknown_registrations_mode_is_refused() -> None:
+    with pytest.raises(ValueError, match="ROOST_REGISTRATIONS_MODE"):
+        Settings.from_env({"ROOST_REGISTRATIONS_MODE": "sometimes"})
+    with pytest.raises(ValueError, match="ROOST_SMTP_TLS"):
+        Settings.from_env({"ROOST_SMTP_TLS": "maybe"})
+    assert Settings.from_env({"ROOST_REGISTRATIONS_MODE": "approved"}).registrations_mode == (
+        "approved"
+    )

@@ -59,11 +59,20 @@ class SignUpForm(msgspec.Struct, kw_only=True):
     password: str = ""
     agreement: bool = False
     locale: str = "en"
-    # Only read when registrations need approval, which Roost does not do.
+    # Required when registrations need approval: an admin reads it.
     reason: str | None = None
     date_of_birth: str | None = None
     # A Roost extension: Mastodon sets the display name later.
     display_name: str = ""
+
+
+class ResendForm(msgspec.Struct, kw_only=True):
+    # Given: the unconfirmed address is changed to this one first.
+    email: str | None = None
+
+
+class ConfirmationQuery(msgspec.Struct, kw_only=True):
+    confirmation_token: str = ""
 
 
 class FieldInput(msgspec.Struct, kw_only=True):

@@ -21,6 +21,11 @@ MAX_SEARCH_LIMIT = 80
 MAX_QUERY_CHARS = 100
 
 
+async def forget_username(services: Services, username: str) -> None:
+    """Drop the cached name -> id entry after the account was deleted."""
+    await services.cache.delete(username_key(username))
+
+
 def local_username(acct: str, *, domain: str) -> str | None:
     """``name``, ``@name`` or ``name@<our domain>`` -> ``name``; None otherwise."""
     name, _, host = acct.strip().lstrip("@").partition("@")
@@ -91,6 +96,10 @@ async def search_accounts(
         .limit(limit)
         .offset(offset)
     )
+    # Sign-ups waiting for confirmation or approval are not found (Mastodon).
+    select = select.where(a.c.approved.is_(True))
+    if services.settings.email_confirmation_required:
+        select = select.where(a.c.confirmed_at.is_not(None))
     if following_of is not None:
         f = schema.follows
         select = select.where(

@@ -33,3 +33,14 @@ class AccountRecord(msgspec.Struct, array_like=True):
     default_privacy: str = "public"
     default_sensitive: bool = False
     default_language: str | None = None
+    # Sign-up state; entries cached before these fields existed read as true.
+    approved: bool = True
+    confirmed: bool = True
+
+
+def is_listed(record: AccountRecord, *, confirmation_required: bool) -> bool:
+    """Whether other people may see the account: as on Mastodon, a sign-up
+    that waits for its confirmation or for an admin is not found."""
+    if not record.approved:
+        return False
+    return record.confirmed or not confirmation_required

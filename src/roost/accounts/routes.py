@@ -8,18 +8,22 @@ from __future__ import annotations
 
 from starlette.responses import Response
 
+from roost.accounts.confirmation import confirm_email, resend_confirmation
 from roost.accounts.entities import (
     Account,
+    ConfirmationQuery,
     CredentialAccount,
     LookupQuery,
     ProfileForm,
+    ResendForm,
     SearchQuery,
     SignUpForm,
 )
 from roost.accounts.lookup import lookup_account, search_accounts
+from roost.accounts.pages import confirmation_page
 from roost.accounts.params import field_pairs, read_profile_form
 from roost.accounts.profile import update_profile
-from roost.accounts.records import AccountRecord
+from roost.accounts.records import AccountRecord, is_listed
 from roost.accounts.serializers import serialize_account, serialize_credential_account
 from roost.accounts.service import sign_up
 from roost.accounts.store import load_account
@@ -68,8 +72,31 @@ async def register_account(ctx: Context, form: SignUpForm) -> Response:
         locale=form.locale.strip() or "en",
         date_of_birth=parse_birth_date(form.date_of_birth),
         display_name=form.display_name,
+        reason=form.reason,
     )
     return json_response(serialize_token(issued))
+
+
+@router.post(
+    "/api/v1/emails/confirmations",
+    summary="Mail a new confirmation link, optionally to a changed address",
+    auth="token",
+    scope="write:accounts",
+)
+async def resend_confirmation_mail(ctx: Context, form: ResendForm) -> Response:
+    assert ctx.viewer is not None
+    await resend_confirmation(ctx.services, viewer=ctx.viewer, email=form.email)
+    return json_response({})
+
+
+@router.get(
+    "/auth/confirmation",
+    summary="The page a confirmation link opens: confirms the e-mail address (HTML)",
+    auth="none",
+)
+async def confirmation(ctx: Context, query: ConfirmationQuery) -> Response:
+    result = await confirm_email(ctx.services, token=query.confirmation_token)
+    return confirmation_page(result, instance_title=ctx.services.settings.instance_title)
 
 
 @router.get(
@@ -123,7 +150,7 @@ async def update_credentials(ctx: Context, form: ProfileForm) -> Response:
 )
 async def lookup(ctx: Context, query: LookupQuery) -> Response:
     record = await lookup_account(ctx.services, acct=query.acct)
-    if record is None:
+    if record is None or not _listed(ctx, record):
         raise NotFound("Record")
     return json_response(serialize_account(ctx.services.settings, record))
 
@@ -150,6 +177,11 @@ async def search(ctx: Context, query: SearchQuery) -> Response:
 @router.get("/api/v1/accounts/{id:int}", summary="An account by id", response=Account)
 async def get_account(ctx: Context) -> Response:
     record = await load_account(ctx.services, ctx.path_id())
-    if record is None:
+    if record is None or not _listed(ctx, record):
         raise NotFound("Record")
     return json_response(serialize_account(ctx.services.settings, record))
+
+
+def _listed(ctx: Context, record: AccountRecord) -> bool:
+    required = ctx.services.settings.email_confirmation_required
+    return is_listed(record, confirmation_required=required)

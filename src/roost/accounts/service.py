@@ -10,10 +10,12 @@ from typing import TYPE_CHECKING
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from roost.accounts.confirmation import request_confirmation
 from roost.accounts.passwords import hash_password
 from roost.accounts.validation import (
     AccountValidationError,
     Problems,
+    check_reason,
     check_signup,
     strip_control_chars,
 )
@@ -39,6 +41,12 @@ class NewAccount:
     date_of_birth: date | None
     locale: str
     is_admin: bool
+    # Accounts made by an operator (create-admin, seeds, tests) start confirmed
+    # and approved; sign-ups through the API may not.
+    confirmed: bool = True
+    approved: bool = True
+    sign_up_reason: str | None = None
+    created_by_app_id: int | None = None
 
 
 async def prepare_account(
@@ -52,6 +60,8 @@ async def prepare_account(
     locale: str,
     is_admin: bool,
     agreement: bool = True,
+    reason: str = "",
+    reason_required: bool = False,
 ) -> NewAccount:
     """Validate every field (one 422 naming all problems) and hash the password."""
     display_name = strip_control_chars(display_name).strip()
@@ -67,6 +77,7 @@ async def prepare_account(
     )
     if not agreement:
         problems.add("agreement", "ERR_ACCEPTED", "must be accepted")
+    check_reason(problems, reason, required=reason_required)
     problems.check()
     # argon2 is slow on purpose: hash off the event loop and outside the write lock.
     password_hash = await asyncio.to_thread(hash_password, password)
@@ -124,12 +135,24 @@ async def sign_up(
     locale: str,
     date_of_birth: date | None,
     display_name: str,
+    reason: str | None = None,
 ) -> IssuedToken:
     """Create an account and its first access token (for the calling app) in one
-    transaction, as ``POST /api/v1/accounts`` does."""
-    if not services.settings.registrations_open:
+    transaction, as ``POST /api/v1/accounts`` does.
+
+    In registrations mode "approved" the account waits for an admin and a
+    reason is required; when e-mail confirmation is required the account
+    starts unconfirmed and a job mails the confirmation link. Either way the
+    token is returned at once, as Mastodon does: user endpoints answer 403
+    with it until the account is confirmed and approved."""
+    settings = services.settings
+    mode = settings.effective_registrations_mode
+    if mode == "none":
         raise Forbidden("Registrations are closed on this server")
-    account = await prepare_account(
+    needs_approval = mode == "approved"
+    needs_confirmation = settings.email_confirmation_required
+    reason = strip_control_chars(reason or "").strip()
+    prepared = await prepare_account(
         services,
         username=username,
         email=email,
@@ -139,15 +162,29 @@ async def sign_up(
         locale=locale,
         is_admin=False,
         agreement=agreement,
+        reason=reason,
+        reason_required=needs_approval,
+    )
+    account = dataclasses.replace(
+        prepared,
+        confirmed=not needs_confirmation,
+        approved=not needs_approval,
+        sign_up_reason=reason or None,
+        created_by_app_id=app_id,
     )
     try:
         async with services.db.write() as conn:
             await insert_account(conn, account)
-            return await services.tokens.issue(
+            if needs_confirmation:
+                await request_confirmation(conn, services, account.id)
+            issued = await services.tokens.issue(
                 conn, app_id=app_id, account_id=account.id, scopes=scopes
             )
     except sa.exc.IntegrityError:
         raise _race_lost() from None
+    if needs_confirmation:
+        services.jobs.notify()
+    return issued
 
 
 def _race_lost() -> AccountValidationError:
@@ -176,6 +213,7 @@ async def insert_account(conn: AsyncConnection, account: NewAccount) -> None:
     if any(row.email == email_key for row in taken):
         problems.add("email", "ERR_TAKEN", _TAKEN)
     problems.check()
+    now = datetime.now(UTC)
     await conn.execute(
         a.insert().values(
             id=account.id,
@@ -185,9 +223,13 @@ async def insert_account(conn: AsyncConnection, account: NewAccount) -> None:
             email=email_key,
             date_of_birth=account.date_of_birth,
             password_hash=account.password_hash,
-            created_at=datetime.now(UTC),
+            created_at=now,
             fields=[],
             is_admin=account.is_admin,
             locale=account.locale,
+            confirmed_at=now if account.confirmed else None,
+            approved=account.approved,
+            sign_up_reason=account.sign_up_reason,
+            created_by_app_id=account.created_by_app_id,
         )
     )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import msgspec
 import sqlalchemy as sa
@@ -18,7 +18,17 @@ if TYPE_CHECKING:
 
 ACCOUNT_CACHE_TTL = 3600
 _a = schema.accounts
-_COLUMNS = [getattr(_a.c, name) for name in AccountRecord.__struct_fields__]
+
+
+def _column(name: str) -> sa.ColumnElement[Any]:
+    if name == "confirmed":
+        return sa.case((_a.c.confirmed_at.is_(None), sa.false()), else_=sa.true()).label(name)
+    return getattr(_a.c, name)  # type: ignore[no-any-return]
+
+
+# The accounts columns (and expressions) an AccountRecord is built from.
+RECORD_COLUMNS = [_column(name) for name in AccountRecord.__struct_fields__]
+_COLUMNS = RECORD_COLUMNS
 _decoder = msgspec.msgpack.Decoder(AccountRecord)
 _encoder = msgspec.msgpack.Encoder()
 

@@ -175,3 +175,22 @@ def check_profile_text(
         problems.add("source", "ERR_INCLUSION", "privacy must be public, unlisted or private")
     if language and not LOCALE_RE.fullmatch(language):
         problems.add("source", "ERR_INCLUSION", "language is not a language code")
+
+
+def check_email(problems: Problems, email: str) -> None:
+    """Add the problems of a changed e-mail address (the sign-up rules)."""
+    if not email:
+        problems.add("email", "ERR_BLANK", "can't be blank")
+    elif len(email) > MAX_EMAIL or not EMAIL_RE.fullmatch(email) or _CONTROL_RE.search(email):
+        problems.add("email", "ERR_INVALID", "is invalid")
+
+
+MAX_REASON = 1000
+
+
+def check_reason(problems: Problems, reason: str, *, required: bool) -> None:
+    """The sign-up reason an admin reads when registrations need approval."""
+    if required and not reason:
+        problems.add("reason", "ERR_BLANK", "can't be blank")
+    elif len(reason) > MAX_REASON:
+        problems.add("reason", "ERR_TOO_LONG", f"is too long (maximum is {MAX_REASON} characters)")

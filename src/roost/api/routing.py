@@ -105,8 +105,15 @@ class Endpoint:
             raise ApiError(401, "The access token is invalid")
         if self.scope is not None and not viewer.allows(self.scope):
             raise ApiError(403, "This action is outside the authorized scopes")
-        if self.auth == "user" and viewer.account_id is None:
-            raise ApiError(422, "This method requires an authenticated user")
+        if self.auth == "user":
+            if viewer.account_id is None:
+                raise ApiError(422, "This method requires an authenticated user")
+            # Unconfirmed and pending accounts hold tokens but may not use
+            # user endpoints yet (Mastodon's require_user!).
+            required = services.settings.email_confirmation_required
+            reason = viewer.restriction(confirmation_required=required)
+            if reason is not None:
+                raise ApiError(403, reason)
         return viewer
 
 

@@ -53,6 +53,15 @@ accounts = sa.Table(
     sa.Column("default_privacy", sa.String(16), nullable=False, server_default="public"),
     sa.Column("default_sensitive", sa.Boolean, nullable=False, server_default=sa.false()),
     sa.Column("default_language", sa.String(16), nullable=True),
+    # Sign-up state (migration 0005_account_confirmation). NULL confirmed_at:
+    # the e-mail address is not confirmed yet; approved false: the sign-up
+    # waits for an admin (registrations mode "approved").
+    sa.Column("confirmed_at", TS, nullable=True),
+    sa.Column("approved", sa.Boolean, nullable=False, server_default=sa.true()),
+    # The reason given when signing up (Mastodon's invite request text).
+    sa.Column("sign_up_reason", sa.Text, nullable=True),
+    # The OAuth app that created the account through POST /api/v1/accounts.
+    sa.Column("created_by_app_id", sa.BigInteger, nullable=True),
 )
 
 statuses = sa.Table(
@@ -222,6 +231,19 @@ oauth_tokens = sa.Table(
     sa.Column("created_at", TS, nullable=False),
     sa.Column("revoked_at", TS, nullable=True),
     sa.Index("ix_oauth_tokens_account_id", "account_id"),
+)
+
+# Links sent to confirm an account's e-mail address; only the SHA-256 of the
+# random token is stored. A token confirms the address it was sent to only.
+email_confirmations = sa.Table(
+    "email_confirmations",
+    metadata,
+    sa.Column("token_hash", sa.String(64), primary_key=True),
+    sa.Column("account_id", sa.BigInteger, nullable=False),
+    sa.Column("email", sa.String(320), nullable=False),
+    sa.Column("created_at", TS, nullable=False),
+    sa.Column("expires_at", TS, nullable=False),
+    sa.Index("ix_email_confirmations_account_id", "account_id"),
 )
 
 idempotency_keys = sa.Table(

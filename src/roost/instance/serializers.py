@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+
 import roost
 from roost.accounts.entities import Account
 from roost.config import Settings
@@ -98,6 +100,20 @@ def _accounts() -> AccountsConfig:
     )
 
 
+def _registrations(settings: Settings) -> Registrations:
+    mode = settings.effective_registrations_mode
+    text = settings.registrations_message.strip()
+    # Mastodon sends the message as HTML.
+    message = f"<p>{html.escape(text)}</p>" if text else None
+    return Registrations(
+        enabled=mode != "none",
+        approval_required=mode == "approved",
+        # Roost asks for a reason exactly when an admin reviews sign-ups.
+        reason_required=mode == "approved",
+        message=message,
+    )
+
+
 def _stats(facts: InstanceFacts) -> Stats:
     # Roost does not federate: no other domains are known.
     return Stats(user_count=facts.user_count, status_count=facts.status_count, domain_count=0)
@@ -117,8 +133,8 @@ def serialize_instance_v1(
         stats=_stats(facts),
         thumbnail=None,
         languages=["en"],
-        registrations=settings.registrations_open,
-        approval_required=False,
+        registrations=settings.effective_registrations_mode != "none",
+        approval_required=settings.effective_registrations_mode == "approved",
         invites_enabled=False,
         configuration=ConfigurationV1(
             accounts=_accounts(),
@@ -154,9 +170,7 @@ def serialize_instance_v2(
             polls=_polls(),
             translation=Translation(enabled=False),
         ),
-        registrations=Registrations(
-            enabled=settings.registrations_open, approval_required=False, reason_required=False
-        ),
+        registrations=_registrations(settings),
         api_versions=API_VERSIONS,
         contact=Contact(email="", account=contact),
         rules=[],

@@ -20,6 +20,9 @@ class Viewer:
     app_id: int
     account_id: int | None
     scopes: frozenset[str]
+    # The sign-up state of the token's account (true for app-only tokens).
+    confirmed: bool = True
+    approved: bool = True
 
     def allows(self, scope: str) -> bool:
         if scope in self.scopes:
@@ -27,7 +30,19 @@ class Viewer:
         broad = scope.split(":", 1)[0]
         if broad in self.scopes:
             return True
+        # admin:write grants admin:write:accounts (and so on).
+        if scope.startswith("admin:") and scope.rsplit(":", 1)[0] in self.scopes:
+            return True
         return "follow" in self.scopes and scope in _LEGACY_FOLLOW
+
+    def restriction(self, *, confirmation_required: bool) -> str | None:
+        """Why this account may not use user endpoints yet, in Mastodon's
+        words, or None when it may."""
+        if confirmation_required and not self.confirmed:
+            return "Your login is missing a confirmed e-mail address"
+        if not self.approved:
+            return "Your login is currently pending approval"
+        return None
 
 
 def hash_token(token: str) -> str:

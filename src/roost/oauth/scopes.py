@@ -37,7 +37,7 @@ _GRANULAR = {
 
 BROAD_SCOPES = ("read", "write", "follow", "push", "profile")
 KNOWN_SCOPES = frozenset(
-    [*BROAD_SCOPES, "admin:read", "admin:write"]
+    [*BROAD_SCOPES, "admin:read", "admin:write", "admin:read:accounts", "admin:write:accounts"]
     + [f"{broad}:{name}" for broad, names in _GRANULAR.items() for name in names]
 )
 DEFAULT_SCOPE = "read"
@@ -71,6 +71,9 @@ def scope_covered(granted: Collection[str], scope: str) -> bool:
         return True
     broad, _, narrow = scope.partition(":")
     if narrow and broad in granted and broad in _GRANULAR:
+        return True
+    # admin:write covers admin:write:accounts.
+    if broad == "admin" and scope.rsplit(":", 1)[0] in granted:
         return True
     return "follow" in granted and scope in _FOLLOW_GRANTS
 

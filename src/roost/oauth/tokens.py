@@ -47,21 +47,37 @@ class TokenService:
         if hit is not None:
             c = msgspec.msgpack.decode(hit, type=_CachedViewer)
             return Viewer(c.token_id, c.app_id, c.account_id, frozenset(c.scopes))
-        t = schema.oauth_tokens
+        t, a = schema.oauth_tokens, schema.accounts
         async with self._services.db.read(primary=True) as conn:
             row = (
                 await conn.execute(
-                    sa.select(t.c.id, t.c.app_id, t.c.account_id, t.c.scopes).where(
-                        t.c.token_hash == token_hash, t.c.revoked_at.is_(None)
+                    sa.select(
+                        t.c.id,
+                        t.c.app_id,
+                        t.c.account_id,
+                        t.c.scopes,
+                        a.c.confirmed_at,
+                        a.c.approved,
                     )
+                    .select_from(t.outerjoin(a, a.c.id == t.c.account_id))
+                    .where(t.c.token_hash == token_hash, t.c.revoked_at.is_(None))
                 )
             ).first()
         if row is None:
             return None
         scopes = row.scopes.split()
-        packed = msgspec.msgpack.encode(_CachedViewer(row.id, row.app_id, row.account_id, scopes))
-        await cache.set_many({key: packed}, ttl=TOKEN_CACHE_TTL)
-        return Viewer(row.id, row.app_id, row.account_id, frozenset(scopes))
+        has_account = row.account_id is not None
+        confirmed = not has_account or row.confirmed_at is not None
+        approved = not has_account or bool(row.approved)
+        # Only tokens of accounts in good standing are cached (a cached viewer
+        # is always confirmed and approved): confirming or approving an account
+        # then takes effect at once in every process, with nothing to invalidate.
+        if confirmed and approved:
+            packed = msgspec.msgpack.encode(
+                _CachedViewer(row.id, row.app_id, row.account_id, scopes)
+            )
+            await cache.set_many({key: packed}, ttl=TOKEN_CACHE_TTL)
+        return Viewer(row.id, row.app_id, row.account_id, frozenset(scopes), confirmed, approved)
 
     async def issue(
         self,

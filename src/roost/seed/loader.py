@@ -317,6 +317,8 @@ async def _load_accounts(
                 "email": [f"{n}@example.com" for n in names],
                 "password_hash": [password_hash] * len(names),
                 "created_at": created[lo:hi],
+                # Seeded accounts are confirmed (and approved: the default).
+                "confirmed_at": created[lo:hi],
                 "followers_count": followers[lo:hi],
                 "following_count": following[lo:hi],
                 "statuses_count": plan.counts[lo:hi],

@@ -1,7 +1,7 @@
 """worker_ids: leases of Snowflake worker ids
 
 Revision ID: 0006_worker_ids
-Revises: 0004_follow_requests
+Revises: 0005_account_confirmation
 
 One row per leased worker id (0..1023) with its owner's token and the
 lease's expiry (roost.worker_lease).
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0006_worker_ids"
-down_revision = "0004_follow_requests"
+down_revision = "0005_account_confirmation"
 branch_labels = None
 depends_on = None
 

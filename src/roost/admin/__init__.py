@@ -1,0 +1,1 @@
+"""Moderation endpoints (Mastodon's /api/v1/admin/...): for now, accounts."""
