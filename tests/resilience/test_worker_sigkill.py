@@ -17,6 +17,7 @@ import sqlalchemy as sa
 from roost.config import Settings
 from roost.db import schema
 from roost.services import Services
+from roost.statuses.drafts import NewStatus
 from roost.statuses.service import post_status
 from roost.timelines.keys import home_key
 from tests.conftest import REDIS_URL
@@ -99,7 +100,7 @@ async def test_fanout_survives_sigkill_of_its_worker(
             author, followers = await seed_followers(services, FOLLOWERS)
             for follower in followers:
                 await services.timelines.mark(home_key(follower))
-            status_id = await post_status(services, author_id=author, text="to everyone")
+            status_id = await post_status(services, NewStatus(author_id=author, text="to everyone"))
             redis_keys = [f"{settings.redis_key_prefix}tl:{{{home_key(f)}}}" for f in followers]
             # Fan-out goes in follow order: once the first follower of the
             # second batch has the post, the first batch is checkpointed.
