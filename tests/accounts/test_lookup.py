@@ -30,7 +30,7 @@ def test_lookup_finds_local_names(client: ApiClient, acct: str) -> None:
     assert response.json()["id"] == alice.sid
 
 
-@pytest.mark.parametrize("acct", ["", "bob", "alice@elsewhere.example", "al\x00ice", "a" * 500])
+@pytest.mark.parametrize("acct", ["", "bob", "alice@elsewhere.example", "a" * 500])
 def test_lookup_misses(client: ApiClient, acct: str) -> None:
     client.make_user("alice")
     response = client.get("/api/v1/accounts/lookup", params={"acct": acct})

@@ -138,7 +138,7 @@ def test_control_characters_are_dropped(client: ApiClient) -> None:
     response = client.patch(
         "/api/v1/accounts/update_credentials",
         user=alice,
-        data={"display_name": "A\x00l\x07ice", "note": "a\x00b"},
+        data={"display_name": "A\x01l\x07ice", "note": "a\x1fb"},
     )
     assert response.status_code == 200
     assert response.json()["display_name"] == "Alice"

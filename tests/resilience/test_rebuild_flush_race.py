@@ -9,6 +9,7 @@ from collections.abc import Iterable
 
 from roost.infra.timeline_store import TimelineStore
 from roost.services import Services
+from roost.statuses.drafts import NewStatus
 from roost.statuses.service import post_status
 from tests.helpers import ApiClient
 from tests.timelines.support import cached_home, follow, home, post
@@ -30,7 +31,9 @@ class FlushBeforeFirstMerge:
     async def merge(self, key: str, ids: Iterable[int], *, create: bool = True) -> bool:
         if not self.posted:
             await self.inner.clear()
-            status_id = await post_status(self.services, author_id=self.author, text="meanwhile")
+            status_id = await post_status(
+                self.services, NewStatus(author_id=self.author, text="meanwhile")
+            )
             self.posted.append(status_id)
             await self.services.jobs.run_pending()
         return await self.inner.merge(key, ids, create=create)

@@ -18,6 +18,7 @@ from roost.config import Settings
 from roost.db import schema
 from roost.kernel.cachekeys import home_key
 from roost.services import Services
+from roost.statuses.drafts import NewStatus
 from roost.statuses.service import post_status
 from tests.conftest import REDIS_URL
 from tests.resilience.conftest import StartWorker, empty_services
@@ -99,7 +100,7 @@ async def test_fanout_survives_sigkill_of_its_worker(
             author, followers = await seed_followers(services, FOLLOWERS)
             for follower in followers:
                 await services.timelines.mark(home_key(follower))
-            status_id = await post_status(services, author_id=author, text="to everyone")
+            status_id = await post_status(services, NewStatus(author_id=author, text="to everyone"))
             redis_keys = [f"{settings.redis_key_prefix}tl:{{{home_key(f)}}}" for f in followers]
             # Fan-out goes in follow order: once the first follower of the
             # second batch has the post, the first batch is checkpointed.

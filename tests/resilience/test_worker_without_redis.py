@@ -14,6 +14,7 @@ from roost.accounts.service import create_account
 from roost.config import Settings
 from roost.db import schema
 from roost.services import Services
+from roost.statuses.drafts import NewStatus
 from roost.statuses.service import post_status
 from tests.resilience.conftest import StartWorker, empty_services
 from tests.resilience.support import free_port
@@ -33,7 +34,7 @@ async def test_worker_postpones_fanout_while_redis_is_unreachable(
     author = await create_account(
         services, username="author", email="author@example.com", password="p" * 12
     )
-    await post_status(services, author_id=author, text="nobody gets this yet")
+    await post_status(services, NewStatus(author_id=author, text="nobody gets this yet"))
     worker = start_worker(settings)
     log_path = tmp_path / "worker-0.log"
     with anyio.fail_after(30):

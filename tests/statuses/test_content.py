@@ -2,13 +2,23 @@
 
 from __future__ import annotations
 
+import random
+import time
+
+import pytest
+
+from roost.kernel.errors import ValidationFailed
 from roost.statuses.content import (
+    MAX_DOMAIN_LENGTH,
+    MAX_URL_LENGTH,
     URL_LENGTH,
     MentionTarget,
     countable_length,
+    grapheme_length,
     mention_candidates,
     normalize_tag,
     render_text,
+    trim_url,
 )
 
 ACCOUNTS = {"bob": MentionTarget(7, "Bob")}
@@ -99,10 +109,88 @@ def test_mention_candidates_only_local() -> None:
 
 def test_urls_count_as_23_characters() -> None:
     long_url = "https://example.com/" + "y" * 200
-    assert countable_length(long_url, local_domain="x") == URL_LENGTH
-    assert countable_length(f"ab {long_url} cd", local_domain="x") == 6 + URL_LENGTH
+    assert countable_length(long_url) == URL_LENGTH
+    assert countable_length(f"ab {long_url} cd") == 6 + URL_LENGTH
     # Remote mentions count without their domain, as on Mastodon.
-    assert countable_length("@bob@far.example", local_domain="x") == 4
+    assert countable_length("@bob@far.example") == 4
+    # The content warning counts too, in full.
+    assert countable_length(long_url, spoiler_text="cw https://x.example") == 20 + URL_LENGTH
+    # A scheme alone is not a link: no concession.
+    assert countable_length("https://.") == 9
+
+
+def test_characters_are_grapheme_clusters() -> None:
+    family = "\U0001f468\u200d\U0001f469\u200d\U0001f467\u200d\U0001f466"  # 7 code points
+    flag = "\U0001f1eb\U0001f1f7"  # two regional indicators
+    accented = "e\u0301"  # e + combining acute accent
+    assert grapheme_length(family) == 1
+    assert grapheme_length(flag * 3) == 3
+    assert grapheme_length(accented + "\r\n") == 2
+    assert grapheme_length("plain\r\nascii") == 11
+    assert countable_length(f"{family} {flag} {accented}") == 5
+
+
+def _trim_by_definition(url: str) -> str:
+    """The trimming rule as first written (quadratic): drop trailing
+    punctuation, and a ")" while the link has more ")" than "("."""
+    while url and (url[-1] in ".,:;!?'\"*" or (url[-1] == ")" and url.count("(") < url.count(")"))):
+        url = url[:-1]
+    return url
+
+
+def test_link_trimming_keeps_balanced_brackets() -> None:
+    html = render("see (https://example.com/a_(b)_c))).. now")
+    assert 'href="https://example.com/a_(b)_c"' in html
+    assert html.endswith("</a>))).. now</p>")
+    rng = random.Random(8)
+    for _ in range(2000):
+        url = "https://x/" + "".join(rng.choices("a().,!)", k=rng.randint(0, 12)))
+        expected = _trim_by_definition(url)
+        assert trim_url(url) == expected, url
+
+
+@pytest.mark.parametrize(
+    "tail",
+    [")", ".", "),", "(", "()", "@", "#", ":", "_", "a", "é", "\U0001f1eb"],
+)
+def test_counter_is_linear_on_adversarial_input(tail: str) -> None:
+    """A link followed by 20,000 copies of one character: the old trimming
+    recounted brackets per character dropped (about 1 s here for ")")."""
+    text = "https://example.com/" + tail * (20_000 // len(tail))
+    started = time.perf_counter()
+    try:
+        length = countable_length(text)
+    except ValidationFailed:
+        length = -1  # the link itself is too long: refused, also fine
+    render_text(text, public_url="https://roost.test", local_domain="roost.test", accounts={})
+    elapsed = time.perf_counter() - started
+    assert elapsed < 0.5, f"{elapsed:.3f} s for 20k characters"
+    assert length != 0
+
+
+@pytest.mark.parametrize(
+    "unit",
+    ["@", "#", ":", "_", "@a", "#a", "@a@b.", "\U0001f1eb", "\U0001f44b\U0001f3fd", "e\u0301"],
+)
+def test_text_functions_are_linear(unit: str) -> None:
+    text = unit * (20_000 // len(unit))
+    started = time.perf_counter()
+    countable_length(text)
+    mention_candidates(text, local_domain="roost.test")
+    render_text(text, public_url="https://roost.test", local_domain="roost.test", accounts={})
+    elapsed = time.perf_counter() - started
+    assert elapsed < 0.5, f"{elapsed:.3f} s for 20k characters of {unit!r}"
+
+
+def test_overlong_links_and_mention_domains_are_refused() -> None:
+    ok_url = "https://example.com/" + "y" * (MAX_URL_LENGTH - 20)
+    assert countable_length(ok_url) == URL_LENGTH
+    with pytest.raises(ValidationFailed, match="Links are limited"):
+        countable_length(ok_url + "y")
+    ok_domain = "@bob@" + "d" * MAX_DOMAIN_LENGTH
+    assert countable_length(ok_domain) == 4
+    with pytest.raises(ValidationFailed, match="Mention domains are limited"):
+        countable_length(ok_domain + "d")
 
 
 def test_normalize_tag() -> None:

@@ -14,6 +14,7 @@ from roost.db import schema
 from roost.kernel.cachekeys import counts_key, status_key
 from roost.statuses.counters import Counts, add_counts, forget_counts
 from roost.statuses.deletion import delete_status
+from roost.statuses.drafts import NewStatus
 from roost.statuses.marks import favourite_status, unfavourite_status
 from roost.statuses.reblogs import reblog_status, unreblog_status
 from roost.statuses.service import post_status
@@ -118,9 +119,10 @@ def test_counters_exact_after_concurrent_reblogs_and_replies(client: ApiClient) 
         return lambda: reblog_status(services, account_id=user.id, status_id=sid)
 
     def reply(user: User) -> Any:
-        return lambda: post_status(
-            services, author_id=user.id, text=f"@author reply {user.username}", in_reply_to_id=sid
+        new = NewStatus(
+            author_id=user.id, text=f"@author reply {user.username}", in_reply_to_id=sid
         )
+        return lambda: post_status(services, new)
 
     results = gather(client, [reblog(u) for u in fans] + [reblog(u) for u in fans[:5]])
     results += gather(client, [reply(u) for u in fans])

@@ -106,6 +106,8 @@ def test_odd_tag_names_are_just_not_found(client: ApiClient) -> None:
         if response.status_code == 200:
             assert response.json() == []
     path = f"/api/v1/accounts/{alice.id}/statuses"
-    assert timeline(client, path, tagged="a\x00b") == []
+    # NUL in a query value is refused by the request parser, on every database.
+    assert client.get(path, params={"tagged": "a\x00b"}).status_code == 422
     assert timeline(client, path, tagged="#cats") != []
-    assert timeline(client, "/api/v1/timelines/tag/cats", **{"none[]": "\x00"}) != []
+    nul = client.get("/api/v1/timelines/tag/cats", params={"none[]": "\x00"})
+    assert nul.status_code == 422

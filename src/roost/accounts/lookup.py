@@ -73,7 +73,6 @@ async def search_accounts(
     A plain prefix scan: the search domain's indexes serve ``/api/v2/search``
     at scale; this endpoint only backs small "who is this" lookups."""
     text = query.strip().lstrip("@").split("@", 1)[0].strip().lower()[:MAX_QUERY_CHARS]
-    text = text.replace("\x00", "")
     if not text:
         return []
     limit = max(1, min(limit, MAX_SEARCH_LIMIT))

@@ -7,11 +7,10 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
-from starlette.datastructures import UploadFile
 from starlette.requests import Request
 
 from roost.accounts.entities import ProfileForm
-from roost.api.params import convert
+from roost.api.params import convert, form_fields, query_fields
 
 _KEY_RE = re.compile(r"^([^\[\]]+)((?:\[[^\[\]]*\]){0,3})$")
 _PART_RE = re.compile(r"\[([^\[\]]*)\]")
@@ -26,7 +25,7 @@ def expand_brackets(items: Iterable[tuple[str, Any]]) -> dict[str, Any]:
     data: dict[str, Any] = {}
     for raw_key, value in items:
         match = _KEY_RE.match(raw_key)
-        if match is None or isinstance(value, UploadFile):
+        if match is None:
             continue
         path = [match.group(1), *_PART_RE.findall(match.group(2))]
         node: Any = data
@@ -52,9 +51,8 @@ async def read_profile_form(request: Request, form: ProfileForm) -> ProfileForm:
     content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if content_type not in _FORM_TYPES:
         return form
-    # Starlette caches the parsed form, so this does not read the body again.
-    body = await request.form()
-    items = [*body.multi_items(), *request.query_params.multi_items()]
+    # The fields parsed (and checked) for ``form``: the body is not read again.
+    items = [*await form_fields(request), *query_fields(request)]
     return convert(expand_brackets(items), ProfileForm)
 
 

@@ -43,6 +43,20 @@ class PostStatusForm(msgspec.Struct, kw_only=True):
     place_name: str | None = None
     latitude: float | None = None
     longitude: float | None = None
+    # Polls are not supported yet: read only to refuse them (as JSON
+    # ``"poll": {...}`` or as ``poll[options][]=...`` form fields).
+    poll: dict[str, object] | None = None
+    poll_options: list[str] | None = msgspec.field(name="poll[options]", default=None)
+    poll_expires_in: str | int | None = msgspec.field(name="poll[expires_in]", default=None)
+    poll_multiple: str | bool | None = msgspec.field(name="poll[multiple]", default=None)
+    poll_hide_totals: str | bool | None = msgspec.field(name="poll[hide_totals]", default=None)
+
+    def has_poll(self) -> bool:
+        """Whether the client asked for a poll (an empty or null one does not count)."""
+        return bool(self.poll or self.poll_options) or any(
+            value not in (None, "")
+            for value in (self.poll_expires_in, self.poll_multiple, self.poll_hide_totals)
+        )
 
     def place(self) -> tuple[str | None, float | None, float | None]:
         """(name, latitude, longitude), whichever shape the client used."""

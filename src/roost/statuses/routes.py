@@ -12,6 +12,7 @@ from roost.api.responses import json_response
 from roost.api.routing import Context, Router
 from roost.kernel.errors import NotFound, ValidationFailed
 from roost.statuses.deletion import delete_status
+from roost.statuses.drafts import NewStatus
 from roost.statuses.entities import Context as ThreadContext
 from roost.statuses.entities import Status
 from roost.statuses.forms import (
@@ -56,9 +57,10 @@ async def create_status(ctx: Context, form: PostStatusForm) -> Response:
         raise ValidationFailed("media not supported yet")
     if form.scheduled_at:
         raise ValidationFailed("scheduled statuses are not supported")
+    if form.has_poll():
+        raise ValidationFailed("polls are not supported yet")
     place_name, latitude, longitude = form.place()
-    status_id = await post_status(
-        ctx.services,
+    new = NewStatus(
         author_id=ctx.user_id,
         text=form.status or "",
         visibility=form.visibility or None,
@@ -71,6 +73,7 @@ async def create_status(ctx: Context, form: PostStatusForm) -> Response:
         longitude=longitude,
         idempotency_key=ctx.request.headers.get("idempotency-key") or None,
     )
+    status_id = await post_status(ctx.services, new)
     status = await render_status(ctx.services, status_id, viewer_id=ctx.user_id, primary=True)
     return json_response(status)
 
