@@ -18,6 +18,7 @@ from roost.oauth.entities import AuthorizeQuery
 from roost.oauth.errors import DESCRIPTIONS
 from roost.oauth.login import authenticate_login
 from roost.oauth.pkce import valid_challenge
+from roost.oauth.redirects import is_allowed_redirect_uri
 from roost.oauth.scopes import all_covered, parse_scopes, unknown_scopes
 
 if TYPE_CHECKING:
@@ -74,6 +75,9 @@ async def check_authorization_request(
         raise AuthorizationError(
             "invalid_request", "The redirect URI is not registered for this application."
         )
+    if not is_allowed_redirect_uri(redirect):
+        # Registered before such URIs were refused: never redirect there.
+        raise AuthorizationError("invalid_request", "The redirect URI is not allowed.")
     state = query.state[:MAX_STATE_CHARS] if query.state else None
     if query.response_type != "code":
         raise AuthorizationError("unsupported_response_type", redirect_uri=redirect, state=state)

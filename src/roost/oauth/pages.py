@@ -8,8 +8,8 @@ from urllib.parse import urlencode
 
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
-from roost.oauth.apps import OOB_REDIRECT
 from roost.oauth.authorize import AuthorizationError, AuthorizationRequest
+from roost.oauth.redirects import OOB_REDIRECT
 
 # The page holds a password field and, for out-of-band clients, a live code:
 # never framed (clickjacking), never cached, never leaked through Referer.
