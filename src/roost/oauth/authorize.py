@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 import msgspec
 
+from roost.oauth.admin_scopes import ADMIN_SCOPES_REFUSED, may_hold_scopes
 from roost.oauth.apps import AppRecord, find_app
 from roost.oauth.codes import create_authorization_code
 from roost.oauth.entities import AuthorizeQuery
@@ -115,10 +116,18 @@ async def approve_authorization(
     password: str,
     ip: str,
 ) -> str | None:
-    """Log the user in and issue a code for ``request``; None for a wrong login."""
+    """Log the user in and issue a code for ``request``; None for a wrong login,
+    ``invalid_scope`` back to the client when a non-admin is asked for admin scopes."""
     account_id = await authenticate_login(services, login=login, password=password, ip=ip)
     if account_id is None:
         return None
+    if not await may_hold_scopes(services, account_id=account_id, scopes=request.scopes):
+        raise AuthorizationError(
+            "invalid_scope",
+            ADMIN_SCOPES_REFUSED,
+            redirect_uri=request.redirect_uri,
+            state=request.state,
+        )
     return await create_authorization_code(
         services,
         app_id=request.app.id,
