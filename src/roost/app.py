@@ -10,6 +10,7 @@ from collections.abc import AsyncIterator, Sequence
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.routing import BaseRoute, Route
+from starlette.types import ASGIApp
 
 from roost.api.errors import (
     ApiError,
@@ -18,6 +19,7 @@ from roost.api.errors import (
     handle_http_exception,
     handle_unexpected,
 )
+from roost.api.middleware import ResponseHeaders
 from roost.api.openapi import openapi_endpoint
 from roost.api.routing import Endpoint
 from roost.config import Settings
@@ -26,6 +28,13 @@ from roost.kernel.errors import DomainError
 from roost.services import Services, build_services
 
 log = logging.getLogger("roost")
+
+
+class RoostApp(Starlette):
+    def build_middleware_stack(self) -> ASGIApp:
+        # Outside Starlette's own error middleware, so that a 500 gets the
+        # headers too.
+        return ResponseHeaders(super().build_middleware_stack())
 
 
 def all_endpoints() -> list[Endpoint]:
@@ -77,7 +86,7 @@ def create_app(
             if owned:
                 await svc.close()
 
-    return Starlette(
+    return RoostApp(
         routes=routes,
         lifespan=lifespan,
         exception_handlers={

@@ -24,7 +24,7 @@ from roost.accounts.service import sign_up
 from roost.accounts.store import load_account
 from roost.accounts.validation import parse_birth_date
 from roost.api.errors import ApiError
-from roost.api.responses import json_response
+from roost.api.responses import NO_STORE, json_response
 from roost.api.routing import Context, Router
 from roost.kernel.errors import Forbidden, NotFound
 from roost.oauth.entities import Token
@@ -54,7 +54,7 @@ async def register_account(ctx: Context, form: SignUpForm) -> Response:
         date_of_birth=parse_birth_date(form.date_of_birth),
         display_name=form.display_name,
     )
-    return json_response(serialize_token(issued))
+    return json_response(serialize_token(issued), headers=NO_STORE)
 
 
 @router.get(

@@ -10,7 +10,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from roost.api.errors import ApiError, rate_limit_headers
-from roost.api.responses import empty_object, json_response
+from roost.api.responses import NO_STORE, empty_object, json_response
 from roost.api.routing import Context, Router
 from roost.kernel.errors import RateLimited
 from roost.oauth import pages
@@ -59,7 +59,7 @@ def client_credentials(
 
 
 def oauth_error_response(exc: OAuthError) -> Response:
-    headers = {"Cache-Control": "no-store"}
+    headers = dict(NO_STORE)
     if exc.status == 401:
         headers["WWW-Authenticate"] = 'Basic realm="Roost"'
     return json_response(
@@ -83,7 +83,7 @@ async def create_app(ctx: Context, form: AppForm) -> Response:
     app = serialize_application(
         ctx.services.settings, registered.app, client_secret=registered.client_secret
     )
-    return json_response(app)
+    return json_response(app, headers=NO_STORE)
 
 
 @router.get(
@@ -169,7 +169,7 @@ async def obtain_token(ctx: Context, form: TokenForm) -> Response:
         issued = await grant_token(ctx.services, app=app, form=form, ip=client_ip(ctx.request))
     except OAuthError as exc:
         return oauth_error_response(exc)
-    return json_response(serialize_token(issued), headers={"Cache-Control": "no-store"})
+    return json_response(serialize_token(issued), headers=NO_STORE)
 
 
 @router.post("/oauth/revoke", summary="Revoke an access or refresh token", auth="none")
