@@ -26,7 +26,7 @@ from roost.accounts.validation import parse_birth_date
 from roost.api.errors import ApiError
 from roost.api.responses import NO_STORE, json_response
 from roost.api.routing import Context, Router
-from roost.kernel.errors import Forbidden, NotFound
+from roost.kernel.errors import NotFound
 from roost.oauth.entities import Token
 from roost.oauth.serializers import serialize_token
 
@@ -61,13 +61,11 @@ async def register_account(ctx: Context, form: SignUpForm) -> Response:
     "/api/v1/accounts/verify_credentials",
     summary="The calling user's own account, with its editable source",
     auth="user",
+    # Mastodon lets the narrow "profile" scope read just this one endpoint.
+    scope=("read:accounts", "profile"),
     response=CredentialAccount,
 )
 async def verify_credentials(ctx: Context) -> Response:
-    assert ctx.viewer is not None
-    # Mastodon lets the narrow "profile" scope read just this one endpoint.
-    if not (ctx.viewer.allows("read:accounts") or "profile" in ctx.viewer.scopes):
-        raise Forbidden("This action is outside the authorized scopes")
     record = await load_account(ctx.services, ctx.user_id)
     if record is None:
         raise ApiError(401, "The access token is invalid")
@@ -80,6 +78,7 @@ async def verify_credentials(ctx: Context) -> Response:
     auth="user",
     scope="write:accounts",
     response=CredentialAccount,
+    errors=(404,),  # the account was deleted meanwhile
 )
 async def update_credentials(ctx: Context, form: ProfileForm) -> Response:
     form = await read_profile_form(ctx.request, form)
@@ -105,6 +104,7 @@ async def update_credentials(ctx: Context, form: ProfileForm) -> Response:
     "/api/v1/accounts/lookup",
     summary="Find an account by its username (name or name@domain)",
     response=Account,
+    errors=(404,),
 )
 async def lookup(ctx: Context, query: LookupQuery) -> Response:
     record = await lookup_account(ctx.services, acct=query.acct)

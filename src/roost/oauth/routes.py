@@ -100,7 +100,12 @@ async def verify_app_credentials(ctx: Context) -> Response:
     return json_response(serialize_application(ctx.services.settings, app))
 
 
-@router.get("/oauth/authorize", summary="The authorization page (HTML)", auth="none")
+# The authorize pages answer in HTML; refusals the client can be trusted with
+# go back to it as a redirect, the others are shown on a 400 page.
+_PAGE = {"auth": "none", "media_type": "text/html", "redirects": True}
+
+
+@router.get("/oauth/authorize", summary="The authorization page (HTML)", errors=(400,), **_PAGE)
 async def authorize_page(ctx: Context, query: AuthorizeQuery) -> Response:
     try:
         request = await check_authorization_request(ctx.services, query=query)
@@ -109,12 +114,17 @@ async def authorize_page(ctx: Context, query: AuthorizeQuery) -> Response:
     return pages.login_page(request, action=ctx.request.url.path)
 
 
-@router.get("/oauth/authorize/", summary="The authorization page (HTML)", auth="none")
+@router.get("/oauth/authorize/", summary="The authorization page (HTML)", errors=(400,), **_PAGE)
 async def authorize_page_slash(ctx: Context, query: AuthorizeQuery) -> Response:
     return await authorize_page(ctx, query)
 
 
-@router.post("/oauth/authorize", summary="Log in and approve an authorization request", auth="none")
+@router.post(
+    "/oauth/authorize",
+    summary="Log in and approve an authorization request (HTML, or a redirect with the code)",
+    errors=(400, 401, 429),
+    **_PAGE,
+)
 async def authorize(ctx: Context, form: AuthorizeForm) -> Response:
     try:
         request = await check_authorization_request(ctx.services, query=form)
@@ -153,13 +163,22 @@ async def authorize(ctx: Context, form: AuthorizeForm) -> Response:
 
 
 @router.post(
-    "/oauth/authorize/", summary="Log in and approve an authorization request", auth="none"
+    "/oauth/authorize/",
+    summary="Log in and approve an authorization request (HTML, or a redirect with the code)",
+    errors=(400, 401, 429),
+    **_PAGE,
 )
 async def authorize_slash(ctx: Context, form: AuthorizeForm) -> Response:
     return await authorize(ctx, form)
 
 
-@router.post("/oauth/token", summary="Obtain an access token", auth="none", response=Token)
+@router.post(
+    "/oauth/token",
+    summary="Obtain an access token",
+    auth="none",
+    response=Token,
+    errors=(400, 401),
+)
 async def obtain_token(ctx: Context, form: TokenForm) -> Response:
     client_id, client_secret = client_credentials(ctx.request, form.client_id, form.client_secret)
     try:
@@ -172,7 +191,12 @@ async def obtain_token(ctx: Context, form: TokenForm) -> Response:
     return json_response(serialize_token(issued), headers=NO_STORE)
 
 
-@router.post("/oauth/revoke", summary="Revoke an access or refresh token", auth="none")
+@router.post(
+    "/oauth/revoke",
+    summary="Revoke an access or refresh token",
+    auth="none",
+    errors=(400, 401, 403),
+)
 async def revoke(ctx: Context, form: RevokeForm) -> Response:
     client_id, client_secret = client_credentials(ctx.request, form.client_id, form.client_secret)
     try:
