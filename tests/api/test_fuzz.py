@@ -28,10 +28,11 @@ from roost.db.migrate import migrate
 from roost.oauth.apps import register_app
 from roost.services import build_services
 
-pytestmark = pytest.mark.fuzz
-
 # FUZZ_EXAMPLES raises it for a longer hunt on a developer machine.
 EXAMPLES_PER_OPERATION = int(os.environ.get("FUZZ_EXAMPLES", "8"))
+# One test for every operation: more than the suite's per-test timeout.
+pytestmark = [pytest.mark.fuzz, pytest.mark.timeout(120 + 60 * EXAMPLES_PER_OPERATION)]
+
 FULL_SCOPES = "read write follow push"
 # Every other check runs. These two judge the API by whether the schema alone
 # predicts acceptance, which it cannot here:
