@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from tests.helpers import ApiClient
-from tests.oauth.support import OOB, app_token, bearer, password_login
+from tests.oauth.support import OOB, app_token, bearer, password_login, register_app
 
 
 def test_every_kind_of_response_says_nosniff(client: ApiClient) -> None:
@@ -46,6 +46,20 @@ def test_secrets_are_never_stored_by_caches(client: ApiClient) -> None:
     )
     assert signed_up.status_code == 200, signed_up.text
     assert signed_up.headers["cache-control"] == "no-store"
+    # The redirect that carries an authorization code.
+    web = register_app(client, redirect_uris="https://client.example/cb")
+    redirect = client.post(
+        "/oauth/authorize",
+        data={
+            "response_type": "code",
+            "client_id": web["client_id"],
+            "username": "alice",
+            "password": "correct horse battery",
+        },
+        follow_redirects=False,
+    )
+    assert redirect.status_code == 302 and "code=" in redirect.headers["location"]
+    assert redirect.headers["cache-control"] == "no-store"
 
 
 @pytest.mark.parametrize(
