@@ -11,6 +11,7 @@ from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.routing import BaseRoute, Route
+from starlette.types import ASGIApp
 
 from roost.api.errors import (
     ApiError,
@@ -19,6 +20,7 @@ from roost.api.errors import (
     handle_http_exception,
     handle_unexpected,
 )
+from roost.api.middleware import ResponseHeaders
 from roost.api.openapi import openapi_endpoint
 from roost.api.ratelimit import RateLimitMiddleware
 from roost.api.routing import Endpoint
@@ -29,6 +31,13 @@ from roost.services import Services, build_services
 from roost.web.assets import static_mount
 
 log = logging.getLogger("roost")
+
+
+class RoostApp(Starlette):
+    def build_middleware_stack(self) -> ASGIApp:
+        # Outside Starlette's own error middleware, so that a 500 gets the
+        # headers too.
+        return ResponseHeaders(super().build_middleware_stack())
 
 
 def all_endpoints() -> list[Endpoint]:
@@ -82,7 +91,7 @@ def create_app(
             if owned:
                 await svc.close()
 
-    return Starlette(
+    return RoostApp(
         routes=routes,
         lifespan=lifespan,
         middleware=[Middleware(RateLimitMiddleware)],

@@ -30,9 +30,9 @@ from roost.accounts.store import load_account
 from roost.accounts.validation import parse_birth_date
 from roost.api.client_address import client_address
 from roost.api.errors import ApiError
-from roost.api.responses import json_response
+from roost.api.responses import NO_STORE, json_response
 from roost.api.routing import Context, Router
-from roost.kernel.errors import Forbidden, NotFound
+from roost.kernel.errors import NotFound
 from roost.limits import spend_sign_up
 from roost.oauth.entities import Token
 from roost.oauth.serializers import serialize_token
@@ -74,7 +74,7 @@ async def register_account(ctx: Context, form: SignUpForm) -> Response:
         display_name=form.display_name,
         reason=form.reason,
     )
-    return json_response(serialize_token(issued))
+    return json_response(serialize_token(issued), headers=NO_STORE)
 
 
 @router.post(
@@ -93,6 +93,8 @@ async def resend_confirmation_mail(ctx: Context, form: ResendForm) -> Response:
     "/auth/confirmation",
     summary="The page a confirmation link opens: confirms the e-mail address (HTML)",
     auth="none",
+    media_type="text/html",
+    errors=(404, 410),
 )
 async def confirmation(ctx: Context, query: ConfirmationQuery) -> Response:
     result = await confirm_email(ctx.services, token=query.confirmation_token)
@@ -103,13 +105,11 @@ async def confirmation(ctx: Context, query: ConfirmationQuery) -> Response:
     "/api/v1/accounts/verify_credentials",
     summary="The calling user's own account, with its editable source",
     auth="user",
+    # Mastodon lets the narrow "profile" scope read just this one endpoint.
+    scope=("read:accounts", "profile"),
     response=CredentialAccount,
 )
 async def verify_credentials(ctx: Context) -> Response:
-    assert ctx.viewer is not None
-    # Mastodon lets the narrow "profile" scope read just this one endpoint.
-    if not (ctx.viewer.allows("read:accounts") or "profile" in ctx.viewer.scopes):
-        raise Forbidden("This action is outside the authorized scopes")
     record = await load_account(ctx.services, ctx.user_id)
     if record is None:
         raise ApiError(401, "The access token is invalid")
@@ -122,6 +122,7 @@ async def verify_credentials(ctx: Context) -> Response:
     auth="user",
     scope="write:accounts",
     response=CredentialAccount,
+    errors=(404,),  # the account was deleted meanwhile
 )
 async def update_credentials(ctx: Context, form: ProfileForm) -> Response:
     form = await read_profile_form(ctx.request, form)
@@ -147,6 +148,7 @@ async def update_credentials(ctx: Context, form: ProfileForm) -> Response:
     "/api/v1/accounts/lookup",
     summary="Find an account by its username (name or name@domain)",
     response=Account,
+    errors=(404,),
 )
 async def lookup(ctx: Context, query: LookupQuery) -> Response:
     record = await lookup_account(ctx.services, acct=query.acct)

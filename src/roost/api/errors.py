@@ -9,6 +9,7 @@ import msgspec
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
+from starlette.routing import Match, Route
 
 from roost.api.client_address import client_address
 from roost.kernel.errors import (
@@ -79,10 +80,27 @@ async def handle_domain_error(_request: Request, exc: Exception) -> Response:
     return domain_error_response(exc)
 
 
-async def handle_http_exception(_request: Request, exc: Exception) -> Response:
+def allowed_methods(request: Request) -> str:
+    """Every method some route serves at this path. Starlette's own ``Allow``
+    names only the first route whose path matched, and a path often has
+    several (GET and DELETE /api/v1/statuses/{id})."""
+    methods: set[str] = set()
+    for route in request.app.router.routes:
+        if isinstance(route, Route) and route.methods:
+            match, _ = route.matches(request.scope)
+            if match is not Match.NONE:
+                methods |= route.methods
+    return ", ".join(sorted(methods))
+
+
+async def handle_http_exception(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
     messages = {404: "Not found", 405: "Method not allowed"}
-    return error_response(exc.status_code, messages.get(exc.status_code, str(exc.detail)))
+    headers = dict(exc.headers or {})
+    if exc.status_code == 405:
+        headers["Allow"] = allowed_methods(request)
+    message = messages.get(exc.status_code, str(exc.detail))
+    return error_response(exc.status_code, message, headers or None)
 
 
 async def handle_unexpected(request: Request, exc: Exception) -> Response:

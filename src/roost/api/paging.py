@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 import msgspec
 from starlette.requests import Request
@@ -42,13 +42,27 @@ def page_from(query: PageQuery, *, default: int = 20, maximum: int = 40) -> Page
 _CURSORS = frozenset({"max_id", "min_id", "since_id"})
 
 
+def page_url_base(public_url: str, path: str) -> str:
+    """The public address of ``path``: every segment percent-encoded, so nothing
+    the client put in the path (a crafted tag name) can end the ``<...>`` of a
+    Link entry or add parameters."""
+    segments = "/".join(quote(segment, safe="") for segment in path.split("/"))
+    return public_url.rstrip("/") + segments
+
+
 def link_header(request: Request, ids: Sequence[int]) -> dict[str, str]:
-    """``Link`` with rel="next" first (toot matches it with a regex), then rel="prev"."""
+    """``Link`` with rel="next" first (toot matches it with a regex), then rel="prev".
+
+    Built from the configured public URL, never from the ``Host`` header, which
+    the client chooses."""
     if not ids:
         return {}
+    public_url: str = request.app.state.services.settings.public_url
     kept = urlencode([(k, v) for k, v in request.query_params.multi_items() if k not in _CURSORS])
     # The other parameters are encoded once for both links (ids need no quoting).
-    base = f"{request.url.replace(query='')}?"
+    # The decoded path from the scope: ``request.url`` would re-parse it and cut
+    # it at a decoded "?" or "#".
+    base = page_url_base(public_url, request.scope["path"]) + "?"
     if kept:
         base += kept + "&"
     return {"Link": f'<{base}max_id={min(ids)}>; rel="next", <{base}min_id={max(ids)}>; rel="prev"'}

@@ -9,6 +9,9 @@ from starlette.responses import Response
 
 _encoder = msgspec.json.Encoder()
 
+# On every response that carries a token or a client secret (RFC 6749 5.1).
+NO_STORE = {"Cache-Control": "no-store"}
+
 
 def json_response(
     content: Any, *, status: int = 200, headers: dict[str, str] | None = None

@@ -68,11 +68,18 @@ class Endpoint:
     summary: str
     tag: str
     auth: Auth
-    scope: str | None
+    # The caller's token needs one of these (none: any token will do).
+    scopes: tuple[str, ...]
     query: type[msgspec.Struct] | None
     form: type[msgspec.Struct] | None
     response: Any
     status: int
+    # For the OpenAPI document: what the success answer is, whether the
+    # endpoint answers with a redirect, and error statuses it can give beyond
+    # those that follow from the declaration (see roost.api.openapi).
+    media_type: str = "application/json"
+    redirects: bool = False
+    errors: tuple[int, ...] = ()
 
     def route(self) -> Route:
         return Route(self.path, self._endpoint, methods=[self.method], name=self.handler.__name__)
@@ -103,7 +110,8 @@ class Endpoint:
             viewer = await services.tokens.viewer_for(token)
         if viewer is None:
             raise ApiError(401, "The access token is invalid")
-        if self.scope is not None and not viewer.allows(self.scope):
+        scopes = self.scopes
+        if scopes and not (viewer.allows(scopes[0]) or any(map(viewer.allows, scopes[1:]))):
             raise ApiError(403, "This action is outside the authorized scopes")
         if self.auth == "user":
             if viewer.account_id is None:
@@ -131,10 +139,16 @@ class Router:
         *,
         summary: str,
         auth: Auth = "optional",
-        scope: str | None = None,
+        scope: str | tuple[str, ...] | None = None,
         response: Any = None,
         status: int = 200,
+        media_type: str = "application/json",
+        redirects: bool = False,
+        errors: tuple[int, ...] = (),
     ) -> Callable[[Handler], Handler]:
+        """Declare an endpoint; ``scope`` may name alternatives (any one will do)."""
+        scopes = (scope,) if isinstance(scope, str) else tuple(scope or ())
+
         def register(handler: Handler) -> Handler:
             hints = get_type_hints(handler)
             params = inspect.signature(handler).parameters
@@ -149,11 +163,14 @@ class Router:
                     summary=summary,
                     tag=self.tag,
                     auth=auth,
-                    scope=scope,
+                    scopes=scopes,
                     query=hints.get("query") if "query" in params else None,
                     form=hints.get("form") if "form" in params else None,
                     response=response,
                     status=status,
+                    media_type=media_type,
+                    redirects=redirects,
+                    errors=errors,
                 )
             )
             return handler

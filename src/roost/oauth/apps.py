@@ -21,18 +21,15 @@ from roost.db import schema
 from roost.kernel.auth import hash_token
 from roost.kernel.errors import ValidationFailed
 from roost.oauth.errors import OAuthError
+from roost.oauth.redirects import redirect_uri_problem
 from roost.oauth.scopes import parse_scopes, unknown_scopes
 
 if TYPE_CHECKING:
     from roost.services import Services
 
-OOB_REDIRECT = "urn:ietf:wg:oauth:2.0:oob"
 MAX_NAME = 200
 MAX_WEBSITE = 500
 MAX_REDIRECT_URIS_CHARS = 4000
-# An absolute URI: a scheme (custom schemes are how mobile apps get the code
-# back), then something, and no fragment (RFC 6749 section 3.1.2).
-_ABSOLUTE_URI = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*:[^\s#]+$")
 
 
 class AppRecord(msgspec.Struct, frozen=True):
@@ -81,8 +78,9 @@ async def register_app(
     if sum(len(u) + 1 for u in uris) > MAX_REDIRECT_URIS_CHARS:
         raise _invalid("Redirect URI is too long")
     for uri in uris:
-        if uri != OOB_REDIRECT and not _ABSOLUTE_URI.fullmatch(uri):
-            raise _invalid("Redirect URI must be an absolute URI.")
+        problem = redirect_uri_problem(uri)
+        if problem is not None:
+            raise _invalid(problem)
     scope_list = parse_scopes(scopes)
     unknown = unknown_scopes(scope_list)
     if unknown:

@@ -12,12 +12,14 @@ from typing import TYPE_CHECKING
 
 import msgspec
 
+from roost.oauth.admin_scopes import ADMIN_SCOPES_REFUSED, may_hold_scopes
 from roost.oauth.apps import AppRecord, find_app
 from roost.oauth.codes import create_authorization_code
 from roost.oauth.entities import AuthorizeQuery
 from roost.oauth.errors import DESCRIPTIONS
 from roost.oauth.login import authenticate_login
 from roost.oauth.pkce import valid_challenge
+from roost.oauth.redirects import is_allowed_redirect_uri
 from roost.oauth.scopes import all_covered, parse_scopes, unknown_scopes
 
 if TYPE_CHECKING:
@@ -74,6 +76,9 @@ async def check_authorization_request(
         raise AuthorizationError(
             "invalid_request", "The redirect URI is not registered for this application."
         )
+    if not is_allowed_redirect_uri(redirect):
+        # Registered before such URIs were refused: never redirect there.
+        raise AuthorizationError("invalid_request", "The redirect URI is not allowed.")
     state = query.state[:MAX_STATE_CHARS] if query.state else None
     if query.response_type != "code":
         raise AuthorizationError("unsupported_response_type", redirect_uri=redirect, state=state)
@@ -111,10 +116,18 @@ async def approve_authorization(
     password: str,
     ip: str,
 ) -> str | None:
-    """Log the user in and issue a code for ``request``; None for a wrong login."""
+    """Log the user in and issue a code for ``request``; None for a wrong login,
+    ``invalid_scope`` back to the client when a non-admin is asked for admin scopes."""
     account_id = await authenticate_login(services, login=login, password=password, ip=ip)
     if account_id is None:
         return None
+    if not await may_hold_scopes(services, account_id=account_id, scopes=request.scopes):
+        raise AuthorizationError(
+            "invalid_scope",
+            ADMIN_SCOPES_REFUSED,
+            redirect_uri=request.redirect_uri,
+            state=request.state,
+        )
     return await create_authorization_code(
         services,
         app_id=request.app.id,

@@ -10,6 +10,7 @@ import sqlalchemy as sa
 
 from roost.db import schema
 from roost.kernel.auth import hash_token
+from roost.oauth.admin_scopes import ADMIN_SCOPES_REFUSED, has_admin_scopes, may_hold_scopes
 from roost.oauth.apps import AppRecord
 from roost.oauth.codes import redeem_authorization_code
 from roost.oauth.entities import TokenForm
@@ -51,6 +52,9 @@ async def grant_token(
         return await _password_grant(services, app=app, form=form, ip=ip)
     if form.grant_type == "client_credentials":
         scopes = requested_scopes(form.scope, allowed=app.scopes)
+        if has_admin_scopes(scopes):
+            # An app token acts for no account, so for no admin.
+            raise OAuthError("invalid_scope", ADMIN_SCOPES_REFUSED)
         async with services.db.write() as conn:
             return await services.tokens.issue(
                 conn, app_id=app.id, account_id=None, scopes=" ".join(scopes), refreshable=False
@@ -73,6 +77,8 @@ async def _password_grant(
     )
     if account_id is None:
         raise OAuthError("invalid_grant", "Invalid username, email or password.")
+    if not await may_hold_scopes(services, account_id=account_id, scopes=scopes):
+        raise OAuthError("invalid_scope", ADMIN_SCOPES_REFUSED)
     async with services.db.write() as conn:
         return await services.tokens.issue(
             conn, app_id=app.id, account_id=account_id, scopes=" ".join(scopes)

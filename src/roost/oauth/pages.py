@@ -8,8 +8,8 @@ from urllib.parse import urlencode
 
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
-from roost.oauth.apps import OOB_REDIRECT
 from roost.oauth.authorize import AuthorizationError, AuthorizationRequest
+from roost.oauth.redirects import OOB_REDIRECT
 
 # The page holds a password field and, for out-of-band clients, a live code:
 # never framed (clickjacking), never cached, never leaked through Referer.
@@ -21,6 +21,9 @@ _HEADERS = {
         "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'"
     ),
 }
+
+# A redirect carrying an authorization code is not cached either.
+_NO_STORE = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"}
 
 _STYLE = """
 body { font-family: system-ui, sans-serif; background: #f4f4f7; color: #222; margin: 0; }
@@ -122,7 +125,9 @@ def code_response(request: AuthorizationRequest, code: str) -> Response:
     params = {"code": code}
     if request.state is not None:
         params["state"] = request.state
-    return RedirectResponse(_with_params(request.redirect_uri, params), status_code=302)
+    return RedirectResponse(
+        _with_params(request.redirect_uri, params), status_code=302, headers=_NO_STORE
+    )
 
 
 def error_response(exc: AuthorizationError) -> Response:
@@ -131,7 +136,9 @@ def error_response(exc: AuthorizationError) -> Response:
         params = {"error": exc.error, "error_description": exc.description}
         if exc.state is not None:
             params["state"] = exc.state
-        return RedirectResponse(_with_params(exc.redirect_uri, params), status_code=302)
+        return RedirectResponse(
+            _with_params(exc.redirect_uri, params), status_code=302, headers=_NO_STORE
+        )
     body = (
         "<h1>Authorization failed</h1>"
         f'<p class="error" role="alert">{html.escape(exc.description)}</p>'

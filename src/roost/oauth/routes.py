@@ -11,7 +11,7 @@ from starlette.responses import Response
 
 from roost.api.client_address import client_address
 from roost.api.errors import ApiError, rate_limit_headers
-from roost.api.responses import empty_object, json_response
+from roost.api.responses import NO_STORE, empty_object, json_response
 from roost.api.routing import Context, Router
 from roost.kernel.errors import RateLimited
 from roost.oauth import pages
@@ -56,7 +56,7 @@ def client_credentials(
 
 
 def oauth_error_response(exc: OAuthError) -> Response:
-    headers = {"Cache-Control": "no-store"}
+    headers = dict(NO_STORE)
     if exc.status == 401:
         headers["WWW-Authenticate"] = 'Basic realm="Roost"'
     return json_response(
@@ -80,7 +80,7 @@ async def create_app(ctx: Context, form: AppForm) -> Response:
     app = serialize_application(
         ctx.services.settings, registered.app, client_secret=registered.client_secret
     )
-    return json_response(app)
+    return json_response(app, headers=NO_STORE)
 
 
 @router.get(
@@ -97,7 +97,12 @@ async def verify_app_credentials(ctx: Context) -> Response:
     return json_response(serialize_application(ctx.services.settings, app))
 
 
-@router.get("/oauth/authorize", summary="The authorization page (HTML)", auth="none")
+# The authorize pages answer in HTML; refusals the client can be trusted with
+# go back to it as a redirect, the others are shown on a 400 page.
+_PAGE = {"auth": "none", "media_type": "text/html", "redirects": True}
+
+
+@router.get("/oauth/authorize", summary="The authorization page (HTML)", errors=(400,), **_PAGE)
 async def authorize_page(ctx: Context, query: AuthorizeQuery) -> Response:
     try:
         request = await check_authorization_request(ctx.services, query=query)
@@ -106,12 +111,17 @@ async def authorize_page(ctx: Context, query: AuthorizeQuery) -> Response:
     return pages.login_page(request, action=ctx.request.url.path)
 
 
-@router.get("/oauth/authorize/", summary="The authorization page (HTML)", auth="none")
+@router.get("/oauth/authorize/", summary="The authorization page (HTML)", errors=(400,), **_PAGE)
 async def authorize_page_slash(ctx: Context, query: AuthorizeQuery) -> Response:
     return await authorize_page(ctx, query)
 
 
-@router.post("/oauth/authorize", summary="Log in and approve an authorization request", auth="none")
+@router.post(
+    "/oauth/authorize",
+    summary="Log in and approve an authorization request (HTML, or a redirect with the code)",
+    errors=(400, 401, 429),
+    **_PAGE,
+)
 async def authorize(ctx: Context, form: AuthorizeForm) -> Response:
     try:
         request = await check_authorization_request(ctx.services, query=form)
@@ -150,13 +160,22 @@ async def authorize(ctx: Context, form: AuthorizeForm) -> Response:
 
 
 @router.post(
-    "/oauth/authorize/", summary="Log in and approve an authorization request", auth="none"
+    "/oauth/authorize/",
+    summary="Log in and approve an authorization request (HTML, or a redirect with the code)",
+    errors=(400, 401, 429),
+    **_PAGE,
 )
 async def authorize_slash(ctx: Context, form: AuthorizeForm) -> Response:
     return await authorize(ctx, form)
 
 
-@router.post("/oauth/token", summary="Obtain an access token", auth="none", response=Token)
+@router.post(
+    "/oauth/token",
+    summary="Obtain an access token",
+    auth="none",
+    response=Token,
+    errors=(400, 401),
+)
 async def obtain_token(ctx: Context, form: TokenForm) -> Response:
     client_id, client_secret = client_credentials(ctx.request, form.client_id, form.client_secret)
     try:
@@ -166,10 +185,15 @@ async def obtain_token(ctx: Context, form: TokenForm) -> Response:
         issued = await grant_token(ctx.services, app=app, form=form, ip=client_address(ctx.request))
     except OAuthError as exc:
         return oauth_error_response(exc)
-    return json_response(serialize_token(issued), headers={"Cache-Control": "no-store"})
+    return json_response(serialize_token(issued), headers=NO_STORE)
 
 
-@router.post("/oauth/revoke", summary="Revoke an access or refresh token", auth="none")
+@router.post(
+    "/oauth/revoke",
+    summary="Revoke an access or refresh token",
+    auth="none",
+    errors=(400, 401, 403),
+)
 async def revoke(ctx: Context, form: RevokeForm) -> Response:
     client_id, client_secret = client_credentials(ctx.request, form.client_id, form.client_secret)
     try:

@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from roost.db import schema
 from roost.kernel.auth import Viewer, hash_token
 from roost.kernel.cachekeys import token_key
+from roost.oauth.admin_scopes import account_is_admin, has_admin_scopes, without_admin_scopes
 
 if TYPE_CHECKING:
     from roost.services import Services
@@ -89,7 +90,12 @@ class TokenService:
         refreshable: bool = True,
     ) -> IssuedToken:
         """Create a token in the open transaction (with a refresh token unless
-        ``refreshable`` is false, as for app-only tokens)."""
+        ``refreshable`` is false, as for app-only tokens).
+
+        Admin scopes are dropped unless the account is an admin: the last line
+        of defence for every grant (roost.oauth.admin_scopes)."""
+        if has_admin_scopes(scopes.split()) and not await account_is_admin(conn, account_id):
+            scopes = " ".join(without_admin_scopes(scopes.split()))
         access = secrets.token_urlsafe(32)
         refresh = secrets.token_urlsafe(32) if refreshable else None
         now = datetime.now(UTC)

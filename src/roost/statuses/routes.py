@@ -51,6 +51,7 @@ MAX_IDS = 40
     auth="user",
     scope="write:statuses",
     response=Status,
+    errors=(404,),  # in_reply_to_id names no status
 )
 async def create_status(ctx: Context, form: PostStatusForm) -> Response:
     if any(str(m) for m in form.media_ids or ()):
