@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import msgspec
 
@@ -45,7 +45,7 @@ class PostStatusForm(msgspec.Struct, kw_only=True):
     longitude: float | None = None
     # Polls are not supported yet: read only to refuse them (as JSON
     # ``"poll": {...}`` or as ``poll[options][]=...`` form fields).
-    poll: dict[str, object] | None = None
+    poll: dict[str, Any] | None = None
     poll_options: list[str] | None = msgspec.field(name="poll[options]", default=None)
     poll_expires_in: str | int | None = msgspec.field(name="poll[expires_in]", default=None)
     poll_multiple: str | bool | None = msgspec.field(name="poll[multiple]", default=None)
