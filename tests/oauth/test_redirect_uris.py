@@ -48,7 +48,10 @@ def test_registration_refuses_dangerous_redirect_uris(client: ApiClient, uri: st
     as_json = client.post("/api/v1/apps", json={"client_name": "x", "redirect_uris": [OOB, uri]})
     for response in (as_form, as_json):
         assert response.status_code == 422, (uri, response.text)
-        assert "Redirect URI" in response.json()["error"]
+        error = response.json()["error"]
+        # A NUL is refused for every field by the request parser, before the
+        # redirect URI rules see it.
+        assert ("NUL character" if "\x00" in uri else "Redirect URI") in error
 
 
 def test_registration_allows_web_app_and_out_of_band_uris(client: ApiClient) -> None:
