@@ -16,7 +16,7 @@ import pytest
 
 from roost.config import Settings
 from tests import pg_admin as admin
-from tests.helpers import ApiClient
+from tests.helpers import CHEAP_PASSWORD_HASHING, ApiClient
 
 PG_HOST, PG_PORT = "127.0.0.1", 5432
 PG_ADMIN_URL = f"postgresql://postgres@{PG_HOST}:{PG_PORT}/postgres"
@@ -80,7 +80,7 @@ def settings(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> Se
         public_url="http://testserver",
         domain="testserver",
         worker_id=1,
-    )
+    ).replace(**CHEAP_PASSWORD_HASHING)
     if backend == "postgresql":
         url = request.getfixturevalue("pg_database_url")
         return base.replace(database_url=url)

@@ -21,6 +21,18 @@ from roost.services import Services
 
 T = TypeVar("T")
 
+# argon2 at its lowest cost. At the production cost a hash took up to a
+# second of CPU on a loaded 2-core machine and made most of the suite's time;
+# tests/accounts/test_passwords.py covers the production parameters.
+CHEAP_PASSWORD_HASHING: dict[str, int] = {
+    "password_hash_time_cost": 1,
+    "password_hash_memory_kib": 32,
+}
+# The same, for a command run with ROOST_* variables.
+CHEAP_PASSWORD_HASHING_ENV = {
+    f"ROOST_{name.upper()}": str(value) for name, value in CHEAP_PASSWORD_HASHING.items()
+}
+
 
 @dataclasses.dataclass(frozen=True)
 class User:
@@ -172,4 +184,10 @@ def only_selects(statements: list[str]) -> list[str]:
     return [s for s in statements if s.lstrip().upper().startswith("SELECT")]
 
 
-__all__ = ["ApiClient", "User", "only_selects"]
+__all__ = [
+    "CHEAP_PASSWORD_HASHING",
+    "CHEAP_PASSWORD_HASHING_ENV",
+    "ApiClient",
+    "User",
+    "only_selects",
+]

@@ -58,6 +58,11 @@ class Settings:
     max_status_chars: int = 500
     registrations_open: bool = True
     login_attempts_per_5min: int = 30
+    # argon2id cost of password hashes: passes over memory. Slow on purpose:
+    # the defaults are RFC 9106's low-memory profile. Tests lower them to the
+    # minimum; production should not.
+    password_hash_time_cost: int = 3
+    password_hash_memory_kib: int = 65_536
     log_level: str = "info"
 
     @property

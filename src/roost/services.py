@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Awaitable, Callable
 
+from roost.accounts.passwords import PasswordHasher
 from roost.config import Settings
 from roost.db.engine import Database
 from roost.ids import IdGenerator
@@ -26,12 +27,17 @@ class Services:
     ids: IdGenerator
     cache: Cache
     timelines: TimelineStore
+    passwords: PasswordHasher = dataclasses.field(init=False)
     tokens: TokenService = dataclasses.field(init=False)
     jobs: JobRunner = dataclasses.field(init=False)
     # Released by close() after the database (e.g. the Redis connection pool).
     closers: list[Callable[[], Awaitable[None]]] = dataclasses.field(default_factory=list)
 
     def __post_init__(self) -> None:
+        self.passwords = PasswordHasher(
+            time_cost=self.settings.password_hash_time_cost,
+            memory_kib=self.settings.password_hash_memory_kib,
+        )
         self.tokens = TokenService(self)
         self.jobs = JobRunner(self)
         register_job_handlers(self.jobs)

@@ -10,7 +10,6 @@ from typing import TYPE_CHECKING
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from roost.accounts.passwords import hash_password
 from roost.accounts.validation import (
     AccountValidationError,
     Problems,
@@ -69,7 +68,7 @@ async def prepare_account(
         problems.add("agreement", "ERR_ACCEPTED", "must be accepted")
     problems.check()
     # argon2 is slow on purpose: hash off the event loop and outside the write lock.
-    password_hash = await asyncio.to_thread(hash_password, password)
+    password_hash = await asyncio.to_thread(services.passwords.hash, password)
     return NewAccount(
         id=services.ids.next_id(),
         username=username,

@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import asyncio
-import functools
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 
-from roost.accounts.passwords import hash_password, needs_rehash, verify_password
 from roost.db import schema
 from roost.oauth.ratelimit import count_login_attempt
 
@@ -18,11 +16,6 @@ if TYPE_CHECKING:
 
 MAX_LOGIN_CHARS = 320
 MAX_PASSWORD_CHARS = 1000
-
-
-@functools.cache
-def _dummy_hash() -> str:
-    return hash_password("not a real password, only here to spend the same time")
 
 
 def _login_key(login: str) -> str:
@@ -36,7 +29,7 @@ async def authenticate_login(
     and ``password``, or None when they do not match.
 
     Rate limited per client IP and per account (429); on success records the
-    login time (and upgrades an outdated password hash)."""
+    login time (and rehashes a password hashed at another cost than the configured one)."""
     await count_login_attempt(services, scope="ip", key=ip)
     key = _login_key(login)
     a = schema.accounts
@@ -50,18 +43,19 @@ async def authenticate_login(
     await count_login_attempt(services, scope="account", key=str(row.id) if row else key)
     # An unknown login spends the same time as a wrong password, so response
     # times do not reveal which accounts exist.
+    passwords = services.passwords
     if row is not None:
         stored = str(row.password_hash)
     else:
-        stored = await asyncio.to_thread(_dummy_hash)
+        stored = await asyncio.to_thread(passwords.dummy_hash)
     password = password[:MAX_PASSWORD_CHARS]
-    ok = await asyncio.to_thread(verify_password, stored, password)
+    ok = await asyncio.to_thread(passwords.verify, stored, password)
     if row is None or not ok:
         return None
     account_id = int(row.id)
     changes: dict[str, Any] = {"last_login_at": datetime.now(UTC)}
-    if needs_rehash(stored):
-        changes["password_hash"] = await asyncio.to_thread(hash_password, password)
+    if passwords.needs_rehash(stored):
+        changes["password_hash"] = await asyncio.to_thread(passwords.hash, password)
     async with services.db.write() as conn:
         await conn.execute(a.update().where(a.c.id == account_id).values(**changes))
     return account_id
