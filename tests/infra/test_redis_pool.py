@@ -27,6 +27,7 @@ def anyio_backend() -> str:
     return "asyncio"
 
 
+@pytest.mark.redis
 async def test_calls_beyond_the_pool_wait_for_a_connection(redis_prefix: str) -> None:
     require_service("Redis", "127.0.0.1", 6379)
     client = connect_redis(REDIS_URL, pool_size=4)
@@ -45,6 +46,7 @@ async def test_calls_beyond_the_pool_wait_for_a_connection(redis_prefix: str) ->
         await close_redis(client)
 
 
+@pytest.mark.redis
 async def test_a_pool_that_stays_full_degrades_the_call_not_the_breaker(
     redis_prefix: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -194,6 +194,7 @@ async def test_notify_wakes_a_sleeping_loop(make_services: MakeServices) -> None
             services.jobs.stop()
 
 
+@pytest.mark.redis
 async def test_commit_in_one_process_wakes_workers_through_redis(
     make_services: MakeServices,
 ) -> None:
