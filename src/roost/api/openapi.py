@@ -49,6 +49,16 @@ def build_openapi(endpoints: Sequence[Endpoint]) -> dict[str, Any]:
                 parameters.append(
                     {"name": name, "in": "query", "required": name in required, "schema": prop}
                 )
+        if e.response is not None:
+            success_schema = by_type[e.response]
+        elif e.media_type == "application/json":
+            success_schema = {}
+        else:
+            success_schema = {"type": "string"}
+        errors = dict(error)
+        if e.media_type != "application/json":
+            # A page's own errors are pages; a bad request still gets JSON.
+            errors[e.media_type] = {"schema": {"type": "string"}}
         operation: dict[str, Any] = {
             "operationId": e.handler.__name__,
             "summary": e.summary,
@@ -57,13 +67,9 @@ def build_openapi(endpoints: Sequence[Endpoint]) -> dict[str, Any]:
             "responses": {
                 str(e.status): {
                     "description": "Success",
-                    "content": {
-                        "application/json": {
-                            "schema": by_type[e.response] if e.response is not None else {}
-                        }
-                    },
+                    "content": {e.media_type: {"schema": success_schema}},
                 },
-                "4XX": {"description": "Error", "content": error},
+                "4XX": {"description": "Error", "content": errors},
             },
         }
         if e.form is not None:

@@ -76,6 +76,9 @@ class Endpoint:
     form: type[msgspec.Struct] | None
     response: Any
     status: int
+    # What a success is served as; the few non-JSON endpoints (HTML pages,
+    # plain text) say so, for the OpenAPI document.
+    media_type: str = "application/json"
 
     def route(self) -> Route:
         return Route(self.path, self._endpoint, methods=[self.method], name=self.handler.__name__)
@@ -125,6 +128,7 @@ class Router:
         scope: str | None = None,
         response: Any = None,
         status: int = 200,
+        media_type: str = "application/json",
     ) -> Callable[[Handler], Handler]:
         def register(handler: Handler) -> Handler:
             hints = get_type_hints(handler)
@@ -145,6 +149,7 @@ class Router:
                     form=hints.get("form") if "form" in params else None,
                     response=response,
                     status=status,
+                    media_type=media_type,
                 )
             )
             return handler

@@ -61,6 +61,11 @@ async def custom_emojis(ctx: Context) -> Response:
     return json_response([])
 
 
-@router.get("/api/v1/streaming/health", summary="Streaming server health (plain OK)", auth="none")
+@router.get(
+    "/api/v1/streaming/health",
+    summary="Streaming server health (plain OK)",
+    auth="none",
+    media_type="text/plain",
+)
 async def streaming_health(ctx: Context) -> Response:
     return PlainTextResponse("OK")

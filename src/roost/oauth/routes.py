@@ -10,7 +10,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from roost.api.errors import ApiError
-from roost.api.responses import empty_object, json_response
+from roost.api.responses import EmptyObject, empty_object, json_response
 from roost.api.routing import Context, Router
 from roost.oauth import pages
 from roost.oauth.apps import authenticate_client, load_app, register_app
@@ -88,7 +88,12 @@ async def verify_app_credentials(ctx: Context) -> Response:
     return json_response(serialize_application(ctx.services.settings, app))
 
 
-@router.get("/oauth/authorize", summary="The authorization page (HTML)", auth="none")
+@router.get(
+    "/oauth/authorize",
+    summary="The authorization page (HTML)",
+    auth="none",
+    media_type="text/html",
+)
 async def authorize_page(ctx: Context, query: AuthorizeQuery) -> Response:
     try:
         request = await check_authorization_request(ctx.services, query=query)
@@ -97,12 +102,22 @@ async def authorize_page(ctx: Context, query: AuthorizeQuery) -> Response:
     return pages.login_page(request, action=ctx.request.url.path)
 
 
-@router.get("/oauth/authorize/", summary="The authorization page (HTML)", auth="none")
+@router.get(
+    "/oauth/authorize/",
+    summary="The authorization page (HTML)",
+    auth="none",
+    media_type="text/html",
+)
 async def authorize_page_slash(ctx: Context, query: AuthorizeQuery) -> Response:
     return await authorize_page(ctx, query)
 
 
-@router.post("/oauth/authorize", summary="Log in and approve an authorization request", auth="none")
+@router.post(
+    "/oauth/authorize",
+    summary="Log in and approve an authorization request",
+    auth="none",
+    media_type="text/html",
+)
 async def authorize(ctx: Context, form: AuthorizeForm) -> Response:
     try:
         request = await check_authorization_request(ctx.services, query=form)
@@ -143,7 +158,10 @@ async def authorize(ctx: Context, form: AuthorizeForm) -> Response:
 
 
 @router.post(
-    "/oauth/authorize/", summary="Log in and approve an authorization request", auth="none"
+    "/oauth/authorize/",
+    summary="Log in and approve an authorization request",
+    auth="none",
+    media_type="text/html",
 )
 async def authorize_slash(ctx: Context, form: AuthorizeForm) -> Response:
     return await authorize(ctx, form)
@@ -162,7 +180,12 @@ async def obtain_token(ctx: Context, form: TokenForm) -> Response:
     return json_response(serialize_token(issued), headers={"Cache-Control": "no-store"})
 
 
-@router.post("/oauth/revoke", summary="Revoke an access or refresh token", auth="none")
+@router.post(
+    "/oauth/revoke",
+    summary="Revoke an access or refresh token",
+    auth="none",
+    response=EmptyObject,
+)
 async def revoke(ctx: Context, form: RevokeForm) -> Response:
     client_id, client_secret = client_credentials(ctx.request, form.client_id, form.client_secret)
     try:
