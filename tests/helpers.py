@@ -18,6 +18,7 @@ from roost.app import create_app
 from roost.config import Settings
 from roost.db import schema
 from roost.services import Services
+from tests.contract import OpenApiContract
 
 T = TypeVar("T")
 
@@ -64,9 +65,24 @@ class User:
         return {"Authorization": f"Bearer {self.token}"}
 
 
+_contract: OpenApiContract | None = None
+
+
+def api_contract(test_client: TestClient) -> OpenApiContract:
+    """The contract of the served OpenAPI document, read once per session
+    (every app serves the same document)."""
+    global _contract
+    if _contract is None:
+        response = test_client.get("/openapi.json")
+        assert response.status_code == 200, response.text
+        _contract = OpenApiContract(response.json(), list(test_client.app.routes))  # type: ignore[attr-defined]
+    return _contract
+
+
 class ApiClient:
     def __init__(self, test_client: TestClient) -> None:
         self.http = test_client
+        self.contract = api_contract(test_client)
         self._app_id: int | None = None
 
     @classmethod
@@ -156,7 +172,9 @@ class ApiClient:
         headers = dict(kwargs.pop("headers", {}) or {})
         if user is not None:
             headers.update(user.headers)
-        return self.http.request(method, path, headers=headers, **kwargs)
+        response = self.http.request(method, path, headers=headers, **kwargs)
+        self.contract.check(method, path, response)
+        return response
 
     def get(self, path: str, *, user: User | None = None, **kwargs: Any) -> httpx.Response:
         return self.request("GET", path, user=user, **kwargs)
