@@ -16,7 +16,7 @@ import pytest
 
 from roost.config import Settings
 from tests import pg_admin as admin
-from tests.helpers import ApiClient
+from tests.helpers import CHEAP_PASSWORD_HASHING, ApiClient
 
 PG_HOST, PG_PORT = "127.0.0.1", 5432
 PG_ADMIN_URL = f"postgresql://postgres@{PG_HOST}:{PG_PORT}/postgres"
@@ -32,8 +32,61 @@ def _reachable(host: str, port: int) -> bool:
         return False
 
 
+# The pyproject markers, applied at collection (pytest_collection_modifyitems)
+# from what a test uses: these fixtures, anywhere in its fixture closure...
+FIXTURE_MARKERS = {
+    "pg_database_url": ("postgres",),
+    "redis_key_prefix": ("redis",),
+    "redis_client": ("redis",),
+    "redis_cluster_url": ("redis",),
+    "start_worker": ("e2e",),  # `roost worker` processes
+}
+# ...and these values of a parametrized fixture (backend and the like).
+PARAM_MARKERS = {
+    "postgresql": ("postgres",),
+    "postgresql+redis": ("postgres", "redis"),
+    "redis": ("redis",),
+    "redis-cluster": ("redis",),
+}
+SERVICE_MARKERS = {"PostgreSQL": "postgres", "Redis": "redis"}
+_markers_by_test: dict[str, set[str]] = {}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        names: set[str] = set()
+        for fixture in getattr(item, "fixturenames", ()):
+            names.update(FIXTURE_MARKERS.get(fixture, ()))
+        callspec = getattr(item, "callspec", None)
+        if callspec is not None:
+            for value in callspec.params.values():
+                if isinstance(value, str):
+                    names.update(PARAM_MARKERS.get(value, ()))
+        for name in sorted(names):
+            item.add_marker(name)
+        _markers_by_test[item.nodeid] = {m.name for m in item.iter_markers()}
+
+
+def _current_test_markers() -> set[str] | None:
+    current = os.environ.get("PYTEST_CURRENT_TEST")  # "<nodeid> (setup|call|teardown)"
+    if current is None:
+        return None
+    return _markers_by_test.get(current.rsplit(" ", 1)[0])
+
+
 def require_service(name: str, host: str, port: int) -> None:
-    """Skip without the service, except in CI where it must be there."""
+    """Skip without the service, except in CI where it must be there.
+
+    A test that reaches a service must carry its marker, or
+    ``make test-fast`` (``-m "not postgres and not redis ..."``) would run it:
+    this fails such a test whether the service is up or not."""
+    marker = SERVICE_MARKERS[name]
+    markers = _current_test_markers()
+    if markers is not None and marker not in markers:
+        pytest.fail(
+            f"this test uses {name} but is not marked {marker!r}: add the marker, or"
+            " let tests/conftest.py apply it (FIXTURE_MARKERS, PARAM_MARKERS)"
+        )
     if _reachable(host, port):
         return
     if os.environ.get("CI"):
@@ -83,7 +136,7 @@ def settings(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> Se
         # Tests of the limits turn them on (tests/abuse); the others make
         # more requests than a real client would.
         rate_limits=False,
-    )
+    ).replace(**CHEAP_PASSWORD_HASHING)
     if backend == "postgresql":
         url = request.getfixturevalue("pg_database_url")
         return base.replace(database_url=url)

@@ -18,8 +18,36 @@ from roost.app import create_app
 from roost.config import Settings
 from roost.db import schema
 from roost.services import Services
+from tests.contract import OpenApiContract
 
 T = TypeVar("T")
+
+# argon2 at its lowest cost. At the production cost a hash took up to a
+# second of CPU on a loaded 2-core machine and made most of the suite's time;
+# tests/accounts/test_passwords.py covers the production parameters.
+CHEAP_PASSWORD_HASHING: dict[str, int] = {
+    "password_hash_time_cost": 1,
+    "password_hash_memory_kib": 32,
+}
+# The same, for a command run with ROOST_* variables.
+CHEAP_PASSWORD_HASHING_ENV = {
+    f"ROOST_{name.upper()}": str(value) for name, value in CHEAP_PASSWORD_HASHING.items()
+}
+
+
+class ManualClock:
+    """A monotonic clock that moves only when told: tests pass it where the
+    code takes a clock, instead of sleeping until real time has passed."""
+
+    def __init__(self, start: float = 1000.0) -> None:
+        self.now = start
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        assert seconds >= 0, "a monotonic clock never goes back"
+        self.now += seconds
 
 
 @dataclasses.dataclass(frozen=True)
@@ -37,9 +65,24 @@ class User:
         return {"Authorization": f"Bearer {self.token}"}
 
 
+_contract: OpenApiContract | None = None
+
+
+def api_contract(test_client: TestClient) -> OpenApiContract:
+    """The contract of the served OpenAPI document, read once per session
+    (every app serves the same document)."""
+    global _contract
+    if _contract is None:
+        response = test_client.get("/openapi.json")
+        assert response.status_code == 200, response.text
+        _contract = OpenApiContract(response.json(), list(test_client.app.routes))  # type: ignore[attr-defined]
+    return _contract
+
+
 class ApiClient:
     def __init__(self, test_client: TestClient) -> None:
         self.http = test_client
+        self.contract = api_contract(test_client)
         self._app_id: int | None = None
 
     @classmethod
@@ -132,7 +175,9 @@ class ApiClient:
         headers = dict(kwargs.pop("headers", {}) or {})
         if user is not None:
             headers.update(user.headers)
-        return self.http.request(method, path, headers=headers, **kwargs)
+        response = self.http.request(method, path, headers=headers, **kwargs)
+        self.contract.check(method, path, response)
+        return response
 
     def get(self, path: str, *, user: User | None = None, **kwargs: Any) -> httpx.Response:
         return self.request("GET", path, user=user, **kwargs)
@@ -175,4 +220,10 @@ def only_selects(statements: list[str]) -> list[str]:
     return [s for s in statements if s.lstrip().upper().startswith("SELECT")]
 
 
-__all__ = ["ApiClient", "User", "only_selects"]
+__all__ = [
+    "CHEAP_PASSWORD_HASHING",
+    "CHEAP_PASSWORD_HASHING_ENV",
+    "ApiClient",
+    "User",
+    "only_selects",
+]

@@ -60,11 +60,12 @@ def test_server_package_does_not_import_the_bench() -> None:
     offenders = []
     for path in SERVER_PACKAGE.rglob("*.py"):
         for node in ast.walk(ast.parse(path.read_text())):
-            names: list[str] = []
             if isinstance(node, ast.Import):
                 names = [alias.name for alias in node.names]
             elif isinstance(node, ast.ImportFrom) and node.module:
                 names = [node.module]
+            else:
+                continue
             if any(n.split(".")[0] == "roost_bench" for n in names):
                 offenders.append(f"{path.relative_to(SERVER_PACKAGE)}:{node.lineno}")
     assert offenders == []

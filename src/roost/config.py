@@ -97,6 +97,11 @@ class Settings:
     # auto (STARTTLS when offered) | starttls (required) | tls (implicit TLS,
     # usually port 465) | none (plain, for a relay on the same machine).
     smtp_tls: str = "auto"
+    # argon2id cost of password hashes: passes over memory. Slow on purpose:
+    # the defaults are RFC 9106's low-memory profile. Tests lower them to the
+    # minimum; production should not.
+    password_hash_time_cost: int = 3
+    password_hash_memory_kib: int = 65_536
     log_level: str = "info"
 
     def __post_init__(self) -> None:

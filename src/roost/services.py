@@ -11,6 +11,7 @@ import dataclasses
 import time
 from collections.abc import Awaitable, Callable
 
+from roost.accounts.passwords import PasswordHasher
 from roost.config import Settings
 from roost.db.engine import Database
 from roost.ids import MAX_WORKER, IdGenerator
@@ -30,6 +31,7 @@ class Services:
     ids: IdGenerator
     cache: Cache
     timelines: TimelineStore
+    passwords: PasswordHasher = dataclasses.field(init=False)
     tokens: TokenService = dataclasses.field(init=False)
     jobs: JobRunner = dataclasses.field(init=False)
     mailer: Mailer = dataclasses.field(init=False)
@@ -41,6 +43,10 @@ class Services:
     worker_lease: WorkerLease | None = None
 
     def __post_init__(self) -> None:
+        self.passwords = PasswordHasher(
+            time_cost=self.settings.password_hash_time_cost,
+            memory_kib=self.settings.password_hash_memory_kib,
+        )
         self.tokens = TokenService(self)
         self.jobs = JobRunner(self)
         register_job_handlers(self.jobs)

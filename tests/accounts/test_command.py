@@ -4,7 +4,7 @@ from click.testing import CliRunner
 
 from roost.cli import main
 from roost.config import Settings
-from tests.helpers import ApiClient
+from tests.helpers import CHEAP_PASSWORD_HASHING_ENV, ApiClient
 from tests.oauth.support import password_login, register_app
 
 
@@ -15,6 +15,7 @@ def _env(settings: Settings) -> dict[str, str]:
         "ROOST_REDIS_URL": settings.redis_url,
         "ROOST_REDIS_KEY_PREFIX": settings.redis_key_prefix,
         "ROOST_WORKER_ID": "7",
+        **CHEAP_PASSWORD_HASHING_ENV,
     }
 
 

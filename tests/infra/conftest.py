@@ -13,6 +13,7 @@ import os
 from collections.abc import AsyncIterator, Iterator
 from typing import Protocol
 
+import anyio
 import pytest
 
 from roost.infra.cache import Cache, MemoryCache
@@ -26,6 +27,7 @@ from roost.infra.redis_backends import (
 from roost.infra.redis_client import delete_prefixed
 from roost.infra.timeline_store import MemoryTimelineStore, TimelineStore
 from tests.conftest import REDIS_URL, require_service
+from tests.helpers import ManualClock
 from tests.infra.redis_cluster import cluster_available, redis_cluster
 
 _counter = itertools.count()
@@ -109,8 +111,36 @@ def make_timelines(request: pytest.FixtureRequest, redis_prefix: str) -> MakeTim
     return redis
 
 
+@pytest.fixture
+def cache_clock() -> ManualClock:
+    return ManualClock()
+
+
 @pytest.fixture(params=BACKENDS)
-def cache(request: pytest.FixtureRequest, redis_prefix: str) -> Cache:
+def cache(request: pytest.FixtureRequest, redis_prefix: str, cache_clock: ManualClock) -> Cache:
     if request.param == "memory":
-        return MemoryCache()
+        return MemoryCache(clock=cache_clock)
     return RedisCache(_backend_client(request), prefix=redis_prefix)
+
+
+class CacheTime:
+    """Time as ``cache`` sees it. The in-process cache reads a clock the test
+    moves, so its expiry tests take no time; Redis expires keys on its own
+    clock, which no test can move: there the seconds really pass."""
+
+    def __init__(self, manual: ManualClock | None) -> None:
+        self.manual = manual
+
+    def now(self) -> float:
+        return self.manual() if self.manual is not None else anyio.current_time()
+
+    async def sleep(self, seconds: float) -> None:
+        if self.manual is not None:
+            self.manual.advance(max(seconds, 0.0))
+        else:
+            await anyio.sleep(seconds)
+
+
+@pytest.fixture
+def cache_time(cache: Cache, cache_clock: ManualClock) -> CacheTime:
+    return CacheTime(cache_clock if isinstance(cache, MemoryCache) else None)

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import anyio
 import pytest
 
 from roost.infra.cache import Cache
+from tests.infra.conftest import CacheTime
 
 pytestmark = pytest.mark.anyio
 
@@ -25,24 +25,26 @@ async def test_set_many_overwrites(cache: Cache) -> None:
     assert await cache.get_many(["a"]) == {"a": b"new"}
 
 
-async def test_entries_expire(cache: Cache) -> None:
+async def test_entries_expire(cache: Cache, cache_time: CacheTime) -> None:
     await cache.set_many({"short": b"1"}, ttl=1)
     await cache.set_many({"long": b"2"}, ttl=60)
     await cache.set_many({"none": b"3"}, ttl=0)
     assert await cache.get_many(["none"]) == {}
-    await anyio.sleep(1.2)
+    await cache_time.sleep(1.2)
     assert await cache.get_many(["short", "long"]) == {"long": b"2"}
 
 
-async def test_entries_filled_together_expire_spread_out(cache: Cache) -> None:
+async def test_entries_filled_together_expire_spread_out(
+    cache: Cache, cache_time: CacheTime
+) -> None:
     """Lifetimes are spread over the last fifth of the ttl, never past it, so
     a warm-up's entries do not all expire in the same instant."""
     keys = [f"k{i}" for i in range(50)]
     await cache.set_many(dict.fromkeys(keys, b"v"), ttl=2)
-    started = anyio.current_time()
+    started = cache_time.now()
 
     async def alive_at(seconds: float) -> int:
-        await anyio.sleep(seconds - (anyio.current_time() - started))
+        await cache_time.sleep(seconds - (cache_time.now() - started))
         return len(await cache.get_many(keys))
 
     assert await alive_at(1.4) == 50  # no entry lives less than 1.6 s
@@ -66,9 +68,9 @@ async def test_incr(cache: Cache) -> None:
     assert await cache.incr("other", 3, ttl=60) == 3
 
 
-async def test_counter_expires(cache: Cache) -> None:
+async def test_counter_expires(cache: Cache, cache_time: CacheTime) -> None:
     await cache.incr("n", 7, ttl=1)
-    await anyio.sleep(1.2)
+    await cache_time.sleep(1.2)
     assert await cache.incr("n", ttl=60) == 1
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 
 import pytest
+from redis.asyncio import Redis
 from redis.exceptions import ConnectionError, MaxConnectionsError
 
 from roost.infra import redis_client
@@ -27,6 +28,7 @@ def anyio_backend() -> str:
     return "asyncio"
 
 
+@pytest.mark.redis
 async def test_calls_beyond_the_pool_wait_for_a_connection(redis_prefix: str) -> None:
     require_service("Redis", "127.0.0.1", 6379)
     client = connect_redis(REDIS_URL, pool_size=4)
@@ -45,12 +47,14 @@ async def test_calls_beyond_the_pool_wait_for_a_connection(redis_prefix: str) ->
         await close_redis(client)
 
 
+@pytest.mark.redis
 async def test_a_pool_that_stays_full_degrades_the_call_not_the_breaker(
     redis_prefix: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     require_service("Redis", "127.0.0.1", 6379)
     monkeypatch.setattr(redis_client, "POOL_WAIT_SECONDS", 0.05)
     client = connect_redis(REDIS_URL, pool_size=1)
+    assert isinstance(client, Redis)  # one server: one pool to exhaust
     health = Health("Redis", errors=redis_unreachable_errors(), busy=pool_exhausted)
     cache = ResilientCache(RedisCache(client, prefix=redis_prefix), health)
     held = await client.connection_pool.get_connection()

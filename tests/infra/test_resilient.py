@@ -25,25 +25,18 @@ from roost.infra.resilient import (
     redis_unreachable_errors,
 )
 from roost.kernel.paging import Page
+from tests.helpers import ManualClock
 from tests.resilience.support import TcpRelay, free_port, tcp_relay
 
 pytestmark = pytest.mark.anyio
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
-def health(clock: Clock | None = None, *, retry_interval: float = 0.0) -> Health:
+def health(clock: ManualClock | None = None, *, retry_interval: float = 0.0) -> Health:
     return Health(
         "Redis",
         errors=redis_unreachable_errors(),
         retry_interval=retry_interval,
-        clock=clock or Clock(),
+        clock=clock or ManualClock(),
     )
 
 
@@ -150,7 +143,7 @@ async def test_failed_drop_is_replayed_before_the_next_timeline_call(
 async def test_the_breaker_fails_fast_then_one_call_probes(
     relay: TcpRelay, relayed: RedisClient, redis_prefix: str, caplog: pytest.LogCaptureFixture
 ) -> None:
-    clock = Clock()
+    clock = ManualClock()
     breaker = health(clock, retry_interval=5.0)
     breaker.log_interval = 30.0
     cache = ResilientCache(RedisCache(relayed, prefix=redis_prefix), breaker)
@@ -177,7 +170,7 @@ async def test_the_breaker_fails_fast_then_one_call_probes(
 async def test_a_long_outage_is_reported_every_log_interval(
     dead_client: RedisClient, redis_prefix: str, caplog: pytest.LogCaptureFixture
 ) -> None:
-    clock = Clock()
+    clock = ManualClock()
     breaker = health(clock)
     cache = ResilientCache(RedisCache(dead_client, prefix=redis_prefix), breaker)
     caplog.set_level(logging.WARNING, logger="roost.infra")

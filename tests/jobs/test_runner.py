@@ -13,6 +13,7 @@ import pytest
 from roost.jobs.runner import MAX_ATTEMPTS, Job, LeaseLost
 from roost.services import Services
 from tests.conftest import REDIS_URL, require_service
+from tests.helpers import ManualClock
 from tests.jobs.conftest import MakeServices, enqueue_many, job_rows
 
 pytestmark = pytest.mark.anyio
@@ -88,11 +89,18 @@ async def test_expired_lease_is_claimed_again_and_the_old_holder_is_fenced_off(
     make_services: MakeServices,
 ) -> None:
     a, b = make_services(), make_services()
-    a.jobs.lease = timedelta(milliseconds=300)
+    a.jobs.lease = timedelta(seconds=60)
     await enqueue_many(a, "test_slow", 1)
+    # Both workers on one clock the test moves (from after the enqueue, so
+    # the job is due): the lease runs out when the test says, not after a
+    # sleep that a loaded machine could stretch past the lease anyway.
+    clock = ManualClock(start=datetime.now(UTC).timestamp())
+    for runner in (a.jobs, b.jobs):
+        runner.clock = lambda: datetime.fromtimestamp(clock(), UTC)
     (stale,) = await a.jobs.claim()
+    clock.advance(59)
     assert await b.jobs.claim() == []  # leased to a
-    await anyio.sleep(0.4)
+    clock.advance(2)
     (taken,) = await b.jobs.claim()  # a hung past its lease
     assert taken.id == stale.id
 
@@ -194,6 +202,7 @@ async def test_notify_wakes_a_sleeping_loop(make_services: MakeServices) -> None
             services.jobs.stop()
 
 
+@pytest.mark.redis
 async def test_commit_in_one_process_wakes_workers_through_redis(
     make_services: MakeServices,
 ) -> None:

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import msgspec
 
-from roost.relationships.store import PairState, pair_key
+from roost.kernel.cachekeys import pair_key
+from roost.relationships.store import PairState
 from tests.helpers import ApiClient
 from tests.relationships.requests_support import (
     answer,

@@ -18,6 +18,7 @@ from roost.config import Settings
 from roost.db import schema
 from roost.db.migrate import migrate
 from roost.services import Services, build_services
+from tests.helpers import CHEAP_PASSWORD_HASHING
 
 _prefixes = itertools.count()
 
@@ -39,7 +40,7 @@ def scale_out_settings(pg_database_url: str, redis_key_prefix: str, tmp_path: Pa
         domain="testserver",
         worker_id=1,
         rate_limits=False,
-    )
+    ).replace(**CHEAP_PASSWORD_HASHING)
 
 
 async def empty_services(settings: Settings) -> Services:

@@ -16,6 +16,9 @@ from collections.abc import Iterator
 
 import pytest
 
+from roost.infra.resilient import Health, ResilientCache
+from tests.helpers import ApiClient, ManualClock
+
 
 def free_port() -> int:
     with socket.socket() as probe:
@@ -163,3 +166,15 @@ def tcp_relay(target_port: int) -> Iterator[TcpRelay]:
         yield relay
     finally:
         relay.cut()
+
+
+def breaker_clock(client: ApiClient) -> tuple[Health, ManualClock]:
+    """The app's Redis circuit breaker, moved onto a clock the test advances
+    (from the real clock's current reading): its retry interval passes when
+    the test says so instead of after a sleep."""
+    cache = client.services.cache
+    assert isinstance(cache, ResilientCache)
+    health = cache.health
+    clock = ManualClock(start=health.clock())
+    health.clock = clock
+    return health, clock

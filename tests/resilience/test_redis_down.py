@@ -19,7 +19,7 @@ from roost.infra.redis_client import SOCKET_TIMEOUT_SECONDS
 from roost.infra.resilient import ResilientCache
 from roost.kernel.cachekeys import account_key, home_key, status_key
 from tests.helpers import ApiClient, User
-from tests.resilience.support import free_port, redis_process, tcp_relay
+from tests.resilience.support import breaker_clock, free_port, redis_process, tcp_relay
 from tests.timelines.support import delete, follow, home, post
 
 
@@ -115,6 +115,7 @@ def test_redis_killed_and_restarted_empty(scale_out_settings: Settings) -> None:
         settings = scale_out_settings.replace(redis_url=server.url)
         prefix = settings.redis_key_prefix
         with ApiClient.start(settings) as client:
+            breaker, clock = breaker_clock(client)
             alice, bob, first, second = set_up(client)
             client.drain()
             check_reads(client, bob, alice, [second, first])
@@ -134,7 +135,7 @@ def test_redis_killed_and_restarted_empty(scale_out_settings: Settings) -> None:
             while redis_keys(server.url, *cached) != [True, True]:
                 assert time.monotonic() < deadline, "timeline and caches not rebuilt"
                 check_reads(client, bob, alice, [during, second, first])
-                time.sleep(0.2)
+                clock.advance(breaker.retry_interval)
             assert cached_home(server.url, timeline_key) == [during, second, first]
             assert redis_keys(server.url, f"{prefix}c:{status_key(int(first))}") == [True]
 
@@ -160,6 +161,7 @@ def test_network_cut_while_redis_keeps_its_data(scale_out_settings: Settings) ->
         settings = scale_out_settings.replace(redis_url=relay.url)
         prefix = settings.redis_key_prefix
         with ApiClient.start(settings) as client:
+            breaker, clock = breaker_clock(client)
             alice, bob, first, second = set_up(client)
             client.drain()
             check_reads(client, bob, alice, [second, first])
@@ -181,7 +183,7 @@ def test_network_cut_while_redis_keeps_its_data(scale_out_settings: Settings) ->
             assert home(client, bob) == [during, second]
 
             relay.restore()
-            time.sleep(1.1)  # the breaker's retry interval
+            clock.advance(breaker.retry_interval)
             account = client.get(f"/api/v1/accounts/{alice.id}", user=bob)
             assert account.status_code == 200 and account.json()["display_name"] == "Al"
             assert client.get(f"/api/v1/statuses/{first}", user=bob).status_code == 404
@@ -202,6 +204,7 @@ def test_redis_that_stops_answering(scale_out_settings: Settings) -> None:
     with redis_process() as server:
         settings = scale_out_settings.replace(redis_url=server.url)
         with ApiClient.start(settings) as client:
+            breaker, clock = breaker_clock(client)
             alice, bob, first, second = set_up(client)
             client.drain()
             check_reads(client, bob, alice, [second, first])
@@ -215,7 +218,7 @@ def test_redis_that_stops_answering(scale_out_settings: Settings) -> None:
                 during = post(client, alice, "while Redis is frozen")
             finally:
                 server.process.send_signal(signal.SIGCONT)
-            time.sleep(1.1)  # the breaker's retry interval
+            clock.advance(breaker.retry_interval)
             client.drain()
             make_jobs_due(client)
             client.drain()

@@ -9,6 +9,7 @@ from click.testing import CliRunner
 
 from roost.cli import main
 from roost.seed.command import parse_range
+from tests.helpers import CHEAP_PASSWORD_HASHING_ENV
 
 
 def test_parse_range() -> None:
@@ -25,6 +26,7 @@ def test_seed_command_loads_once_and_refuses_twice(tmp_path: Path) -> None:
         "ROOST_DATA_DIR": str(tmp_path / "data"),
         "ROOST_DATABASE_URL": "",
         "ROOST_REDIS_URL": "",
+        **CHEAP_PASSWORD_HASHING_ENV,
     }
     runner = CliRunner()
     args = ["seed", "--posts-per-user", "0..1", "--seed", "3"]

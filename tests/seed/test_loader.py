@@ -9,7 +9,6 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
-from roost.accounts.passwords import verify_password
 from roost.config import Settings
 from roost.db import schema
 from roost.ids import datetime_from_id
@@ -95,7 +94,7 @@ def test_reed98_loads_with_exact_counters(settings: Settings) -> None:
             assert row.display_name
         assert by_name["username_0"].followers_count == 73
         assert by_name["username_0"].id == int(report.account_ids[0])
-        assert verify_password(by_name["username_42"].password_hash, DEMO_PASSWORD)
+        assert services.passwords.verify(by_name["username_42"].password_hash, DEMO_PASSWORD)
 
         # Ids are snowflakes of their creation times, spread over the last
         # week and all older than any id handed out from now on.

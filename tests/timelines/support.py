@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from tests.helpers import ApiClient, User
@@ -40,8 +41,17 @@ def home(client: ApiClient, user: User, **params: Any) -> list[str]:
     return [s["id"] for s in response.json()]
 
 
-def timeline(client: ApiClient, path: str, user: User | None = None, **params: Any) -> list[str]:
-    response = client.get(path, user=user, params=params)
+def timeline(
+    client: ApiClient,
+    path: str,
+    user: User | None = None,
+    *,
+    query: Mapping[str, str] | None = None,
+    **params: Any,
+) -> list[str]:
+    """Status ids of a timeline page. ``query``: parameters whose names are
+    not Python identifiers (``any[]``)."""
+    response = client.get(path, user=user, params={**params, **(query or {})})
     assert response.status_code == 200, response.text
     return [s["id"] for s in response.json()]
 

@@ -87,10 +87,10 @@ def test_tag_timeline(client: ApiClient) -> None:
     path = "/api/v1/timelines/tag/cats"
     assert timeline(client, path) == [both, cats]
     assert timeline(client, "/api/v1/timelines/tag/CATS") == [both, cats]
-    assert timeline(client, path, **{"any[]": "dogs"}) == [dogs, both, cats]
-    assert timeline(client, path, **{"all[]": "dogs"}) == [both]
-    assert timeline(client, path, **{"none[]": "dogs"}) == [cats]
-    assert timeline(client, path, **{"all[]": "birds"}) == []
+    assert timeline(client, path, query={"any[]": "dogs"}) == [dogs, both, cats]
+    assert timeline(client, path, query={"all[]": "dogs"}) == [both]
+    assert timeline(client, path, query={"none[]": "dogs"}) == [cats]
+    assert timeline(client, path, query={"all[]": "birds"}) == []
     assert timeline(client, "/api/v1/timelines/tag/birds") == []
     assert timeline(client, path, limit=1) == [both]
     client.post(f"/api/v1/accounts/{bob.id}/block", user=alice)

@@ -11,7 +11,6 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from roost.accounts.confirmation import request_confirmation
-from roost.accounts.passwords import hash_password
 from roost.accounts.validation import (
     AccountValidationError,
     Problems,
@@ -80,7 +79,7 @@ async def prepare_account(
     check_reason(problems, reason, required=reason_required)
     problems.check()
     # argon2 is slow on purpose: hash off the event loop and outside the write lock.
-    password_hash = await asyncio.to_thread(hash_password, password)
+    password_hash = await asyncio.to_thread(services.passwords.hash, password)
     return NewAccount(
         id=services.ids.next_id(),
         username=username,

@@ -24,6 +24,10 @@ def json_response(
     )
 
 
+class EmptyObject(msgspec.Struct):
+    """The ``{}`` of ``empty_object()``, for the OpenAPI document."""
+
+
 def empty_object() -> Response:
     """Mastodon answers ``{}`` (never an empty body) when there is nothing to say."""
     return Response(b"{}", media_type="application/json")

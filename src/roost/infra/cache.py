@@ -10,7 +10,7 @@ from __future__ import annotations
 import random
 import time
 from collections import OrderedDict
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Protocol
 
 # Entries live between (1 - TTL_SPREAD) x ttl and ttl. Entries filled together
@@ -73,15 +73,18 @@ def gcra_step(
 class MemoryCache:
     """A bounded LRU in the process: the embedded default."""
 
-    def __init__(self, max_items: int = 200_000) -> None:
+    def __init__(
+        self, max_items: int = 200_000, *, clock: Callable[[], float] = time.monotonic
+    ) -> None:
         self._items: OrderedDict[str, tuple[float, bytes]] = OrderedDict()
         self._counters: dict[str, tuple[float, int]] = {}
         # Throttle keys -> TAT (ms); an entry whose TAT has passed is spent.
         self._rates: dict[str, int] = {}
         self._max = max_items
+        self._clock = clock  # seconds; tests pass a clock they move by hand
 
     async def get_many(self, keys: Iterable[str]) -> dict[str, bytes]:
-        now = time.monotonic()
+        now = self._clock()
         found: dict[str, bytes] = {}
         items = self._items
         for key in keys:
@@ -96,8 +99,14 @@ class MemoryCache:
         return found
 
     async def set_many(self, items: Mapping[str, bytes], *, ttl: int) -> None:
-        now = time.monotonic()
         store = self._items
+        if ttl <= 0:
+            # Expired on arrival. Storing it with a lifetime of zero relied on
+            # the clock having moved by the next read.
+            for key in items:
+                store.pop(key, None)
+            return
+        now = self._clock()
         for key, value in items.items():
             store[key] = (now + spread_ttl(ttl), value)
             store.move_to_end(key)
@@ -111,7 +120,7 @@ class MemoryCache:
             self._rates.pop(key, None)
 
     async def incr(self, key: str, amount: int = 1, *, ttl: int) -> int:
-        now = time.monotonic()
+        now = self._clock()
         expires, value = self._counters.get(key, (0.0, 0))
         if expires < now:
             value = 0

@@ -117,7 +117,8 @@ class Health:
         self.busy = busy
         self.retry_interval = retry_interval
         self.log_interval = log_interval
-        self._clock = clock
+        # Public so that tests of a running app can move the breaker's time.
+        self.clock = clock
         self._down_since: float | None = None
         self._retry_at = 0.0
         self._probing = False
@@ -133,7 +134,7 @@ class Health:
         breaker is open."""
         probe = False
         if self._down_since is not None:
-            if self._probing or self._clock() < self._retry_at:
+            if self._probing or self.clock() < self._retry_at:
                 self._failures += 1
                 raise BackendUnavailable(f"{self.name} is unreachable")
             probe = self._probing = True
@@ -154,7 +155,7 @@ class Health:
         return result
 
     def _failed(self, exc: BaseException) -> None:
-        now = self._clock()
+        now = self.clock()
         self._retry_at = now + self.retry_interval
         self._failures += 1
         if self._down_since is None:
@@ -176,7 +177,7 @@ class Health:
     def _recovered(self) -> None:
         if self._down_since is None:
             return
-        log.warning("%s reachable again after %.1f s", self.name, self._clock() - self._down_since)
+        log.warning("%s reachable again after %.1f s", self.name, self.clock() - self._down_since)
         self._down_since = None
         self._failures = 0
 

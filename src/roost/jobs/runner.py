@@ -85,6 +85,7 @@ class Job:
     # The locked_until this worker wrote: its fencing token (None: unfenced).
     lease: datetime | None = None
     lease_length: timedelta = LEASE
+    clock: Callable[[], datetime] = _now  # the runner's
     # Serializes lease renewals of this job (heartbeat versus checkpoint).
     lease_lock: asyncio.Lock = dataclasses.field(default_factory=asyncio.Lock, repr=False)
 
@@ -101,7 +102,7 @@ class Job:
         """
         self.payload.update(progress)
         async with self.lease_lock:
-            lease = _now() + self.lease_length
+            lease = self.clock() + self.lease_length
             async with self.services.db.write() as conn:
                 result = await conn.execute(
                     _jobs.update()
@@ -115,7 +116,7 @@ class Job:
     async def renew(self) -> bool:
         """Extend the lease; False when it is no longer ours."""
         async with self.lease_lock:
-            lease = _now() + self.lease_length
+            lease = self.clock() + self.lease_length
             async with self.services.db.write() as conn:
                 result = await conn.execute(
                     _jobs.update().where(self.held()).values(locked_until=lease)
@@ -133,9 +134,16 @@ class JobRunner:
     """Claims due jobs and dispatches them to handlers registered by kind."""
 
     def __init__(
-        self, services: Services, *, batch_size: int = 20, lease: timedelta | None = None
+        self,
+        services: Services,
+        *,
+        batch_size: int = 20,
+        lease: timedelta | None = None,
+        clock: Callable[[], datetime] = _now,
     ) -> None:
         self.services = services
+        # What leases and backoffs are measured against (UTC); tests move it.
+        self.clock = clock
         self.batch_size = batch_size
         if lease is None:
             lease = timedelta(seconds=services.settings.job_lease_seconds)
@@ -192,7 +200,7 @@ class JobRunner:
             self._publishing = False
 
     async def claim(self) -> list[Job]:
-        now = _now()
+        now = self.clock()
         due = (
             sa.select(_jobs.c.id, _jobs.c.kind, _jobs.c.payload, _jobs.c.attempts)
             .where(_jobs.c.state == "pending", _jobs.c.run_after <= now)
@@ -213,7 +221,16 @@ class JobRunner:
                 .values(locked_until=lease)
             )
         claimed = [
-            Job(r.id, r.kind, dict(r.payload), r.attempts, self.services, lease, self.lease)
+            Job(
+                r.id,
+                r.kind,
+                dict(r.payload),
+                r.attempts,
+                self.services,
+                lease,
+                self.lease,
+                self.clock,
+            )
             for r in rows
         ]
         for job in claimed:
@@ -270,7 +287,7 @@ class JobRunner:
                 .values(
                     attempts=attempts,
                     state="parked" if parked else "pending",
-                    run_after=_now() + delay,
+                    run_after=self.clock() + delay,
                     locked_until=None,
                     last_error=repr(exc)[:2000],
                 )
@@ -311,7 +328,7 @@ class JobRunner:
                 if stoppable and self._stopping:
                     break
                 job = pending.popleft()
-                if job.lease is not None and job.lease <= _now():
+                if job.lease is not None and job.lease <= self.clock():
                     # Hung past the lease (no heartbeat ran): may be someone else's now.
                     self._held.pop(job.id, None)
                     continue

@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import asyncio
-import functools
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 
-from roost.accounts.passwords import hash_password, needs_rehash, verify_password
 from roost.db import schema
 from roost.oauth.ratelimit import (
     check_login_address,
@@ -25,11 +23,6 @@ MAX_LOGIN_CHARS = 320
 MAX_PASSWORD_CHARS = 1000
 
 
-@functools.cache
-def _dummy_hash() -> str:
-    return hash_password("not a real password, only here to spend the same time")
-
-
 def _login_key(login: str) -> str:
     return login.strip().lower().replace("\x00", "")[:MAX_LOGIN_CHARS]
 
@@ -42,7 +35,7 @@ async def authenticate_login(
 
     Rate limited per client address and per account (429, see
     ``roost.oauth.ratelimit``); on success records the login time (and
-    upgrades an outdated password hash)."""
+    rehashes a password hashed at another cost than the configured one)."""
     await check_login_address(services, ip=ip)
     key = _login_key(login)
     a = schema.accounts
@@ -57,20 +50,21 @@ async def authenticate_login(
     await check_login_failures(services, ip=ip, account=account)
     # An unknown login spends the same time as a wrong password, so response
     # times do not reveal which accounts exist.
+    passwords = services.passwords
     if row is not None:
         stored = str(row.password_hash)
     else:
-        stored = await asyncio.to_thread(_dummy_hash)
+        stored = await asyncio.to_thread(passwords.dummy_hash)
     password = password[:MAX_PASSWORD_CHARS]
-    ok = await asyncio.to_thread(verify_password, stored, password)
+    ok = await asyncio.to_thread(passwords.verify, stored, password)
     if row is None or not ok:
         await record_login_failure(services, ip=ip, account=account)
         return None
     await record_login_success(services, ip=ip, account=account)
     account_id = int(row.id)
     changes: dict[str, Any] = {"last_login_at": datetime.now(UTC)}
-    if needs_rehash(stored):
-        changes["password_hash"] = await asyncio.to_thread(hash_password, password)
+    if passwords.needs_rehash(stored):
+        changes["password_hash"] = await asyncio.to_thread(passwords.hash, password)
     async with services.db.write() as conn:
         await conn.execute(a.update().where(a.c.id == account_id).values(**changes))
     return account_id

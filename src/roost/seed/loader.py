@@ -27,7 +27,6 @@ import numpy as np
 import sqlalchemy as sa
 from rich.progress import Progress, TaskID
 
-from roost.accounts.passwords import hash_password
 from roost.db import schema
 from roost.seed.bulk import bulk_stage, insert_columns, prefetch
 from roost.seed.clock import IntArray, SeedClock
@@ -300,7 +299,7 @@ async def _load_accounts(
 ) -> None:
     # One argon2 hash for everyone: hashing is slow on purpose, and every
     # seeded account shares the demo password anyway.
-    password_hash = hash_password(opts.password)
+    password_hash = services.passwords.hash(opts.password)
     users = len(account_ids)
     last_slots = plan.last_slots()
     created = clock.accounts.times(np.arange(users, dtype=np.int64))
