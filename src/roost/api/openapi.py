@@ -169,10 +169,16 @@ def _with_pattern(schema: dict[str, Any], pattern: str) -> dict[str, Any]:
     return schema
 
 
+_FOREIGN_IDS = frozenset({"Role"})
+
+
 def _mark_entity_ids(names: Iterable[str], components: dict[str, Any]) -> None:
     # Entity ids (and references like in_reply_to_id) are decimal strings;
-    # client_id is an OAuth client's random identifier, not one of ours.
+    # client_id is an OAuth client's random identifier, not one of ours, and
+    # a Role's id is Mastodon's (the everyone role is "-99").
     for name in names:
+        if name in _FOREIGN_IDS:
+            continue
         properties = components[name].get("properties", {})
         for prop, schema in properties.items():
             if (prop == "id" or prop.endswith("_id")) and prop != "client_id":
