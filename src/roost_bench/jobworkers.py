@@ -34,6 +34,7 @@ import sqlalchemy as sa
 from roost.config import Settings
 from roost.db import schema
 from roost.db.engine import make_engine
+from roost.jobs.command import READY_LINE
 from roost_bench.servers import ServerError, session_cpu_seconds
 
 # Seconds a worker has to finish its job after SIGTERM before it is killed.
@@ -111,6 +112,17 @@ class JobWorkers:
             if process.poll() is not None:
                 raise ServerError(f"job worker {i} exited early:\n{self.log_tail(i)}")
 
+    def wait_ready(self, *, timeout: float) -> None:
+        """Wait until every worker has printed its ready line."""
+        deadline = time.monotonic() + timeout
+        waiting = set(range(len(self.processes)))
+        while waiting:
+            self.check_alive()
+            waiting = {i for i in waiting if READY_LINE not in self.log_tail(i, 1 << 20)}
+            if waiting and time.monotonic() > deadline:
+                raise ServerError(f"job workers {sorted(waiting)} did not start in {timeout:g} s")
+            time.sleep(0.05)
+
     def log_tail(self, index: int, chars: int = 3000) -> str:
         try:
             return (self.log_dir / f"worker-{index}.log").read_text(errors="replace")[-chars:]
@@ -146,7 +158,7 @@ def run_job_workers(
     *,
     concurrency: int = 1,
     poll_interval: float = 1.0,
-    start_grace: float = 1.0,
+    start_timeout: float = 60.0,
 ) -> Iterator[JobWorkers | None]:
     """``count`` ``roost worker`` processes for the block (None when 0)."""
     if count <= 0:
@@ -169,10 +181,10 @@ def run_job_workers(
                             start_new_session=True,
                         )
                     )
-            # A worker has no port to probe: one that survives its start-up
-            # (settings, connections) is taken as ready.
-            time.sleep(start_grace)
-            workers.check_alive()
+            # A worker has no port to probe; it says when it is ready (signal
+            # handlers installed), so a SIGTERM sent after this stops it
+            # gracefully however slow its start was.
+            workers.wait_ready(timeout=start_timeout)
             yield workers
         finally:
             workers.stop()

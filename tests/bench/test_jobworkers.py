@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from roost.config import Settings
+from roost.jobs.command import READY_LINE
 from roost.jobs.queue import enqueue
 from roost.seed.graphs import GeneratedGraph
 from roost.services import build_services
@@ -28,6 +29,7 @@ from roost_bench.jobworkers import (
     worker_command,
 )
 from roost_bench.runner import run_async
+from roost_bench.servers import ServerError
 from roost_bench.workloads import sustained_rate
 from tests.conftest import PG_ADMIN_URL, REDIS_URL, require_service
 
@@ -162,3 +164,25 @@ async def _enqueue_fanouts(settings: Settings, count: int) -> None:
                 await enqueue(conn, services.ids, "fanout_status", {"status_id": 10**15 + i})
     finally:
         await services.close()
+
+
+def _logged(code: str, log_dir: Path, index: int) -> subprocess.Popen[bytes]:
+    with (log_dir / f"worker-{index}.log").open("wb") as log:
+        return subprocess.Popen([sys.executable, "-c", code], stdout=log, start_new_session=True)
+
+
+def test_workers_are_ready_when_they_say_so_not_after_a_guess() -> None:
+    slow_then_ready = f"import time; time.sleep(0.5); print({READY_LINE!r}, 1, flush=True); "
+    slow_then_ready += "time.sleep(60)"
+    silent = "import time; time.sleep(60)"
+    with tempfile.TemporaryDirectory() as tmp:
+        log_dir = Path(tmp)
+        ready = JobWorkers([_logged(slow_then_ready, log_dir, 0)], log_dir)
+        started = time.monotonic()
+        ready.wait_ready(timeout=30)
+        assert time.monotonic() - started >= 0.4
+        ready.stop(timeout=1.0)
+        mute = JobWorkers([_logged(silent, log_dir, 0)], log_dir)
+        with pytest.raises(ServerError, match="did not start"):
+            mute.wait_ready(timeout=0.3)
+        mute.stop(timeout=1.0)

@@ -31,6 +31,9 @@ from roost.config import Settings
 
 log = logging.getLogger("roost.worker")
 
+# The first line a worker prints once its signal handlers are in place.
+READY_LINE = "roost worker ready: pid"
+
 
 async def run_worker(settings: Settings, *, concurrency: int, poll_interval: float) -> int:
     """Run jobs until a signal; returns the process exit code."""
@@ -57,6 +60,9 @@ async def run_worker(settings: Settings, *, concurrency: int, poll_interval: flo
     signals = (signal.SIGTERM, signal.SIGINT)
     for signum in signals:
         loop.add_signal_handler(signum, on_signal, signum)
+    # Printed whatever the log level: whoever started the process (roost
+    # bench, a supervisor's health check) may signal it from now on.
+    print(f"{READY_LINE} {os.getpid()}", flush=True)
     log.info(
         "worker started: pid %s, concurrency %s, %s",
         os.getpid(),
