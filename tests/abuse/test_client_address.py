@@ -3,10 +3,6 @@ believed only from trusted proxies, read from the right."""
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -20,8 +16,8 @@ from roost.api.client_address import resolve_client_address, trusted_networks
 from roost.app import create_app
 from roost.config import Settings
 from tests.abuse.support import FakeClock, clock, start_proxied
-from tests.e2e.test_mastodon_py import _free_port
 from tests.helpers import ApiClient
+from tests.served import served_roost
 
 __all__ = ["clock"]  # fixture used below
 
@@ -110,40 +106,9 @@ def test_the_error_log_names_the_client(tmp_path: Path, caplog: pytest.LogCaptur
 def real_server(tmp_path: Path) -> Iterator[str]:
     """``roost serve`` on loopback (uvicorn's own proxy-header handling
     trusts loopback callers unless Roost turns it off)."""
-    port = _free_port()
-    base = f"http://127.0.0.1:{port}"
-    env = {
-        **os.environ,
-        "ROOST_DATA_DIR": str(tmp_path / "data"),
-        "ROOST_LOGIN_ATTEMPTS_PER_5MIN": "3",
-        "ROOST_RATE_LIMITS": "true",
-    }
-    for name in ("ROOST_DATABASE_URL", "ROOST_REDIS_URL", "ROOST_TRUSTED_PROXIES"):
-        env.pop(name, None)
-    log = (tmp_path / "server.log").open("wb")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "roost", "serve", "--port", str(port)],
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if httpx.get(f"{base}/api/v1/instance", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if process.poll() is not None or time.monotonic() > deadline:
-                log.flush()
-                pytest.fail("server did not start:\n" + (tmp_path / "server.log").read_text())
-            time.sleep(0.1)
-        yield base
-    finally:
-        process.terminate()
-        process.wait(timeout=15)
-        log.close()
+    env = {"ROOST_LOGIN_ATTEMPTS_PER_5MIN": "3", "ROOST_RATE_LIMITS": "true"}
+    with served_roost(tmp_path, env=env) as (port, _log):
+        yield f"http://127.0.0.1:{port}"
 
 
 def test_a_loopback_caller_cannot_dodge_the_login_limit_with_forwarded_for(

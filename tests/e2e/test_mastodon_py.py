@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
-import sys
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -15,58 +11,19 @@ import httpx2 as httpx
 import pytest
 from mastodon import Mastodon
 
+from tests.served import served_roost
+
 pytestmark = pytest.mark.e2e
 
 SCOPES = ["read", "write", "follow", "push"]
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[str]:
     # No ROOST_PUBLIC_URL: the server must derive it from the port it serves.
-    port = _free_port()
-    base = f"http://localhost:{port}"
-    env = {**os.environ, "ROOST_DATA_DIR": str(tmp_path / "data")}
-    for name in (
-        "ROOST_DATABASE_URL",
-        "ROOST_REDIS_URL",
-        "ROOST_PUBLIC_URL",
-        "ROOST_DOMAIN",
-        "ROOST_PORT",
-        "ROOST_HOST",
-    ):
-        env.pop(name, None)
-    log = (tmp_path / "server.log").open("wb")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "roost", "serve", "--port", str(port)],
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if httpx.get(f"{base}/api/v1/instance", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if process.poll() is not None or time.monotonic() > deadline:
-                log.flush()
-                pytest.fail("server did not start:\n" + (tmp_path / "server.log").read_text())
-            time.sleep(0.1)
-        log.flush()
-        assert f"Roost on http://localhost:{port}" in (tmp_path / "server.log").read_text()
-        yield base
-    finally:
-        process.terminate()
-        process.wait(timeout=15)
-        log.close()
+    with served_roost(tmp_path) as (port, log):
+        assert f"Roost on http://localhost:{port}" in log.read_text()
+        yield f"http://localhost:{port}"
 
 
 def _eventually(check: Callable[[], Any], timeout: float = 5.0) -> Any:
