@@ -5,41 +5,23 @@ PostgreSQL, down and up again."""
 from __future__ import annotations
 
 import asyncio
-import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 import sqlalchemy as sa
-from alembic import command
 
 from roost.db.engine import make_engine
-from roost.db.migrate import alembic_config, migrate
-from tests import pg_admin as admin
-from tests.conftest import PG_ADMIN_URL, PG_HOST, PG_PORT, require_service
+from roost.db.migrate import migrate
+from tests.db.support import downgrade, empty_database
 
 REVISION = "0005_account_confirmation"
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'migration.db'}"
-        return
-    require_service("PostgreSQL", PG_HOST, PG_PORT)
-    name = f"roost_test_{os.getpid()}_confirmation"
-    admin.recreate_database(PG_ADMIN_URL, name)
-    try:
-        yield f"postgresql://postgres@{PG_HOST}:{PG_PORT}/{name}"
-    finally:
-        admin.drop_database(PG_ADMIN_URL, name)
-
-
-def _downgrade(connection: sa.Connection, revision: str) -> None:
-    config = alembic_config()
-    config.attributes["connection"] = connection
-    command.downgrade(config, revision)
+    yield from empty_database(request.param, tmp_path, "confirmation")
 
 
 def _columns(connection: sa.Connection, table: str) -> set[str]:
@@ -72,7 +54,7 @@ async def _scenario(url: str) -> dict[str, Any]:
             seen["row"] = row
             seen["tables"] = await conn.run_sync(lambda c: set(sa.inspect(c).get_table_names()))
         async with engine.begin() as conn:
-            await conn.run_sync(_downgrade, "0003_counters")
+            await conn.run_sync(downgrade, "0003_counters")
         async with engine.begin() as conn:
             seen["columns_after_downgrade"] = await conn.run_sync(_columns, "accounts")
             seen["tables_after_downgrade"] = await conn.run_sync(

@@ -6,7 +6,6 @@ default added to one and not the other fails here."""
 from __future__ import annotations
 
 import asyncio
-import os
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -20,8 +19,7 @@ from alembic.migration import MigrationContext
 from roost.db.engine import make_engine
 from roost.db.migrate import migrate
 from roost.db.schema import metadata
-from tests import pg_admin as admin
-from tests.conftest import PG_ADMIN_URL, PG_HOST, PG_PORT, require_service
+from tests.db.support import empty_database
 
 _CAST = re.compile(r"::[\w ]+$")  # PostgreSQL's '0'::smallint
 
@@ -65,16 +63,7 @@ def test_default_values_compare_across_dialects(reflected: str, rendered: str) -
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def fresh_database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'schema.db'}"
-        return
-    require_service("PostgreSQL", PG_HOST, PG_PORT)
-    name = f"roost_test_{os.getpid()}_schema"
-    admin.recreate_database(PG_ADMIN_URL, name)
-    try:
-        yield f"postgresql://postgres@{PG_HOST}:{PG_PORT}/{name}"
-    finally:
-        admin.drop_database(PG_ADMIN_URL, name)
+    yield from empty_database(request.param, tmp_path, "schema")
 
 
 def _differences(connection: sa.Connection) -> list[Any]:

@@ -4,39 +4,21 @@ status_counters and back on downgrade, on SQLite and PostgreSQL."""
 from __future__ import annotations
 
 import asyncio
-import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 import sqlalchemy as sa
-from alembic import command
 
 from roost.db.engine import make_engine
-from roost.db.migrate import alembic_config, migrate
-from tests import pg_admin as admin
-from tests.conftest import PG_ADMIN_URL, PG_HOST, PG_PORT, require_service
+from roost.db.migrate import migrate
+from tests.db.support import downgrade, empty_database
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'migration.db'}"
-        return
-    require_service("PostgreSQL", PG_HOST, PG_PORT)
-    name = f"roost_test_{os.getpid()}_counters"
-    admin.recreate_database(PG_ADMIN_URL, name)
-    try:
-        yield f"postgresql://postgres@{PG_HOST}:{PG_PORT}/{name}"
-    finally:
-        admin.drop_database(PG_ADMIN_URL, name)
-
-
-def _downgrade(connection: sa.Connection, revision: str) -> None:
-    config = alembic_config()
-    config.attributes["connection"] = connection
-    command.downgrade(config, revision)
+    yield from empty_database(request.param, tmp_path, "counters")
 
 
 async def _scenario(url: str) -> dict[str, Any]:
@@ -67,7 +49,7 @@ async def _scenario(url: str) -> dict[str, Any]:
                 )
             )
         async with engine.begin() as conn:
-            await conn.run_sync(_downgrade, "0002_accounts")
+            await conn.run_sync(downgrade, "0002_accounts")
         async with engine.begin() as conn:
             rows = await conn.execute(
                 sa.text(
