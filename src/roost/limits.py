@@ -37,23 +37,8 @@ class Budgets:
     media_uploads: Budget
 
 
-_built: dict[int, tuple[Settings, Budgets]] = {}
-
-
-def budgets(settings: Settings) -> Budgets:
-    """The budgets configured by ``settings``, built once per Settings object
-    (looked up by identity: hashing every setting on each request costs more)."""
-    known = _built.get(id(settings))
-    if known is not None and known[0] is settings:
-        return known[1]
-    if len(_built) > 64:
-        _built.clear()
-    made = _build(settings)
-    _built[id(settings)] = (settings, made)
-    return made
-
-
-def _build(s: Settings) -> Budgets:
+def build_budgets(s: Settings) -> Budgets:
+    """The budgets ``s`` configures (built once per process, in Services)."""
     return Budgets(
         anonymous=Budget("api-ip", s.rate_limit_anonymous_per_5min, 5 * MINUTE),
         authenticated=Budget("api-account", s.rate_limit_authenticated_per_5min, 5 * MINUTE),
@@ -88,19 +73,19 @@ async def spend(services: Services, budget: Budget, key: str | int) -> Verdict |
 
 async def spend_sign_up(services: Services, *, address: str) -> None:
     """Count one sign-up attempt from ``address``."""
-    await spend(services, budgets(services.settings).sign_ups, address)
+    await spend(services, services.budgets.sign_ups, address)
 
 
 async def spend_status(services: Services, *, account_id: int) -> None:
     """Count one status (post or reblog) by ``account_id``."""
-    await spend(services, budgets(services.settings).statuses, account_id)
+    await spend(services, services.budgets.statuses, account_id)
 
 
 async def spend_status_deletion(services: Services, *, account_id: int) -> None:
     """Count one status deletion (or un-reblog) by ``account_id``."""
-    await spend(services, budgets(services.settings).status_deletions, account_id)
+    await spend(services, services.budgets.status_deletions, account_id)
 
 
 async def spend_media_upload(services: Services, *, account_id: int) -> None:
     """Count one media upload by ``account_id`` (for the media endpoint to come)."""
-    await spend(services, budgets(services.settings).media_uploads, account_id)
+    await spend(services, services.budgets.media_uploads, account_id)

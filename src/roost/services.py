@@ -20,6 +20,7 @@ from roost.infra.mail import LogMailer, Mailer, SmtpMailer
 from roost.infra.timeline_store import MemoryTimelineStore, TimelineStore
 from roost.infra.wakeups import JobWakeups
 from roost.jobs.runner import JobRunner
+from roost.limits import Budgets, build_budgets
 from roost.oauth.tokens import TokenService
 from roost.worker_lease import WorkerIdStore, WorkerLease
 
@@ -35,6 +36,7 @@ class Services:
     tokens: TokenService = dataclasses.field(init=False)
     jobs: JobRunner = dataclasses.field(init=False)
     mailer: Mailer = dataclasses.field(init=False)
+    budgets: Budgets = dataclasses.field(init=False)
     # Released by close() after the database (e.g. the Redis connection pool).
     closers: list[Callable[[], Awaitable[None]]] = dataclasses.field(default_factory=list)
     # Wall clock (Unix seconds) of the rate limits; tests move it by hand.
@@ -51,6 +53,7 @@ class Services:
         self.jobs = JobRunner(self)
         register_job_handlers(self.jobs)
         self.mailer = build_mailer(self.settings)
+        self.budgets = build_budgets(self.settings)
 
     async def start(self) -> None:
         """What a long-running process (app server, job worker) needs before

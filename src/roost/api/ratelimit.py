@@ -26,7 +26,6 @@ from roost.api.client_address import scope_client_address
 from roost.api.errors import domain_error_response
 from roost.infra import ratelimit
 from roost.infra.ratelimit import Verdict
-from roost.limits import budgets
 
 if TYPE_CHECKING:
     from roost.services import Services
@@ -104,7 +103,7 @@ class RateLimitMiddleware:
 
     async def _spend(self, scope: Scope, services: Services) -> Verdict:
         settings = services.settings
-        limits = budgets(settings)
+        limits = services.budgets
         token = _token(scope)
         viewer = await services.tokens.viewer_for(token) if token else None
         if token is not None:

@@ -26,7 +26,6 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from roost.infra import ratelimit
-from roost.limits import budgets
 
 if TYPE_CHECKING:
     from roost.services import Services
@@ -41,9 +40,7 @@ async def check_login_address(services: Services, *, ip: str) -> None:
     if not services.settings.rate_limits:
         return
     now = services.clock()
-    verdict = await ratelimit.take(
-        services.cache, budgets(services.settings).login_attempts, ip, now=now
-    )
+    verdict = await ratelimit.take(services.cache, services.budgets.login_attempts, ip, now=now)
     if not verdict.passed:
         raise verdict.error(now=now)
 
@@ -54,7 +51,7 @@ async def check_login_failures(services: Services, *, ip: str, account: str) -> 
     account is under attack and this address has failed against it lately."""
     if not services.settings.rate_limits:
         return
-    limits = budgets(services.settings)
+    limits = services.budgets
     cache, now = services.cache, services.clock()
     pair = await ratelimit.peek(cache, limits.login_failures, _pair(ip, account), now=now)
     if not pair.passed:
@@ -71,7 +68,7 @@ async def record_login_failure(services: Services, *, ip: str, account: str) -> 
     """Count a wrong password for ``account`` from ``ip``."""
     if not services.settings.rate_limits:
         return
-    limits = budgets(services.settings)
+    limits = services.budgets
     cache, now = services.cache, services.clock()
     pair = _pair(ip, account)
     await ratelimit.take(cache, limits.login_failures, pair, now=now)
@@ -83,6 +80,6 @@ async def record_login_success(services: Services, *, ip: str, account: str) -> 
     """Forget ``ip``'s failures against ``account`` (the owner got it right)."""
     if not services.settings.rate_limits:
         return
-    limits = budgets(services.settings)
+    limits = services.budgets
     await ratelimit.forget(services.cache, limits.login_failures, _pair(ip, account))
     await ratelimit.forget(services.cache, limits.login_recent_failure, _pair(ip, account))
