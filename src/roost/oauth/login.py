@@ -24,7 +24,7 @@ MAX_PASSWORD_CHARS = 1000
 
 
 def _login_key(login: str) -> str:
-    return login.strip().lower().replace("\x00", "")[:MAX_LOGIN_CHARS]
+    return login.strip().lower()[:MAX_LOGIN_CHARS]
 
 
 async def authenticate_login(
