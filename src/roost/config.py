@@ -60,7 +60,7 @@ class Settings:
     fanout_batch_size: int = 1_000
     # How long a claimed job stays leased to its worker without a heartbeat
     # (renewed every third of it): a dead worker's jobs run elsewhere after this.
-    job_lease_seconds: int = 60
+    job_lease_seconds: int = 3
     max_status_chars: int = 500
     # Kept as an alias: false means registrations_mode "none" unless that is set.
     registrations_open: bool = True
