@@ -112,6 +112,8 @@ def build_services(settings: Settings) -> Services:
             RedisTimelineStore,
             close_redis,
             connect_redis,
+            drop_idle_connections,
+            ping,
             pool_exhausted,
         )
         from roost.infra.redis_wakeups import RedisWakeups
@@ -127,7 +129,13 @@ def build_services(settings: Settings) -> Services:
         prefix = settings.redis_key_prefix
         # While Redis is unreachable the service degrades instead of failing:
         # cache misses, timelines from the database (see infra.resilient).
-        health = Health("Redis", errors=redis_unreachable_errors(), busy=pool_exhausted)
+        health = Health(
+            "Redis",
+            errors=redis_unreachable_errors(),
+            busy=pool_exhausted,
+            ping=lambda: ping(client),
+            reset=lambda: drop_idle_connections(client),
+        )
         cache = ResilientCache(RedisCache(client, prefix=prefix), health)
         timelines = ResilientTimelineStore(
             RedisTimelineStore(client, capacity=settings.home_timeline_length, prefix=prefix),
