@@ -103,6 +103,10 @@ class Settings:
     password_hash_time_cost: int = 3
     password_hash_memory_kib: int = 65_536
     log_level: str = "info"
+    # text (one readable line per record) | json (one JSON object per line).
+    log_format: str = "text"
+    # Bearer token that GET /metrics requires; empty: /metrics is not served.
+    metrics_token: str = ""
 
     def __post_init__(self) -> None:
         # Refuse a misspelt mode at start-up rather than guessing at run time.

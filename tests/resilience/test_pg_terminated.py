@@ -65,7 +65,7 @@ def test_a_like_committed_before_its_connections_die_is_answered(
 ) -> None:
     alice, bob = client.make_user("alice"), client.make_user("bob")
     posted = client.post("/api/v1/statuses", user=bob, data={"status": "hello"}).json()
-    real_forget_flags = marks.forget_flags
+    real_forget_flags = marks.forget_flags  # type: ignore[attr-defined]
     database = database_name(client)
 
     async def terminate_then_forget(*args: object, **kwargs: object) -> None:

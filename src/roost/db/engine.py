@@ -12,6 +12,8 @@ import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
+from roost.infra.metrics import DB_POOL_IN_USE
+
 
 def async_url(url: str) -> str:
     """Map a plain ``sqlite://``/``postgresql://`` URL to its asyncio driver."""
@@ -78,6 +80,13 @@ def _discard_closed(dbapi_conn: Any, _record: Any, _proxy: Any) -> None:
         raise sa.exc.DisconnectionError("connection closed by the server while pooled")
 
 
+def _count_checkouts(engine: AsyncEngine, database: str) -> None:
+    """Keep ``roost_db_pool_connections_in_use`` up to date (two pool events)."""
+    gauge = DB_POOL_IN_USE.labels(database)
+    event.listen(engine.sync_engine, "checkout", lambda *_: gauge.inc())
+    event.listen(engine.sync_engine, "checkin", lambda *_: gauge.dec())
+
+
 class Database:
     """The primary database plus optional read replicas.
 
@@ -91,6 +100,9 @@ class Database:
         self.url = url
         self.engine = make_engine(url, pool_size=pool_size)
         self.replicas = [make_engine(u, pool_size=pool_size) for u in replica_urls]
+        _count_checkouts(self.engine, "primary")
+        for replica in self.replicas:
+            _count_checkouts(replica, "replica")
         self._replica_cycle = itertools.cycle(self.replicas) if self.replicas else None
         self.is_sqlite = self.engine.dialect.name == "sqlite"
         # SQLite has one writer at a time: queue writers in-process instead of

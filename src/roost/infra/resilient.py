@@ -66,6 +66,7 @@ from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, ParamSpec, TypeVar
 
 from roost.infra.cache import Cache, MemoryCache
+from roost.infra.metrics import BREAKER_OPEN, BREAKER_TRIPS, CACHE_HITS, CACHE_MISSES
 from roost.infra.timeline_store import TimelineStore
 from roost.kernel.paging import Page
 
@@ -188,6 +189,8 @@ class Health:
             self._last_log = now
             self._failures = 0
             self.trips += 1
+            BREAKER_TRIPS.inc()
+            BREAKER_OPEN.set(1)
             log.warning("%s unreachable, running degraded: %s", self.name, describe(exc))
         elif now - self._last_log >= self.log_interval:
             log.warning(
@@ -206,6 +209,7 @@ class Health:
         log.warning("%s reachable again after %.1f s", self.name, self.clock() - self._down_since)
         self._closings += 1
         self._down_since = None
+        BREAKER_OPEN.set(0)
         self._failures = 0
 
 
@@ -259,9 +263,12 @@ class ResilientCache:
         try:
             if self._pending or self._clear_all:
                 await self._replay()
-            return await self.health.call(self.inner.get_many, wanted)
+            found = await self.health.call(self.inner.get_many, wanted)
         except BackendUnavailable:
-            return {}
+            found = {}
+        CACHE_HITS.inc(len(found))
+        CACHE_MISSES.inc(len(wanted) - len(found))
+        return found
 
     async def set_many(self, items: Mapping[str, bytes], *, ttl: int) -> None:
         try:

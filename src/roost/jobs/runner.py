@@ -56,6 +56,7 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 
 from roost.db import schema
+from roost.infra.metrics import JOB_FAILURES, JOB_LEASES_LOST, JOBS_DONE
 from roost.infra.resilient import BackendUnavailable
 from roost.infra.wakeups import JobWakeups
 
@@ -270,11 +271,13 @@ class JobRunner:
             await handler(job)
         except LeaseLost as lost:
             job.settled = True
+            JOB_LEASES_LOST.inc()
             log.warning("%s; leaving it to them", lost)
             return False
         except Exception as exc:
             await self._record_failure(job, exc)
             return False
+        JOBS_DONE.labels(job.kind).inc()
         return True
 
     async def _delete(self, jobs: Sequence[Job]) -> None:
@@ -291,11 +294,13 @@ class JobRunner:
             # (a fan-out missing from timelines Redis kept): try again later,
             # for as long as the outage lasts, without using up an attempt.
             attempts, parked, delay = job.attempts, False, self.unavailable_retry
+            JOB_FAILURES.labels(job.kind, "postponed").inc()
             log.info("job %s (%s) postponed: %s", job.id, job.kind, exc)
         else:
             attempts = job.attempts + 1
             parked = attempts >= MAX_ATTEMPTS
             delay = timedelta(seconds=min(2**attempts, 3600))
+            JOB_FAILURES.labels(job.kind, "parked" if parked else "retry").inc()
             log.warning("job %s (%s) failed, attempt %s: %r", job.id, job.kind, attempts, exc)
         job.settled = True
         async with self.services.db.write() as conn:
@@ -413,6 +418,7 @@ class JobRunner:
                 continue
             try:
                 if not await job.renew():
+                    JOB_LEASES_LOST.inc()
                     log.warning(
                         "job %s (%s): lease lost, another worker took it over", job.id, job.kind
                     )
