@@ -32,6 +32,10 @@ LAZY_COMMANDS: dict[str, LazyCommand] = {
         "roost.accounts.command:accounts",
         'Sign-ups waiting for approval (registrations mode "approved").',
     ),
+    "backup": LazyCommand(
+        "roost.backup:backup",
+        "Back the embedded database (and media folder) up into DESTINATION, online.",
+    ),
     "bench": LazyCommand(
         "roost_bench.command:bench",
         "Run the load benchmarks (see docs/benchmarks.md), or a subcommand.",
@@ -43,6 +47,9 @@ LAZY_COMMANDS: dict[str, LazyCommand] = {
     ),
     "create-admin": LazyCommand(
         "roost.accounts.command:create_admin", "Create an administrator account."
+    ),
+    "restore": LazyCommand(
+        "roost.backup:restore", "Restore a backup made by `roost backup` into the data directory."
     ),
     "seed": LazyCommand(
         "roost.seed.command:seed",
