@@ -39,6 +39,8 @@ class Settings:
     database_url: str = ""
     database_replica_urls: tuple[str, ...] = ()
     database_pool_size: int = 10
+    # How stale a replica may be and still answer reads (seconds).
+    database_replica_max_lag_seconds: int = 5
     redis_url: str = ""
     # Every Redis key Roost writes starts with this (no braces: they would
     # become the cluster hash tag), so a Redis can be shared and cleared safely.

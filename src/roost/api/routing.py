@@ -20,6 +20,7 @@ from starlette.routing import Route
 from roost.api.auth import VIEWER_KEY, bearer_token
 from roost.api.errors import ApiError
 from roost.api.params import parse_body, parse_query
+from roost.db.replicas import reading_as
 from roost.kernel.auth import Viewer
 from roost.kernel.errors import NotFound
 from roost.kernel.idtext import parse_id
@@ -87,6 +88,8 @@ class Endpoint:
     async def _endpoint(self, request: Request) -> Response:
         services: Services = request.app.state.services
         viewer = await self._authenticate(request, services)
+        if viewer is not None and viewer.account_id is not None and services.db.replicas:
+            reading_as(viewer.account_id)  # replicas must hold the caller's writes
         kwargs: dict[str, Any] = {}
         if self.query is not None:
             kwargs["query"] = parse_query(request, self.query)

@@ -103,6 +103,13 @@ DB_POOL_IN_USE = Gauge(
     ["database"],
     multiprocess_mode="livesum",
 )
+DB_REPLICA_USABLE = Gauge(
+    "roost_db_replica_usable",
+    "1 while a read replica is fresh and reachable enough to answer reads (the lowest"
+    " value over the processes).",
+    ["replica"],
+    multiprocess_mode="livemin",
+)
 
 # -- spots for other domains ---------------------------------------------------
 STREAMING_CONNECTIONS = Gauge(
