@@ -6,6 +6,8 @@ committed just before the termination is answered with its result, not a
 
 from __future__ import annotations
 
+import subprocess
+
 import asyncpg
 import pytest
 
@@ -78,3 +80,41 @@ def test_a_like_committed_before_its_connections_die_is_answered(
     assert liked.status_code == 200, liked.text
     assert liked.json()["favourited"] is True
     assert liked.json()["favourites_count"] == 1
+
+
+def terminate_unseen(database: str) -> None:
+    """Terminate every connection to ``database`` from another process while
+    blocking this event loop: the pooled connections' sockets are closed, but
+    asyncpg has not read that yet when the next statement is sent (the
+    window the free check at checkout cannot see)."""
+    subprocess.run(
+        [
+            "psql",
+            PG_ADMIN_URL,
+            "-Atc",
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+            f" WHERE datname = '{database}' AND pid <> pg_backend_pid();"
+            " SELECT pg_sleep(0.2);",
+        ],
+        check=True,
+        capture_output=True,
+        timeout=30,
+    )
+
+
+def test_a_dead_connection_met_after_a_commit_costs_one_retry_not_a_500(
+    client: ApiClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    alice, bob = client.make_user("alice"), client.make_user("bob")
+    posted = client.post("/api/v1/statuses", user=bob, data={"status": "hello"}).json()
+    real_forget_flags = marks.forget_flags  # type: ignore[attr-defined]
+    database = database_name(client)
+
+    async def terminate_then_forget(*args: object, **kwargs: object) -> None:
+        terminate_unseen(database)  # blocks the loop on purpose
+        await real_forget_flags(*args, **kwargs)
+
+    monkeypatch.setattr(marks, "forget_flags", terminate_then_forget)
+    liked = client.post(f"/api/v1/statuses/{posted['id']}/favourite", user=alice)
+    assert liked.status_code == 200, liked.text
+    assert liked.json()["favourited"] is True

@@ -6,9 +6,9 @@ import asyncio
 import contextlib
 import itertools
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
-from typing import Any
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy import event
@@ -18,6 +18,7 @@ from roost.db.replicas import ReplicaSet, WriteFloors, read_context
 from roost.infra.metrics import DB_POOL_IN_USE
 
 log = logging.getLogger("roost.db")
+T = TypeVar("T")
 
 # Seconds a read waits for a replica's connection before using the primary.
 REPLICA_CONNECT_TIMEOUT = 2.0
@@ -215,6 +216,25 @@ class Database:
             if self.is_sqlite:
                 conn.info["roost_begin"] = ""
             yield conn
+
+    async def once_more_on_disconnect(self, read: Callable[[], Awaitable[T]]) -> T:
+        """Run ``read`` (reads only: it runs twice), again once if it met a
+        connection that turned out dead.
+
+        The check at checkout sees a connection the server closed only once
+        the event loop has read the goodbye; one closed a moment before it
+        is used fails its statement, and SQLAlchemy then drops it and every
+        older pooled connection. For the read that renders a committed
+        write, that failure would answer a 500 for a write that exists (and
+        a client retrying without ``Idempotency-Key`` would post twice).
+        """
+        try:
+            return await read()
+        except sa.exc.DBAPIError as exc:
+            if not exc.connection_invalidated:
+                raise
+            log.warning("read met a dead database connection, retrying: %s", exc.orig)
+            return await read()
 
     async def dispose(self) -> None:
         if self.replica_set is not None:
