@@ -112,7 +112,7 @@ def test_a_dead_connection_met_after_a_commit_costs_one_retry_not_a_500(
 
     async def terminate_then_forget(*args: object, **kwargs: object) -> None:
         terminate_unseen(database)  # blocks the loop on purpose
-        await real_forget_flags(*args, **kwargs)
+        await real_forget_flags(*args, **kwargs)  # type: ignore[arg-type]
 
     monkeypatch.setattr(marks, "forget_flags", terminate_then_forget)
     liked = client.post(f"/api/v1/statuses/{posted['id']}/favourite", user=alice)
