@@ -28,6 +28,7 @@ nothing here: media jobs are outbox jobs, counted by kind in
 from __future__ import annotations
 
 import os
+import re
 import shutil
 from collections.abc import Iterable
 from pathlib import Path
@@ -42,7 +43,7 @@ from prometheus_client import (
     generate_latest,
 )
 from prometheus_client.core import Metric
-from prometheus_client.multiprocess import MultiProcessCollector
+from prometheus_client.multiprocess import MultiProcessCollector, mark_process_dead
 
 MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
 CONTENT_TYPE = CONTENT_TYPE_LATEST
@@ -136,6 +137,29 @@ def prepare_multiprocess_dir(path: Path) -> None:
     path.mkdir(parents=True)
 
 
+_LIVE_FILE = re.compile(r"gauge_live\w+_(\d+)\.db")
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def forget_dead_processes(directory: Path) -> None:
+    """Drop the live gauges of app processes that died (uvicorn replaces a
+    crashed worker): their connections in use are not in use any more.
+    Counters of dead processes stay: what they counted happened."""
+    for path in directory.glob("gauge_live*.db"):
+        found = _LIVE_FILE.fullmatch(path.name)
+        if found and not _alive(int(found.group(1))):
+            mark_process_dead(int(found.group(1)), str(directory))  # type: ignore[no-untyped-call]
+
+
 class _Fixed:
     """Metric families measured at scrape time, as a collector."""
 
@@ -149,7 +173,9 @@ class _Fixed:
 def exposition(extra: Iterable[Metric] = ()) -> bytes:
     """The text format of every metric of this server's processes, plus
     ``extra`` (families measured now)."""
-    if multiprocess_dir() is not None:
+    directory = multiprocess_dir()
+    if directory is not None:
+        forget_dead_processes(Path(directory))
         registry = CollectorRegistry()
         MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
         body = generate_latest(registry)
