@@ -136,6 +136,7 @@ async def test_fanout_survives_sigkill_of_its_worker(
                 ):
                     assert second.poll() is None, (tmp_path / "worker-1.log").read_text()
                     await anyio.sleep(0.05)
+            print(f"resumed {time.monotonic() - killed_at:.2f} s after the kill")
             while await job_rows(services):
                 assert second.poll() is None, (tmp_path / "worker-1.log").read_text()
                 await anyio.sleep(0.1)
