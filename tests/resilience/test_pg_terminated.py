@@ -7,11 +7,13 @@ committed just before the termination is answered with its result, not a
 from __future__ import annotations
 
 import subprocess
+from typing import Any
 
 import asyncpg
 import pytest
 
 from roost.statuses import marks
+from roost.timelines import service as timeline_service
 from tests.conftest import PG_ADMIN_URL
 from tests.helpers import ApiClient
 
@@ -118,3 +120,21 @@ def test_a_dead_connection_met_after_a_commit_costs_one_retry_not_a_500(
     liked = client.post(f"/api/v1/statuses/{posted['id']}/favourite", user=alice)
     assert liked.status_code == 200, liked.text
     assert liked.json()["favourited"] is True
+
+
+def test_a_read_that_meets_a_dead_connection_is_answered(
+    client: ApiClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    alice = client.make_user("alice")
+    client.post("/api/v1/statuses", user=alice, data={"status": "hello"})
+    real_account_timeline = timeline_service.account_timeline
+    database = database_name(client)
+
+    async def terminate_then_read(*args: Any, **kwargs: Any) -> Any:
+        terminate_unseen(database)  # blocks the loop on purpose
+        return await real_account_timeline(*args, **kwargs)
+
+    monkeypatch.setattr(timeline_service, "account_timeline", terminate_then_read)
+    statuses = client.get(f"/api/v1/accounts/{alice.sid}/statuses", user=alice)
+    assert statuses.status_code == 200, statuses.text
+    assert [s["content"] for s in statuses.json()] == ["<p>hello</p>"]

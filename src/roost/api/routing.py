@@ -95,7 +95,12 @@ class Endpoint:
             kwargs["query"] = parse_query(request, self.query)
         if self.form is not None:
             kwargs["form"] = await parse_body(request, self.form)
-        return await self.handler(Context(request, services, viewer), **kwargs)
+        ctx = Context(request, services, viewer)
+        if self.method == "GET":
+            # A read may run twice: once more when it met a database
+            # connection that died under it (roost.db.engine).
+            return await services.db.once_more_on_disconnect(lambda: self.handler(ctx, **kwargs))
+        return await self.handler(ctx, **kwargs)
 
     async def _authenticate(self, request: Request, services: Services) -> Viewer | None:
         if self.auth == "none":
