@@ -116,6 +116,7 @@ class Settings:
             "registrations_mode": (*REGISTRATIONS_MODES, ""),
             "require_email_confirmation": ("auto", "true", "false"),
             "smtp_tls": SMTP_TLS_MODES,
+            "log_format": ("text", "json"),
         }
         for name, allowed in choices.items():
             value = getattr(self, name)
