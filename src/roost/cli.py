@@ -202,13 +202,13 @@ def _metrics_dir(workers: int) -> Path | None:
     import os
     import tempfile
 
-    if workers <= 1:
-        return None
     given = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
     if given:
         path = Path(given)
         shutil.rmtree(path, ignore_errors=True)
         path.mkdir(parents=True)
+        return None
+    if workers <= 1:
         return None
     path = Path(tempfile.mkdtemp(prefix="roost-metrics-"))
     os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(path)

@@ -59,6 +59,11 @@ def test_requests_are_counted_per_route_template_and_status(metered: ApiClient) 
         assert metered.get("/api/v1/timelines/home", user=alice).status_code == 200
     assert metered.get("/api/v1/statuses/12345", user=alice).status_code == 404
     assert metered.get("/no/such/path").status_code == 404
+    preflight = metered.http.options(
+        "/api/v1/timelines/home",
+        headers={"Origin": "https://app.example", "Access-Control-Request-Method": "GET"},
+    )
+    assert preflight.status_code == 204
     after = scrape(metered)
 
     def grew(name: str, **labels: str) -> float:
@@ -72,6 +77,8 @@ def test_requests_are_counted_per_route_template_and_status(metered: ApiClient) 
     by_id = {"method": "GET", "route": "/api/v1/statuses/{id:int}", "status": "404"}
     assert grew("roost_http_requests_total", **by_id) == 1
     assert grew("roost_http_requests_total", method="GET", route="unmatched", status="404") == 1
+    options = {"method": "OPTIONS", "route": "preflight", "status": "204"}
+    assert grew("roost_http_requests_total", **options) == 1
     # The scrapes themselves are not requests of the API.
     assert not any(labels and ("route", "/metrics") in labels for _, labels in after)
 

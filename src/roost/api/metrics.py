@@ -3,7 +3,8 @@
 Every HTTP request is counted and timed under its route template
 (``/api/v1/statuses/{id:int}``, never the raw path, whose ids would make a
 series per status), its method and its status code; a path no route matches
-counts as ``unmatched``. The template is the one Starlette's router left in
+counts as ``unmatched`` (a CORS preflight, answered before routing, as
+``preflight``). The template is the one Starlette's router left in
 the scope. Cost per request: two clock reads and two updates of a metric
 child looked up once per (method, route, status) and kept in a dict.
 
@@ -46,7 +47,10 @@ def _metric_children(
 def route_template(scope: Scope) -> str:
     route = scope.get("route")
     path = getattr(route, "path", None)
-    return path if isinstance(path, str) and path else "unmatched"
+    if isinstance(path, str) and path:
+        return path
+    # CORS preflights are answered before routing (roost.api.middleware).
+    return "preflight" if scope["method"] == "OPTIONS" else "unmatched"
 
 
 class MetricsMiddleware:
