@@ -39,6 +39,10 @@ LAZY_COMMANDS: dict[str, LazyCommand] = {
         "roost.capacity.command:capacity",
         "Back-of-the-envelope capacity for a target scale (Twitter 2013 by default).",
     ),
+    "cluster": LazyCommand(
+        "roost.cluster.command:cluster",
+        "HAProxy in front of N app servers, plus M job workers, until Ctrl-C.",
+    ),
     "create-admin": LazyCommand(
         "roost.accounts.command:create_admin", "Create an administrator account."
     ),

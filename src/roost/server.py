@@ -53,6 +53,9 @@ class DrainingServer(uvicorn.Server):
             self._drain_until = time.monotonic() + self.drain_seconds
             return
         super().handle_exit(sig, frame)
+        # uvicorn raises the signal again once stopped (an embedding program
+        # would see it); `roost serve` has stopped as asked: exit 0 instead.
+        self._captured_signals.clear()
 
     async def on_tick(self, counter: int) -> bool:
         if self._drain_until is not None:
