@@ -76,6 +76,27 @@ def test_the_written_configuration_passes_haproxy_check(tmp_path: Path) -> None:
     assert check.returncode == 0, check.stdout + check.stderr
 
 
+def test_the_production_configuration_passes_haproxy_check(tmp_path: Path) -> None:
+    result = CliRunner().invoke(
+        cluster,
+        ["--print-haproxy-config", "--host", "*", "--port", "80"]
+        + ["--upstream", "10.0.0.11:8001", "--upstream", "[2001:db8::12]:8001"],
+        env={
+            "ROOST_DATABASE_URL": "postgresql://roost@db.internal/roost",
+            "ROOST_REDIS_URL": "redis://cache.internal:6379/0",
+        },
+    )
+    assert result.exit_code == 0, result.output
+    assert "server app2 [2001:db8::12]:8001" in result.output
+    assert "log /dev/log local0" in result.output
+    path = tmp_path / "haproxy.cfg"
+    path.write_text(result.output)
+    check = subprocess.run(
+        [find_haproxy(None), "-c", "-f", str(path)], capture_output=True, text=True
+    )
+    assert check.returncode == 0, check.stdout + check.stderr
+
+
 def test_cluster_needs_postgresql_and_redis(tmp_path: Path) -> None:
     env = {"ROOST_DATA_DIR": str(tmp_path), "ROOST_DATABASE_URL": "", "ROOST_REDIS_URL": ""}
     result = CliRunner().invoke(cluster, [], env=env)

@@ -9,6 +9,7 @@ See ``roost.cluster.supervisor`` for signals (SIGHUP: rolling restart).
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import os
 import shutil
@@ -45,6 +46,13 @@ def _with_loopback(proxies: tuple[str, ...]) -> str:
     if "127.0.0.1" not in entries and "127.0.0.0/8" not in entries:
         entries.append("127.0.0.1")
     return ",".join(entries)
+
+
+def _upstream(index: int, text: str) -> haproxy.Upstream:
+    host, sep, port = text.rpartition(":")
+    if not sep or not port.isdigit() or not host:
+        raise click.BadParameter(f"{text!r} is not HOST:PORT", param_hint="--upstream")
+    return haproxy.Upstream(f"app{index + 1}", host.strip("[]"), int(port))
 
 
 @click.command()
@@ -105,6 +113,14 @@ def _with_loopback(proxies: tuple[str, ...]) -> str:
     is_flag=True,
     help="Print the HAProxy configuration this would run, and exit.",
 )
+@click.option(
+    "--upstream",
+    "upstreams",
+    multiple=True,
+    metavar="HOST:PORT",
+    help="With --print-haproxy-config: app servers elsewhere (repeat it), for a production"
+    " balancer (logs to /dev/log, runtime API socket in /run/haproxy).",
+)
 def cluster(
     servers: int,
     workers: int,
@@ -119,6 +135,7 @@ def cluster(
     check_interval: float,
     server_maxconn: int,
     print_haproxy_config: bool,
+    upstreams: tuple[str, ...],
 ) -> None:
     """HAProxy in front of N app servers, plus M job workers, until Ctrl-C.
 
@@ -154,6 +171,16 @@ def cluster(
         check_inter=f"{inter_ms}ms",
         check_fast_inter=f"{max(50, inter_ms // 4)}ms",
     )
+    if upstreams:
+        if not print_haproxy_config:
+            raise click.UsageError("--upstream goes with --print-haproxy-config")
+        config = dataclasses.replace(
+            config,
+            upstreams=[_upstream(i, text) for i, text in enumerate(upstreams)],
+            stats_socket=Path("/run/haproxy/admin.sock"),
+            log_target="/dev/log",
+            run_as="haproxy",
+        )
     text = haproxy.render(config)
     if print_haproxy_config:
         click.echo(text, nl=False)

@@ -43,6 +43,8 @@ class BalancerConfig:
     check_rise: int = 2
     # "stderr" in the foreground; a syslog address ("/dev/log") in production.
     log_target: str = "stderr format raw"
+    # Production (started as root by systemd): drop to this user, chrooted.
+    run_as: str | None = None
 
 
 def template() -> str:
@@ -50,6 +52,12 @@ def template() -> str:
 
 
 def render(config: BalancerConfig) -> str:
+    privileges = ""
+    if config.run_as:
+        privileges = (
+            "    # Started as root to bind; runs as an unprivileged user, chrooted.\n"
+            f"    user {config.run_as}\n    group {config.run_as}\n    chroot /var/lib/haproxy\n"
+        )
     servers = "\n".join(f"    server {u.name} {u.address}" for u in config.upstreams)
     return string.Template(template()).substitute(
         global_maxconn=config.frontend_maxconn,
@@ -64,6 +72,7 @@ def render(config: BalancerConfig) -> str:
         check_rise=config.check_rise,
         server_maxconn=config.server_maxconn,
         servers=servers,
+        privileges=privileges,
     )
 
 
