@@ -79,8 +79,10 @@ def test_the_written_configuration_passes_haproxy_check(tmp_path: Path) -> None:
 def test_the_production_configuration_passes_haproxy_check(tmp_path: Path) -> None:
     result = CliRunner().invoke(
         cluster,
-        ["--print-haproxy-config", "--host", "*", "--port", "80"]
-        + ["--upstream", "10.0.0.11:8001", "--upstream", "[2001:db8::12]:8001"],
+        [
+            *("--print-haproxy-config", "--host", "*", "--port", "80"),
+            *("--upstream", "10.0.0.11:8001", "--upstream", "[2001:db8::12]:8001"),
+        ],
         env={
             "ROOST_DATABASE_URL": "postgresql://roost@db.internal/roost",
             "ROOST_REDIS_URL": "redis://cache.internal:6379/0",
