@@ -139,7 +139,8 @@ def cluster(
 ) -> None:
     """HAProxy in front of N app servers, plus M job workers, until Ctrl-C.
 
-    PostgreSQL and Redis are required (every process shares them). SIGHUP
+    PostgreSQL and Redis are required (every process shares them). With
+    --workers 0 the app servers run the jobs themselves. SIGHUP
     restarts the app servers one at a time (zero failed requests), then the
     workers; SIGINT or SIGTERM stops everything. An app server or worker that
     dies is started again; HAProxy dying, or a child dying 5 times in a
@@ -153,7 +154,7 @@ def cluster(
     }
     env = {**os.environ, **{k: v for k, v in overrides.items() if v is not None}}
     front = Settings.from_env(env)
-    if not front.database_url.startswith("postgresql"):
+    if not front.database_url.startswith("postgres"):
         raise click.UsageError(
             "roost cluster needs PostgreSQL: --database-url or ROOST_DATABASE_URL"
         )
@@ -218,12 +219,15 @@ def cluster(
         "ROOST_TRUSTED_PROXIES": _with_loopback(front.trusted_proxies),
     }
     children = [Child("haproxy", "balancer", [binary, "-db", "-q", "-f", str(config_path)], shared)]
+    # Jobs run in the workers; with --workers 0 in the app servers (unless
+    # ROOST_RUN_WORKERS=false: then somebody else runs them).
+    app_runs_jobs = workers == 0 and front.run_workers
     for upstream in config.upstreams:
         app_env = {
             **shared,
             "ROOST_HOST": upstream.host,
             "ROOST_PORT": str(upstream.port),
-            "ROOST_RUN_WORKERS": "false",
+            "ROOST_RUN_WORKERS": "true" if app_runs_jobs else "false",
         }
         argv = [python, "-m", "roost", "serve", "--no-migrate"]
         children.append(Child(upstream.name, "app", argv, app_env, port=upstream.port))

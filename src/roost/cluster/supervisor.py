@@ -2,8 +2,8 @@
 
 One supervisor process (``roost cluster``) owns every child: HAProxy, N app
 servers (``roost serve --no-migrate`` on loopback ports of their own) and M
-``roost worker`` processes. Children run in sessions of their own, so a
-Ctrl-C at the terminal reaches the supervisor only and it stops them in
+``roost worker`` processes. Children run in process groups of their own, so
+a Ctrl-C at the terminal reaches the supervisor only and it stops them in
 order; and each child is told by the kernel to die with the supervisor
 (``PR_SET_PDEATHSIG``), so not even a SIGKILLed supervisor leaves orphans.
 
@@ -76,7 +76,11 @@ class Child:
         self.process = subprocess.Popen(
             list(self.argv),
             env=dict(self.env),
-            start_new_session=True,
+            # A process group of its own: a Ctrl-C at the terminal reaches
+            # the supervisor only (which stops the children in order); the
+            # session stays the supervisor's, so whoever accounts for its
+            # CPU (roost bench) sees the children too.
+            process_group=0,
             preexec_fn=_die_with_parent,
         )
         log.info("%s started: pid %s", self.name, self.process.pid)
