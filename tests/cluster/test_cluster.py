@@ -115,7 +115,7 @@ def two_servers(tmp_path: Path, services_up: None, prefix: str) -> Iterator[Runn
 @pytest.mark.e2e
 @pytest.mark.postgres
 @pytest.mark.redis
-def test_post_through_haproxy_reaches_a_followers_home_and_sigterm_stops_all(
+def test_post_through_haproxy_reaches_a_followers_home_roll_and_stop(
     two_servers: RunningCluster,
 ) -> None:
     running = two_servers
@@ -143,28 +143,14 @@ def test_post_through_haproxy_reaches_a_followers_home_and_sigterm_stops_all(
     states = haproxy.server_states(running.settings.data_dir.resolve() / "cluster/haproxy.sock")
     assert states == {"app1": "UP", "app2": "UP"}
 
-    pids = running.child_pids()
-    assert set(pids) == {"app1", "app2", "worker1", "haproxy"}
-    running.process.send_signal(signal.SIGTERM)
-    assert running.process.wait(timeout=40) == 0, running.log()[-3000:]
-    assert wait_gone(list(pids.values())) == []
-    assert "cluster stopped" in running.log()
-
-
-@pytest.mark.e2e
-@pytest.mark.postgres
-@pytest.mark.redis
-def test_rolling_restart_under_load_fails_no_request(two_servers: RunningCluster) -> None:
-    running = two_servers
-    users = running.make_users("reader1", "reader2")
+    # Rolling restart (SIGHUP) under a light steady load: not one request fails.
     before = running.child_pids()
     mark = len(running.log())
-    with SteadyLoad(running.url, users) as load:
+    with SteadyLoad(running.url, [alice, bob]) as load:
         assert _eventually(lambda: load.sent() >= 50)
         running.process.send_signal(signal.SIGHUP)
         running.wait_for_log("rolling restart done", after=mark, within=60)
-        # A little more load on the new servers.
-        sent_at_roll_end = load.sent()
+        sent_at_roll_end = load.sent()  # a little more load on the new servers
         assert _eventually(lambda: load.sent() >= sent_at_roll_end + 50)
     after = running.child_pids()
     assert all(after[name] != before[name] for name in ("app1", "app2", "worker1")), after
@@ -172,6 +158,14 @@ def test_rolling_restart_under_load_fails_no_request(two_servers: RunningCluster
     print(f"\nrolling restart of 2 app servers: {load.sent()} requests, {len(failures)} failed")
     assert load.sent() >= 200
     assert failures == [], failures[:10]
+
+    # SIGTERM stops every process.
+    pids = running.child_pids()
+    assert set(pids) == {"app1", "app2", "worker1", "haproxy"}
+    running.process.send_signal(signal.SIGTERM)
+    assert running.process.wait(timeout=40) == 0, running.log()[-3000:]
+    assert wait_gone(list(pids.values())) == []
+    assert "cluster stopped" in running.log()
 
 
 @pytest.mark.e2e
@@ -193,7 +187,7 @@ def test_app_server_killed_under_load(tmp_path: Path, services_up: None, prefix:
             )
             noticed = time.monotonic()
             sent_at_notice = load.sent()
-            assert _eventually(lambda: load.sent() >= sent_at_notice + 1200, within=30)
+            assert _eventually(lambda: load.sent() >= sent_at_notice + 1800, within=40)
         failures = load.failures()
         after_notice = [f for f in failures if f.at > noticed]
         print(
