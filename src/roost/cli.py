@@ -134,6 +134,10 @@ def main() -> None:
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s %(message)s")
 
 
+# How long in-flight requests may run on once a stopping server has drained.
+GRACEFUL_SHUTDOWN_SECONDS = 30
+
+
 @main.command()
 @click.option("--host", default=None, help="Address to bind (default ROOST_HOST or 127.0.0.1).")
 @click.option("--port", default=None, type=int, help="Port (default ROOST_PORT or 8000).")
@@ -190,6 +194,9 @@ def serve(host: str | None, port: int | None, workers: int, run_migrations: bool
             # from the proxies in ROOST_TRUSTED_PROXIES only
             # (roost.api.client_address).
             "proxy_headers": False,
+            # After the drain, requests still running get this long to finish
+            # (a stream that never ends would otherwise hold the exit forever).
+            "timeout_graceful_shutdown": GRACEFUL_SHUTDOWN_SECONDS,
         },
         workers=workers,
         drain_seconds=settings.shutdown_drain_seconds,
