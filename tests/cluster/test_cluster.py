@@ -205,3 +205,48 @@ def test_app_server_killed_under_load(tmp_path: Path, services_up: None, prefix:
         running.process.kill()
         running.process.wait(timeout=10)
         assert wait_gone(pids) == []
+
+
+@pytest.mark.e2e
+@pytest.mark.postgres
+@pytest.mark.redis
+def test_haproxy_dying_stops_the_whole_cluster(
+    tmp_path: Path, services_up: None, prefix: str
+) -> None:
+    with running_cluster(tmp_path, servers=1, workers=1, redis_prefix=prefix) as running:
+        pids = running.child_pids()
+        os.kill(pids["haproxy"], signal.SIGKILL)
+        assert running.process.wait(timeout=40) == 1
+        assert "haproxy exited (status SIGKILL): stopping the cluster" in running.log()
+        assert wait_gone(list(pids.values())) == []
+
+
+def test_server_states_are_read_from_the_runtime_api(tmp_path: Path) -> None:
+    """`show stat` answered by a stand-in socket with HAProxy's CSV shape."""
+    import socket
+    import threading
+
+    path = tmp_path / "stats.sock"
+    csv = (
+        "# pxname,svname,qcur,qmax,scur,smax,slim,stot,bin,bout,dreq,dresp,ereq,econ,"
+        "eresp,wretr,wredis,status,weight\n"
+        "roost,FRONTEND,,,0,1,4000,5,0,0,0,0,0,,,,,OPEN,\n"
+        "roost_app,app1,0,0,0,1,100,3,0,0,,0,,0,0,0,0,UP,1\n"
+        "roost_app,app2,0,0,0,1,100,2,0,0,,0,,0,0,0,0,DOWN 1/2,1\n"
+        "roost_app,BACKEND,0,0,0,1,400,5,0,0,0,0,,0,0,0,0,UP,2\n\n"
+    )
+    with socket.socket(socket.AF_UNIX) as server:
+        server.bind(str(path))
+        server.listen(1)
+
+        def answer() -> None:
+            conn, _ = server.accept()
+            with conn:
+                assert conn.recv(100) == b"show stat\n"
+                conn.sendall(csv.encode())
+
+        thread = threading.Thread(target=answer)
+        thread.start()
+        states = haproxy.server_states(path)
+        thread.join()
+    assert states == {"app1": "UP", "app2": "DOWN 1/2"}

@@ -15,6 +15,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import click
@@ -24,6 +25,8 @@ from roost.cluster.supervisor import Child, Supervisor
 from roost.config import Settings
 
 log = logging.getLogger("roost.cluster")
+
+_SOCKET_PATH_MAX = 100
 
 # The first line `roost cluster` prints once HAProxy has every server UP.
 READY_LINE = "roost cluster ready:"
@@ -163,6 +166,9 @@ def cluster(
     first = first_server_port or front.port + 1
     run_dir = (run_dir or front.data_dir / "cluster").resolve()
     stats_socket = run_dir / "haproxy.sock"
+    if len(str(stats_socket)) > _SOCKET_PATH_MAX:
+        # A Unix socket's path is limited to about 100 bytes.
+        stats_socket = Path(tempfile.mkdtemp(prefix="roost-cluster-")) / "haproxy.sock"
     inter_ms = max(50, round(check_interval * 1000))
     config = haproxy.BalancerConfig(
         bind=f"{'[' + front.host + ']' if ':' in front.host else front.host}:{front.port}",
