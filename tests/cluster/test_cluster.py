@@ -30,8 +30,9 @@ def services_up() -> None:
 
 
 @pytest.fixture
-def prefix() -> str:
-    return f"roost-cluster-test-{os.getpid()}:"
+def prefix(redis_key_prefix: str) -> str:
+    """Under the session's prefix: its keys are deleted at the end."""
+    return f"{redis_key_prefix}cluster:"
 
 
 def _eventually(check: object, within: float = 10.0) -> bool:

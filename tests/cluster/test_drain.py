@@ -14,7 +14,7 @@ from pathlib import Path
 import httpx2 as httpx
 import pytest
 
-from tests.conftest import REDIS_URL, require_service
+from tests.conftest import REDIS_URL
 from tests.served import free_port
 
 DRAIN = 3.0
@@ -87,9 +87,10 @@ def test_sigterm_drains_a_single_process_server(tmp_path: Path) -> None:
 
 @pytest.mark.e2e
 @pytest.mark.redis
-def test_sigterm_drains_every_child_of_a_multi_process_server(tmp_path: Path) -> None:
-    require_service("Redis", "127.0.0.1", 6379)
-    prefix = f"roost-drain-test-{os.getpid()}:"
+def test_sigterm_drains_every_child_of_a_multi_process_server(
+    tmp_path: Path, redis_key_prefix: str
+) -> None:
+    prefix = f"{redis_key_prefix}drain:"
     _drains(
         tmp_path,
         workers=2,
