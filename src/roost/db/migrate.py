@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import functools
-import logging
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -13,10 +12,6 @@ from alembic.script import ScriptDirectory
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
-
-# Alembic announces each of its plugins at INFO whenever it reads the
-# scripts (every process's first readiness check): noise in the logs.
-logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
 
 
 def alembic_config() -> Config:
