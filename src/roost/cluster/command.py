@@ -217,6 +217,9 @@ def cluster(
     if migrated.returncode != 0:
         raise click.ClickException("migration failed")
 
+    if env.pop("ROOST_WORKER_ID", None) is not None:
+        # One pinned id in every process would mint the same ids twice.
+        log.warning("ROOST_WORKER_ID ignored: each process of the cluster leases its own")
     shared = {
         **env,
         # Links and OAuth must name the balancer, not an app server's port.
