@@ -6,10 +6,12 @@ import contextlib
 import dataclasses
 import os
 import re
+import shutil
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from collections.abc import Iterator
@@ -55,6 +57,11 @@ class RunningCluster:
     log_path: Path
     port: int
     settings: Settings
+    run_dir: Path
+
+    @property
+    def stats_socket(self) -> Path:
+        return self.run_dir / "haproxy.sock"
 
     @property
     def url(self) -> str:
@@ -120,6 +127,8 @@ def running_cluster(
     }
     for name in ("ROOST_PUBLIC_URL", "ROOST_DOMAIN", "ROOST_HOST", "ROOST_TRUSTED_PROXIES"):
         env.pop(name, None)
+    # Short: HAProxy's runtime socket lives there (a Unix socket path is short).
+    run_dir = Path(tempfile.mkdtemp(prefix="roost-cluster-"))
     log_path = tmp_path / "cluster.log"
     log = log_path.open("wb")
     process = subprocess.Popen(
@@ -128,7 +137,7 @@ def running_cluster(
             "--servers", str(servers), "--workers", str(workers),
             "--port", str(port), "--first-server-port", str(port + 1),
             "--database-url", database_url, "--redis-url", REDIS_URL,
-            "--check-interval", CHECK_INTERVAL,
+            "--check-interval", CHECK_INTERVAL, "--run-dir", str(run_dir),
         ],
         env=env, stdout=log, stderr=subprocess.STDOUT,
     )  # fmt: skip
@@ -141,7 +150,7 @@ def running_cluster(
         worker_id=1000,
         rate_limits=False,
     ).replace(**CHEAP_PASSWORD_HASHING)
-    running = RunningCluster(process, log_path, port, settings)
+    running = RunningCluster(process, log_path, port, settings, run_dir)
     try:
         running.wait_for_log(READY_LINE)
         yield running
@@ -156,6 +165,7 @@ def running_cluster(
             for pid in wait_gone(pids, within=5):
                 os.kill(pid, signal.SIGKILL)
         log.close()
+        shutil.rmtree(run_dir, ignore_errors=True)
         admin.drop_database(PG_ADMIN_URL, database)
 
 

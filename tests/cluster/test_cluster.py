@@ -141,7 +141,7 @@ def test_post_through_haproxy_reaches_a_followers_home_roll_and_stop(
         # Links name the balancer, not an app server's own port.
         instance = http.get("/api/v2/instance").json()
         assert instance["domain"] == f"localhost:{running.port}"
-    states = haproxy.server_states(running.settings.data_dir.resolve() / "cluster/haproxy.sock")
+    states = haproxy.server_states(running.stats_socket)
     assert states == {"app1": "UP", "app2": "UP"}
 
     # Rolling restart (SIGHUP) under a light steady load: not one request fails.
@@ -178,7 +178,7 @@ def test_app_server_killed_under_load(tmp_path: Path, services_up: None, prefix:
     leaves no process behind."""
     with running_cluster(tmp_path, servers=3, workers=1, redis_prefix=prefix) as running:
         users = running.make_users("r1", "r2", "r3", "r4")
-        socket_path = running.settings.data_dir.resolve() / "cluster/haproxy.sock"
+        socket_path = running.stats_socket
         victim = running.child_pids()["app2"]
         with SteadyLoad(running.url, users, post_every=10) as load:
             assert _eventually(lambda: load.sent() >= 300, within=30)

@@ -26,7 +26,9 @@ from roost.config import Settings
 
 log = logging.getLogger("roost.cluster")
 
-_SOCKET_PATH_MAX = 100
+# A Unix socket's path holds at most 107 bytes, and HAProxy binds a
+# temporary name (".<pid>.tmp" appended) first.
+_SOCKET_PATH_MAX = 90
 
 # The first line `roost cluster` prints once HAProxy has every server UP.
 READY_LINE = "roost cluster ready:"
@@ -167,7 +169,6 @@ def cluster(
     run_dir = (run_dir or front.data_dir / "cluster").resolve()
     stats_socket = run_dir / "haproxy.sock"
     if len(str(stats_socket)) > _SOCKET_PATH_MAX:
-        # A Unix socket's path is limited to about 100 bytes.
         stats_socket = Path(tempfile.mkdtemp(prefix="roost-cluster-")) / "haproxy.sock"
     inter_ms = max(50, round(check_interval * 1000))
     config = haproxy.BalancerConfig(
@@ -205,9 +206,7 @@ def cluster(
     run_dir.mkdir(parents=True, exist_ok=True)
     config_path = run_dir / "haproxy.cfg"
     config_path.write_text(text)
-    check = subprocess.run(
-        [binary, "-c", "-q", "-f", str(config_path)], capture_output=True, text=True
-    )
+    check = subprocess.run([binary, "-c", "-f", str(config_path)], capture_output=True, text=True)
     if check.returncode != 0:
         raise click.ClickException(f"haproxy refused {config_path}:\n{check.stdout}{check.stderr}")
 
@@ -263,4 +262,6 @@ def cluster(
         status = supervisor.run()
     finally:
         pid_file.unlink(missing_ok=True)
+        if stats_socket.parent != run_dir:
+            shutil.rmtree(stats_socket.parent, ignore_errors=True)
     sys.exit(status)
