@@ -45,12 +45,22 @@ def all_endpoints() -> list[Endpoint]:
     from roost.accounts.routes import router as accounts
     from roost.admin.routes import router as admin
     from roost.instance.routes import router as instance
+    from roost.notifications.routes import router as notifications
     from roost.oauth.routes import router as oauth
     from roost.relationships.routes import router as relationships
     from roost.statuses.routes import router as statuses
     from roost.timelines.routes import router as timelines
 
-    routers = [instance, oauth, accounts, admin, relationships, statuses, timelines]
+    routers = [
+        instance,
+        oauth,
+        accounts,
+        admin,
+        relationships,
+        statuses,
+        timelines,
+        notifications,
+    ]
     return [e for r in routers for e in r.endpoints]
 
 
