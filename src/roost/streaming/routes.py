@@ -37,11 +37,11 @@ READ = ("read", "read:statuses", "read:notifications")
 _encode = msgspec.json.encode
 
 
-class TagQuery(msgspec.Struct, kw_only=True):
+class HashtagStreamQuery(msgspec.Struct, kw_only=True):
     tag: str | None = None
 
 
-class ListQuery(msgspec.Struct, kw_only=True):
+class ListStreamQuery(msgspec.Struct, kw_only=True):
     list: str | None = None
 
 
@@ -110,7 +110,7 @@ _sse_route(
     media_type=SSE,
     errors=(400,),
 )
-async def stream_hashtag(ctx: Context, query: TagQuery) -> Response:
+async def stream_hashtag(ctx: Context, query: HashtagStreamQuery) -> Response:
     return await _open_sse(ctx, _parsed("hashtag", query.tag))
 
 
@@ -122,7 +122,7 @@ async def stream_hashtag(ctx: Context, query: TagQuery) -> Response:
     media_type=SSE,
     errors=(400,),
 )
-async def stream_hashtag_local(ctx: Context, query: TagQuery) -> Response:
+async def stream_hashtag_local(ctx: Context, query: HashtagStreamQuery) -> Response:
     return await _open_sse(ctx, _parsed("hashtag:local", query.tag))
 
 
@@ -134,7 +134,7 @@ async def stream_hashtag_local(ctx: Context, query: TagQuery) -> Response:
     media_type=SSE,
     errors=(422,),
 )
-async def stream_list(ctx: Context, query: ListQuery) -> Response:
+async def stream_list(ctx: Context, query: ListStreamQuery) -> Response:
     return await _open_sse(ctx, _parsed("list", None))
 
 
