@@ -268,6 +268,8 @@ async def websocket_stream(ws: WebSocket) -> None:
                 await _send_error(ws, refused)
         reader = asyncio.create_task(_serve_messages(ws, session))
         writer = asyncio.create_task(_forward(ws, session))
+        # Dropped for falling behind: the writer may be stuck on a full socket.
+        session.subscription.on_drop = writer.cancel
         done, pending = await asyncio.wait({reader, writer}, return_when=asyncio.FIRST_COMPLETED)
         for task in pending:
             task.cancel()
@@ -275,7 +277,7 @@ async def websocket_stream(ws: WebSocket) -> None:
             with contextlib.suppress(asyncio.CancelledError, WebSocketDisconnect):
                 await task
         for task in done:
-            with contextlib.suppress(WebSocketDisconnect):
+            with contextlib.suppress(asyncio.CancelledError, WebSocketDisconnect):
                 task.result()
         if session.overflowed:
             with contextlib.suppress(Exception):
