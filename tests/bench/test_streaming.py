@@ -15,6 +15,7 @@ pytestmark = pytest.mark.e2e
 def test_streaming_bench_reports_memory_and_delays() -> None:
     result = run_streaming(connections=50, subscribers=10, posts=3)
     assert result.connections == 50 and result.rss_after_mib >= result.rss_before_mib > 0
-    assert result.delivered == result.expected == 30
-    assert 0 < result.delay_p50_ms <= result.delay_p99_ms <= result.delay_max_ms
+    assert result.public_delivered == result.user_delivered == result.expected == 30
+    assert 0 < result.public_p50_ms <= result.public_p99_ms <= result.public_max_ms
+    assert 0 < result.user_p50_ms <= result.user_p99_ms <= result.user_max_ms
     assert not math.isnan(result.kib_per_connection)
