@@ -108,6 +108,11 @@ class StreamSession:
         if stream in self.streams:
             return
         hot: list[int] = []
+        if self.viewer_id is not None and not self.streams:
+            # Warm the viewer's cached exclusions now: every event checks
+            # them, and a post reaching many fresh streams would otherwise
+            # send all of them to the database at once.
+            await load_excluded_ids(self.services, self.viewer_id)
         if stream.name == USER and self.viewer_id is not None:
             self._hot = await load_hot_follows(self.services, self.viewer_id)
             hot = list(self._hot)
