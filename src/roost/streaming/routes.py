@@ -206,8 +206,13 @@ def _ws_token(ws: WebSocket) -> tuple[str | None, str | None]:
 async def _viewer(ws: WebSocket, token: str | None) -> tuple[bool, Viewer | None]:
     if token is None:
         return True, None
-    viewer = await ws.app.state.services.tokens.viewer_for(token)
+    services = ws.app.state.services
+    viewer = await services.tokens.viewer_for(token)
     if viewer is None or not any(viewer.allows(s) for s in READ):
+        return False, None
+    # Unconfirmed or pending accounts may not use user endpoints yet.
+    required = services.settings.email_confirmation_required
+    if viewer.restriction(confirmation_required=required) is not None:
         return False, None
     return True, viewer
 
