@@ -14,7 +14,8 @@ Channels (all local: Roost does not federate, so ``public:local`` and
   followers' user streams subscribe to it);
 - ``public``: public statuses (no reblogs), ``tag:<name>`` per hashtag;
 - ``direct:<id>``: direct statuses the account wrote or is mentioned in;
-- ``deletes``: every deleted status id, for the public and hashtag streams.
+- ``deletes``: every deleted status id, for the public and hashtag streams;
+- ``revoked:<token hash>``: the token was revoked; its streams end.
 """
 
 from __future__ import annotations
@@ -31,6 +32,8 @@ if TYPE_CHECKING:
 log = logging.getLogger("roost.streaming")
 
 UPDATE, DELETE, NOTIFICATION = "update", "delete", "notification"
+# Not sent to clients: the token of the streams listening was revoked.
+REVOKED = "revoked"
 PUBLIC, DELETES = "public", "deletes"
 
 
@@ -57,6 +60,10 @@ def direct_channel(account_id: int) -> str:
 
 def tag_channel(name: str) -> str:
     return f"tag:{name.lower()}"
+
+
+def revoked_channel(token_hash: str) -> str:
+    return f"revoked:{token_hash}"
 
 
 def message(event: str, item_id: int) -> bytes:
