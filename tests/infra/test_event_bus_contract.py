@@ -35,12 +35,13 @@ async def settle(bus: EventBus, sub: Subscription) -> None:
             await asyncio.sleep(0.01)
 
 
-@pytest.fixture(params=["memory", "redis"])
+@pytest.fixture(params=["memory", "redis", "redis-cluster"])
 def bus_client(request: pytest.FixtureRequest) -> RedisClient | None:
-    """None for the in-process bus, else a Redis client."""
+    """None for the in-process bus, else a Redis (or Redis Cluster) client."""
     if request.param == "memory":
         return None
-    client: RedisClient = request.getfixturevalue("redis_client")
+    name = "redis_client" if request.param == "redis" else "redis_cluster_client"
+    client: RedisClient = request.getfixturevalue(name)
     return client
 
 
