@@ -22,7 +22,7 @@ from redis.asyncio.cluster import RedisCluster
 
 from roost.infra.events import Hub, Subscription
 from roost.infra.redis_client import RedisClient, open_pubsub
-from roost.infra.resilient import describe
+from roost.infra.resilient import BackendUnavailable, Health, describe
 
 log = logging.getLogger("roost.events")
 
@@ -31,8 +31,18 @@ CLUSTER_CONCURRENCY = 64
 
 
 class RedisEventBus:
-    def __init__(self, client: RedisClient, *, prefix: str, retry_delay: float = 1.0) -> None:
+    def __init__(
+        self,
+        client: RedisClient,
+        *,
+        prefix: str,
+        retry_delay: float = 1.0,
+        health: Health | None = None,
+    ) -> None:
         self.client = client
+        # The Redis circuit breaker: while Redis is unreachable, publishing
+        # is skipped at once (events are best effort) instead of failing.
+        self.health = health
         self.prefix = prefix + "ev:"
         self.retry_delay = retry_delay
         self.hub = Hub(on_first=self._subscribe, on_last=self._unsubscribe)
@@ -42,12 +52,19 @@ class RedisEventBus:
         self._connected = asyncio.Event()
 
     async def publish(self, channel: str, data: bytes) -> None:
-        await self.client.publish(self.prefix + channel, data)
+        await self.publish_many([(channel, data)])
 
     async def publish_many(self, events: Iterable[tuple[str, bytes]]) -> None:
         wanted = [(self.prefix + channel, data) for channel, data in events]
         if not wanted:
             return
+        if self.health is None:
+            await self._publish(wanted)
+            return
+        with contextlib.suppress(BackendUnavailable):
+            await self.health.call(self._publish, wanted)
+
+    async def _publish(self, wanted: list[tuple[str, bytes]]) -> None:
         if isinstance(self.client, RedisCluster):
             # A cluster pipeline refuses PUBLISH (it has no key to route by):
             # concurrent calls instead, a bounded number at a time.

@@ -77,5 +77,5 @@ async def publish(services: Services, event: str, item_id: int, channels: Iterab
     data = message(event, item_id)
     try:
         await services.events.publish_many((c, data) for c in channels)
-    except Exception:
-        log.warning("could not publish %s %d", event, item_id, exc_info=True)
+    except Exception as exc:  # the bus's own breaker logs outages
+        log.warning("could not publish %s %d: %s: %s", event, item_id, type(exc).__name__, exc)
