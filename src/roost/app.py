@@ -46,11 +46,12 @@ def all_endpoints() -> list[Endpoint]:
     from roost.admin.routes import router as admin
     from roost.instance.routes import router as instance
     from roost.oauth.routes import router as oauth
+    from roost.push.routes import router as push
     from roost.relationships.routes import router as relationships
     from roost.statuses.routes import router as statuses
     from roost.timelines.routes import router as timelines
 
-    routers = [instance, oauth, accounts, admin, relationships, statuses, timelines]
+    routers = [instance, oauth, accounts, admin, relationships, statuses, timelines, push]
     return [e for r in routers for e in r.endpoints]
 
 

@@ -1,0 +1,148 @@
+"""Pushing notifications: who gets a push, and the job that sends it.
+
+``enqueue_pushes`` runs inside the transaction that creates a notification:
+it picks the recipient's subscriptions whose alerts include the type and
+whose policy admits the sender, and enqueues one ``push_delivery`` job per
+subscription in the same transaction (the outbox: a notification never
+exists without its pushes, nor a push without its notification).
+
+The job encrypts the push for the subscription and POSTs it. The push
+service's answer decides what follows:
+
+- 2xx: delivered (the subscription's failure streak ends);
+- 404 or 410: the subscription is gone for good and is deleted;
+- 408, 429, 5xx or no answer: a failure is counted on the subscription and
+  the job raises, so the runner tries again with backoff (2, 4, 8 ... s),
+  up to ``ROOST_PUSH_MAX_ATTEMPTS`` attempts; then the push is dropped;
+- any other 4xx: counted as a failure and dropped (sending it again would
+  be refused again).
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from roost.db import schema
+from roost.infra.webpush import PushTarget, PushUnreachable, b64decode_any, build_push_request
+from roost.jobs.queue import enqueue
+from roost.jobs.runner import Job, JobHandler
+from roost.push import store
+from roost.push.keys import vapid_keys
+from roost.push.payload import Notice, encode_payload, load_content
+from roost.push.sealing import unseal
+from roost.push.store import SubscriptionRecord
+
+if TYPE_CHECKING:
+    from roost.services import Services
+
+log = logging.getLogger("roost.push")
+
+PUSH_JOB = "push_delivery"
+_f = schema.follows
+
+
+class PushDeliveryFailed(Exception):
+    """The push service did not take the push; the job runner retries."""
+
+
+async def _follows(conn: AsyncConnection, follower: int, followed: int) -> bool:
+    row = await conn.scalar(
+        sa.select(sa.literal(1)).where(
+            _f.c.account_id == follower, _f.c.target_account_id == followed
+        )
+    )
+    return row is not None
+
+
+async def admitted(conn: AsyncConnection, subscription: SubscriptionRecord, notice: Notice) -> bool:
+    """Whether the subscription wants this notification (alerts and policy)."""
+    if notice.type not in subscription.alerts:
+        return False
+    policy = subscription.policy
+    if policy == "all":
+        return True
+    if policy == "followed":  # from accounts the subscriber follows
+        return await _follows(conn, subscription.account_id, notice.from_account_id)
+    if policy == "follower":  # from accounts that follow the subscriber
+        return await _follows(conn, notice.from_account_id, subscription.account_id)
+    return False  # none
+
+
+async def enqueue_pushes(
+    conn: AsyncConnection, services: Services, *, account_id: int, notice: Notice
+) -> int:
+    """In the caller's transaction: one delivery job per subscription of
+    ``account_id`` that admits ``notice``; returns how many."""
+    count = 0
+    for subscription in await store.live_subscriptions_of(conn, account_id):
+        if await admitted(conn, subscription, notice):
+            payload = {"subscription_id": subscription.id, **notice.to_payload()}
+            await enqueue(conn, services.ids, PUSH_JOB, payload)
+            count += 1
+    return count
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+async def deliver_push(job: Job) -> None:
+    services = job.services
+    settings = services.settings
+    subscription_id = int(job.payload["subscription_id"])
+    notice = Notice.from_payload(job.payload)
+    async with services.db.write() as conn:
+        subscription = await store.live_subscription(conn, subscription_id)
+        if subscription is None:
+            # Unsubscribed, or its token was revoked: a dead row goes too.
+            await store.delete_subscription(conn, subscription_id)
+            return
+        content = await load_content(conn, settings, notice, subscription.account_id)
+    if content is None:  # what the notification was about is gone
+        return
+    keys = await vapid_keys(services)
+    body = encode_payload(notice, content, unseal(keys, subscription.access_token_sealed))
+    target = PushTarget(
+        endpoint=subscription.endpoint,
+        p256dh=b64decode_any(subscription.key_p256dh),
+        auth=b64decode_any(subscription.key_auth),
+        standard=subscription.standard,
+    )
+    request = build_push_request(
+        target, body, keys, subject=settings.push_subject, ttl=settings.push_ttl_seconds
+    )
+    try:
+        status, _retry_after = await services.push_sender.send(request)
+    except PushUnreachable as exc:
+        await _failed(job, subscription, f"unreachable: {exc}", retry=True)
+        return
+    if 200 <= status < 300:
+        async with services.db.write() as conn:
+            await store.record_delivery(conn, subscription.id, _now())
+    elif status in (404, 410):
+        log.info("push subscription %s is gone (HTTP %s): deleted", subscription.id, status)
+        async with services.db.write() as conn:
+            await store.delete_subscription(conn, subscription.id)
+    else:
+        retry = status in (408, 429) or status >= 500
+        await _failed(job, subscription, f"HTTP {status}", retry=retry)
+
+
+async def _failed(job: Job, subscription: SubscriptionRecord, error: str, *, retry: bool) -> None:
+    services = job.services
+    async with services.db.write() as conn:
+        await store.record_failure(conn, subscription.id, _now(), error)
+    attempt = job.attempts + 1
+    if retry and attempt < services.settings.push_max_attempts:
+        raise PushDeliveryFailed(f"push to subscription {subscription.id}: {error}")
+    log.warning(
+        "push to subscription %s dropped after %s attempt(s): %s", subscription.id, attempt, error
+    )
+
+
+JOB_HANDLERS: dict[str, JobHandler] = {PUSH_JOB: deliver_push}
