@@ -16,6 +16,7 @@ from roost.config import Settings
 from roost.db.engine import Database
 from roost.ids import MAX_WORKER, IdGenerator
 from roost.infra.cache import Cache, MemoryCache
+from roost.infra.events import EventBus, MemoryEventBus
 from roost.infra.mail import LogMailer, Mailer, SmtpMailer
 from roost.infra.timeline_store import MemoryTimelineStore, TimelineStore
 from roost.infra.wakeups import JobWakeups
@@ -33,6 +34,8 @@ class Services:
     ids: IdGenerator
     cache: Cache
     timelines: TimelineStore
+    # Live events for the streaming API (in-process, or Redis pub/sub).
+    events: EventBus = dataclasses.field(default_factory=MemoryEventBus)
     passwords: PasswordHasher = dataclasses.field(init=False)
     tokens: TokenService = dataclasses.field(init=False)
     jobs: JobRunner = dataclasses.field(init=False)
@@ -77,6 +80,7 @@ class Services:
         if self.worker_lease is not None:
             await self.worker_lease.stop()
         await self.push_sender.close()
+        await self.events.close()
         await self.db.dispose()
         for closer in self.closers:
             await closer()
@@ -85,11 +89,13 @@ class Services:
 def register_job_handlers(runner: JobRunner) -> None:
     """Every domain's background jobs, by kind."""
     from roost.accounts.mailjobs import JOB_HANDLERS as MAIL_JOBS
+    from roost.notifications.jobs import JOB_HANDLERS as NOTIFICATION_JOBS
     from roost.push.delivery import JOB_HANDLERS as PUSH_JOBS
     from roost.relationships.requests import JOB_HANDLERS as RELATIONSHIP_JOBS
     from roost.timelines.fanout import JOB_HANDLERS as TIMELINE_JOBS
 
-    for kind, handler in {**TIMELINE_JOBS, **RELATIONSHIP_JOBS, **MAIL_JOBS, **PUSH_JOBS}.items():
+    handlers = {**TIMELINE_JOBS, **RELATIONSHIP_JOBS, **MAIL_JOBS, **NOTIFICATION_JOBS, **PUSH_JOBS}
+    for kind, handler in handlers.items():
         runner.register(kind, handler)
 
 
@@ -118,6 +124,7 @@ def build_services(settings: Settings) -> Services:
     timelines: TimelineStore
     closers: list[Callable[[], Awaitable[None]]] = []
     wakeups: JobWakeups | None = None
+    events: EventBus = MemoryEventBus()
     worker_ids: WorkerIdStore
     if settings.redis_url:
         from roost.infra.redis_backends import (
@@ -148,6 +155,9 @@ def build_services(settings: Settings) -> Services:
         )
         # App servers wake `roost worker` processes through Redis on commit.
         wakeups = ResilientWakeups(RedisWakeups(client, channel=prefix + "jobs"), health)
+        from roost.infra.redis_events import RedisEventBus
+
+        events = RedisEventBus(client, prefix=prefix)
         closers.append(lambda: close_redis(client))
         from roost.infra.redis_worker_ids import RedisWorkerIds
 
@@ -168,6 +178,7 @@ def build_services(settings: Settings) -> Services:
         ids=ids,
         cache=cache,
         timelines=timelines,
+        events=events,
         closers=closers,
         worker_lease=lease,
     )

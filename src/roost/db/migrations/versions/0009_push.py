@@ -1,7 +1,7 @@
 """push: Web Push subscriptions and the instance's VAPID keys
 
 Revision ID: 0009_push
-Revises: 0006_worker_ids
+Revises: 0008_notifications
 
 ``push_subscriptions`` holds one subscription per access token (unique
 ``token_id``), with delivery counters for operators; ``vapid_keys`` the
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0009_push"
-down_revision = "0006_worker_ids"
+down_revision = "0008_notifications"
 branch_labels = None
 depends_on = None
 
