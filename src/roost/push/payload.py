@@ -98,7 +98,11 @@ def _icon(settings: Settings, avatar_url: str) -> str:
 async def load_content(
     conn: AsyncConnection, settings: Settings, notice: Notice, recipient_id: int
 ) -> PushContent | None:
-    """The push's text, or None when what it is about is gone."""
+    """The push's text, or None when what it is about is gone (the
+    notification removed with its status, an account deleted)."""
+    n = schema.notifications
+    if await conn.scalar(sa.select(n.c.id).where(n.c.id == notice.notification_id)) is None:
+        return None
     a = schema.accounts
     rows = (
         await conn.execute(
