@@ -88,7 +88,7 @@ def verify_vapid(
     elif scheme == "WebPush":
         token = rest.strip()
         crypto_key = received.headers.get("crypto-key", "")
-        key = [p.split("=", 1)[1] for p in crypto_key.split(";") if p.startswith("p256ecdsa=")][0]
+        key = next(p.split("=", 1)[1] for p in crypto_key.split(";") if p.startswith("p256ecdsa="))
     else:
         raise VapidError(f"no VAPID authorization: {auth!r}")
     if b64decode(key) != b64decode(server_key):
