@@ -42,6 +42,9 @@ LAZY_COMMANDS: dict[str, LazyCommand] = {
     "create-admin": LazyCommand(
         "roost.accounts.command:create_admin", "Create an administrator account."
     ),
+    "push": LazyCommand(
+        "roost.push.command:push", "Web Push delivery: subscriptions and their failures."
+    ),
     "seed": LazyCommand(
         "roost.seed.command:seed",
         "Migrate, then load users, follows and statuses "
