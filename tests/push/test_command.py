@@ -5,6 +5,7 @@ from click.testing import CliRunner
 
 from roost.cli import main
 from roost.config import Settings
+from roost.push.keys import configured_keys
 from tests.helpers import ApiClient
 from tests.push.pushservice import PushService
 from tests.push.test_delivery import subscribe
@@ -34,3 +35,15 @@ def test_push_status_shows_failing_subscriptions(
     )
     assert f"account {alice.id} {push_service.origin}: 1 in a row" in lines[1]
     assert lines[1].endswith("HTTP 503")
+
+
+def test_push_keys_prints_a_usable_pair() -> None:
+    result = CliRunner().invoke(main, ["push", "keys"])
+    assert result.exit_code == 0, result.output
+    values = dict(line.split("=", 1) for line in result.output.splitlines())
+    settings = Settings(
+        vapid_public_key=values["ROOST_VAPID_PUBLIC_KEY"],
+        vapid_private_key=values["ROOST_VAPID_PRIVATE_KEY"],
+    )
+    pair = configured_keys(settings)
+    assert pair is not None and pair.public_key == values["ROOST_VAPID_PUBLIC_KEY"]

@@ -51,3 +51,13 @@ def status(limit: int) -> None:
             f"{row.deliveries_total} delivered ({rate}), "
             f"last {when}: {row.last_error or '-'}"
         )
+
+
+@push.command("keys")
+def keys() -> None:
+    """Print a new VAPID key pair as ROOST_VAPID_* settings (changes nothing)."""
+    from roost.infra.webpush import generate_vapid_keys
+
+    pair = generate_vapid_keys()
+    click.echo(f"ROOST_VAPID_PUBLIC_KEY={pair.public_key}")
+    click.echo(f"ROOST_VAPID_PRIVATE_KEY={pair.private_key}")
