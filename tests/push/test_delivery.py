@@ -287,3 +287,26 @@ def test_no_push_for_a_revoked_token_or_a_deleted_status(
     client.post(f"/api/v1/accounts/{alice.sid}/follow", user=bob)
     client.drain()
     assert push_service.to(name) == []
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"], indirect=True)
+def test_a_post_pushes_to_every_notify_subscriber(
+    client: ApiClient, push_service: PushService
+) -> None:
+    author = client.make_user("author")
+    readers = [client.make_user(f"reader{i}") for i in range(3)]
+    keys = {}
+    for reader in readers:
+        follow = client.post(
+            f"/api/v1/accounts/{author.sid}/follow", user=reader, data={"notify": "true"}
+        )
+        assert follow.status_code == 200, follow.text
+        keys[reader.id] = subscribe(client, reader, push_service, f"notify-{reader.id}")
+    client.drain()
+    post(client, author, "news for everyone")
+    client.drain()
+    for reader in readers:
+        [received] = push_service.to(f"notify-{reader.id}")
+        push = decrypt(received, keys[reader.id])
+        assert (push["notification_type"], push["body"]) == ("status", "news for everyone")
+        assert push["title"] == "author posted"

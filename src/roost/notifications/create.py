@@ -113,11 +113,16 @@ async def enqueue_pushes_for(
     services: Services, conn: AsyncConnection, created: Sequence[NotificationRow]
 ) -> None:
     """One push delivery job per subscription that admits each new row."""
-    for row in created:
-        notice = Notice(
-            notification_id=row.id,
-            type=row.type,
-            from_account_id=row.from_account_id,
-            status_id=row.status_id or None,
+    notices = [
+        (
+            row.account_id,
+            Notice(
+                notification_id=row.id,
+                type=row.type,
+                from_account_id=row.from_account_id,
+                status_id=row.status_id or None,
+            ),
         )
-        await enqueue_pushes(conn, services, account_id=row.account_id, notice=notice)
+        for row in created
+    ]
+    await enqueue_pushes(conn, services, notices)

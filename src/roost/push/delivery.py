@@ -21,6 +21,7 @@ service's answer decides what follows:
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
@@ -74,16 +75,24 @@ async def admitted(conn: AsyncConnection, subscription: SubscriptionRecord, noti
 
 
 async def enqueue_pushes(
-    conn: AsyncConnection, services: Services, *, account_id: int, notice: Notice
+    conn: AsyncConnection, services: Services, notices: Sequence[tuple[int, Notice]]
 ) -> int:
-    """In the caller's transaction: one delivery job per subscription of
-    ``account_id`` that admits ``notice``; returns how many."""
+    """In the caller's transaction: one delivery job per subscription that
+    admits a notice, for (recipient account id, notice) pairs; returns how
+    many. One query finds the recipients' subscriptions, however many
+    notices (a post with many ``notify`` subscribers)."""
+    if not notices:
+        return 0
+    by_account: dict[int, list[SubscriptionRecord]] = {}
+    for subscription in await store.live_subscriptions_of_any(conn, {a for a, _ in notices}):
+        by_account.setdefault(subscription.account_id, []).append(subscription)
     count = 0
-    for subscription in await store.live_subscriptions_of(conn, account_id):
-        if await admitted(conn, subscription, notice):
-            payload = {"subscription_id": subscription.id, **notice.to_payload()}
-            await enqueue(conn, services.ids, PUSH_JOB, payload)
-            count += 1
+    for account_id, notice in notices:
+        for subscription in by_account.get(account_id, ()):
+            if await admitted(conn, subscription, notice):
+                payload = {"subscription_id": subscription.id, **notice.to_payload()}
+                await enqueue(conn, services.ids, PUSH_JOB, payload)
+                count += 1
     return count
 
 

@@ -62,13 +62,17 @@ async def live_subscription(
     return None if row is None else _record(row)
 
 
-async def live_subscriptions_of(conn: AsyncConnection, account_id: int) -> list[SubscriptionRecord]:
-    rows = (
-        await conn.execute(
-            _live(sa.select(_s).where(_s.c.account_id == account_id)).order_by(_s.c.id)
-        )
-    ).all()
-    return [_record(r) for r in rows]
+async def live_subscriptions_of_any(
+    conn: AsyncConnection, account_ids: set[int]
+) -> list[SubscriptionRecord]:
+    """The live subscriptions of these accounts (asked for in chunks)."""
+    found: list[SubscriptionRecord] = []
+    ordered = sorted(account_ids)
+    for start in range(0, len(ordered), 1000):
+        chunk = ordered[start : start + 1000]
+        query = _live(sa.select(_s).where(_s.c.account_id.in_(chunk))).order_by(_s.c.id)
+        found.extend(_record(r) for r in (await conn.execute(query)).all())
+    return found
 
 
 async def insert_subscription(conn: AsyncConnection, **values: Any) -> None:
