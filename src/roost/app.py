@@ -28,6 +28,7 @@ from roost.config import Settings
 from roost.db.migrate import migrate
 from roost.kernel.errors import DomainError
 from roost.services import Services, build_services
+from roost.streaming.routes import websocket_routes
 from roost.web.assets import static_mount
 
 log = logging.getLogger("roost")
@@ -45,13 +46,26 @@ def all_endpoints() -> list[Endpoint]:
     from roost.accounts.routes import router as accounts
     from roost.admin.routes import router as admin
     from roost.instance.routes import router as instance
+    from roost.notifications.routes import router as notifications
     from roost.oauth.routes import router as oauth
     from roost.push.routes import router as push
     from roost.relationships.routes import router as relationships
     from roost.statuses.routes import router as statuses
+    from roost.streaming.routes import router as streaming
     from roost.timelines.routes import router as timelines
 
-    routers = [instance, oauth, accounts, admin, relationships, statuses, timelines, push]
+    routers = [
+        instance,
+        oauth,
+        accounts,
+        admin,
+        relationships,
+        statuses,
+        timelines,
+        notifications,
+        streaming,
+        push,
+    ]
     return [e for r in routers for e in r.endpoints]
 
 
@@ -66,6 +80,7 @@ def create_app(
     hot_first = sorted(endpoints, key=lambda e: e.tag != "timelines")
     routes: list[BaseRoute] = [e.route() for e in hot_first]
     routes.append(Route("/openapi.json", openapi_endpoint(endpoints), methods=["GET"]))
+    routes += websocket_routes()
     routes.append(static_mount())
 
     @contextlib.asynccontextmanager

@@ -62,18 +62,19 @@ class Subscription:
             self.channels.update(new)
             await self._hub.attach(self, new)
 
-    async def remove(self, channels: Iterable[str]) -> None:
+    def remove(self, channels: Iterable[str]) -> None:
         gone = [c for c in channels if c in self.channels]
         if gone:
             self.channels.difference_update(gone)
-            await self._hub.detach(self, gone)
+            self._hub.detach(self, gone)
 
-    async def close(self) -> None:
+    def close(self) -> None:
+        """Stop at once (no await: safe in a cancelled task's clean-up)."""
         if not self.closed:
             self.closed = True
             self._ready.set()
             channels, self.channels = list(self.channels), set()
-            await self._hub.detach(self, channels)
+            self._hub.detach(self, channels)
 
     async def next(self, wait: float | None = None) -> Event | None:
         """The next event; None after ``wait`` seconds without one.
@@ -115,7 +116,7 @@ class Hub:
         self.by_channel: dict[str, set[Subscription]] = {}
         self.on_first = on_first
         self.on_last = on_last
-        self.subscriptions = 0
+        self._releases: set[asyncio.Task[None]] = set()
 
     def dispatch(self, channel: str, data: bytes) -> int:
         """Hand an event to the channel's local subscribers; how many."""
@@ -136,7 +137,9 @@ class Hub:
             else:
                 subs.add(sub)
 
-    async def detach(self, sub: Subscription, channels: Iterable[str]) -> None:
+    def detach(self, sub: Subscription, channels: Iterable[str]) -> None:
+        """Take ``sub`` off ``channels``; a channel left without local
+        subscribers is released (``on_last``) in the background."""
         for channel in channels:
             subs = self.by_channel.get(channel)
             if subs is None:
@@ -144,21 +147,15 @@ class Hub:
             subs.discard(sub)
             if not subs:
                 del self.by_channel[channel]
-                await self.on_last(channel)
+                task = asyncio.get_running_loop().create_task(self.on_last(channel))
+                self._releases.add(task)
+                task.add_done_callback(self._releases.discard)
 
     def drop(self, sub: Subscription) -> None:
-        """Take an overflowing subscription out at once (no await: called
-        while dispatching); channels left empty are released lazily."""
+        """Take an overflowing subscription out while dispatching."""
         sub.closed = True
-        for channel in sub.channels:
-            subs = self.by_channel.get(channel)
-            if subs is not None:
-                subs.discard(sub)
-                if not subs:
-                    del self.by_channel[channel]
-                    # Released (Redis UNSUBSCRIBE) in the background.
-                    asyncio.get_running_loop().create_task(self.on_last(channel))
-        sub.channels = set()
+        channels, sub.channels = list(sub.channels), set()
+        self.detach(sub, channels)
 
 
 class EventBus(Protocol):

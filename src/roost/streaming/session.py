@@ -1,0 +1,181 @@
+"""One streaming connection: its viewer, its streams, its bus subscription,
+and the check and rendering of each event before it is sent.
+
+Events on the bus carry an id only; here each one is rendered for this
+viewer with the timelines' code (``statuses.wire``: visibility, the
+viewer's flags) after dropping what the viewer blocks, is blocked by or
+mutes, so a change of relationship applies to the next event. Statuses for
+anonymous public streams are rendered once per process and shared.
+
+A hot author's posts reach followers' ``user`` streams from the author's
+channel; they get the checks the home timeline applies to such posts that
+matter here (reblogs only if shown, no replies to others).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections import OrderedDict
+from typing import TYPE_CHECKING
+
+from roost.infra.events import Event
+from roost.notifications import store as notification_store
+from roost.notifications.wire import render_notifications
+from roost.relationships.store import load_excluded_ids, load_hot_follows
+from roost.statuses.records import DIRECT
+from roost.statuses.store import load_statuses
+from roost.statuses.wire import render_status_fragments
+from roost.streaming.events import DELETE, NOTIFICATION, UPDATE, BusMessage, decode_message
+from roost.streaming.streams import USER, BadStream, Stream
+
+if TYPE_CHECKING:
+    from roost.services import Services
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Outgoing:
+    """An event to send: the streams it is for, its name and its payload
+    (JSON text; a delete's payload is the id itself)."""
+
+    streams: list[Stream]
+    event: str
+    payload: str
+
+
+class _Shared:
+    """Anonymous renderings of recent statuses, shared by the streams of a
+    process (a public post reaches every open public stream at once)."""
+
+    def __init__(self, size: int = 256) -> None:
+        self.size = size
+        self.items: OrderedDict[int, str | None] = OrderedDict()
+
+    def get(self, status_id: int) -> tuple[bool, str | None]:
+        if status_id in self.items:
+            return True, self.items[status_id]
+        return False, None
+
+    def put(self, status_id: int, payload: str | None) -> None:
+        self.items[status_id] = payload
+        if len(self.items) > self.size:
+            self.items.popitem(last=False)
+
+
+_anonymous = _Shared()
+
+
+class StreamSession:
+    def __init__(self, services: Services, viewer_id: int | None) -> None:
+        self.services = services
+        self.viewer_id = viewer_id
+        self.subscription = services.events.subscribe(limit=services.settings.streaming_queue_limit)
+        self.streams: dict[Stream, list[str]] = {}
+        self._hot: dict[int, bool] | None = None
+
+    @property
+    def overflowed(self) -> bool:
+        return self.subscription.overflowed
+
+    async def add(self, stream: Stream) -> None:
+        if stream.needs_user and self.viewer_id is None:
+            raise BadStream(401, "Missing access token")
+        if stream in self.streams:
+            return
+        hot: list[int] = []
+        if stream.name == USER and self.viewer_id is not None:
+            self._hot = await load_hot_follows(self.services, self.viewer_id)
+            hot = list(self._hot)
+        channels = stream.channels(self.viewer_id, hot)
+        self.streams[stream] = channels
+        await self.subscription.add(channels)
+
+    def remove(self, stream: Stream) -> None:
+        channels = self.streams.pop(stream, None)
+        if channels is None:
+            return
+        still = {c for chans in self.streams.values() for c in chans}
+        self.subscription.remove([c for c in channels if c not in still])
+
+    def close(self) -> None:
+        self.subscription.close()
+
+    async def next(self, wait: float | None) -> Outgoing | None:
+        """The next event to send; None when ``wait`` seconds passed without
+        one (time for a heartbeat). ``StopAsyncIteration`` when the
+        subscription ended (closed, or dropped for falling behind)."""
+        while True:
+            event = await self.subscription.next(wait)
+            if event is None:
+                return None
+            out = await self._prepare(event)
+            if out is not None:
+                return out
+
+    async def _prepare(self, event: Event) -> Outgoing | None:
+        try:
+            message = decode_message(event.data)
+        except Exception:
+            return None
+        streams = [
+            s
+            for s, chans in self.streams.items()
+            if event.channel in chans and s.takes(message.event, event.channel)
+        ]
+        if not streams:
+            return None
+        if message.event == DELETE:
+            return Outgoing(streams, DELETE, str(message.id))
+        if message.event == NOTIFICATION:
+            payload = await self._notification(message)
+        elif message.event == UPDATE:
+            if event.channel.startswith("author:") and not await self._hot_admits(message.id):
+                return None
+            payload = await self._status(message.id)
+            if payload is not None:
+                streams = [s for s in streams if not s.media_only or _has_media(payload)]
+        else:
+            return None
+        if payload is None or not streams:
+            return None
+        return Outgoing(streams, message.event, payload)
+
+    async def _status(self, status_id: int) -> str | None:
+        if self.viewer_id is None:
+            known, payload = _anonymous.get(status_id)
+            if known:
+                return payload
+            found = await render_status_fragments(self.services, [status_id], viewer_id=None)
+            payload = found[status_id].decode() if status_id in found else None
+            _anonymous.put(status_id, payload)
+            return payload
+        excluded = await load_excluded_ids(self.services, self.viewer_id)
+        found = await render_status_fragments(
+            self.services, [status_id], viewer_id=self.viewer_id, excluded=excluded
+        )
+        return found[status_id].decode() if status_id in found else None
+
+    async def _hot_admits(self, status_id: int) -> bool:
+        """A hot followed author's post, as the home timeline would take it."""
+        record = (await load_statuses(self.services, [status_id])).get(status_id)
+        if record is None or record.visibility == DIRECT:
+            return False
+        shows_reblogs = (self._hot or {}).get(record.account_id, True)
+        if record.reblog_of_id is not None and not shows_reblogs:
+            return False
+        reply_to = record.in_reply_to_account_id
+        return reply_to in (None, record.account_id, self.viewer_id)
+
+    async def _notification(self, message: BusMessage) -> str | None:
+        if self.viewer_id is None:
+            return None
+        row = await notification_store.get_row(
+            self.services, viewer_id=self.viewer_id, notification_id=message.id
+        )
+        if row is None:
+            return None
+        shown = await render_notifications(self.services, [row], viewer_id=self.viewer_id)
+        return shown[0].decode() if shown else None
+
+
+def _has_media(payload: str) -> bool:
+    return '"media_attachments":[]' not in payload
