@@ -81,7 +81,9 @@ def test_mastodon_py_subscribes_and_gets_pushes(server: str, push_service: PushS
     assert push["notification_type"] == "mention"
     assert push["body"] == "hello @alice, are you there?"
     assert push["access_token"] == alice.access_token
-    assert str(push["notification_id"]).isdigit()
+    # The notification the push names is the mention of that status.
+    named = alice.notifications(id=push["notification_id"])
+    assert named["type"] == "mention" and named["status"]["id"] == mention["id"]
 
     # A second session of alice's subscribes as a browser does, in the
     # standard (RFC 8291/8292) format. (Mastodon.py 2.3.3 takes a
@@ -117,10 +119,11 @@ def test_mastodon_py_subscribes_and_gets_pushes(server: str, push_service: PushS
     assert push["notification_type"] == "favourite"
     assert push["body"] == "like this one"
     assert push["access_token"] == other.access_token
+    named = other.notifications(id=push["notification_id"])
+    assert named["type"] == "favourite" and named["status"]["id"] == own["id"]
     # The mention went to the first subscription only, the like (not among
     # its alerts) did not.
     assert len(push_service.to("mpy-legacy")) == 1
-    assert mention["id"]
 
     alice.push_subscription_delete()
     with pytest.raises(MastodonNotFoundError):
