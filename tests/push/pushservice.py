@@ -145,7 +145,7 @@ class PushService:
     def __init__(self) -> None:
         self.port = free_port()
         self.received: list[Received] = []
-        self.scripted: dict[str, list[int]] = {}
+        self.scripted: dict[str, list[tuple[int, dict[str, str]]]] = {}
         self._lock = threading.Lock()
         app = Starlette(routes=[Route("/push/{name}", self._push, methods=["POST"])])
         config = uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning")
@@ -159,10 +159,11 @@ class PushService:
     def endpoint(self, name: str) -> str:
         return f"{self.origin}/push/{name}"
 
-    def answer(self, name: str, *statuses: int) -> None:
-        """The next requests to ``name`` get these statuses, in order."""
+    def answer(self, name: str, *statuses: int, headers: dict[str, str] | None = None) -> None:
+        """The next requests to ``name`` get these statuses, in order (with
+        ``headers``)."""
         with self._lock:
-            self.scripted.setdefault(name, []).extend(statuses)
+            self.scripted.setdefault(name, []).extend((s, headers or {}) for s in statuses)
 
     def to(self, name: str) -> list[Received]:
         with self._lock:
@@ -173,10 +174,10 @@ class PushService:
         body = await request.body()
         with self._lock:
             queue = self.scripted.get(name) or []
-            status = queue.pop(0) if queue else 201
+            status, answer_headers = queue.pop(0) if queue else (201, {})
             headers = {k.lower(): v for k, v in request.headers.items()}
             self.received.append(Received(request.url.path, headers, body, status))
-        return Response(status_code=status)
+        return Response(status_code=status, headers=answer_headers)
 
     def start(self) -> None:
         self._thread.start()

@@ -11,6 +11,7 @@ import pytest
 import sqlalchemy as sa
 
 from roost.db import schema
+from roost.push.delivery import retry_after
 from tests.helpers import ApiClient, User
 from tests.push.pushservice import PushService, SubscriberKeys, decrypt, verify_vapid
 
@@ -310,3 +311,31 @@ def test_a_post_pushes_to_every_notify_subscriber(
         push = decrypt(received, keys[reader.id])
         assert (push["notification_type"], push["body"]) == ("status", "news for everyone")
         assert push["title"] == "author posted"
+
+
+@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
+def test_retry_after_is_honoured(client: ApiClient, push_service: PushService) -> None:
+    alice, bob = client.make_user("alice"), client.make_user("bob")
+    name = f"busy-{alice.id}"
+    subscribe(client, alice, push_service, name)
+    push_service.answer(name, 429, headers={"Retry-After": "120"})
+    client.post(f"/api/v1/accounts/{alice.sid}/follow", user=bob)
+    started = datetime.now(UTC)
+    client.drain()
+    [job] = push_jobs(client)
+    wait = job.run_after.replace(tzinfo=UTC) - started
+    assert timedelta(seconds=119) < wait < timedelta(seconds=125)
+    make_due(client)
+    client.drain()
+    assert [r.status for r in push_service.to(name)] == [429, 201]
+
+
+def test_retry_after_values() -> None:
+    now = datetime(2026, 1, 1, 12, 0, tzinfo=UTC)
+    assert retry_after("30", now) == timedelta(seconds=30)
+    assert retry_after(" 7 ", now) == timedelta(seconds=7)
+    assert retry_after("Thu, 01 Jan 2026 12:01:00 GMT", now) == timedelta(minutes=1)
+    assert retry_after("Thu, 01 Jan 2026 11:00:00 GMT", now) == timedelta(0)
+    assert retry_after("soon", now) == timedelta(0)
+    assert retry_after(None, now) == timedelta(0)
+    assert retry_after("99999999", now) == timedelta(days=1)

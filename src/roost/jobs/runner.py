@@ -75,6 +75,16 @@ class LeaseLost(Exception):
     """The job's lease ran out and another worker claimed it."""
 
 
+class RetryLater(Exception):
+    """A failure that names the earliest moment worth trying again (a
+    service's ``Retry-After``): the backoff waits at least ``after``, at
+    most an hour."""
+
+    def __init__(self, message: str, *, after: timedelta) -> None:
+        super().__init__(message)
+        self.after = after
+
+
 @dataclasses.dataclass(slots=True)
 class Job:
     id: int
@@ -279,6 +289,8 @@ class JobRunner:
             attempts = job.attempts + 1
             parked = attempts >= MAX_ATTEMPTS
             delay = timedelta(seconds=min(2**attempts, 3600))
+            if isinstance(exc, RetryLater):
+                delay = max(delay, min(exc.after, timedelta(hours=1)))
             log.warning("job %s (%s) failed, attempt %s: %r", job.id, job.kind, attempts, exc)
         async with self.services.db.write() as conn:
             await conn.execute(

@@ -12,8 +12,9 @@ service's answer decides what follows:
 - 2xx: delivered (the subscription's failure streak ends);
 - 404 or 410: the subscription is gone for good and is deleted;
 - 408, 429, 5xx or no answer: a failure is counted on the subscription and
-  the job raises, so the runner tries again with backoff (2, 4, 8 ... s),
-  up to ``ROOST_PUSH_MAX_ATTEMPTS`` attempts; then the push is dropped;
+  the job raises, so the runner tries again with backoff (2, 4, 8 ... s, or
+  the push service's ``Retry-After`` when longer, at most an hour), up to
+  ``ROOST_PUSH_MAX_ATTEMPTS`` attempts; then the push is dropped;
 - any other 4xx: counted as a failure and dropped (sending it again would
   be refused again).
 """
@@ -22,7 +23,8 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from email.utils import parsedate_to_datetime
 from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
@@ -31,7 +33,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from roost.db import schema
 from roost.infra.webpush import PushTarget, PushUnreachable, b64decode_any, build_push_request
 from roost.jobs.queue import enqueue
-from roost.jobs.runner import Job, JobHandler
+from roost.jobs.runner import Job, JobHandler, RetryLater
 from roost.push import store
 from roost.push.keys import vapid_keys
 from roost.push.payload import Notice, encode_payload, load_content
@@ -47,8 +49,26 @@ PUSH_JOB = "push_delivery"
 _f = schema.follows
 
 
-class PushDeliveryFailed(Exception):
-    """The push service did not take the push; the job runner retries."""
+class PushDeliveryFailed(RetryLater):
+    """The push service did not take the push; the job runner retries, not
+    before the push service's ``Retry-After`` if it sent one."""
+
+
+def retry_after(value: str | None, now: datetime) -> timedelta:
+    """``Retry-After`` as a wait: seconds or an HTTP date; zero when absent
+    or unreadable."""
+    if not value:
+        return timedelta(0)
+    text = value.strip()
+    if text.isascii() and text.isdigit():
+        return timedelta(seconds=min(int(text), 86_400))
+    try:
+        when = parsedate_to_datetime(text)
+    except (TypeError, ValueError):
+        return timedelta(0)
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max(timedelta(0), when - now)
 
 
 async def _follows(conn: AsyncConnection, follower: int, followed: int) -> bool:
@@ -126,7 +146,7 @@ async def deliver_push(job: Job) -> None:
         target, body, keys, subject=settings.push_subject, ttl=settings.push_ttl_seconds
     )
     try:
-        status, _retry_after = await services.push_sender.send(request)
+        status, wait = await services.push_sender.send(request)
     except PushUnreachable as exc:
         await _failed(job, subscription, f"unreachable: {exc}", retry=True)
         return
@@ -139,16 +159,24 @@ async def deliver_push(job: Job) -> None:
             await store.delete_subscription(conn, subscription.id)
     else:
         retry = status in (408, 429) or status >= 500
-        await _failed(job, subscription, f"HTTP {status}", retry=retry)
+        after = retry_after(wait, _now())
+        await _failed(job, subscription, f"HTTP {status}", retry=retry, after=after)
 
 
-async def _failed(job: Job, subscription: SubscriptionRecord, error: str, *, retry: bool) -> None:
+async def _failed(
+    job: Job,
+    subscription: SubscriptionRecord,
+    error: str,
+    *,
+    retry: bool,
+    after: timedelta = timedelta(0),
+) -> None:
     services = job.services
     async with services.db.write() as conn:
         await store.record_failure(conn, subscription.id, _now(), error)
     attempt = job.attempts + 1
     if retry and attempt < services.settings.push_max_attempts:
-        raise PushDeliveryFailed(f"push to subscription {subscription.id}: {error}")
+        raise PushDeliveryFailed(f"push to subscription {subscription.id}: {error}", after=after)
     log.warning(
         "push to subscription %s dropped after %s attempt(s): %s", subscription.id, attempt, error
     )
