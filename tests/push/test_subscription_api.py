@@ -181,3 +181,42 @@ def test_admins_may_have_admin_alerts(client: ApiClient) -> None:
     form = _form(keys, **{"data[alerts][admin.sign_up]": "true", "data[alerts][admin.report]": "1"})
     alerts = client.post(PATH, user=admin, data=form).json()["alerts"]
     assert alerts["admin.sign_up"] is True and alerts["admin.report"] is True
+
+
+def test_a_refreshed_token_keeps_its_subscription(client: ApiClient) -> None:
+    from tests.oauth.support import password_login, register_app, token_request
+
+    client.make_user("alice")
+    app = register_app(client)
+    first = password_login(client, app, "alice").json()
+    old = {"Authorization": f"Bearer {first['access_token']}"}
+    keys = SubscriberKeys.generate()
+    created = client.post(PATH, headers=old, data=_form(keys, **{"data[alerts][follow]": "1"}))
+    assert created.status_code == 200, created.text
+    refreshed = token_request(
+        client, app, grant_type="refresh_token", refresh_token=first["refresh_token"]
+    ).json()
+    new = {"Authorization": f"Bearer {refreshed['access_token']}"}
+    moved = client.get(PATH, headers=new)
+    assert moved.status_code == 200
+    assert moved.json() == created.json()
+    [row] = _rows(client)
+    from roost.push.sealing import unseal
+
+    assert client.services.vapid is not None
+    assert unseal(client.services.vapid, row.access_token_sealed) == refreshed["access_token"]
+
+
+def test_revoking_the_token_ends_its_subscription(client: ApiClient) -> None:
+    from tests.oauth.support import password_login, register_app
+
+    client.make_user("alice")
+    app = register_app(client)
+    token = password_login(client, app, "alice").json()["access_token"]
+    headers = {"Authorization": f"Bearer {token}"}
+    keys = SubscriberKeys.generate()
+    assert client.post(PATH, headers=headers, data=_form(keys)).status_code == 200
+    assert len(_rows(client)) == 1
+    form = {"client_id": app["client_id"], "client_secret": app["client_secret"], "token": token}
+    assert client.post("/oauth/revoke", data=form).status_code == 200
+    assert _rows(client) == []

@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from roost.db import schema
 from roost.kernel.auth import Viewer
@@ -120,3 +121,26 @@ async def unsubscribe(services: Services, viewer: Viewer) -> None:
     _, token_id = _ids(viewer)
     async with services.db.write() as conn:
         await store.delete_subscription_of_token(conn, token_id)
+
+
+async def move_to_refreshed_token(
+    conn: AsyncConnection,
+    services: Services,
+    *,
+    old_token_id: int,
+    new_token_id: int,
+    access_token: str,
+) -> None:
+    """In the refresh grant's transaction: the subscription of the token
+    being replaced follows the session to its new token (and carries the
+    new token in its pushes)."""
+    vapid = await vapid_keys(services)
+    await conn.execute(
+        schema.push_subscriptions.update()
+        .where(schema.push_subscriptions.c.token_id == old_token_id)
+        .values(
+            token_id=new_token_id,
+            access_token_sealed=seal(vapid, access_token),
+            updated_at=datetime.now(UTC),
+        )
+    )
