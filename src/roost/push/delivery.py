@@ -125,13 +125,16 @@ async def deliver_push(job: Job) -> None:
     settings = services.settings
     subscription_id = int(job.payload["subscription_id"])
     notice = Notice.from_payload(job.payload)
-    async with services.db.write() as conn:
+    async with services.db.read(primary=True) as conn:
         subscription = await store.live_subscription(conn, subscription_id)
-        if subscription is None:
-            # Unsubscribed, or its token was revoked: a dead row goes too.
+        content = None
+        if subscription is not None:
+            content = await load_content(conn, settings, notice, subscription.account_id)
+    if subscription is None:
+        # Unsubscribed, or its token was revoked: a dead row goes too.
+        async with services.db.write() as conn:
             await store.delete_subscription(conn, subscription_id)
-            return
-        content = await load_content(conn, settings, notice, subscription.account_id)
+        return
     if content is None:  # what the notification was about is gone
         return
     keys = await vapid_keys(services)
