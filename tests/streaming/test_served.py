@@ -5,9 +5,13 @@ WebSocket client."""
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import httpx2 as httpx
@@ -174,3 +178,31 @@ def test_websocket_client(server: str) -> None:
     assert json.loads(by_event["update"]["payload"])["id"] == posted["id"]
     assert by_event["notification"]["stream"] == ["user:notification"]
     assert json.loads(by_event["notification"]["payload"])["type"] == "mention"
+
+
+def test_toot_notifications(server: str, tmp_path: Path) -> None:
+    grace_id = sign_up(server, "grace").me()["id"]
+    heidi = sign_up(server, "heidi")
+    heidi.account_follow(grace_id)
+    heidi.status_post("hello @grace")
+    env = {**os.environ, "HOME": str(tmp_path), "XDG_CONFIG_HOME": str(tmp_path / "config")}
+    toot = [str(Path(sys.executable).parent / "toot")]
+    login = subprocess.run(
+        [*toot, "login_cli", "--instance", server, "--email", "grace@example.com"],
+        input="a long enough password\n",
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=WAIT,
+    )
+    assert login.returncode == 0, login.stdout + login.stderr
+    deadline = time.monotonic() + WAIT
+    while True:
+        listed = subprocess.run(
+            [*toot, "notifications"], capture_output=True, text=True, env=env, timeout=WAIT
+        )
+        assert listed.returncode == 0, listed.stdout + listed.stderr
+        if "hello @grace" in listed.stdout or time.monotonic() > deadline:
+            break
+        time.sleep(0.1)
+    assert "heidi" in listed.stdout and "hello @grace" in listed.stdout, listed.stdout

@@ -173,3 +173,32 @@ def test_websocket_token_as_subprotocol_and_bad_tokens(client: ApiClient) -> Non
         client.http.websocket_connect("/api/v1/streaming?access_token=wrong") as ws,
     ):
         ws.receive_text()
+
+
+def test_shared_rendering_equals_the_viewers_own(client: ApiClient) -> None:
+    alice, bob = client.make_user("alice"), client.make_user("bob")
+    follow(client, alice, bob)
+    session = open_session(client, alice, "user")
+    status_id = post(client, bob, "one rendering for all, @alice #shared")
+    client.drain()
+    got = events(client, session)
+    assert [e for e, _ in got] == ["update", "notification"]
+    direct = client.get(f"/api/v1/statuses/{status_id}", user=alice).json()
+    assert got[0][1] == direct
+    assert got[1][1]["status"] == direct
+
+
+def test_reblogs_and_private_statuses_carry_the_viewers_flags(client: ApiClient) -> None:
+    alice, bob, carol = (client.make_user(n) for n in ("alice", "bob", "carol"))
+    follow(client, alice, bob)
+    original = post(client, carol, "liked before")
+    client.post(f"/api/v1/statuses/{original}/favourite", user=alice)
+    client.drain()
+    session = open_session(client, alice, "user")
+    reblog = client.post(f"/api/v1/statuses/{original}/reblog", user=bob).json()["id"]
+    private = post(client, bob, "followers only", visibility="private")
+    client.drain()
+    got = {p["id"]: p for _, p in events(client, session)}
+    assert got[reblog]["reblog"]["favourited"] is True
+    assert got[private]["visibility"] == "private"
+    assert got[private]["favourited"] is False

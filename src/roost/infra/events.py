@@ -34,7 +34,16 @@ class Event(NamedTuple):
 class Subscription:
     """One consumer's channels and pending events."""
 
-    __slots__ = ("_hub", "_limit", "_pending", "_ready", "channels", "closed", "overflowed")
+    __slots__ = (
+        "_hub",
+        "_limit",
+        "_pending",
+        "_ready",
+        "channels",
+        "closed",
+        "on_drop",
+        "overflowed",
+    )
 
     def __init__(self, hub: Hub, limit: int) -> None:
         self._hub = hub
@@ -44,6 +53,9 @@ class Subscription:
         self.channels: set[str] = set()
         self.closed = False
         self.overflowed = False
+        # Called when the subscription is dropped for falling behind (the
+        # connection may be stuck writing to a client that reads nothing).
+        self.on_drop: Callable[[], object] | None = None
 
     def deliver(self, event: Event) -> None:
         if self.closed:
@@ -84,7 +96,9 @@ class Subscription:
                 raise StopAsyncIteration
             self._ready.clear()
             try:
-                await asyncio.wait_for(self._ready.wait(), wait)
+                # asyncio.timeout, not wait_for: no task per wait.
+                async with asyncio.timeout(wait):
+                    await self._ready.wait()
             except TimeoutError:
                 return None
         if self.closed:
@@ -156,6 +170,8 @@ class Hub:
         sub.closed = True
         channels, sub.channels = list(sub.channels), set()
         self.detach(sub, channels)
+        if sub.on_drop is not None:
+            sub.on_drop()
 
 
 class EventBus(Protocol):

@@ -271,3 +271,11 @@ async def render_status_fragments(
         if part is not None:
             found[record.id] = part
     return found
+
+
+def with_unmarked_flags(anonymous: bytes) -> bytes:
+    """An anonymous Status JSON (``viewer_id=None``) as a signed-in viewer
+    who has not favourited, reblogged or bookmarked it and is not its author
+    sees it: the same bytes ``render_status_fragments`` gives that viewer.
+    Streams send a new status this way to many viewers after one rendering."""
+    return anonymous[:-1] + _FLAGS[0, False] + b"}"

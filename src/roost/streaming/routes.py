@@ -16,11 +16,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator
 
 import msgspec
 from starlette.responses import Response, StreamingResponse
 from starlette.routing import BaseRoute, WebSocketRoute
+from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from roost.api.errors import ApiError
@@ -50,17 +50,50 @@ def sse_lines(out: Outgoing) -> bytes:
     return f"event: {out.event}\ndata: {data}\n\n".encode()
 
 
-async def _events(session: StreamSession, heartbeat: float) -> AsyncIterator[bytes]:
-    try:
-        yield b":)\n"
-        while True:
-            try:
-                out = await session.next(heartbeat)
-            except StopAsyncIteration:
-                return  # closed, or dropped for falling behind
-            yield b":thump\n" if out is None else sse_lines(out)
-    finally:
-        session.close()
+class EventStreamResponse(StreamingResponse):
+    """An SSE stream served by one task: events are written as the session
+    yields them, a heartbeat comment when it is idle. A small watcher task
+    ends the session when the client disconnects; a session dropped for
+    falling behind cancels the writer (it may be stuck on a full socket)."""
+
+    def __init__(self, session: StreamSession, heartbeat: float) -> None:
+        super().__init__(
+            iter(()),
+            media_type=SSE,
+            headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
+        )
+        self.session = session
+        self.heartbeat = heartbeat
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        session = self.session
+        writer = asyncio.current_task()
+        if writer is not None:
+            session.subscription.on_drop = writer.cancel
+        watcher = asyncio.create_task(_watch_disconnect(receive, session))
+        try:
+            await send({"type": "http.response.start", "status": 200, "headers": self.raw_headers})
+            await send({"type": "http.response.body", "body": b":)\n", "more_body": True})
+            while True:
+                try:
+                    out = await session.next(self.heartbeat)
+                except StopAsyncIteration:
+                    break  # the client left, or the stream fell behind
+                body = b":thump\n" if out is None else sse_lines(out)
+                await send({"type": "http.response.body", "body": body, "more_body": True})
+            await send({"type": "http.response.body", "body": b"", "more_body": False})
+        except asyncio.CancelledError:
+            if not session.overflowed:
+                raise
+        finally:
+            watcher.cancel()
+            session.close()
+
+
+async def _watch_disconnect(receive: Receive, session: StreamSession) -> None:
+    while (await receive())["type"] != "http.disconnect":
+        pass
+    session.close()
 
 
 async def _open_sse(ctx: Context, stream: Stream) -> Response:
@@ -70,12 +103,7 @@ async def _open_sse(ctx: Context, stream: Stream) -> Response:
     except BadStream as refused:
         session.close()
         raise ApiError(refused.status, refused.message) from None
-    heartbeat = ctx.services.settings.streaming_heartbeat_seconds
-    return StreamingResponse(
-        _events(session, heartbeat),
-        media_type=SSE,
-        headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
-    )
+    return EventStreamResponse(session, ctx.services.settings.streaming_heartbeat_seconds)
 
 
 def _sse_route(path: str, name: str, summary: str, *, user: bool) -> None:
@@ -240,6 +268,8 @@ async def websocket_stream(ws: WebSocket) -> None:
                 await _send_error(ws, refused)
         reader = asyncio.create_task(_serve_messages(ws, session))
         writer = asyncio.create_task(_forward(ws, session))
+        # Dropped for falling behind: the writer may be stuck on a full socket.
+        session.subscription.on_drop = writer.cancel
         done, pending = await asyncio.wait({reader, writer}, return_when=asyncio.FIRST_COMPLETED)
         for task in pending:
             task.cancel()
@@ -247,7 +277,7 @@ async def websocket_stream(ws: WebSocket) -> None:
             with contextlib.suppress(asyncio.CancelledError, WebSocketDisconnect):
                 await task
         for task in done:
-            with contextlib.suppress(WebSocketDisconnect):
+            with contextlib.suppress(asyncio.CancelledError, WebSocketDisconnect):
                 task.result()
         if session.overflowed:
             with contextlib.suppress(Exception):

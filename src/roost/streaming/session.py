@@ -4,8 +4,13 @@ and the check and rendering of each event before it is sent.
 Events on the bus carry an id only; here each one is rendered for this
 viewer with the timelines' code (``statuses.wire``: visibility, the
 viewer's flags) after dropping what the viewer blocks, is blocked by or
-mutes, so a change of relationship applies to the next event. Statuses for
-anonymous public streams are rendered once per process and shared.
+mutes, so a change of relationship applies to the next event.
+
+A public or unlisted original status is rendered once per process and
+shared: anonymous streams send it as is, signed-in viewers other than the
+author with the flags of a viewer who has not marked it (a status is new
+when its ``update`` goes out). Reblogs, followers-only statuses and one's
+own are rendered per viewer.
 
 A hot author's posts reach followers' ``user`` streams from the author's
 channel; they get the checks the home timeline applies to such posts that
@@ -24,7 +29,7 @@ from roost.notifications.wire import render_notifications
 from roost.relationships.store import load_excluded_ids, load_hot_follows
 from roost.statuses.records import DIRECT
 from roost.statuses.store import load_statuses
-from roost.statuses.wire import render_status_fragments
+from roost.statuses.wire import render_status_fragments, with_unmarked_flags
 from roost.streaming.events import DELETE, NOTIFICATION, UPDATE, BusMessage, decode_message
 from roost.streaming.streams import USER, BadStream, Stream
 
@@ -42,26 +47,47 @@ class Outgoing:
     payload: str
 
 
+@dataclasses.dataclass(frozen=True, slots=True)
 class _Shared:
-    """Anonymous renderings of recent statuses, shared by the streams of a
-    process (a public post reaches every open public stream at once)."""
+    """What every stream of the process shares about one status: its author,
+    whether it is a reblog (and of whom), and its anonymous rendering (None
+    when not public or unlisted)."""
+
+    author_id: int
+    original_author_id: int | None
+    anonymous: bytes | None
+
+
+class _SharedStatuses:
+    """Recent statuses' shared parts, by id, for the streams of a process
+    (one post reaches every open stream at about the same time)."""
 
     def __init__(self, size: int = 256) -> None:
         self.size = size
-        self.items: OrderedDict[int, str | None] = OrderedDict()
+        self.items: OrderedDict[tuple[str, int], _Shared | None] = OrderedDict()
 
-    def get(self, status_id: int) -> tuple[bool, str | None]:
-        if status_id in self.items:
-            return True, self.items[status_id]
-        return False, None
-
-    def put(self, status_id: int, payload: str | None) -> None:
-        self.items[status_id] = payload
+    async def get(self, services: Services, status_id: int) -> _Shared | None:
+        key = (services.settings.public_url, status_id)  # links depend on the URL
+        if key in self.items:
+            return self.items[key]
+        records = await load_statuses(services, [status_id])
+        record = records.get(status_id)
+        shared: _Shared | None = None
+        if record is not None:
+            original = None
+            if record.reblog_of_id is not None:
+                found = await load_statuses(services, [record.reblog_of_id])
+                original_record = found.get(record.reblog_of_id)
+                original = original_record.account_id if original_record else None
+            rendered = await render_status_fragments(services, [status_id], viewer_id=None)
+            shared = _Shared(record.account_id, original, rendered.get(status_id))
+        self.items[key] = shared
         if len(self.items) > self.size:
             self.items.popitem(last=False)
+        return shared
 
 
-_anonymous = _Shared()
+_shared = _SharedStatuses()
 
 
 class StreamSession:
@@ -82,6 +108,11 @@ class StreamSession:
         if stream in self.streams:
             return
         hot: list[int] = []
+        if self.viewer_id is not None and not self.streams:
+            # Warm the viewer's cached exclusions now: every event checks
+            # them, and a post reaching many fresh streams would otherwise
+            # send all of them to the database at once.
+            await load_excluded_ids(self.services, self.viewer_id)
         if stream.name == USER and self.viewer_id is not None:
             self._hot = await load_hot_follows(self.services, self.viewer_id)
             hot = list(self._hot)
@@ -140,15 +171,24 @@ class StreamSession:
         return Outgoing(streams, message.event, payload)
 
     async def _status(self, status_id: int) -> str | None:
+        """The status as this viewer sees it, or None (gone, not visible,
+        or by or of an account the viewer blocks, is blocked by or mutes)."""
+        shared = await _shared.get(self.services, status_id)
+        if shared is None:
+            return None
         if self.viewer_id is None:
-            known, payload = _anonymous.get(status_id)
-            if known:
-                return payload
-            found = await render_status_fragments(self.services, [status_id], viewer_id=None)
-            payload = found[status_id].decode() if status_id in found else None
-            _anonymous.put(status_id, payload)
-            return payload
+            return shared.anonymous.decode() if shared.anonymous is not None else None
         excluded = await load_excluded_ids(self.services, self.viewer_id)
+        if shared.author_id in excluded or shared.original_author_id in excluded:
+            return None
+        if (
+            shared.anonymous is not None
+            and shared.original_author_id is None
+            and shared.author_id != self.viewer_id
+        ):
+            # A public or unlisted original by someone else: the shared
+            # rendering with the flags of a viewer who has not marked it.
+            return with_unmarked_flags(shared.anonymous).decode()
         found = await render_status_fragments(
             self.services, [status_id], viewer_id=self.viewer_id, excluded=excluded
         )
