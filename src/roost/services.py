@@ -157,7 +157,7 @@ def build_services(settings: Settings) -> Services:
         wakeups = ResilientWakeups(RedisWakeups(client, channel=prefix + "jobs"), health)
         from roost.infra.redis_events import RedisEventBus
 
-        events = RedisEventBus(client, prefix=prefix)
+        events = RedisEventBus(client, prefix=prefix, health=health)
         closers.append(lambda: close_redis(client))
         from roost.infra.redis_worker_ids import RedisWorkerIds
 

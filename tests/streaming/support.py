@@ -7,6 +7,7 @@ import json
 from typing import Any
 
 from roost.infra.redis_events import RedisEventBus
+from roost.kernel.auth import hash_token
 from roost.streaming.session import Outgoing, StreamSession
 from roost.streaming.streams import parse_stream
 from tests.helpers import ApiClient, User
@@ -37,7 +38,8 @@ def open_session(
     client: ApiClient, user: User | None, name: str, tag: str | None = None
 ) -> StreamSession:
     async def start() -> StreamSession:
-        session = StreamSession(client.services, user.id if user else None)
+        token_hash = hash_token(user.token) if user else None
+        session = StreamSession(client.services, user.id if user else None, token_hash)
         await session.add(parse_stream(name, tag))
         await settle(session)
         return session

@@ -11,8 +11,12 @@ from typing import Any
 import pytest
 from starlette.websockets import WebSocketDisconnect
 
+from roost.config import Settings
+from roost.kernel.auth import hash_token
 from roost.streaming.streams import BadStream, parse_stream
+from tests.accounts.signup_support import signed_up
 from tests.helpers import ApiClient, User
+from tests.oauth.support import register_app
 from tests.streaming.support import events, next_event, open_session
 
 
@@ -202,3 +206,32 @@ def test_reblogs_and_private_statuses_carry_the_viewers_flags(client: ApiClient)
     assert got[reblog]["reblog"]["favourited"] is True
     assert got[private]["visibility"] == "private"
     assert got[private]["favourited"] is False
+
+
+def test_pending_accounts_get_no_streams(settings: Settings) -> None:
+    with ApiClient.start(settings.replace(registrations_mode="approved")) as client:
+        gina = signed_up(client, register_app(client), "gina", reason="I stream")
+        refused = client.get("/api/v1/streaming/user", user=gina)
+        assert refused.status_code == 403
+        with (
+            pytest.raises(WebSocketDisconnect),
+            client.http.websocket_connect(f"/api/v1/streaming?access_token={gina.token}") as ws,
+        ):
+            ws.receive_text()
+
+
+def test_revoking_the_token_ends_its_streams(client: ApiClient) -> None:
+    alice, bob = client.make_user("alice"), client.make_user("bob")
+    mine = open_session(client, alice, "user")
+    other = open_session(client, bob, "user")
+    client.call(client.services.tokens.revoke, hash_token(alice.token))
+    with pytest.raises(StopAsyncIteration):
+        next_event(client, mine)
+    assert next_event(client, other, 0.2) is None  # still open
+    with client.http.websocket_connect(f"/api/v1/streaming?access_token={bob.token}") as ws:
+        ws.send_text(json.dumps({"type": "subscribe", "stream": "user"}))
+        ws.send_text(json.dumps({"type": "subscribe", "stream": "bogus"}))
+        assert json.loads(ws.receive_text())["status"] == 400  # subscribed by now
+        client.call(client.services.tokens.revoke, hash_token(bob.token))
+        with pytest.raises(WebSocketDisconnect):
+            ws.receive_text()

@@ -161,6 +161,8 @@ class Hub:
             subs.discard(sub)
             if not subs:
                 del self.by_channel[channel]
+                if self.on_last is _nothing:
+                    continue
                 task = asyncio.get_running_loop().create_task(self.on_last(channel))
                 self._releases.add(task)
                 task.add_done_callback(self._releases.discard)

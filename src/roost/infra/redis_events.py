@@ -1,6 +1,8 @@
 """The event bus over Redis pub/sub, for several app servers and workers.
 
-``publish`` is one ``PUBLISH <prefix>ev:<channel>`` (a pipeline for many);
+``publish`` is one ``PUBLISH <prefix>ev:<channel>`` (a pipeline for many;
+on a cluster, where classic pub/sub messages reach every node, concurrent
+calls);
 every process that has a local subscriber of a channel is subscribed to it
 on its single pub/sub connection, and a reader task hands each message to
 the local hub. After a lost connection the reader reconnects and subscribes
@@ -16,17 +18,31 @@ import logging
 from collections.abc import Iterable
 
 from redis.asyncio.client import PubSub
+from redis.asyncio.cluster import RedisCluster
 
 from roost.infra.events import Hub, Subscription
 from roost.infra.redis_client import RedisClient, open_pubsub
-from roost.infra.resilient import describe
+from roost.infra.resilient import BackendUnavailable, Health, describe
 
 log = logging.getLogger("roost.events")
 
+# Publishes in flight at once on a cluster (no pipeline there).
+CLUSTER_CONCURRENCY = 64
+
 
 class RedisEventBus:
-    def __init__(self, client: RedisClient, *, prefix: str, retry_delay: float = 1.0) -> None:
+    def __init__(
+        self,
+        client: RedisClient,
+        *,
+        prefix: str,
+        retry_delay: float = 1.0,
+        health: Health | None = None,
+    ) -> None:
         self.client = client
+        # The Redis circuit breaker: while Redis is unreachable, publishing
+        # is skipped at once (events are best effort) instead of failing.
+        self.health = health
         self.prefix = prefix + "ev:"
         self.retry_delay = retry_delay
         self.hub = Hub(on_first=self._subscribe, on_last=self._unsubscribe)
@@ -36,16 +52,30 @@ class RedisEventBus:
         self._connected = asyncio.Event()
 
     async def publish(self, channel: str, data: bytes) -> None:
-        await self.client.publish(self.prefix + channel, data)
+        await self.publish_many([(channel, data)])
 
     async def publish_many(self, events: Iterable[tuple[str, bytes]]) -> None:
+        wanted = [(self.prefix + channel, data) for channel, data in events]
+        if not wanted:
+            return
+        if self.health is None:
+            await self._publish(wanted)
+            return
+        with contextlib.suppress(BackendUnavailable):
+            await self.health.call(self._publish, wanted)
+
+    async def _publish(self, wanted: list[tuple[str, bytes]]) -> None:
+        if isinstance(self.client, RedisCluster):
+            # A cluster pipeline refuses PUBLISH (it has no key to route by):
+            # concurrent calls instead, a bounded number at a time.
+            for start in range(0, len(wanted), CLUSTER_CONCURRENCY):
+                chunk = wanted[start : start + CLUSTER_CONCURRENCY]
+                await asyncio.gather(*(self.client.publish(c, d) for c, d in chunk))
+            return
         pipe = self.client.pipeline(transaction=False)
-        count = 0
-        for channel, data in events:
-            pipe.publish(self.prefix + channel, data)
-            count += 1
-        if count:
-            await pipe.execute()
+        for channel, data in wanted:
+            pipe.publish(channel, data)
+        await pipe.execute()
 
     def subscribe(self, *, limit: int) -> Subscription:
         if self._reader is None:

@@ -14,7 +14,8 @@ Channels (all local: Roost does not federate, so ``public:local`` and
   followers' user streams subscribe to it);
 - ``public``: public statuses (no reblogs), ``tag:<name>`` per hashtag;
 - ``direct:<id>``: direct statuses the account wrote or is mentioned in;
-- ``deletes``: every deleted status id, for the public and hashtag streams.
+- ``deletes``: every deleted status id, for the public and hashtag streams;
+- ``revoked:<token hash>``: the token was revoked; its streams end.
 """
 
 from __future__ import annotations
@@ -31,6 +32,8 @@ if TYPE_CHECKING:
 log = logging.getLogger("roost.streaming")
 
 UPDATE, DELETE, NOTIFICATION = "update", "delete", "notification"
+# Not sent to clients: the token of the streams listening was revoked.
+REVOKED = "revoked"
 PUBLIC, DELETES = "public", "deletes"
 
 
@@ -59,6 +62,10 @@ def tag_channel(name: str) -> str:
     return f"tag:{name.lower()}"
 
 
+def revoked_channel(token_hash: str) -> str:
+    return f"revoked:{token_hash}"
+
+
 def message(event: str, item_id: int) -> bytes:
     return _encode(BusMessage(event, item_id))
 
@@ -70,5 +77,5 @@ async def publish(services: Services, event: str, item_id: int, channels: Iterab
     data = message(event, item_id)
     try:
         await services.events.publish_many((c, data) for c in channels)
-    except Exception:
-        log.warning("could not publish %s %d", event, item_id, exc_info=True)
+    except Exception as exc:  # the bus's own breaker logs outages
+        log.warning("could not publish %s %d: %s: %s", event, item_id, type(exc).__name__, exc)

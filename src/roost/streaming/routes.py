@@ -23,9 +23,10 @@ from starlette.routing import BaseRoute, WebSocketRoute
 from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
+from roost.api.auth import bearer_token
 from roost.api.errors import ApiError
 from roost.api.routing import Context, Router
-from roost.kernel.auth import Viewer
+from roost.kernel.auth import Viewer, hash_token
 from roost.streaming.events import DELETE
 from roost.streaming.session import Outgoing, StreamSession
 from roost.streaming.streams import BadStream, Stream, parse_stream
@@ -97,7 +98,9 @@ async def _watch_disconnect(receive: Receive, session: StreamSession) -> None:
 
 
 async def _open_sse(ctx: Context, stream: Stream) -> Response:
-    session = StreamSession(ctx.services, ctx.viewer_id)
+    token = bearer_token(ctx.request)
+    token_hash = hash_token(token) if token and ctx.viewer is not None else None
+    session = StreamSession(ctx.services, ctx.viewer_id, token_hash)
     try:
         await session.add(stream)
     except BadStream as refused:
@@ -206,8 +209,13 @@ def _ws_token(ws: WebSocket) -> tuple[str | None, str | None]:
 async def _viewer(ws: WebSocket, token: str | None) -> tuple[bool, Viewer | None]:
     if token is None:
         return True, None
-    viewer = await ws.app.state.services.tokens.viewer_for(token)
+    services = ws.app.state.services
+    viewer = await services.tokens.viewer_for(token)
     if viewer is None or not any(viewer.allows(s) for s in READ):
+        return False, None
+    # Unconfirmed or pending accounts may not use user endpoints yet.
+    required = services.settings.email_confirmation_required
+    if viewer.restriction(confirmation_required=required) is not None:
         return False, None
     return True, viewer
 
@@ -257,7 +265,11 @@ async def websocket_stream(ws: WebSocket) -> None:
         await ws.close(code=1008)  # before accept: the upgrade is refused
         return
     services = ws.app.state.services
-    session = StreamSession(services, viewer.account_id if viewer else None)
+    session = StreamSession(
+        services,
+        viewer.account_id if viewer else None,
+        hash_token(token) if token and viewer else None,
+    )
     await ws.accept(subprotocol=protocol)
     try:
         first = ws.query_params.get("stream")
@@ -279,9 +291,10 @@ async def websocket_stream(ws: WebSocket) -> None:
         for task in done:
             with contextlib.suppress(asyncio.CancelledError, WebSocketDisconnect):
                 task.result()
-        if session.overflowed:
-            with contextlib.suppress(Exception):
-                await ws.close(code=1013)  # try again later: it fell behind
+        # 1013 "try again later" for a stream that fell behind; otherwise the
+        # stream ended on the server's side (its token was revoked).
+        with contextlib.suppress(Exception):
+            await ws.close(code=1013 if session.overflowed else 1000)
     finally:
         session.close()
 

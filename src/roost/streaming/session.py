@@ -30,7 +30,15 @@ from roost.relationships.store import load_excluded_ids, load_hot_follows
 from roost.statuses.records import DIRECT
 from roost.statuses.store import load_statuses
 from roost.statuses.wire import render_status_fragments, with_unmarked_flags
-from roost.streaming.events import DELETE, NOTIFICATION, UPDATE, BusMessage, decode_message
+from roost.streaming.events import (
+    DELETE,
+    NOTIFICATION,
+    REVOKED,
+    UPDATE,
+    BusMessage,
+    decode_message,
+    revoked_channel,
+)
 from roost.streaming.streams import USER, BadStream, Stream
 
 if TYPE_CHECKING:
@@ -91,9 +99,13 @@ _shared = _SharedStatuses()
 
 
 class StreamSession:
-    def __init__(self, services: Services, viewer_id: int | None) -> None:
+    def __init__(
+        self, services: Services, viewer_id: int | None, token_hash: str | None = None
+    ) -> None:
         self.services = services
         self.viewer_id = viewer_id
+        # Streams opened with a token end when it is revoked.
+        self.token_hash = token_hash
         self.subscription = services.events.subscribe(limit=services.settings.streaming_queue_limit)
         self.streams: dict[Stream, list[str]] = {}
         self._hot: dict[int, bool] | None = None
@@ -108,6 +120,8 @@ class StreamSession:
         if stream in self.streams:
             return
         hot: list[int] = []
+        if self.token_hash is not None and not self.streams:
+            await self.subscription.add([revoked_channel(self.token_hash)])
         if self.viewer_id is not None and not self.streams:
             # Warm the viewer's cached exclusions now: every event checks
             # them, and a post reaching many fresh streams would otherwise
@@ -125,6 +139,8 @@ class StreamSession:
         if channels is None:
             return
         still = {c for chans in self.streams.values() for c in chans}
+        if self.token_hash is not None:
+            still.add(revoked_channel(self.token_hash))
         self.subscription.remove([c for c in channels if c not in still])
 
     def close(self) -> None:
@@ -146,6 +162,9 @@ class StreamSession:
         try:
             message = decode_message(event.data)
         except Exception:
+            return None
+        if message.event == REVOKED:
+            self.close()
             return None
         streams = [
             s
