@@ -7,6 +7,8 @@ scale-out deployment run the same code:
   directory) or ``postgresql://user@host:5432/db``.
 * ``ROOST_REDIS_URL``: empty (in-process cache and timeline store) or
   ``redis://host:6379/0``, or ``redis+cluster://host:6379`` for Redis Cluster.
+* ``ROOST_MEDIA_STORAGE``: ``local`` (files under the data directory) or
+  ``s3`` (an S3-compatible bucket described by the ``ROOST_S3_*`` settings).
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from typing import Any
 _LOCAL_BINDS = frozenset({"127.0.0.1", "::1", "0.0.0.0", "::", "localhost", ""})
 REGISTRATIONS_MODES = ("open", "approved", "none")
 SMTP_TLS_MODES = ("auto", "starttls", "tls", "none")
+MEDIA_STORAGES = ("local", "s3")
 
 
 def _parse_bool(value: str) -> bool:
@@ -102,6 +105,23 @@ class Settings:
     # minimum; production should not.
     password_hash_time_cost: int = 3
     password_hash_memory_kib: int = 65_536
+    # Where media files live: local (a directory under the data directory,
+    # served by Roost) | s3 (an S3-compatible bucket, the ROOST_S3_* below).
+    media_storage: str = "local"
+    # Where clients fetch media from: a CDN host or the bucket's public URL;
+    # empty: served by Roost (local), or <endpoint>/<bucket> (s3).
+    media_public_url: str = ""
+    # S3-compatible object storage (AWS S3, MinIO, Ceph, R2...). An empty
+    # endpoint means AWS; empty credentials, botocore's own chain (AWS_*
+    # variables, an instance or task role).
+    s3_endpoint_url: str = ""
+    s3_bucket: str = ""
+    s3_region: str = "us-east-1"
+    s3_access_key_id: str = ""
+    s3_secret_access_key: str = ""
+    # Canned ACL of uploaded objects; empty for buckets whose ACLs are
+    # disabled (public reads then come from a bucket policy).
+    s3_acl: str = "public-read"
     log_level: str = "info"
 
     def __post_init__(self) -> None:
@@ -110,6 +130,7 @@ class Settings:
             "registrations_mode": (*REGISTRATIONS_MODES, ""),
             "require_email_confirmation": ("auto", "true", "false"),
             "smtp_tls": SMTP_TLS_MODES,
+            "media_storage": MEDIA_STORAGES,
         }
         for name, allowed in choices.items():
             value = getattr(self, name)

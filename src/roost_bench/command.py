@@ -424,3 +424,28 @@ def report(result: Path, markdown: bool, plot_path: Path | None) -> None:
     if plot_path is not None:
         drawn = plot_results(document, plot_path)
         click.echo(f"wrote {drawn}" if drawn else "nothing to plot", err=True)
+
+
+@bench.command("video")
+@click.option("--seconds", default=10.0, show_default=True, help="Length of the test clip.")
+@click.option("--size", default="1280x720", show_default=True, help="Its picture size.")
+@click.option("--fps", default=30, show_default=True, help="Its frame rate.")
+@click.option("--bitrate", default="8M", show_default=True, help="Its video bitrate (a phone's).")
+@click.option("--repetitions", default=3, show_default=True, help="Transcodes measured.")
+def video(seconds: float, size: str, fps: int, bitrate: str, repetitions: int) -> None:
+    """Transcode speed of the video pipeline (ffmpeg) as a real-time factor."""
+    from roost_bench.video import measure
+
+    run = measure(seconds=seconds, size=size, fps=fps, bitrate=bitrate, repetitions=repetitions)
+    out = run.output
+    console.print(
+        f"[bold]video[/]: {run.seconds:.1f} s of {run.size} at {run.fps} fps, "
+        f"{run.input_bitrate / 1e6:.1f} Mbit/s -> {out.size} {out.video_codec}/"
+        f"{out.audio_codec} at {out.bitrate / 1e6:.2f} Mbit/s"
+    )
+    console.print(
+        "transcode s: "
+        + ", ".join(f"{s:.2f}" for s in run.transcode_s)
+        + f"; real-time factor {run.realtime_factor:.2f}x; poster frame s: "
+        + ", ".join(f"{s:.2f}" for s in run.poster_s)
+    )

@@ -70,8 +70,9 @@ def truncate(path: Path) -> Path:
     return path
 
 
-def children_of_this_process() -> list[int]:
-    """Live child processes (what a killed-and-reaped ffmpeg no longer is)."""
+def ffmpeg_children() -> list[int]:
+    """Live ffmpeg child processes of this one (what a killed-and-reaped
+    ffmpeg no longer is; other tests' servers are not counted)."""
     found = []
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
@@ -80,8 +81,8 @@ def children_of_this_process() -> list[int]:
             stat = (entry / "stat").read_text()
         except OSError:
             continue
-        fields = stat.rsplit(")", 1)[1].split()
-        if int(fields[1]) == os.getpid() and fields[0] != "Z":
+        name, fields = stat.rsplit(")", 1)[0].split("(", 1)[1], stat.rsplit(")", 1)[1].split()
+        if int(fields[1]) == os.getpid() and fields[0] != "Z" and name in {"ffmpeg", "nice"}:
             found.append(int(entry.name))
     return found
 
@@ -234,7 +235,7 @@ async def test_a_transcode_past_its_deadline_is_killed(clip: Path, tmp_path: Pat
     out = tmp_path / "out.mp4"
     with pytest.raises(Unprocessable, match="took too long"):
         await video.transcode_video(clip, out, VideoLimits(timeout=0.001))
-    assert children_of_this_process() == []
+    assert ffmpeg_children() == []
     assert not out.exists()
 
 
