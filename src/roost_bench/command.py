@@ -446,6 +446,11 @@ def video(seconds: float, size: str, fps: int, bitrate: str, repetitions: int) -
     console.print(
         "transcode s: "
         + ", ".join(f"{s:.2f}" for s in run.transcode_s)
-        + f"; real-time factor {run.realtime_factor:.2f}x; poster frame s: "
+        + f"; real-time factor {run.realtime_factor:.2f}x"
+    )
+    console.print(
+        "transcode CPU s: "
+        + ", ".join(f"{s:.2f}" for s in run.transcode_cpu_s)
+        + f"; {run.cpu_realtime_factor:.2f} video s per CPU s; poster frame s: "
         + ", ".join(f"{s:.2f}" for s in run.poster_s)
     )

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import resource
 import subprocess
 import tempfile
 import time
@@ -29,12 +30,30 @@ class VideoRun:
     input_bitrate: int
     output: video.VideoInfo
     transcode_s: list[float]
+    # CPU seconds (user + system) of ffmpeg and ffprobe per transcode: on a
+    # shared or busy machine the wall time says more about the neighbours.
+    transcode_cpu_s: list[float]
     poster_s: list[float]
 
     @property
     def realtime_factor(self) -> float:
         """Video seconds transcoded per wall second (median run)."""
-        return self.seconds / sorted(self.transcode_s)[len(self.transcode_s) // 2]
+        return self.seconds / _median(self.transcode_s)
+
+    @property
+    def cpu_realtime_factor(self) -> float:
+        """Video seconds transcoded per CPU second (median run): how many
+        cores keep up with one stream played in real time."""
+        return self.seconds / _median(self.transcode_cpu_s)
+
+
+def _median(values: list[float]) -> float:
+    return sorted(values)[len(values) // 2]
+
+
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def make_clip(path: Path, *, seconds: float, size: str, fps: int, bitrate: str) -> None:
@@ -61,12 +80,13 @@ def measure(
         src, dst, poster = Path(tmp, "in.mp4"), Path(tmp, "out.mp4"), Path(tmp, "poster.jpg")
         make_clip(src, seconds=seconds, size=size, fps=fps, bitrate=bitrate)
         info = asyncio.run(video.probe(src, limits))
-        transcode_s, poster_s = [], []
+        transcode_s, transcode_cpu_s, poster_s = [], [], []
         out = info
         for _ in range(repetitions):
-            started = time.perf_counter()
+            started, cpu = time.perf_counter(), _children_cpu()
             out = asyncio.run(video.transcode_video(src, dst, limits))
             transcode_s.append(time.perf_counter() - started)
+            transcode_cpu_s.append(_children_cpu() - cpu)
             started = time.perf_counter()
             asyncio.run(video.poster_frame(dst, poster, 640))
             poster_s.append(time.perf_counter() - started)
@@ -77,5 +97,6 @@ def measure(
             input_bitrate=info.bitrate,
             output=out,
             transcode_s=transcode_s,
+            transcode_cpu_s=transcode_cpu_s,
             poster_s=poster_s,
         )
