@@ -3,15 +3,34 @@ are computed from real timings."""
 
 from __future__ import annotations
 
-import pytest
+import re
 
-from roost_bench.video import measure
+from click.testing import CliRunner
+
+from roost_bench.command import bench
 
 
 def test_video_bench_measures_a_transcode() -> None:
-    run = measure(seconds=1.0, size="160x120", fps=25, bitrate="2M", repetitions=1)
-    assert run.output.size == "160x120"
-    assert (run.output.video_codec, run.output.audio_codec) == ("h264", "aac")
-    assert run.seconds == pytest.approx(1.0, abs=0.1)
-    assert len(run.transcode_s) == len(run.transcode_cpu_s) == len(run.poster_s) == 1
-    assert run.realtime_factor > 0 and run.cpu_realtime_factor > 0
+    result = CliRunner().invoke(
+        bench,
+        [
+            "video",
+            "--seconds",
+            "1",
+            "--size",
+            "160x120",
+            "--fps",
+            "25",
+            "--bitrate",
+            "2M",
+            "--repetitions",
+            "1",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    assert "1.0 s of 160x120 at 25 fps" in result.output
+    assert "-> 160x120 h264/aac" in result.output
+    factor = re.search(r"real-time factor (\d+\.\d+)x", result.output)
+    per_cpu = re.search(r"(\d+\.\d+) video s per CPU s", result.output)
+    assert factor is not None and float(factor.group(1)) > 0
+    assert per_cpu is not None and float(per_cpu.group(1)) > 0
