@@ -80,6 +80,8 @@ class Endpoint:
     media_type: str = "application/json"
     redirects: bool = False
     errors: tuple[int, ...] = ()
+    # Other success statuses with the same body (202 for "still processing").
+    also: tuple[int, ...] = ()
 
     def route(self) -> Route:
         return Route(self.path, self._endpoint, methods=[self.method], name=self.handler.__name__)
@@ -145,6 +147,7 @@ class Router:
         media_type: str = "application/json",
         redirects: bool = False,
         errors: tuple[int, ...] = (),
+        also: tuple[int, ...] = (),
     ) -> Callable[[Handler], Handler]:
         """Declare an endpoint; ``scope`` may name alternatives (any one will do)."""
         scopes = (scope,) if isinstance(scope, str) else tuple(scope or ())
@@ -171,6 +174,7 @@ class Router:
                     media_type=media_type,
                     redirects=redirects,
                     errors=errors,
+                    also=also,
                 )
             )
             return handler

@@ -183,6 +183,12 @@ def _too_large(limit: int) -> ValidationFailed:
     return ValidationFailed(f"File is too large (at most {megabytes:.0f} MB)")
 
 
+def _make_directory(temp_root: Path | None) -> Path:
+    if temp_root is not None:
+        temp_root.mkdir(parents=True, exist_ok=True)
+    return Path(tempfile.mkdtemp(prefix="upload-", dir=temp_root))
+
+
 async def receive_upload(
     request: Request,
     *,
@@ -204,9 +210,7 @@ async def receive_upload(
     limit = max_file_bytes * len(file_fields) + MAX_TEXT_BYTES + 64 * 1024
     if declared.isascii() and declared.isdigit() and int(declared) > limit:
         raise _too_large(max_file_bytes)
-    if temp_root is not None:
-        temp_root.mkdir(parents=True, exist_ok=True)
-    directory = Path(tempfile.mkdtemp(prefix="upload-", dir=temp_root))
+    directory = _make_directory(temp_root)
     receiver = _Receiver(directory, max_file_bytes, file_fields)
     form = UploadForm(receiver.fields, receiver.files, directory)
     try:

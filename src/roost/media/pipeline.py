@@ -39,9 +39,7 @@ async def process_upload(family: str, source: Path, workdir: Path, settings: Set
         animated = await asyncio.to_thread(images.is_animated_gif, source, max_pixels=max_pixels)
         if animated:
             return await process_motion(GIFV, source, workdir, settings)
-        done = await asyncio.to_thread(
-            images.process_image, source, workdir, max_pixels=max_pixels
-        )
+        done = await asyncio.to_thread(images.process_image, source, workdir, max_pixels=max_pixels)
         meta = {"original": done.original.meta(), "small": done.small.meta()}
         return Processed(IMAGE, done.original, done.small, meta, done.blurhash)
     return await process_motion(VIDEO, source, workdir, settings)

@@ -11,6 +11,7 @@ job are committed in one transaction. Everything slow happens in the job
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
 import math
 import secrets
@@ -178,12 +179,12 @@ async def load_own_media(services: Services, *, account_id: int, media_id: int) 
 
 
 async def wait_processed(
-    services: Services, *, account_id: int, media_id: int, timeout: float
+    services: Services, *, account_id: int, media_id: int, seconds: float
 ) -> MediaState:
-    """The attachment once processing is over, or as it is after ``timeout``
+    """The attachment once processing is over, or as it is after ``seconds``
     seconds. Woken at once by this process's workers, and checks the database
     twice a second for workers elsewhere."""
-    deadline = time.monotonic() + timeout
+    deadline = time.monotonic() + seconds
     while True:
         event = services.media.waiter(media_id)
         try:
@@ -191,10 +192,8 @@ async def wait_processed(
             remaining = deadline - time.monotonic()
             if found.state != PROCESSING or remaining <= 0:
                 return found
-            try:
+            with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(event.wait(), timeout=min(remaining, 0.5))
-            except TimeoutError:
-                pass
         finally:
             services.media.forget(media_id, event)
 

@@ -26,8 +26,7 @@ class Sniffed:
 
 
 UNSUPPORTED = (
-    "Unsupported file type: upload a JPEG, PNG, WebP or GIF image, or an MP4, "
-    "MOV or WebM video"
+    "Unsupported file type: upload a JPEG, PNG, WebP or GIF image, or an MP4, MOV or WebM video"
 )
 
 

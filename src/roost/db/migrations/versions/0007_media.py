@@ -43,9 +43,7 @@ def upgrade() -> None:
         sa.Column("processed_at", sa.DateTime(timezone=True), nullable=True),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_media_attachments")),
     )
-    op.create_index(
-        "ix_media_attachments_account_id_id", "media_attachments", ["account_id", "id"]
-    )
+    op.create_index("ix_media_attachments_account_id_id", "media_attachments", ["account_id", "id"])
     op.create_index("ix_media_attachments_status_id", "media_attachments", ["status_id"])
     op.create_index("ix_media_attachments_created_at", "media_attachments", ["created_at"])
 
