@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import blurhash
+import numpy
 from PIL import Image, ImageCms, ImageFile, ImageOps, UnidentifiedImageError
 
 from roost.kernel.errors import Unprocessable
@@ -174,11 +175,7 @@ def compute_blurhash(image: Image.Image) -> str:
     small = image.convert("RGB")
     small.thumbnail((BLURHASH_SIDE, BLURHASH_SIDE), Image.Resampling.BILINEAR)
     x, y = BLURHASH_COMPONENTS
-    pixels = list(small.getdata())
-    rows = [
-        [list(p) for p in pixels[row * small.width : (row + 1) * small.width]]
-        for row in range(small.height)
-    ]
+    rows = numpy.asarray(small).tolist()
     return str(blurhash.encode(rows, components_x=x, components_y=y))
 
 
