@@ -77,10 +77,10 @@ def test_gps_and_every_exif_block_are_stripped_and_orientation_applied(
         assert not image.getexif()
         assert "exif" not in image.info and "icc_profile" not in image.info
     # Orientation 6 turns the 80x40 picture a quarter: 40x80, blue half on top.
-    image = Image.open(io.BytesIO(stored)).convert("RGB")
-    assert image.size == (40, 80)
+    turned = Image.open(io.BytesIO(stored)).convert("RGB")
+    assert turned.size == (40, 80)
     assert body["meta"]["original"]["size"] == "40x80"
-    red, green, blue = image.getpixel((20, 10))  # type: ignore[misc]
+    red, _, blue = turned.getpixel((20, 10))  # type: ignore[misc]
     assert blue > 150 and red < 100
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from roost.config import Settings
 from roost.media.attach import MAX_IMAGES
 from roost.media.service import MAX_DESCRIPTION
+from roost.media.video import DEFAULT_LIMITS
 
 # What sniffing accepts (roost.media.sniff); GIFs become gifv (MP4).
 SUPPORTED_MIME_TYPES = (
@@ -17,10 +18,9 @@ SUPPORTED_MIME_TYPES = (
     "video/quicktime",
     "video/webm",
 )
-# The video transcoder's bounds (roost.media.video): frames per second and
-# pixels per frame of what it produces.
-VIDEO_FRAME_RATE_LIMIT = 60
-VIDEO_MATRIX_LIMIT = 8_294_400  # 3840 x 2160
+# Videos accepted (roost.media.video): frames per second and pixels per frame.
+VIDEO_FRAME_RATE_LIMIT = int(DEFAULT_LIMITS.max_input_fps)
+VIDEO_MATRIX_LIMIT = DEFAULT_LIMITS.max_input_pixels
 
 
 def image_size_limit(settings: Settings) -> int:

@@ -11,14 +11,11 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-import importlib
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 from roost.config import Settings
-from roost.kernel.errors import Unprocessable
-from roost.media import images
+from roost.media import images, video
 from roost.media.records import GIFV, IMAGE, VIDEO
 
 
@@ -52,42 +49,26 @@ async def thumbnail(source: Path, workdir: Path, settings: Settings) -> tuple[im
     )
 
 
-def _video_module() -> ModuleType:
-    try:
-        return importlib.import_module("roost.media.video")
-    except ImportError:
-        raise Unprocessable(
-            "Videos and animated GIFs cannot be processed on this server yet"
-        ) from None
+def video_limits(settings: Settings) -> video.VideoLimits:
+    """The video limits, with the upload size of the settings."""
+    return dataclasses.replace(video.DEFAULT_LIMITS, max_bytes=settings.media_max_video_bytes)
 
 
 async def process_motion(kind: str, source: Path, workdir: Path, settings: Settings) -> Processed:
-    """An animated GIF (``gifv``) or a video, through ffmpeg."""
-    video = _video_module()
-    limits = video.VideoLimits.from_settings(settings)
+    """An animated GIF (``gifv``) or a video, through ffmpeg: an H.264 MP4 and
+    a poster frame as its preview."""
+    limits = video_limits(settings)
     target = workdir / "original.mp4"
     if kind == GIFV:
-        await video.gif_to_mp4(source, target, limits)
+        info = await video.gif_to_mp4(source, target, limits)
     else:
-        await video.transcode_video(source, target, limits)
-    info = await video.probe(target)
-    poster = workdir / "poster.png"
+        info = await video.transcode_video(source, target, limits)
+    poster = workdir / "poster.jpg"
     await video.poster_frame(target, poster, images.PREVIEW_SIDE)
-    small, hashed = await thumbnail(poster, workdir, settings)
-    width, height = int(info.width), int(info.height)
-    original_meta: dict[str, Any] = images.dimensions(width, height)
-    motion = {
-        "duration": round(float(info.duration), 3),
-        "frame_rate": str(info.frame_rate),
-        "bitrate": int(info.bitrate),
-    }
-    original_meta.update(motion)
-    meta: dict[str, Any] = {"original": original_meta, "small": small.meta()}
-    meta.update({"length": _clock(float(info.duration)), **motion, "fps": round(info.fps)})
-    original = images.Output(target, "video/mp4", "mp4", width, height)
+    previews = workdir / "preview"
+    previews.mkdir()
+    small, hashed = await thumbnail(poster, previews, settings)
+    meta = info.meta()
+    meta["small"] = small.meta()
+    original = images.Output(target, "video/mp4", "mp4", info.width, info.height)
     return Processed(kind, original, small, meta, hashed)
-
-
-def _clock(seconds: float) -> str:
-    whole = int(seconds)
-    return f"{whole // 3600}:{whole // 60 % 60:02d}:{whole % 60:02d}.{int(seconds * 100) % 100:02d}"
