@@ -3,7 +3,6 @@ default: SQLite, local files, workers in the app process)."""
 
 from __future__ import annotations
 
-import importlib.util
 import io
 from pathlib import Path
 
@@ -12,6 +11,7 @@ import pytest
 from PIL import Image
 
 from tests.e2e.test_mastodon_py import _eventually, _sign_up, server  # noqa: F401
+from tests.media.conftest import make_clip
 from tests.media.support import gif_bytes, jpeg_bytes, png_bytes
 
 pytestmark = pytest.mark.e2e
@@ -50,14 +50,16 @@ def test_photos_with_mastodon_py(server: str, tmp_path: Path) -> None:  # noqa: 
     assert attachments[0]["description"] == "a photo"
 
 
-@pytest.mark.skipif(
-    importlib.util.find_spec("roost.media.video") is None,
-    reason="animated GIFs need roost.media.video (ffmpeg)",
-)
-def test_animated_gif_becomes_gifv(server: str) -> None:  # noqa: F811
+def test_animated_gif_and_video_with_mastodon_py(server: str, tmp_path: Path) -> None:  # noqa: F811
     alice = _sign_up(server, "alice")
     gif = alice.media_post(io.BytesIO(gif_bytes(6)), mime_type="image/gif", synchronous=True)
     assert gif["type"] == "gifv"
     assert httpx.get(gif["url"], timeout=10).headers["content-type"] == "video/mp4"
     posted = alice.status_post("", media_ids=[gif])
     assert posted["media_attachments"][0]["type"] == "gifv"
+    clip = make_clip(tmp_path / "clip.mp4", seconds=1.0)
+    video = alice.media_post(str(clip), synchronous=True)
+    assert video["type"] == "video" and video["url"].endswith(".mp4")
+    _image(video["preview_url"], "image/jpeg")
+    posted = alice.status_post("a clip", media_ids=[video])
+    assert posted["media_attachments"][0]["meta"]["original"]["width"] == 320

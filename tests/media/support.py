@@ -51,7 +51,7 @@ def png_bytes(width: int = 60, height: int = 60, *, alpha: bool = False) -> byte
 
 
 def gif_bytes(frames: int = 1) -> bytes:
-    images = [Image.new("P", (32, 32), i * 40) for i in range(frames)]
+    images = [Image.new("RGB", (32, 32), (i * 40, 255 - i * 40, 0)) for i in range(frames)]
     out = io.BytesIO()
     images[0].save(out, "GIF", save_all=frames > 1, append_images=images[1:], duration=100)
     return out.getvalue()
