@@ -25,7 +25,7 @@ from python_multipart.multipart import MultipartParser, parse_options_header
 from starlette.requests import Request
 
 from roost.api.errors import ApiError
-from roost.api.params import MAX_FIELDS, query_fields
+from roost.api.params import FORM_KEY, MAX_FIELDS
 from roost.kernel.errors import ValidationFailed
 
 if TYPE_CHECKING:
@@ -34,6 +34,7 @@ if TYPE_CHECKING:
 # All text fields together (a description is at most 1,500 characters).
 MAX_TEXT_BYTES = 256 * 1024
 MAX_UPLOAD_FILES = 4
+UPLOAD_KEY = "roost.upload"
 
 
 class TooLarge(Exception):
@@ -197,8 +198,7 @@ async def receive_upload(
     temp_root: Path | None = None,
 ) -> UploadForm:
     """Stream a multipart body to disk; 422 for a file past ``max_file_bytes``,
-    400 for a body that is not well-formed multipart. Query parameters fill in
-    text fields the body lacks (as for every other endpoint)."""
+    400 for a body that is not well-formed multipart."""
     content_type = request.headers.get("content-type", "")
     if content_type.split(";")[0].strip().lower() != "multipart/form-data":
         raise ValidationFailed("Expected a multipart/form-data body with a file")
@@ -237,10 +237,33 @@ async def receive_upload(
     finally:
         with contextlib.suppress(Exception):
             receiver.close_file()
-    for key, value in form.fields + query_fields(request):
+    for key, value in form.fields:
         if "\x00" in key or "\x00" in value:
             form.close()
             raise ValidationFailed(f"{key.replace(chr(0), '?')} contains a NUL character")
-    known = {k for k, _ in form.fields}
-    form.fields.extend((k, v) for k, v in query_fields(request) if k not in known)
     return form
+
+
+def is_multipart(request: Request) -> bool:
+    content_type = request.headers.get("content-type", "")
+    return content_type.split(";")[0].strip().lower() == "multipart/form-data"
+
+
+def received_upload(request: Request) -> UploadForm | None:
+    """The files of an endpoint declared with ``uploads=`` (None when the
+    request sent none: a JSON or URL-encoded body)."""
+    found = request.scope.get(UPLOAD_KEY)
+    return found if isinstance(found, UploadForm) else None
+
+
+async def accept_upload(
+    request: Request, file_fields: frozenset[str], max_file_bytes: int, temp_root: Path
+) -> None:
+    """Stream a multipart body to disk before the form is parsed: its text
+    fields become the request's form fields, its files wait for the handler
+    (``received_upload``)."""
+    form = await receive_upload(
+        request, max_file_bytes=max_file_bytes, file_fields=file_fields, temp_root=temp_root
+    )
+    request.scope[UPLOAD_KEY] = form
+    request.scope[FORM_KEY] = form.fields

@@ -3,17 +3,12 @@ an attachment, its description/focus/thumbnail, its deletion."""
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import Iterator
-
 import msgspec
 from starlette.responses import Response
 
-from roost.api.errors import ApiError
-from roost.api.params import parse_body
 from roost.api.responses import json_response
 from roost.api.routing import Context, Router
-from roost.api.uploads import UploadForm, receive_upload
+from roost.api.uploads import received_upload
 from roost.kernel.errors import Unprocessable, ValidationFailed
 from roost.media.entities import MediaAttachment
 from roost.media.records import FAILED, PROCESSING
@@ -36,60 +31,40 @@ router = Router("media")
 # synchronous for older clients, waits up to SYNC_WAIT.
 QUICK_WAIT = 2.0
 SYNC_WAIT = 60.0
-_FILES = frozenset({"file", "thumbnail"})
 
 
-class MediaUpdateForm(msgspec.Struct, kw_only=True):
-    """``PUT /api/v1/media/:id`` without a new thumbnail."""
+class MediaForm(msgspec.Struct, kw_only=True):
+    """The text fields of an upload (the files are ``file`` and ``thumbnail``)
+    and of ``PUT /api/v1/media/:id``."""
 
     description: str | None = None
     focus: str | None = None
 
 
-def _uploaded(form: UploadForm, name: str) -> UploadedFile | None:
-    found = form.files.get(name)
+def _uploaded(ctx: Context, name: str) -> UploadedFile | None:
+    form = received_upload(ctx.request)
+    found = form.files.get(name) if form is not None else None
     return None if found is None else UploadedFile(found.path, found.size)
-
-
-@contextlib.contextmanager
-def _closing(form: UploadForm) -> Iterator[UploadForm]:
-    try:
-        yield form
-    finally:
-        form.close()
-
-
-async def _receive(ctx: Context) -> UploadForm:
-    settings = ctx.services.settings
-    return await receive_upload(
-        ctx.request,
-        max_file_bytes=max(settings.media_max_image_bytes, settings.media_max_video_bytes),
-        file_fields=_FILES,
-        temp_root=settings.data_dir / "tmp",
-    )
 
 
 def _render(ctx: Context, found: MediaState) -> Response:
     entity = serialize_media(ctx.services.settings, found.record)
-    if found.state == PROCESSING:
-        entity.url = None
     return json_response(entity, status=202 if found.state == PROCESSING else 200)
 
 
-async def _upload(ctx: Context, *, wait: float) -> Response:
+async def _upload(ctx: Context, form: MediaForm, *, wait: float) -> Response:
     services = ctx.services
-    with _closing(await _receive(ctx)) as form:
-        file = _uploaded(form, "file")
-        if file is None:
-            raise ValidationFailed("File can't be blank")
-        media_id = await upload_media(
-            services,
-            account_id=ctx.user_id,
-            file=file,
-            thumbnail=_uploaded(form, "thumbnail"),
-            description=form.field("description"),
-            focus=form.field("focus"),
-        )
+    file = _uploaded(ctx, "file")
+    if file is None:
+        raise ValidationFailed("File can't be blank")
+    media_id = await upload_media(
+        services,
+        account_id=ctx.user_id,
+        file=file,
+        thumbnail=_uploaded(ctx, "thumbnail"),
+        description=form.description,
+        focus=form.focus,
+    )
     # Only a worker of this process wakes the wait early; without one (the
     # workers are `roost worker` processes) the database is polled.
     found = await wait_processed(services, account_id=ctx.user_id, media_id=media_id, seconds=wait)
@@ -107,11 +82,11 @@ async def _upload(ctx: Context, *, wait: float) -> Response:
     scope="write:media",
     response=MediaAttachment,
     also=(202,),
-    errors=(400, 413, 422),
+    uploads=("file", "thumbnail"),
 )
-async def upload_v2(ctx: Context) -> Response:
+async def upload_v2(ctx: Context, form: MediaForm) -> Response:
     wait = QUICK_WAIT if ctx.services.settings.run_workers else 0.0
-    return await _upload(ctx, wait=wait)
+    return await _upload(ctx, form, wait=wait)
 
 
 @router.post(
@@ -121,10 +96,10 @@ async def upload_v2(ctx: Context) -> Response:
     scope="write:media",
     response=MediaAttachment,
     also=(202,),
-    errors=(400, 413, 422),
+    uploads=("file", "thumbnail"),
 )
-async def upload_v1(ctx: Context) -> Response:
-    return await _upload(ctx, wait=SYNC_WAIT)
+async def upload_v1(ctx: Context, form: MediaForm) -> Response:
+    return await _upload(ctx, form, wait=SYNC_WAIT)
 
 
 @router.get(
@@ -134,6 +109,7 @@ async def upload_v1(ctx: Context) -> Response:
     scope=("read:media", "write:media"),
     response=MediaAttachment,
     also=(206,),
+    errors=(422,),
 )
 async def get_media(ctx: Context) -> Response:
     found = await load_own_media(ctx.services, account_id=ctx.user_id, media_id=ctx.path_id())
@@ -150,34 +126,18 @@ async def get_media(ctx: Context) -> Response:
     scope="write:media",
     response=MediaAttachment,
     also=(206,),
-    errors=(400, 413, 422),
+    uploads=("thumbnail",),
 )
-async def put_media(ctx: Context) -> Response:
-    services = ctx.services
-    media_id = ctx.path_id()
-    content_type = ctx.request.headers.get("content-type", "").split(";")[0].strip().lower()
-    if content_type == "multipart/form-data":
-        with _closing(await _receive(ctx)) as form:
-            if "file" in form.files:
-                raise ApiError(422, "Validation failed: only the thumbnail can be replaced")
-            found = await update_media(
-                services,
-                account_id=ctx.user_id,
-                media_id=media_id,
-                description=form.field("description"),
-                focus=form.field("focus"),
-                thumbnail=_uploaded(form, "thumbnail"),
-            )
-    else:
-        body = await parse_body(ctx.request, MediaUpdateForm)
-        found = await update_media(
-            services,
-            account_id=ctx.user_id,
-            media_id=media_id,
-            description=body.description,
-            focus=body.focus,
-        )
-    entity = serialize_media(services.settings, found.record)
+async def put_media(ctx: Context, form: MediaForm) -> Response:
+    found = await update_media(
+        ctx.services,
+        account_id=ctx.user_id,
+        media_id=ctx.path_id(),
+        description=form.description,
+        focus=form.focus,
+        thumbnail=_uploaded(ctx, "thumbnail"),
+    )
+    entity = serialize_media(ctx.services.settings, found.record)
     return json_response(entity, status=206 if found.state == PROCESSING else 200)
 
 
@@ -187,6 +147,7 @@ async def put_media(ctx: Context) -> Response:
     auth="user",
     scope="write:media",
     response=MediaAttachment,
+    errors=(422,),
 )
 async def remove_media(ctx: Context) -> Response:
     found = await load_own_media(ctx.services, account_id=ctx.user_id, media_id=ctx.path_id())
