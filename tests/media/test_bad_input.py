@@ -3,21 +3,30 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
 from roost.config import Settings
-from tests.helpers import ApiClient
+from tests.helpers import CHEAP_PASSWORD_HASHING, ApiClient
 from tests.media.support import jpeg_bytes, media_files, png_bomb, upload
 from tests.media.test_uploads import count_media
 
 
 @pytest.fixture
-def served(settings: Settings) -> Iterator[ApiClient]:
-    """Workers in the app process, as in the embedded default: an upload
-    that fails processing is answered 422 at once (and discarded)."""
-    limited = settings.replace(run_workers=True, media_max_image_bytes=200_000)
-    with ApiClient.start(limited) as api:
+def served(tmp_path: Path) -> Iterator[ApiClient]:
+    """The embedded default (SQLite, workers in the app process): an upload
+    that fails processing is answered 422 at once (and discarded). The
+    checks do not depend on the database, so one backend is enough."""
+    settings = Settings(
+        data_dir=tmp_path / "data",
+        public_url="http://testserver",
+        domain="testserver",
+        worker_id=1,
+        rate_limits=False,
+        media_max_image_bytes=200_000,
+    ).replace(**CHEAP_PASSWORD_HASHING)
+    with ApiClient.start(settings) as api:
         yield api
 
 

@@ -20,7 +20,8 @@ from starlette.routing import Route
 from roost.api.auth import VIEWER_KEY, bearer_token
 from roost.api.errors import ApiError
 from roost.api.params import parse_body, parse_query
-from roost.api.uploads import accept_upload, is_multipart, received_upload
+from roost.api.uploads import LimitOf, accept_upload, is_multipart, received_upload
+from roost.config import Settings
 from roost.kernel.auth import Viewer
 from roost.kernel.errors import NotFound
 from roost.kernel.idtext import parse_id
@@ -86,6 +87,8 @@ class Endpoint:
     # File fields of a multipart body, streamed to disk before the form is
     # parsed (roost.api.uploads); the handler reads them with received_upload.
     uploads: tuple[str, ...] = ()
+    # Each file's size limit from its first bytes (see roost.api.uploads).
+    upload_limit: Callable[[Settings, str, bytes], int] | None = None
 
     def route(self) -> Route:
         return Route(self.path, self._endpoint, methods=[self.method], name=self.handler.__name__)
@@ -103,6 +106,7 @@ class Endpoint:
                 frozenset(self.uploads),
                 max(settings.media_max_image_bytes, settings.media_max_video_bytes),
                 settings.data_dir / "tmp",
+                self._limit_of(settings),
             )
         try:
             if self.form is not None:
@@ -112,6 +116,12 @@ class Endpoint:
             upload = received_upload(request)
             if upload is not None:
                 upload.close()
+
+    def _limit_of(self, settings: Settings) -> LimitOf | None:
+        limit = self.upload_limit
+        if limit is None:
+            return None
+        return lambda field, head: limit(settings, field, head)
 
     async def _authenticate(self, request: Request, services: Services) -> Viewer | None:
         if self.auth == "none":
@@ -166,6 +176,7 @@ class Router:
         errors: tuple[int, ...] = (),
         also: tuple[int, ...] = (),
         uploads: tuple[str, ...] = (),
+        upload_limit: Callable[[Settings, str, bytes], int] | None = None,
     ) -> Callable[[Handler], Handler]:
         """Declare an endpoint; ``scope`` may name alternatives (any one will do)."""
         scopes = (scope,) if isinstance(scope, str) else tuple(scope or ())
@@ -194,6 +205,7 @@ class Router:
                     errors=errors,
                     also=also,
                     uploads=uploads,
+                    upload_limit=upload_limit,
                 )
             )
             return handler

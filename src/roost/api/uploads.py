@@ -16,6 +16,7 @@ import contextlib
 import dataclasses
 import shutil
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 from types import TracebackType
 from typing import IO, TYPE_CHECKING
@@ -35,6 +36,11 @@ if TYPE_CHECKING:
 MAX_TEXT_BYTES = 256 * 1024
 MAX_UPLOAD_FILES = 4
 UPLOAD_KEY = "roost.upload"
+
+
+HEAD_BYTES = 64
+# (file field, its first bytes) -> the largest size allowed for it.
+LimitOf = Callable[[str, bytes], int]
 
 
 class TooLarge(Exception):
@@ -82,9 +88,19 @@ class UploadForm:
 class _Receiver:
     """python-multipart callbacks writing file parts to disk."""
 
-    def __init__(self, directory: Path, max_file_bytes: int, file_fields: frozenset[str]) -> None:
+    def __init__(
+        self,
+        directory: Path,
+        max_file_bytes: int,
+        file_fields: frozenset[str],
+        limit_of: LimitOf | None = None,
+    ) -> None:
         self.directory = directory
         self.max_file_bytes = max_file_bytes
+        self.limit_of = limit_of
+        self._limit = max_file_bytes
+        self._head = bytearray()
+        self._head_checked = False
         self.file_fields = file_fields
         self.fields: list[tuple[str, str]] = []
         self.files: dict[str, UploadedFile] = {}
@@ -150,6 +166,9 @@ class _Receiver:
         )
         self._out = path.open("wb")
         self.files[self._name] = self._file
+        self._limit = self.max_file_bytes
+        self._head = bytearray()
+        self._head_checked = self.limit_of is None
 
     def part_data(self, data: bytes, start: int, end: int) -> None:
         if self._file is None:
@@ -159,16 +178,35 @@ class _Receiver:
             self._data += data[start:end]
             return
         self._file.size += end - start
-        if self._file.size > self.max_file_bytes:
+        if not self._head_checked:
+            self._head += data[start : min(end, start + HEAD_BYTES)]
+            if len(self._head) >= HEAD_BYTES:
+                self.check_head()
+        if self._file.size > self._limit:
             raise TooLarge(self._file.field)
         assert self._out is not None
         self._out.write(data[start:end])
 
     def part_end(self) -> None:
         if self._file is not None:
+            if not self._head_checked:
+                self.check_head()
+            if self._file.size > self._limit:
+                raise TooLarge(self._file.field)
             self.close_file()
             return
         self.fields.append((self._name, bytes(self._data).decode("utf-8")))
+
+    @property
+    def limit(self) -> int:
+        return self._limit
+
+    def check_head(self) -> None:
+        """The limit for this file from its first bytes (the caller's
+        ``limit_of`` may also refuse the file at once by raising)."""
+        self._head_checked = True
+        assert self.limit_of is not None and self._file is not None
+        self._limit = min(self.max_file_bytes, self.limit_of(self._file.field, bytes(self._head)))
 
     def close_file(self) -> None:
         if self._out is not None:
@@ -196,6 +234,7 @@ async def receive_upload(
     max_file_bytes: int,
     file_fields: frozenset[str],
     temp_root: Path | None = None,
+    limit_of: LimitOf | None = None,
 ) -> UploadForm:
     """Stream a multipart body to disk; 422 for a file past ``max_file_bytes``,
     400 for a body that is not well-formed multipart."""
@@ -211,7 +250,7 @@ async def receive_upload(
     if declared.isascii() and declared.isdigit() and int(declared) > limit:
         raise _too_large(max_file_bytes)
     directory = _make_directory(temp_root)
-    receiver = _Receiver(directory, max_file_bytes, file_fields)
+    receiver = _Receiver(directory, max_file_bytes, file_fields, limit_of)
     form = UploadForm(receiver.fields, receiver.files, directory)
     try:
         parser = MultipartParser(boundary, receiver.callbacks())
@@ -224,7 +263,7 @@ async def receive_upload(
         form.close()
         if str(exc) == "form fields":
             raise ApiError(413, "Request body too large") from None
-        raise _too_large(max_file_bytes) from None
+        raise _too_large(receiver.limit) from None
     except UnicodeDecodeError:
         form.close()
         raise ApiError(400, "Malformed form body: invalid UTF-8") from None
@@ -257,13 +296,21 @@ def received_upload(request: Request) -> UploadForm | None:
 
 
 async def accept_upload(
-    request: Request, file_fields: frozenset[str], max_file_bytes: int, temp_root: Path
+    request: Request,
+    file_fields: frozenset[str],
+    max_file_bytes: int,
+    temp_root: Path,
+    limit_of: LimitOf | None = None,
 ) -> None:
     """Stream a multipart body to disk before the form is parsed: its text
     fields become the request's form fields, its files wait for the handler
     (``received_upload``)."""
     form = await receive_upload(
-        request, max_file_bytes=max_file_bytes, file_fields=file_fields, temp_root=temp_root
+        request,
+        max_file_bytes=max_file_bytes,
+        file_fields=file_fields,
+        temp_root=temp_root,
+        limit_of=limit_of,
     )
     request.scope[UPLOAD_KEY] = form
     request.scope[FORM_KEY] = form.fields

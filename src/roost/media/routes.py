@@ -20,6 +20,7 @@ from roost.media.service import (
     discard_failed,
     load_own_media,
     update_media,
+    upload_limit,
     upload_media,
     wait_processed,
 )
@@ -83,6 +84,7 @@ async def _upload(ctx: Context, form: MediaForm, *, wait: float) -> Response:
     response=MediaAttachment,
     also=(202,),
     uploads=("file", "thumbnail"),
+    upload_limit=upload_limit,
 )
 async def upload_v2(ctx: Context, form: MediaForm) -> Response:
     wait = QUICK_WAIT if ctx.services.settings.run_workers else 0.0
@@ -97,6 +99,7 @@ async def upload_v2(ctx: Context, form: MediaForm) -> Response:
     response=MediaAttachment,
     also=(202,),
     uploads=("file", "thumbnail"),
+    upload_limit=upload_limit,
 )
 async def upload_v1(ctx: Context, form: MediaForm) -> Response:
     return await _upload(ctx, form, wait=SYNC_WAIT)
@@ -127,6 +130,7 @@ async def get_media(ctx: Context) -> Response:
     response=MediaAttachment,
     also=(206,),
     uploads=("thumbnail",),
+    upload_limit=upload_limit,
 )
 async def put_media(ctx: Context, form: MediaForm) -> Response:
     found = await update_media(

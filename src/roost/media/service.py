@@ -22,12 +22,13 @@ from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 
+from roost.config import Settings
 from roost.jobs.queue import enqueue
 from roost.kernel.errors import NotFound, Unprocessable, ValidationFailed
 from roost.limits import spend_media_upload
 from roost.media import images
 from roost.media.records import FAILED, IMAGE, PROCESSING, VIDEO, MediaRecord
-from roost.media.sniff import Sniffed, sniff_file
+from roost.media.sniff import Sniffed, sniff_bytes, sniff_file
 from roost.media.store import MEDIA, blob_keys, load_row, record_of
 
 if TYPE_CHECKING:
@@ -71,6 +72,23 @@ def _megabytes(limit: int) -> str:
     return f"{limit / (1024 * 1024):.0f} MB"
 
 
+def size_limit(settings: Settings, family: str) -> int:
+    if family == "image":
+        return settings.media_max_image_bytes
+    return settings.media_max_video_bytes
+
+
+def upload_limit(settings: Settings, field: str, head: bytes) -> int:
+    """The largest size an upload may have, known from its first bytes while
+    it streams in: a file of a type Roost does not take is refused there."""
+    if not head:
+        return 0
+    sniffed = sniff_bytes(head)
+    if field != "file" and sniffed.family != "image":
+        raise Unprocessable("The thumbnail must be an image")
+    return size_limit(settings, sniffed.family)
+
+
 async def check_upload(services: Services, path: Path, *, size: int) -> Sniffed:
     """The upload's real type; Unprocessable when it is of none Roost takes,
     too large for its kind, or an image too large to decode."""
@@ -78,11 +96,7 @@ async def check_upload(services: Services, path: Path, *, size: int) -> Sniffed:
     if size == 0:
         raise Unprocessable("The file is empty")
     sniffed = sniff_file(path)
-    limit = (
-        settings.media_max_image_bytes
-        if sniffed.family == "image"
-        else settings.media_max_video_bytes
-    )
+    limit = size_limit(settings, sniffed.family)
     if size > limit:
         raise Unprocessable(f"The file is too large (at most {_megabytes(limit)})")
     if sniffed.family == "image":
