@@ -29,6 +29,7 @@ from roost.db.migrate import migrate
 from roost.kernel.errors import DomainError
 from roost.services import Services, build_services
 from roost.web.assets import static_mount
+from roost.web.media import media_route
 
 log = logging.getLogger("roost")
 
@@ -45,12 +46,13 @@ def all_endpoints() -> list[Endpoint]:
     from roost.accounts.routes import router as accounts
     from roost.admin.routes import router as admin
     from roost.instance.routes import router as instance
+    from roost.media.routes import router as media
     from roost.oauth.routes import router as oauth
     from roost.relationships.routes import router as relationships
     from roost.statuses.routes import router as statuses
     from roost.timelines.routes import router as timelines
 
-    routers = [instance, oauth, accounts, admin, relationships, statuses, timelines]
+    routers = [instance, oauth, accounts, admin, relationships, statuses, timelines, media]
     return [e for r in routers for e in r.endpoints]
 
 
@@ -66,6 +68,7 @@ def create_app(
     routes: list[BaseRoute] = [e.route() for e in hot_first]
     routes.append(Route("/openapi.json", openapi_endpoint(endpoints), methods=["GET"]))
     routes.append(static_mount())
+    routes.append(media_route())
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:

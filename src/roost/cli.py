@@ -42,6 +42,7 @@ LAZY_COMMANDS: dict[str, LazyCommand] = {
     "create-admin": LazyCommand(
         "roost.accounts.command:create_admin", "Create an administrator account."
     ),
+    "media": LazyCommand("roost.media.command:media", "Media files: sweep unattached uploads."),
     "seed": LazyCommand(
         "roost.seed.command:seed",
         "Migrate, then load users, follows and statuses "

@@ -105,12 +105,29 @@ class Settings:
     # minimum; production should not.
     password_hash_time_cost: int = 3
     password_hash_memory_kib: int = 65_536
-    # Where media files live: local (a directory under the data directory,
-    # served by Roost) | s3 (an S3-compatible bucket, the ROOST_S3_* below).
+    # Where media files live: local (a directory, served by Roost) | s3 (an
+    # S3-compatible bucket, the ROOST_S3_* below).
     media_storage: str = "local"
+    # Media files (photos, videos, avatars) of the local blob store; empty:
+    # <data_dir>/media.
+    media_dir: str = ""
     # Where clients fetch media from: a CDN host or the bucket's public URL;
-    # empty: served by Roost (local), or <endpoint>/<bucket> (s3).
+    # empty: <public_url>/system/media, served by Roost from media_dir
+    # (local), or <endpoint>/<bucket> (s3).
     media_public_url: str = ""
+    # Largest upload accepted, in bytes (the body is streamed to disk and cut
+    # off past the limit).
+    media_max_image_bytes: int = 16 * 1024 * 1024
+    media_max_video_bytes: int = 99 * 1024 * 1024
+    # Images with more pixels than this are refused before decoding
+    # (decompression bombs); larger ones that pass are scaled down to fit
+    # 3840 px on the long side.
+    media_max_image_pixels: int = 33_177_600
+    # Media processed at the same time by one worker process (each one is a
+    # thread or an ffmpeg process).
+    media_processing_concurrency: int = 2
+    # Uploads never attached to a status are deleted after this many hours.
+    media_unattached_hours: int = 24
     # S3-compatible object storage (AWS S3, MinIO, Ceph, R2...). An empty
     # endpoint means AWS; empty credentials, botocore's own chain (AWS_*
     # variables, an instance or task role).
@@ -163,6 +180,16 @@ class Settings:
         if self.database_url:
             return self.database_url
         return f"sqlite:///{(self.data_dir / 'roost.db').resolve()}"
+
+    @property
+    def effective_media_dir(self) -> Path:
+        return Path(self.media_dir) if self.media_dir else self.data_dir / "media"
+
+    @property
+    def media_base_url(self) -> str:
+        """The URL a blob key is appended to (no trailing slash)."""
+        base = self.media_public_url or f"{self.public_url}/system/media"
+        return base.rstrip("/")
 
     @property
     def served_authority(self) -> str:

@@ -26,12 +26,9 @@ import pytest
 
 from roost.config import Settings
 from roost.infra import s3_blobs
-from roost.infra.s3_blobs import (
-    CACHE_CONTROL,
-    BlobMissing,
-    S3BlobStore,
-    build_s3_blob_store,
-)
+from roost.infra.blobs import BlobMissing, BlobStore, LocalBlobStore
+from roost.infra.s3_blobs import CACHE_CONTROL, S3BlobStore, build_s3_blob_store
+from roost.services import build_services
 
 if TYPE_CHECKING:
     from types_aiobotocore_s3.type_defs import GetObjectAclOutputTypeDef
@@ -209,10 +206,33 @@ def test_built_from_the_settings() -> None:
             "ROOST_MEDIA_PUBLIC_URL": "https://media.example.org",
         }
     )
-    store = build_s3_blob_store(settings)
+    store: BlobStore = build_s3_blob_store(settings)
+    assert isinstance(store, S3BlobStore)
     assert (store.bucket, store.region, store.acl) == ("roost-media", "eu-central-1", "")
     assert store.url("media/x.jpg") == "https://media.example.org/media/x.jpg"
     with pytest.raises(ValueError, match="ROOST_S3_BUCKET"):
         build_s3_blob_store(Settings(media_storage="s3"))
     with pytest.raises(ValueError, match="ROOST_MEDIA_STORAGE"):
         Settings(media_storage="ftp")
+
+
+async def test_media_storage_s3_selects_the_s3_store(tmp_path: Path) -> None:
+    services = build_services(
+        Settings(
+            data_dir=tmp_path,
+            media_storage="s3",
+            s3_bucket="roost-media",
+            s3_endpoint_url="http://127.0.0.1:9",
+        )
+    )
+    try:
+        store: BlobStore = services.blobs  # the protocol, checked by mypy too
+        assert isinstance(store, S3BlobStore)
+        assert store.url("media/a.jpg") == "http://127.0.0.1:9/roost-media/media/a.jpg"
+    finally:
+        await services.close()
+    local = build_services(Settings(data_dir=tmp_path))
+    try:
+        assert isinstance(local.blobs, LocalBlobStore)
+    finally:
+        await local.close()

@@ -1,7 +1,8 @@
 """Blob storage on S3-compatible object storage (AWS S3, MinIO, Ceph, R2...).
 
 The scale-out backend of the blob store; it implements the same small
-protocol as the local directory (``roost.infra.blobs``)::
+protocol as the local directory (``roost.infra.blobs.BlobStore``), with
+the same key rules and ``BlobMissing``::
 
     async def put_file(self, key: str, path: Path, *, content_type: str) -> None
     async def put_bytes(self, key: str, data: bytes, *, content_type: str) -> None
@@ -32,7 +33,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
-import re
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
@@ -44,6 +44,7 @@ from aiobotocore.session import get_session
 from botocore.exceptions import ClientError
 
 from roost.config import Settings
+from roost.infra.blobs import BlobMissing, check_key
 
 if TYPE_CHECKING:
     from types_aiobotocore_s3 import S3Client
@@ -55,25 +56,11 @@ PART_SIZE = 8 * 1024 * 1024
 DELETE_BATCH = 1000
 CACHE_CONTROL = "public, max-age=31536000, immutable"
 _READ_CHUNK = 1024 * 1024
-# The same alphabet as the local store's keys: relative, slash-separated,
-# no empty or dot-leading segment (so no "..").
-_SEGMENT = r"[A-Za-z0-9_-][A-Za-z0-9_.-]{0,127}"
-_KEY = re.compile(rf"{_SEGMENT}(?:/{_SEGMENT}){{0,7}}")
 _MISSING_CODES = frozenset({"NoSuchKey", "404", "NotFound"})
-
-
-class BlobMissing(Exception):
-    """The key names no stored blob."""
 
 
 class BlobStoreError(Exception):
     """The object store refused an operation (other than a missing key)."""
-
-
-def check_key(key: str) -> str:
-    if len(key) > 512 or not _KEY.fullmatch(key):
-        raise ValueError(f"invalid blob key: {key!r}")
-    return key
 
 
 class S3BlobStore:
