@@ -22,7 +22,7 @@ from typing import Any
 
 import blurhash
 import numpy
-from PIL import Image, ImageCms, ImageFile, ImageOps, UnidentifiedImageError
+from PIL import Image, ImageCms, ImageFile, ImageOps, ImageSequence, UnidentifiedImageError
 
 from roost.kernel.errors import Unprocessable
 
@@ -202,8 +202,51 @@ def preview_from(source: Path, workdir: Path, *, max_pixels: int) -> tuple[Outpu
     return _preview(image, workdir / "small")
 
 
-def avatar_from(source: Path, workdir: Path, *, max_pixels: int, size: tuple[int, int]) -> Output:
-    """An avatar or header: cropped to fill ``size`` (static: first frame)."""
-    image = _decode(source, max_pixels, fit=max(size) * 4)
-    fitted = ImageOps.fit(image, size, Image.Resampling.LANCZOS)
-    return _save(fitted, workdir / "avatar", lossless=fitted.mode == "RGBA", quality=JPEG_QUALITY)
+@dataclasses.dataclass(frozen=True, slots=True)
+class ProfileImage:
+    """An avatar or header: ``image`` (animated GIF when the upload was one)
+    and ``static`` (its first frame; None when ``image`` is already static)."""
+
+    image: Output
+    static: Output | None
+
+
+MAX_PROFILE_FRAMES = 200
+
+
+def _fit(image: Image.Image, size: tuple[int, int]) -> Image.Image:
+    """Cropped to fill ``size`` (never enlarged past the source)."""
+    scale = min(1.0, max(image.width / size[0], image.height / size[1]))
+    target = (max(1, round(size[0] * scale)), max(1, round(size[1] * scale)))
+    return ImageOps.fit(image, target, Image.Resampling.LANCZOS)
+
+
+def profile_image(
+    source: Path, workdir: Path, *, max_pixels: int, size: tuple[int, int]
+) -> ProfileImage:
+    """An avatar (``size`` 400x400) or header (1500x500) from an upload,
+    cropped to fill ``size``; an animated GIF stays animated (each frame
+    cropped, at most ``MAX_PROFILE_FRAMES``), with a static first frame."""
+    animated = is_animated_gif(source, max_pixels=max_pixels)
+    static = _fit(_decode(source, max_pixels, fit=max(size) * 2), size)
+    # The still of an animation is always a PNG (its name is derived).
+    still = _save(static, workdir / "static", lossless=animated, quality=JPEG_QUALITY)
+    if not animated:
+        return ProfileImage(still, None)
+    with _open(source, max_pixels) as image:
+        try:
+            frames: list[Image.Image] = []
+            durations: list[int] = []
+            for frame in ImageSequence.Iterator(image):
+                if len(frames) >= MAX_PROFILE_FRAMES:
+                    break
+                durations.append(int(frame.info.get("duration", 100)))
+                frames.append(_fit(frame.convert("RGBA"), size))
+        except _DECODE_ERRORS:
+            raise Unprocessable("The GIF is damaged or truncated") from None
+    target = workdir / "animated.gif"
+    frames[0].save(
+        target, "GIF", save_all=True, append_images=frames[1:], duration=durations, loop=0
+    )
+    moving = Output(target, "image/gif", "gif", frames[0].width, frames[0].height)
+    return ProfileImage(moving, still)
