@@ -53,7 +53,7 @@ def test_animated_avatar_keeps_moving_with_a_still(client: ApiClient) -> None:
     me = update(client, alice, avatar=("a.gif", gif_bytes(4), "image/gif"))
     moving = fetch(client, str(me["avatar"]))
     assert moving.headers["content-type"] == "image/gif"
-    assert Image.open(io.BytesIO(moving.content)).n_frames == 4
+    assert getattr(Image.open(io.BytesIO(moving.content)), "n_frames", 1) == 4
     still = fetch(client, str(me["avatar_static"]))
     assert still.headers["content-type"] == "image/png"
     # Followers see the same in statuses (the account entity everywhere).
