@@ -424,3 +424,22 @@ def report(result: Path, markdown: bool, plot_path: Path | None) -> None:
     if plot_path is not None:
         drawn = plot_results(document, plot_path)
         click.echo(f"wrote {drawn}" if drawn else "nothing to plot", err=True)
+
+
+@bench.command("images")
+@click.option("--repetitions", default=5, show_default=True, help="Photos per library.")
+def images(repetitions: int) -> None:
+    """Pillow against libvips on a 12 MP JPEG: time and peak memory per photo."""
+    from roost_bench.images import HEIGHT, WIDTH, run
+
+    size, measured = run(repetitions)
+    console.print(
+        f"[bold]images[/]: a {WIDTH}x{HEIGHT} JPEG of {size / 1e6:.1f} MB, "
+        f"{repetitions} runs per library, one thread"
+    )
+    for m in measured:
+        console.print(
+            f"  {m.library}: median {m.median_ms:.0f} ms wall "
+            f"(min {min(m.seconds) * 1000:.0f}, max {max(m.seconds) * 1000:.0f}), "
+            f"{m.median_cpu_ms:.0f} ms CPU, peak memory +{m.peak_mib:.0f} MiB"
+        )
