@@ -3,14 +3,14 @@
 The work is what a media job does to a phone photo: decode, apply the EXIF
 orientation, scale to fit 3840 px, encode a JPEG without metadata, and make a
 640 px preview. Each library runs in a fresh child process, so that its peak
-memory (the child's peak resident set, less what it held before the first
-image) is its own (the resident set's high-water mark from /proc, reset after
-the imports); the times are medians of the repetitions, wall clock and
-CPU (the CPU time is the steadier figure on a shared machine), one thread (libvips' own thread pool is limited to one too: a worker processes
-several uploads side by side instead).
+memory is its own: the high-water mark of the child's resident set (from
+/proc, reset after the imports) less what it held before the first photo.
+The times are medians of the repetitions, wall clock and CPU (the steadier
+figure on a shared machine); libvips' thread pool is held to one thread, as
+Pillow has one (a worker processes several uploads side by side instead).
 
-Pillow is also measured through Roost's real pipeline
-(``roost.media.images.process_image``, blurhash included).
+Roost's own pipeline (``roost.media.images.process_image``: libvips, and
+the blurhash of the preview) is measured as well.
 """
 
 from __future__ import annotations
@@ -94,7 +94,7 @@ def _pillow(source: Path, out: Path) -> None:
     oriented.save(out / "small.jpg", "JPEG", quality=80, optimize=True, progressive=True)
 
 
-def _pillow_roost(source: Path, out: Path) -> None:
+def _roost(source: Path, out: Path) -> None:
     from roost.media.images import process_image
 
     process_image(source, out, max_pixels=33_177_600)
@@ -111,7 +111,7 @@ def _vips(source: Path, out: Path) -> None:
 
 LIBRARIES: dict[str, Callable[[Path, Path], None]] = {
     "Pillow": _pillow,
-    "Pillow (Roost pipeline, with blurhash)": _pillow_roost,
+    "Roost's pipeline (libvips, blurhash)": _roost,
     "libvips (pyvips)": _vips,
 }
 
@@ -121,7 +121,7 @@ def _child(
 ) -> None:
     os.environ["VIPS_CONCURRENCY"] = "1"
     work = LIBRARIES[name]
-    if name.startswith("libvips"):
+    if not name.startswith("Pillow"):
         import pyvips
 
         pyvips.cache_set_max(0)  # measure the work, not the cache
