@@ -89,9 +89,9 @@ def _pillow(source: Path, out: Path) -> None:
         image.draft("RGB", (MAX_SIDE, MAX_SIDE))
         oriented = ImageOps.exif_transpose(image).convert("RGB")
     oriented.thumbnail((MAX_SIDE, MAX_SIDE), Image.Resampling.LANCZOS, reducing_gap=3.0)
-    oriented.save(out / "original.jpg", "JPEG", quality=85, optimize=True, progressive=True)
+    oriented.save(out / "original.jpg", "JPEG", quality=85, optimize=True)
     oriented.thumbnail((PREVIEW_SIDE, PREVIEW_SIDE), Image.Resampling.LANCZOS, reducing_gap=3.0)
-    oriented.save(out / "small.jpg", "JPEG", quality=80, optimize=True, progressive=True)
+    oriented.save(out / "small.jpg", "JPEG", quality=80, optimize=True)
 
 
 def _roost(source: Path, out: Path) -> None:

@@ -179,7 +179,7 @@ def _save(image: Image.Image, out: Path, *, lossless: bool, quality: int) -> Out
         image.save(target, "PNG", optimize=False, compress_level=6)
         return Output(target, "image/png", "png", image.width, image.height)
     target = out.with_suffix(".jpg")
-    image.save(target, "JPEG", quality=quality, optimize=True, progressive=True)
+    image.save(target, "JPEG", quality=quality, optimize=True)
     return Output(target, "image/jpeg", "jpg", image.width, image.height)
 
 
@@ -196,6 +196,9 @@ def _vips_scaled(source: Path, max_pixels: int, *, fit: int) -> pyvips.Image:
     ``MAX_STORED_PIXELS``, the first frame of an animation."""
     with _open(source, max_pixels) as header:
         width, height = header.size
+        # Converting colours costs nine times the rest: only for an image
+        # that says it is not sRGB (an embedded profile).
+        profiled = bool(header.info.get("icc_profile"))
     scale = min(1.0, fit / max(width, height), (MAX_STORED_PIXELS / (width * height)) ** 0.5)
     side = max(1, math.floor(max(width, height) * scale))
     try:
@@ -204,8 +207,8 @@ def _vips_scaled(source: Path, max_pixels: int, *, fit: int) -> pyvips.Image:
             side,
             height=side,
             size="down",
-            export_profile="srgb",
             fail_on="truncated",
+            **({"export_profile": "srgb"} if profiled else {}),
         )
     except pyvips.Error:
         raise Unprocessable("The image is damaged or truncated") from None
@@ -219,7 +222,7 @@ def _vips_save(image: pyvips.Image, out: Path, *, lossless: bool, quality: int) 
             image.pngsave(str(target), compression=6, keep="none")
             return Output(target, "image/png", "png", image.width, image.height)
         target = out.with_suffix(".jpg")
-        image.jpegsave(str(target), Q=quality, optimize_coding=True, interlace=True, keep="none")
+        image.jpegsave(str(target), Q=quality, optimize_coding=True, keep="none")
     except pyvips.Error:
         # Decoding is lazy: a damaged file shows here.
         raise Unprocessable("The image is damaged or truncated") from None
