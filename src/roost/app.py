@@ -83,7 +83,7 @@ def create_app(
         app.state.services = svc
         worker: asyncio.Task[None] | None = None
         if owned and settings.run_workers:
-            worker = asyncio.create_task(svc.jobs.run_forever())
+            worker = asyncio.create_task(svc.jobs.run_forever(concurrency=settings.job_loops))
         try:
             yield
         finally:

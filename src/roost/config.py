@@ -182,6 +182,12 @@ class Settings:
         return f"sqlite:///{(self.data_dir / 'roost.db').resolve()}"
 
     @property
+    def job_loops(self) -> int:
+        """Job loops of a worker by default: one more than the media jobs it
+        may process at once, so that fan-out never waits behind a video."""
+        return self.media_processing_concurrency + 1
+
+    @property
     def effective_media_dir(self) -> Path:
         return Path(self.media_dir) if self.media_dir else self.data_dir / "media"
 

@@ -544,3 +544,22 @@ def media(
     )
     console.print(f"wrote {path}")
     console.print(f"capacity: roost capacity --media-result {path}")
+
+
+@bench.command("images")
+@click.option("--repetitions", default=5, show_default=True, help="Photos per library.")
+def images(repetitions: int) -> None:
+    """Pillow against libvips on a 12 MP JPEG: time and peak memory per photo."""
+    from roost_bench.images import HEIGHT, WIDTH, run
+
+    size, measured = run(repetitions)
+    console.print(
+        f"[bold]images[/]: a {WIDTH}x{HEIGHT} JPEG of {size / 1e6:.1f} MB, "
+        f"{repetitions} runs per library, one thread"
+    )
+    for m in measured:
+        console.print(
+            f"  {m.library}: median {m.median_ms:.0f} ms wall "
+            f"(min {min(m.seconds) * 1000:.0f}, max {max(m.seconds) * 1000:.0f}), "
+            f"{m.median_cpu_ms:.0f} ms CPU, peak memory +{m.peak_mib:.0f} MiB"
+        )

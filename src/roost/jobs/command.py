@@ -94,9 +94,9 @@ def _run(coro: Coroutine[Any, Any, int]) -> int:
 @click.option(
     "--concurrency",
     type=click.IntRange(min=1, max=256),
-    default=1,
-    show_default=True,
-    help="Job loops running side by side in this process.",
+    default=None,
+    help="Job loops running side by side in this process (default: one more than "
+    "ROOST_MEDIA_PROCESSING_CONCURRENCY, so media never holds every loop).",
 )
 @click.option(
     "--poll-interval",
@@ -105,7 +105,7 @@ def _run(coro: Coroutine[Any, Any, int]) -> int:
     show_default=True,
     help="Seconds between looks at the job table when no wake-up arrives.",
 )
-def worker(concurrency: int, poll_interval: float) -> None:
+def worker(concurrency: int | None, poll_interval: float) -> None:
     """Run background jobs (fan-out and the like) until SIGTERM or SIGINT.
 
     Settings come from the ROOST_* environment, as for `roost serve`. Scale-out:
@@ -114,4 +114,5 @@ def worker(concurrency: int, poll_interval: float) -> None:
     same ROOST_DATABASE_URL and ROOST_REDIS_URL.
     """
     settings = Settings.from_env()
-    sys.exit(_run(run_worker(settings, concurrency=concurrency, poll_interval=poll_interval)))
+    loops = concurrency or settings.job_loops
+    sys.exit(_run(run_worker(settings, concurrency=loops, poll_interval=poll_interval)))

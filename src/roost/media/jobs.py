@@ -25,6 +25,7 @@ from roost.infra.blobs import BlobMissing
 from roost.jobs.runner import Job, JobHandler
 from roost.kernel.errors import Unprocessable
 from roost.media.pipeline import process_upload, thumbnail
+from roost.media.profile import process_profile_image
 from roost.media.records import FAILED, PROCESSING, READY
 from roost.media.sniff import sniff_file
 from roost.media.store import MEDIA, load_row
@@ -183,4 +184,5 @@ async def delete_blobs(job: Job) -> None:
 JOB_HANDLERS: dict[str, JobHandler] = {
     "process_media": process_media,
     "delete_blobs": delete_blobs,
+    "process_profile_image": process_profile_image,
 }

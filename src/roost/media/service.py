@@ -85,7 +85,7 @@ def upload_limit(settings: Settings, field: str, head: bytes) -> int:
         return 0
     sniffed = sniff_bytes(head)
     if field != "file" and sniffed.family != "image":
-        raise Unprocessable("The thumbnail must be an image")
+        raise Unprocessable(f"The {field} must be an image")
     return size_limit(settings, sniffed.family)
 
 
