@@ -193,8 +193,17 @@ class Settings:
 
     @property
     def media_base_url(self) -> str:
-        """The URL a blob key is appended to (no trailing slash)."""
-        base = self.media_public_url or f"{self.public_url}/system/media"
+        """The URL a blob key is appended to (no trailing slash): the public
+        URL or CDN when set, else where the store serves its files (Roost
+        itself for local storage, the bucket for S3)."""
+        if self.media_public_url:
+            base = self.media_public_url
+        elif self.media_storage == "s3" and self.s3_endpoint_url:
+            base = f"{self.s3_endpoint_url.rstrip('/')}/{self.s3_bucket}"
+        elif self.media_storage == "s3":
+            base = f"https://{self.s3_bucket}.s3.{self.s3_region}.amazonaws.com"
+        else:
+            base = f"{self.public_url}/system/media"
         return base.rstrip("/")
 
     @property

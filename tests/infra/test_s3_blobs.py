@@ -210,6 +210,18 @@ def test_built_from_the_settings() -> None:
     assert isinstance(store, S3BlobStore)
     assert (store.bucket, store.region, store.acl) == ("roost-media", "eu-central-1", "")
     assert store.url("media/x.jpg") == "https://media.example.org/media/x.jpg"
+    # Without a public URL the store's URLs and the rendered ones (from the
+    # settings) both point at the bucket.
+    for changes, bucket_url in [
+        ({"media_public_url": ""}, "http://minio:9000/roost-media"),
+        (
+            {"media_public_url": "", "s3_endpoint_url": ""},
+            "https://roost-media.s3.eu-central-1.amazonaws.com",
+        ),
+    ]:
+        changed = settings.replace(**changes)
+        assert changed.media_base_url == bucket_url
+        assert build_s3_blob_store(changed).url("m/a.jpg") == f"{bucket_url}/m/a.jpg"
     with pytest.raises(ValueError, match="ROOST_S3_BUCKET"):
         build_s3_blob_store(Settings(media_storage="s3"))
     with pytest.raises(ValueError, match="ROOST_MEDIA_STORAGE"):

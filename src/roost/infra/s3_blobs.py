@@ -275,14 +275,16 @@ class S3BlobStore:
 
 def build_s3_blob_store(settings: Settings) -> S3BlobStore:
     """The S3 store of ``ROOST_MEDIA_STORAGE=s3``, from the ``ROOST_S3_*``
-    settings; media URLs on ``ROOST_MEDIA_PUBLIC_URL`` when set."""
+    settings; its URLs are ``Settings.media_base_url`` plus the key
+    (``ROOST_MEDIA_PUBLIC_URL`` when set, else the bucket's)."""
     return S3BlobStore(
         bucket=settings.s3_bucket,
         endpoint_url=settings.s3_endpoint_url,
         region=settings.s3_region,
         access_key_id=settings.s3_access_key_id,
         secret_access_key=settings.s3_secret_access_key,
-        public_base_url=settings.media_public_url,
+        # The same base as the URLs rendered from the settings.
+        public_base_url=settings.media_base_url,
         acl=settings.s3_acl,
     )
 
