@@ -102,3 +102,26 @@ def test_missing_file_and_bad_fields(served: ApiClient) -> None:
     focus = upload(served, alice, jpeg_bytes(), fields={"focus": "left"})
     assert focus.status_code == 422
     assert count_media(served) == 0 and media_files(served) == []
+
+
+def test_an_unsupported_type_is_refused_as_it_streams_in(served: ApiClient) -> None:
+    alice = served.make_user("alice")
+    boundary = "b0undary"
+
+    def body() -> Iterator[bytes]:
+        yield (
+            f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="a.jpg"\r\n'
+            "Content-Type: image/jpeg\r\n\r\n"
+        ).encode()
+        for _ in range(1_000):  # 64 MB of PDF: refused from its first bytes
+            yield b"%PDF-1.7" + b" " * 65_528
+
+    response = served.http.post(
+        "/api/v2/media",
+        headers={**alice.headers, "Content-Type": f"multipart/form-data; boundary={boundary}"},
+        content=body(),
+    )
+    assert response.status_code == 422
+    # The type, not the size: the refusal came from the first bytes.
+    assert "Unsupported file type" in response.json()["error"]
+    assert count_media(served) == 0 and media_files(served) == []

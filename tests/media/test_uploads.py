@@ -154,3 +154,19 @@ def test_static_gif_is_an_image(client: ApiClient) -> None:
     client.drain()
     body = client.get(f"/api/v1/media/{media_id.json()['id']}", user=alice).json()
     assert body["type"] == "image"
+
+
+def test_a_colour_profile_is_applied_then_dropped(client: ApiClient) -> None:
+    from PIL import ImageCms
+
+    alice = client.make_user("alice")
+    profile = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
+    out = io.BytesIO()
+    Image.new("RGB", (50, 40), (10, 120, 240)).save(out, "JPEG", icc_profile=profile)
+    media_id = upload(client, alice, out.getvalue()).json()["id"]
+    client.drain()
+    body = client.get(f"/api/v1/media/{media_id}", user=alice).json()
+    stored = Image.open(io.BytesIO(fetch(client, body["url"]).content))
+    assert "icc_profile" not in stored.info
+    red, green, blue = stored.convert("RGB").getpixel((25, 20))  # type: ignore[misc]
+    assert abs(red - 10) < 12 and abs(green - 120) < 12 and abs(blue - 240) < 12
