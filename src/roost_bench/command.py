@@ -548,13 +548,23 @@ def media(
 
 @bench.command("images")
 @click.option("--repetitions", default=5, show_default=True, help="Photos per library.")
-def images(repetitions: int) -> None:
+@click.option(
+    "--size",
+    default="4000x3000",
+    show_default=True,
+    help="Width x height of the generated photo (12 MP by default).",
+)
+def images(repetitions: int, size: str) -> None:
     """Pillow against libvips on a 12 MP JPEG: time and peak memory per photo."""
-    from roost_bench.images import HEIGHT, WIDTH, run
+    from roost_bench.images import run
 
-    size, measured = run(repetitions)
+    try:
+        width, height = (int(v) for v in size.lower().split("x"))
+    except ValueError:
+        raise click.BadParameter("WIDTHxHEIGHT, e.g. 4000x3000", param_hint="--size") from None
+    photo_bytes, measured = run(repetitions, size=(width, height))
     console.print(
-        f"[bold]images[/]: a {WIDTH}x{HEIGHT} JPEG of {size / 1e6:.1f} MB, "
+        f"[bold]images[/]: a {width}x{height} JPEG of {photo_bytes / 1e6:.1f} MB, "
         f"{repetitions} runs per library, one thread"
     )
     for m in measured:

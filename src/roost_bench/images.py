@@ -47,13 +47,14 @@ class Measured:
         return statistics.median(self.cpu_seconds) * 1000
 
 
-def make_photo(path: Path, seed: int = 0) -> int:
+def make_photo(path: Path, seed: int = 0, *, size: tuple[int, int] = (WIDTH, HEIGHT)) -> int:
     """A 12 MP JPEG with a photo's structure (smooth shapes and sensor
     noise, so that it compresses like one); returns its size in bytes."""
     from PIL import Image
 
     rng = numpy.random.default_rng(seed)
-    y, x = numpy.mgrid[0:HEIGHT, 0:WIDTH].astype(numpy.float32)
+    width, height = size
+    y, x = numpy.mgrid[0:height, 0:width].astype(numpy.float32)
     base = numpy.stack(
         [
             128 + 100 * numpy.sin(x / 311) * numpy.cos(y / 197),
@@ -152,8 +153,9 @@ def measure(name: str, source: Path, repetitions: int) -> Measured:
     return Measured(name, list(seconds), list(cpu), float(peak))
 
 
-def run(repetitions: int) -> tuple[int, list[Measured]]:
+def run(repetitions: int, *, size: tuple[int, int] = (WIDTH, HEIGHT)) -> tuple[int, list[Measured]]:
+    """Make the photo, then measure every library on it: (its bytes, figures)."""
     with tempfile.TemporaryDirectory() as tmp:
         source = Path(tmp) / "photo.jpg"
-        size = make_photo(source)
-        return size, [measure(name, source, repetitions) for name in LIBRARIES]
+        photo_bytes = make_photo(source, size=size)
+        return photo_bytes, [measure(name, source, repetitions) for name in LIBRARIES]
