@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import dataclasses
 import io
+import logging
 import math
 from pathlib import Path
 from typing import Any
@@ -50,6 +51,8 @@ BLURHASH_COMPONENTS = (4, 3)
 ImageFile.LOAD_TRUNCATED_IMAGES = False
 # Only libvips' loaders fit for untrusted input (no ImageMagick, Matlab...).
 pyvips.block_untrusted_set(True)
+# libvips reports every step of its work at INFO: only its warnings matter.
+logging.getLogger("pyvips").setLevel(logging.WARNING)
 
 _DECODE_ERRORS = (
     OSError,
