@@ -70,19 +70,28 @@ async def _process_upload(services: Services, row: Any) -> None:
             if not await _fetch(services, row.upload_key, source):
                 await _fail(services, row, "The upload was lost before it was processed")
                 return
+            custom: Path | None = None
+            if row.thumbnail_upload_key:
+                custom = workdir / "thumbnail-upload"
+                if not await _fetch(services, row.thumbnail_upload_key, custom):
+                    custom = None
             try:
                 done = await process_upload(
                     sniff_file(source).family, source, workdir, services.settings
                 )
                 small, blurhash = done.small, done.blurhash
-                if row.thumbnail_upload_key:
-                    custom = workdir / "thumbnail-upload"
-                    if await _fetch(services, row.thumbnail_upload_key, custom):
-                        thumbs = workdir / "thumbnail"
-                        thumbs.mkdir()
-                        small, blurhash = await thumbnail(custom, thumbs, services.settings)
+                if custom is not None:
+                    thumbs = workdir / "thumbnail"
+                    thumbs.mkdir()
+                    small, blurhash = await thumbnail(custom, thumbs, services.settings)
             except Unprocessable as exc:
                 await _fail(services, row, exc.message)
+                return
+            except Exception:
+                # A decoder's own bug on a hostile file would fail the same way
+                # on every retry: the upload fails now, with the trace logged.
+                log.exception("media %s could not be processed", row.id)
+                await _fail(services, row, "The file could not be processed")
                 return
             base = f"media/{row.id}/{secrets.token_hex(8)}"
             file_key = f"{base}/original.{done.original.extension}"
