@@ -20,9 +20,9 @@ from starlette.routing import Route
 from roost.api.auth import VIEWER_KEY, bearer_token
 from roost.api.errors import ApiError
 from roost.api.params import parse_body, parse_query
-from roost.db.replicas import reading_as
 from roost.api.uploads import LimitOf, accept_upload, is_multipart, received_upload
 from roost.config import Settings
+from roost.db.replicas import reading_as
 from roost.kernel.auth import Viewer
 from roost.kernel.errors import NotFound
 from roost.kernel.idtext import parse_id
