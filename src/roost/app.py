@@ -47,10 +47,11 @@ def all_endpoints() -> list[Endpoint]:
     from roost.instance.routes import router as instance
     from roost.oauth.routes import router as oauth
     from roost.relationships.routes import router as relationships
+    from roost.search.routes import router as search
     from roost.statuses.routes import router as statuses
     from roost.timelines.routes import router as timelines
 
-    routers = [instance, oauth, accounts, admin, relationships, statuses, timelines]
+    routers = [instance, oauth, accounts, admin, relationships, statuses, timelines, search]
     return [e for r in routers for e in r.endpoints]
 
 

@@ -74,10 +74,13 @@ def register_job_handlers(runner: JobRunner) -> None:
     """Every domain's background jobs, by kind."""
     from roost.accounts.mailjobs import JOB_HANDLERS as MAIL_JOBS
     from roost.relationships.requests import JOB_HANDLERS as RELATIONSHIP_JOBS
+    from roost.search.trends import JOB_HANDLERS as SEARCH_JOBS
+    from roost.search.trends import PERIODIC as SEARCH_PERIODIC
     from roost.timelines.fanout import JOB_HANDLERS as TIMELINE_JOBS
 
-    for kind, handler in {**TIMELINE_JOBS, **RELATIONSHIP_JOBS, **MAIL_JOBS}.items():
-        runner.register(kind, handler)
+    handlers = {**TIMELINE_JOBS, **RELATIONSHIP_JOBS, **MAIL_JOBS, **SEARCH_JOBS}
+    for kind, handler in handlers.items():
+        runner.register(kind, handler, every=SEARCH_PERIODIC.get(kind))
 
 
 def build_mailer(settings: Settings) -> Mailer:

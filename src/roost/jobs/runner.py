@@ -54,6 +54,7 @@ import sqlalchemy as sa
 from roost.db import schema
 from roost.infra.resilient import BackendUnavailable
 from roost.infra.wakeups import JobWakeups
+from roost.jobs.queue import enqueue_periodic
 
 if TYPE_CHECKING:
     from roost.services import Services
@@ -159,9 +160,24 @@ class JobRunner:
         self._publishing = False
         self._publish_again = False
         self._tasks: set[asyncio.Task[None]] = set()
+        # Periodic jobs (kind -> interval in seconds): a worker makes sure the
+        # current period's job exists when it starts; each run enqueues the
+        # next one (queue.enqueue_periodic).
+        self.periodic: dict[str, float] = {}
 
-    def register(self, kind: str, handler: JobHandler) -> None:
+    def register(self, kind: str, handler: JobHandler, *, every: float | None = None) -> None:
         self.handlers[kind] = handler
+        if every is not None:
+            self.periodic[kind] = every
+
+    async def ensure_periodic(self) -> None:
+        """Enqueue the current period's job of every periodic kind (once per
+        period whichever process asks)."""
+        if not self.periodic:
+            return
+        async with self.services.db.write() as conn:
+            for kind, interval in self.periodic.items():
+                await enqueue_periodic(conn, kind, interval=interval, now=self.clock())
 
     def notify(self) -> None:
         """Wake the job loops after a commit that enqueued work, here and,
@@ -391,6 +407,7 @@ class JobRunner:
         """The worker: ``concurrency`` claim-and-run loops, a lease heartbeat
         and, with ``wakeups``, a listener; returns once stopped and every loop
         has finished its current job."""
+        await self.ensure_periodic()
         helpers = [asyncio.create_task(self._heartbeat())]
         if self.wakeups is not None:
             helpers.append(asyncio.create_task(self.wakeups.listen(self._wake)))

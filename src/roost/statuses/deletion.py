@@ -100,7 +100,16 @@ async def remove_statuses(
     if not deleted:
         return removed
     gone = sorted(deleted)
-    for table in (schema.favourites, schema.bookmarks, schema.mentions, schema.status_tags):
+    # The full-text index entry goes with the status row (a trigger on SQLite,
+    # a cascading foreign key on PostgreSQL); the place cells go here.
+    dependants = (
+        schema.favourites,
+        schema.bookmarks,
+        schema.mentions,
+        schema.status_tags,
+        schema.status_cells,
+    )
+    for table in dependants:
         await conn.execute(table.delete().where(table.c.status_id.in_(gone)))
     await delete_counts(conn, gone)
     deltas: dict[int, Counts] = {}

@@ -37,7 +37,8 @@ from roost.relationships.graph import (
     follows_among,
 )
 from roost.relationships.store import forget_relationships, load_excluded_ids
-from roost.statuses.records import DIRECT
+from roost.search.tag_followers import tag_follower_page
+from roost.statuses.records import DIRECT, PUBLIC
 from roost.timelines.filters import (
     ReceiverView,
     StatusFacts,
@@ -107,17 +108,28 @@ async def _deliver_direct(services: Services, status: StatusFacts) -> None:
 
 
 async def fanout_status(job: Job) -> None:
-    """Deliver a new status to the home timelines that should show it."""
+    """Deliver a new status to the home timelines that should show it: the
+    author's followers (or, for a hot author, the hot-post cache), then the
+    followers of its hashtags. The payload's ``phase`` says which part a
+    resumed job is in."""
     services = job.services
     status_id = int(job.payload["status_id"])
     async with services.db.read(primary=True) as conn:
         status = await load_status_facts(conn, status_id)
     if status is None:
         return  # deleted before delivery: nothing to do
-    await services.timelines.push([home_key(status.account_id)], status.id)
-    if status.visibility == DIRECT:
-        await _deliver_direct(services, status)
-        return
+    if job.payload.get("phase") != "tags":
+        await services.timelines.push([home_key(status.account_id)], status.id)
+        if status.visibility == DIRECT:
+            await _deliver_direct(services, status)
+            return
+        await _deliver_to_followers(job, status)
+    if status.visibility == PUBLIC and status.reblog_of_id is None:
+        await _deliver_to_tag_followers(job, status)
+
+
+async def _deliver_to_followers(job: Job, status: StatusFacts) -> None:
+    services = job.services
     if await is_hot(services, status.account_id):
         await refresh_hot_posts(services, status.account_id)
         return
@@ -133,6 +145,33 @@ async def fanout_status(job: Job) -> None:
             return
         after = batch[-1].follow_id
         await job.checkpoint(after=after)
+
+
+async def _deliver_to_tag_followers(job: Job, status: StatusFacts) -> None:
+    """Mastodon 4's followed hashtags: a public original status reaches the
+    home timeline of everyone following one of its tags, except those who
+    block or mute its author or are blocked by it. In batches by
+    tag_follows.id, checkpointed like the followers' batches (a status
+    with no tag followers costs one query and no checkpoint)."""
+    services = job.services
+    after = int(job.payload.get("tag_after", 0))
+    batch_size = max(1, services.settings.fanout_batch_size)
+    while True:
+        async with services.db.read(primary=True) as conn:
+            batch = await tag_follower_page(conn, status.id, after=after, limit=batch_size)
+            receivers = sorted({a for _, a in batch if a != status.account_id})
+            excluded = (
+                {r for r, _ in await exclusions_among(conn, receivers, [status.account_id])}
+                if receivers
+                else set()
+            )
+        keys = [home_key(r) for r in receivers if r not in excluded]
+        if keys:
+            await services.timelines.push(keys, status.id)
+        if len(batch) < batch_size:
+            return
+        after = batch[-1][0]
+        await job.checkpoint(phase="tags", tag_after=after)
 
 
 async def unfanout_status(job: Job) -> None:

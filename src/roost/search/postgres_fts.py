@@ -1,0 +1,56 @@
+"""PostgreSQL full-text search: ``search_statuses`` holds one tsvector per
+status (the stemmed words of its language's configuration plus the plain
+'simple' words), GIN-indexed, written by a trigger on statuses (migration
+0010_search). A query matches the stemmed form in the query's language or
+the plain words, so "running" finds "runs" in English text and a word in
+any other language is still found as typed.
+
+The query text is rendered into the statement as a literal (quoted by the
+driver's literal processor), so PostgreSQL plans each search with the real
+tsquery: it estimates from the words' frequencies whether to walk the
+newest statuses and filter (a common word) or to read the GIN posting
+lists and sort (a rare one)."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import TSVECTOR
+
+from roost.search.engine import TextQuery
+
+INDEX = sa.table(
+    "search_statuses", sa.column("status_id", sa.BigInteger), sa.column("vector", TSVECTOR)
+)
+
+
+def websearch_text(text: TextQuery) -> str:
+    """The terms in ``websearch_to_tsquery``'s syntax: words, "phrases",
+    -excluded (quotes inside words dropped, so no term escapes its own)."""
+
+    def clean(word: str) -> str:
+        return word.replace('"', "")
+
+    parts = [clean(w) for w in text.words]
+    parts += ['"' + " ".join(clean(w) for w in p) + '"' for p in text.phrases]
+    parts += ["-" + clean(w) for w in text.excluded]
+    return " ".join(parts)
+
+
+class PostgresEngine:
+    name = "postgresql-fts"
+
+    def matching(
+        self, text: TextQuery, *, relevance: bool
+    ) -> tuple[
+        sa.FromClause, sa.ColumnElement[int], sa.ColumnElement[bool], sa.ColumnElement[float] | None
+    ]:
+        terms = sa.bindparam("ts_terms", websearch_text(text), type_=sa.Text, literal_execute=True)
+        language = sa.bindparam(
+            "ts_language", text.language or "", type_=sa.Text, literal_execute=True
+        )
+        simple = sa.func.websearch_to_tsquery(sa.literal_column("'simple'::regconfig"), terms)
+        stemmed = sa.func.websearch_to_tsquery(sa.func.search_config(language), terms)
+        query = simple.op("||")(stemmed)
+        condition = INDEX.c.vector.op("@@")(query)
+        score = sa.func.ts_rank(INDEX.c.vector, query) if relevance else None
+        return INDEX, INDEX.c.status_id, condition, score

@@ -1,0 +1,44 @@
+"""SQLite FTS5: an external-content index over statuses' text and content
+warning (the text is stored once, in statuses), tokenised by ``unicode61``
+with diacritics folded. Filled and emptied by triggers (migration
+0010_search). Queries walk the index's rowids (the status ids) newest first,
+which FTS5 does without sorting."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from roost.search.engine import TextQuery
+
+INDEX = sa.table("search_statuses", sa.column("rowid", sa.BigInteger), sa.column("rank"))
+
+
+def _quoted(words: tuple[str, ...]) -> str:
+    return '"' + " ".join(w.replace('"', '""') for w in words) + '"'
+
+
+def fts5_expression(text: TextQuery) -> str:
+    """An FTS5 query where every user term is a quoted string, so nothing
+    the user typed is read as FTS5 syntax."""
+    positive = [_quoted((w,)) for w in text.words] + [_quoted(p) for p in text.phrases]
+    expression = " AND ".join(positive)
+    for word in text.excluded:
+        expression += " NOT " + _quoted((word,))
+    return expression
+
+
+class SqliteEngine:
+    name = "sqlite-fts5"
+
+    def matching(
+        self, text: TextQuery, *, relevance: bool
+    ) -> tuple[
+        sa.FromClause, sa.ColumnElement[int], sa.ColumnElement[bool], sa.ColumnElement[float] | None
+    ]:
+        index = INDEX
+        condition = sa.literal_column("search_statuses").op("MATCH")(
+            sa.bindparam("fts_query", fts5_expression(text), type_=sa.Text)
+        )
+        # bm25 rank: lower is better, so its negation scores.
+        score = -index.c.rank if relevance else None
+        return index, index.c.rowid, condition, score
