@@ -24,15 +24,15 @@ INDEX = sa.table(
 
 
 def websearch_text(text: TextQuery) -> str:
-    """The terms in ``websearch_to_tsquery``'s syntax: words, "phrases",
-    -excluded (quotes inside words dropped, so no term escapes its own)."""
+    """The terms in ``websearch_to_tsquery``'s syntax, each one quoted so
+    that a word like "or" or a leading "-" is searched, never obeyed."""
 
-    def clean(word: str) -> str:
-        return word.replace('"', "")
+    def quoted(words: tuple[str, ...]) -> str:
+        return '"' + " ".join(w.replace('"', "") for w in words) + '"'
 
-    parts = [clean(w) for w in text.words]
-    parts += ['"' + " ".join(clean(w) for w in p) + '"' for p in text.phrases]
-    parts += ["-" + clean(w) for w in text.excluded]
+    parts = [quoted((w,)) for w in text.words]
+    parts += [quoted(p) for p in text.phrases]
+    parts += ["-" + quoted((w,)) for w in text.excluded]
     return " ".join(parts)
 
 

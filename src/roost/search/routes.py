@@ -21,7 +21,7 @@ router = Router("search")
 _encode = msgspec.json.Encoder().encode
 
 
-class SearchQuery(PageQuery, kw_only=True):
+class StatusSearchQuery(PageQuery, kw_only=True):
     q: str = ""
     type: str | None = None
     # Only local accounts and statuses exist: nothing to resolve remotely.
@@ -35,7 +35,7 @@ class SearchQuery(PageQuery, kw_only=True):
     order: str | None = None
 
 
-class OffsetQuery(msgspec.Struct, kw_only=True):
+class TrendsQuery(msgspec.Struct, kw_only=True):
     limit: int | None = None
     offset: int = 0
 
@@ -46,7 +46,7 @@ class NearbyQuery(PageQuery, kw_only=True):
     radius_km: float = 10.0
 
 
-def _request(ctx: Context, query: SearchQuery) -> service.SearchRequest:
+def _request(ctx: Context, query: StatusSearchQuery) -> service.SearchRequest:
     account_id = None
     if query.account_id:
         if not is_id_text(query.account_id):
@@ -66,7 +66,7 @@ def _request(ctx: Context, query: SearchQuery) -> service.SearchRequest:
     )
 
 
-async def _found_parts(ctx: Context, query: SearchQuery) -> tuple[bytes, bytes, service.Found]:
+async def _found_parts(ctx: Context, query: StatusSearchQuery) -> tuple[bytes, bytes, service.Found]:
     found = await service.search(ctx.services, _request(ctx, query))
     settings = ctx.services.settings
     accounts = _encode([serialize_account(settings, r) for r in found.accounts])
@@ -84,7 +84,7 @@ async def _found_parts(ctx: Context, query: SearchQuery) -> tuple[bytes, bytes, 
     response=SearchResults,
     errors=(422,),
 )
-async def search_v2(ctx: Context, query: SearchQuery) -> Response:
+async def search_v2(ctx: Context, query: StatusSearchQuery) -> Response:
     accounts, statuses, found = await _found_parts(ctx, query)
     body = (
         b'{"accounts":'
@@ -106,7 +106,7 @@ async def search_v2(ctx: Context, query: SearchQuery) -> Response:
     response=SearchResultsV1,
     errors=(422,),
 )
-async def search_v1(ctx: Context, query: SearchQuery) -> Response:
+async def search_v1(ctx: Context, query: StatusSearchQuery) -> Response:
     accounts, statuses, found = await _found_parts(ctx, query)
     body = (
         b'{"accounts":'
@@ -169,7 +169,7 @@ async def followed_tags(ctx: Context, query: PageQuery) -> Response:
     return json_response(found, headers=link_header(ctx.request, cursor_ids))
 
 
-def _window(query: OffsetQuery, default: int, maximum: int) -> tuple[int, int]:
+def _window(query: TrendsQuery, default: int, maximum: int) -> tuple[int, int]:
     limit = default if query.limit is None else max(1, min(query.limit, maximum))
     return limit, max(0, min(query.offset, 10_000))
 
@@ -180,7 +180,7 @@ def _window(query: OffsetQuery, default: int, maximum: int) -> tuple[int, int]:
     auth="optional",
     response=list[Tag],
 )
-async def trending_tags(ctx: Context, query: OffsetQuery) -> Response:
+async def trending_tags(ctx: Context, query: TrendsQuery) -> Response:
     limit, offset = _window(query, 10, 20)
     found = await trends.trending_tags(
         ctx.services, limit=limit, offset=offset, viewer_id=ctx.viewer_id
@@ -194,7 +194,7 @@ async def trending_tags(ctx: Context, query: OffsetQuery) -> Response:
     auth="optional",
     response=list[Tag],
 )
-async def trends_v1(ctx: Context, query: OffsetQuery) -> Response:
+async def trends_v1(ctx: Context, query: TrendsQuery) -> Response:
     return await trending_tags(ctx, query)
 
 
@@ -204,7 +204,7 @@ async def trends_v1(ctx: Context, query: OffsetQuery) -> Response:
     auth="optional",
     response=list[Status],
 )
-async def trending_statuses(ctx: Context, query: OffsetQuery) -> Response:
+async def trending_statuses(ctx: Context, query: TrendsQuery) -> Response:
     limit, offset = _window(query, 20, 40)
     ids, excluded = await service.trending_statuses(
         ctx.services, viewer_id=ctx.viewer_id, limit=limit, offset=offset
@@ -219,7 +219,7 @@ async def trending_statuses(ctx: Context, query: OffsetQuery) -> Response:
     auth="optional",
     response=list[TrendLink],
 )
-async def trending_links(ctx: Context, query: OffsetQuery) -> Response:
+async def trending_links(ctx: Context, query: TrendsQuery) -> Response:
     return json_response([])
 
 
