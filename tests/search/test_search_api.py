@@ -48,7 +48,9 @@ def test_words_phrases_and_operators(client: ApiClient) -> None:
     assert _found(client, "quick", alice, limit=1) == [reply]
     assert _found(client, "quick", alice, max_id=reply) == [second, first]
     assert _found(client, "quick", alice, min_id=first) == [reply, second]
-    assert sorted(_found(client, "quick", alice, order="relevance")) == sorted([reply, second, first])
+    assert sorted(_found(client, "quick", alice, order="relevance")) == sorted(
+        [reply, second, first]
+    )
     bad = client.get("/api/v2/search", user=alice, params={"q": "during:yesterday"})
     assert bad.status_code == 422
     # Search syntax in the words is searched, never run.

@@ -66,7 +66,9 @@ def _request(ctx: Context, query: StatusSearchQuery) -> service.SearchRequest:
     )
 
 
-async def _found_parts(ctx: Context, query: StatusSearchQuery) -> tuple[bytes, bytes, service.Found]:
+async def _found_parts(
+    ctx: Context, query: StatusSearchQuery
+) -> tuple[bytes, bytes, service.Found]:
     found = await service.search(ctx.services, _request(ctx, query))
     settings = ctx.services.settings
     accounts = _encode([serialize_account(settings, r) for r in found.accounts])
