@@ -36,6 +36,10 @@ def websearch_text(text: TextQuery) -> str:
     return " ".join(parts)
 
 
+# How many of the newest index entries the first, walking phase reads.
+WALK = 5000
+
+
 class PostgresEngine:
     name = "postgresql-fts"
 
@@ -54,3 +58,40 @@ class PostgresEngine:
         condition = INDEX.c.vector.op("@@")(query)
         score = sa.func.ts_rank(INDEX.c.vector, query) if relevance else None
         return INDEX, INDEX.c.status_id, condition, score
+
+    def tsquery(self, text: TextQuery) -> sa.ColumnElement[object]:
+        terms = sa.bindparam("ts_terms", websearch_text(text), type_=sa.Text, literal_execute=True)
+        language = sa.bindparam(
+            "ts_language", text.language or "", type_=sa.Text, literal_execute=True
+        )
+        simple = sa.func.websearch_to_tsquery(sa.literal_column("'simple'::regconfig"), terms)
+        stemmed = sa.func.websearch_to_tsquery(sa.func.search_config(language), terms)
+        return simple.op("||")(stemmed)
+
+    def newest_window(
+        self, text: TextQuery, bounds: list[sa.ColumnElement[bool]] | None = None
+    ) -> tuple[sa.FromClause, sa.ColumnElement[int], sa.ColumnElement[bool]]:
+        """Phase one: the newest ``WALK`` index entries (within the page's
+        bounds), tested one by one. Enough for any word that is not rare."""
+        window = (
+            sa.select(INDEX.c.status_id, INDEX.c.vector)
+            .where(*(bounds or []))
+            .order_by(INDEX.c.status_id.desc())
+            .limit(WALK)
+            .subquery("recent")
+        )
+        return window, window.c.status_id, window.c.vector.op("@@")(self.tsquery(text))
+
+    def all_matches(
+        self, text: TextQuery
+    ) -> tuple[sa.FromClause, sa.ColumnElement[int], sa.ColumnElement[bool]]:
+        """Phase two: every match, read from the GIN index into a
+        materialized CTE (so the planner cannot turn it into a walk), then
+        sorted. Only reached for words rare among the newest statuses."""
+        matches = (
+            sa.select(INDEX.c.status_id)
+            .where(INDEX.c.vector.op("@@")(self.tsquery(text)))
+            .cte("matches")
+            .prefix_with("MATERIALIZED")
+        )
+        return matches, matches.c.status_id, sa.true()

@@ -24,6 +24,7 @@ from roost.db.paging import newest_first
 from roost.ids import id_from_datetime
 from roost.kernel.paging import Page
 from roost.search.engine import TextQuery, engine_for, statuses_joined
+from roost.search.postgres_fts import INDEX, PostgresEngine
 from roost.search.query import ParsedQuery
 from roost.statuses.content import MAX_TAG_LENGTH, normalize_tag
 from roost.statuses.records import PRIVATE, UNLISTED
@@ -189,6 +190,8 @@ async def search_status_ids(services: Services, search: StatusSearch, page: Page
             excluded=tuple(q.excluded),
             language=q.language or search.stemming,
         )
+        if isinstance(engine, PostgresEngine) and not search.relevance and not page.ascending:
+            return await _postgres_two_phases(services, engine, text, conditions, page, offset)
         index, id_column, match, score = engine.matching(text, relevance=search.relevance)
         query = (
             sa.select(_s.c.id)
@@ -208,3 +211,44 @@ async def search_status_ids(services: Services, search: StatusSearch, page: Page
         rows = (await conn.execute(query)).all()
     ids = [int(r[0]) for r in rows]
     return ids if score is not None else [int(r[0]) for r in newest_first(rows, page)]
+
+
+async def _postgres_two_phases(
+    services: Services,
+    engine: PostgresEngine,
+    text: TextQuery,
+    conditions: list[sa.ColumnElement[bool]],
+    page: Page,
+    offset: int,
+) -> list[int]:
+    """Newest first on PostgreSQL, whatever the word's frequency: walk the
+    newest entries first (a common word fills the page at once), and only
+    when that finds too few read every match from the GIN index (a rare
+    word has few). The planner's own choice depends on its estimate of the
+    word's frequency, which is wrong for words outside its statistics."""
+    bounds = []
+    if page.max_id is not None:
+        bounds.append(INDEX.c.status_id < page.max_id)
+    if page.lower is not None:
+        bounds.append(INDEX.c.status_id > page.lower)
+    window, window_id, window_match = engine.newest_window(text, bounds)
+    first = (
+        sa.select(_s.c.id)
+        .select_from(statuses_joined(window, window_id))
+        .where(window_match, *conditions)
+        .order_by(window_id.desc())
+        .limit(page.limit)
+        .offset(offset)
+    )
+    async with services.db.read() as conn:
+        ids = [int(r[0]) for r in (await conn.execute(first)).all()]
+        if len(ids) >= page.limit:
+            return ids
+        matches, match_id, _ = engine.all_matches(text)
+        second = _bounded(
+            sa.select(_s.c.id).select_from(statuses_joined(matches, match_id)).where(*conditions),
+            match_id,
+            page,
+        )
+        second = second.order_by(match_id.desc()).limit(page.limit).offset(offset)
+        return [int(r[0]) for r in (await conn.execute(second)).all()]
