@@ -2,18 +2,22 @@
 warning (the text is stored once, in statuses), tokenised by ``unicode61``
 with diacritics folded. Filled and emptied by triggers (migration
 0010_search). Queries walk the index's rowids (the status ids) newest first,
-which FTS5 does without sorting."""
+which FTS5 does without sorting; ``relevance`` orders by bm25."""
 
 from __future__ import annotations
 
-import sqlalchemy as sa
+from collections.abc import Sequence
 
-from roost.search.engine import TextQuery
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from roost.kernel.paging import Page
+from roost.search.engine import TextQuery, joined_ids
 
 INDEX = sa.table("search_statuses", sa.column("rowid", sa.BigInteger), sa.column("rank"))
 
 
-def _quoted(words: tuple[str, ...]) -> str:
+def _quoted(words: Sequence[str]) -> str:
     return '"' + " ".join(w.replace('"', '""') for w in words) + '"'
 
 
@@ -30,15 +34,22 @@ def fts5_expression(text: TextQuery) -> str:
 class SqliteEngine:
     name = "sqlite-fts5"
 
-    def matching(
-        self, text: TextQuery, *, relevance: bool
-    ) -> tuple[
-        sa.FromClause, sa.ColumnElement[int], sa.ColumnElement[bool], sa.ColumnElement[float] | None
-    ]:
-        index = INDEX
-        condition = sa.literal_column("search_statuses").op("MATCH")(
+    async def find(
+        self,
+        conn: AsyncConnection,
+        text: TextQuery,
+        conditions: Sequence[sa.ColumnElement[bool]],
+        page: Page,
+        *,
+        offset: int,
+        relevance: bool,
+        narrowed: bool,
+    ) -> list[int]:
+        match = sa.literal_column("search_statuses").op("MATCH")(
             sa.bindparam("fts_query", fts5_expression(text), type_=sa.Text)
         )
         # bm25 rank: lower is better, so its negation scores.
-        score = -index.c.rank if relevance else None
-        return index, index.c.rowid, condition, score
+        score = -INDEX.c.rank if relevance else None
+        return await joined_ids(
+            conn, INDEX, INDEX.c.rowid, match, conditions, page, offset=offset, score=score
+        )

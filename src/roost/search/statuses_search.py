@@ -23,8 +23,7 @@ from roost.db import schema
 from roost.db.paging import newest_first
 from roost.ids import id_from_datetime
 from roost.kernel.paging import Page
-from roost.search.engine import TextQuery, engine_for, statuses_joined
-from roost.search.postgres_fts import INDEX, PostgresEngine
+from roost.search.engine import TextQuery, bounded, engine_for
 from roost.search.query import ParsedQuery
 from roost.statuses.content import MAX_TAG_LENGTH, normalize_tag
 from roost.statuses.records import PRIVATE, UNLISTED
@@ -167,12 +166,11 @@ async def _conditions(
     return conditions
 
 
-def _bounded(query: sa.Select[int], column: sa.ColumnElement[int], page: Page) -> sa.Select[int]:
-    if page.max_id is not None:
-        query = query.where(column < page.max_id)
-    if page.lower is not None:
-        query = query.where(column > page.lower)
-    return query
+def _narrowed(search: StatusSearch) -> bool:
+    q = search.query
+    return bool(
+        q.from_accounts or q.tags or q.only_own or search.account_id is not None or search.following
+    )
 
 
 async def search_status_ids(services: Services, search: StatusSearch, page: Page) -> list[int]:
@@ -182,73 +180,25 @@ async def search_status_ids(services: Services, search: StatusSearch, page: Page
         return []
     q = search.query
     offset = max(0, min(search.offset, MAX_OFFSET))
-    if q.has_text:
-        engine = engine_for(services.db.engine.dialect.name)
-        text = TextQuery(
-            words=tuple(q.words),
-            phrases=tuple(tuple(p) for p in q.phrases),
-            excluded=tuple(q.excluded),
-            language=q.language or search.stemming,
-        )
-        if isinstance(engine, PostgresEngine) and not search.relevance and not page.ascending:
-            return await _postgres_two_phases(services, engine, text, conditions, page, offset)
-        index, id_column, match, score = engine.matching(text, relevance=search.relevance)
-        query = (
-            sa.select(_s.c.id)
-            .select_from(statuses_joined(index, id_column))
-            .where(match, *conditions)
-        )
-    else:
-        id_column, score = _s.c.id, None
-        query = sa.select(_s.c.id).where(*conditions)
-    query = _bounded(query, id_column, page)
-    if score is not None:
-        query = query.order_by(score.desc(), id_column.desc())
-    else:
-        query = query.order_by(id_column.asc() if page.ascending else id_column.desc())
-    query = query.limit(page.limit).offset(offset)
     async with services.db.read() as conn:
-        rows = (await conn.execute(query)).all()
-    ids = [int(r[0]) for r in rows]
-    return ids if score is not None else [int(r[0]) for r in newest_first(rows, page)]
-
-
-async def _postgres_two_phases(
-    services: Services,
-    engine: PostgresEngine,
-    text: TextQuery,
-    conditions: list[sa.ColumnElement[bool]],
-    page: Page,
-    offset: int,
-) -> list[int]:
-    """Newest first on PostgreSQL, whatever the word's frequency: walk the
-    newest entries first (a common word fills the page at once), and only
-    when that finds too few read every match from the GIN index (a rare
-    word has few). The planner's own choice depends on its estimate of the
-    word's frequency, which is wrong for words outside its statistics."""
-    bounds = []
-    if page.max_id is not None:
-        bounds.append(INDEX.c.status_id < page.max_id)
-    if page.lower is not None:
-        bounds.append(INDEX.c.status_id > page.lower)
-    window, window_id, window_match = engine.newest_window(text, bounds)
-    first = (
-        sa.select(_s.c.id)
-        .select_from(statuses_joined(window, window_id))
-        .where(window_match, *conditions)
-        .order_by(window_id.desc())
-        .limit(page.limit)
-        .offset(offset)
-    )
-    async with services.db.read() as conn:
-        ids = [int(r[0]) for r in (await conn.execute(first)).all()]
-        if len(ids) >= page.limit:
-            return ids
-        matches, match_id, _ = engine.all_matches(text)
-        second = _bounded(
-            sa.select(_s.c.id).select_from(statuses_joined(matches, match_id)).where(*conditions),
-            match_id,
-            page,
-        )
-        second = second.order_by(match_id.desc()).limit(page.limit).offset(offset)
-        return [int(r[0]) for r in (await conn.execute(second)).all()]
+        if q.has_text:
+            engine = engine_for(conn.dialect.name)
+            text = TextQuery(
+                words=tuple(q.words),
+                phrases=tuple(tuple(p) for p in q.phrases),
+                excluded=tuple(q.excluded),
+                language=q.language or search.stemming,
+            )
+            return await engine.find(
+                conn,
+                text,
+                conditions,
+                page,
+                offset=offset,
+                relevance=search.relevance,
+                narrowed=_narrowed(search),
+            )
+        query = bounded(sa.select(_s.c.id).where(*conditions), _s.c.id, page)
+        order = _s.c.id.asc() if page.ascending else _s.c.id.desc()
+        rows = (await conn.execute(query.order_by(order).limit(page.limit).offset(offset))).all()
+    return [int(r[0]) for r in newest_first(rows, page)]
