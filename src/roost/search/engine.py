@@ -56,8 +56,8 @@ class SearchEngine(Protocol):
     ) -> list[int]:
         """Ids of matching statuses meeting ``conditions`` (on ``statuses``)
         inside ``page``: newest first, or best first with ``relevance``.
-        ``narrowed``: the conditions name a few authors or a hashtag, so
-        reading those statuses first may beat reading the text index."""
+        ``narrowed``: the conditions name an author, so reading their
+        statuses first may beat reading the text index."""
         ...
 
 

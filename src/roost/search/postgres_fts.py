@@ -105,8 +105,8 @@ class PostgresEngine:
     ) -> list[int]:
         query = tsquery(text)
         if relevance or page.ascending or narrowed:
-            # The planner's join: with an author or a tag it reads their
-            # statuses through (account_id, id) or status_tags and tests each.
+            # The planner's join: with an author it reads their statuses
+            # through (account_id, id) and tests each.
             match = INDEX.c.vector.op("@@")(query)
             score = sa.func.ts_rank(INDEX.c.vector, query) if relevance else None
             return await joined_ids(

@@ -11,10 +11,13 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from roost.db import schema
+from roost.db.paging import newest_first
 from roost.kernel.paging import Page
-from roost.search.engine import TextQuery, joined_ids
+from roost.search.engine import TextQuery, bounded, joined_ids
 
 INDEX = sa.table("search_statuses", sa.column("rowid", sa.BigInteger), sa.column("rank"))
+_s = schema.statuses
 
 
 def _quoted(words: Sequence[str]) -> str:
@@ -48,6 +51,17 @@ class SqliteEngine:
         match = sa.literal_column("search_statuses").op("MATCH")(
             sa.bindparam("fts_query", fts5_expression(text), type_=sa.Text)
         )
+        if narrowed and not relevance:
+            # Read the few authors' (or the tag's) statuses newest first and
+            # ask FTS5 about each one: a rowid-bound MATCH seeks, it does
+            # not walk the word's whole list.
+            checked = sa.exists().where(match, INDEX.c.rowid == _s.c.id)
+            query = bounded(sa.select(_s.c.id).where(checked, *conditions), _s.c.id, page)
+            order = _s.c.id.asc() if page.ascending else _s.c.id.desc()
+            rows = (
+                await conn.execute(query.order_by(order).limit(page.limit).offset(offset))
+            ).all()
+            return [int(r[0]) for r in newest_first(rows, page)]
         # bm25 rank: lower is better, so its negation scores.
         score = -INDEX.c.rank if relevance else None
         return await joined_ids(

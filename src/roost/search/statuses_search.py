@@ -168,9 +168,7 @@ async def _conditions(
 
 def _narrowed(search: StatusSearch) -> bool:
     q = search.query
-    return bool(
-        q.from_accounts or q.tags or q.only_own or search.account_id is not None or search.following
-    )
+    return bool(q.from_accounts or q.only_own or search.account_id is not None)
 
 
 async def search_status_ids(services: Services, search: StatusSearch, page: Page) -> list[int]:
