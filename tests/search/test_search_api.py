@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import sqlalchemy as sa
+
 from tests.helpers import ApiClient, User
 
 
@@ -104,3 +106,31 @@ def test_accounts_and_hashtags(client: ApiClient) -> None:
     # The older account search keeps working.
     old = client.get("/api/v1/accounts/search", user=alice, params={"q": "alf"})
     assert [a["username"] for a in old.json()] == ["alfred"]
+
+
+def test_common_and_rare_words_take_their_plans(client: ApiClient, backend: str) -> None:
+    """On PostgreSQL a word the statistics call common is found by walking
+    the newest statuses, a rare one through the GIN index; both give the
+    same newest-first answer as the other databases."""
+    author = client.make_user("writer")
+    common = [_post(client, author, f"common words number {i}") for i in range(30)]
+
+    async def analyze() -> None:
+        async with client.services.db.write() as conn:
+            await conn.execute(sa.text("ANALYZE search_statuses"))
+
+    if backend != "sqlite":
+        client.call(analyze)
+    rare = _post(client, author, "common and unusual")  # a word the statistics never saw
+    with client.count_queries() as statements:
+        found = _found(client, "common", author)
+    assert found == [rare, *reversed(common)][:20]
+    walked = any("recent" in s for s in statements)
+    assert walked == (backend != "sqlite")
+    with client.count_queries() as statements:
+        assert _found(client, "unusual", author) == [rare]
+    assert not any("recent" in s for s in statements)
+    # Common words that are rare together: the walk finds too few, the
+    # index answers.
+    assert _found(client, "unusual common", author) == [rare]
+    assert _found(client, "common", author, max_id=common[5]) == list(reversed(common[:5]))
