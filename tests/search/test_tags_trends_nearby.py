@@ -47,6 +47,13 @@ def test_followed_tag_reaches_home_timeline(client: ApiClient) -> None:
     _post(client, muted, "also #birds")
     client.drain()
     assert _home(client, reader) == [wanted]
+
+    # A timeline rebuilt from the database (evicted, flushed) holds the same.
+    async def evict() -> None:
+        await client.services.timelines.clear()
+
+    client.call(evict)
+    assert _home(client, reader) == [wanted]
     tag = client.get("/api/v1/tags/birds", user=reader).json()
     assert tag["following"] is True
     assert tag["history"][0]["accounts"] == "2"  # author and muted, public only
