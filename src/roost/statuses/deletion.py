@@ -100,8 +100,8 @@ async def remove_statuses(
     if not deleted:
         return removed
     gone = sorted(deleted)
-    # The full-text index entry goes with the status row (a trigger on SQLite,
-    # a cascading foreign key on PostgreSQL); the place cells go here.
+    # The full-text index entry goes with the status row (a delete trigger
+    # on both databases); the place cells go here.
     dependants = (
         schema.favourites,
         schema.bookmarks,

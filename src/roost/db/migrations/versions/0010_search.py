@@ -159,9 +159,7 @@ def _postgres_fts() -> None:
         "|| to_tsvector('simple'::regconfig, spoiler || ' ' || body) $$"
     )
     op.execute(
-        "CREATE TABLE search_statuses ("
-        "status_id bigint PRIMARY KEY REFERENCES statuses (id) ON DELETE CASCADE, "
-        "vector tsvector NOT NULL)"
+        "CREATE TABLE search_statuses (status_id bigint PRIMARY KEY, vector tsvector NOT NULL)"
     )
     op.execute("CREATE INDEX search_statuses_vector ON search_statuses USING gin (vector)")
     op.execute(
@@ -180,6 +178,24 @@ def _postgres_fts() -> None:
     op.execute(
         "CREATE TRIGGER search_statuses_update AFTER UPDATE OF text, spoiler_text, language "
         "ON statuses FOR EACH ROW EXECUTE FUNCTION search_statuses_write()"
+    )
+    # Deleted with the status (a trigger, not a foreign key: TRUNCATE of
+    # statuses, as the seed loader's reset does, must keep working).
+    op.execute(
+        "CREATE FUNCTION search_statuses_forget() RETURNS trigger LANGUAGE plpgsql AS $$ "
+        "BEGIN DELETE FROM search_statuses WHERE status_id = OLD.id; RETURN NULL; END $$"
+    )
+    op.execute(
+        "CREATE TRIGGER search_statuses_delete AFTER DELETE ON statuses "
+        "FOR EACH ROW EXECUTE FUNCTION search_statuses_forget()"
+    )
+    op.execute(
+        "CREATE FUNCTION search_statuses_clear() RETURNS trigger LANGUAGE plpgsql AS $$ "
+        "BEGIN TRUNCATE search_statuses; RETURN NULL; END $$"
+    )
+    op.execute(
+        "CREATE TRIGGER search_statuses_truncate AFTER TRUNCATE ON statuses "
+        "FOR EACH STATEMENT EXECUTE FUNCTION search_statuses_clear()"
     )
     op.execute(
         "INSERT INTO search_statuses (status_id, vector) "
@@ -261,9 +277,10 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     if op.get_bind().dialect.name == "postgresql":
-        op.execute("DROP TRIGGER IF EXISTS search_statuses_insert ON statuses")
-        op.execute("DROP TRIGGER IF EXISTS search_statuses_update ON statuses")
-        op.execute("DROP FUNCTION IF EXISTS search_statuses_write()")
+        for trigger in ("insert", "update", "delete", "truncate"):
+            op.execute(f"DROP TRIGGER IF EXISTS search_statuses_{trigger} ON statuses")
+        for function in ("write", "forget", "clear"):
+            op.execute(f"DROP FUNCTION IF EXISTS search_statuses_{function}()")
         op.execute("DROP TABLE IF EXISTS search_statuses")
         op.execute("DROP FUNCTION IF EXISTS search_vector(text, text, text)")
         op.execute("DROP FUNCTION IF EXISTS search_config(text)")
