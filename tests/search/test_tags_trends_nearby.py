@@ -181,3 +181,19 @@ def test_nearby_timeline(client: ApiClient) -> None:
     assert bad.status_code == 422
     bad = client.get("/api/v1/timelines/nearby", params={"latitude": 91, "longitude": 0})
     assert bad.status_code == 422
+
+
+def test_trends_job_is_enqueued_once_per_period(client: ApiClient) -> None:
+    jobs = client.services.jobs
+
+    async def pending() -> list[str]:
+        async with client.services.db.read() as conn:
+            rows = await conn.execute(sa.select(schema.jobs.c.kind))
+            return [str(r.kind) for r in rows]
+
+    assert jobs.periodic == {"trends_refresh": 300.0}
+    client.call(jobs.ensure_periodic)
+    client.call(jobs.ensure_periodic)  # a second worker in the same period
+    assert client.call(pending) == ["trends_refresh"]
+    assert client.drain() == 1
+    assert client.call(pending) == []

@@ -46,12 +46,11 @@ def periodic_job_id(kind: str, period: int) -> int:
 
 
 async def enqueue_periodic(
-    conn: AsyncConnection, kind: str, *, interval: float, now: datetime, ahead: int = 0
+    conn: AsyncConnection, kind: str, *, interval: float, now: datetime
 ) -> None:
-    """Enqueue ``kind``'s job for the period of ``now`` (plus ``ahead``
-    periods), due when that period starts; nothing if it is already there."""
-    period = int(now.timestamp() // interval) + ahead
-    due = datetime.fromtimestamp(period * interval, UTC)
+    """Enqueue ``kind``'s job for the period of ``now``, due at once;
+    nothing if that period's job is already there."""
+    period = int(now.timestamp() // interval)
     module: Any = postgresql if conn.dialect.name == "postgresql" else sqlite
     statement = module.insert(schema.jobs).on_conflict_do_nothing(index_elements=["id"])
     await conn.execute(
@@ -63,7 +62,7 @@ async def enqueue_periodic(
                 "payload": {"period": period},
                 "state": "pending",
                 "attempts": 0,
-                "run_after": max(due, now) if ahead else now,
+                "run_after": now,
                 "created_at": now,
             }
         ],

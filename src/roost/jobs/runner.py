@@ -160,15 +160,28 @@ class JobRunner:
         self._publishing = False
         self._publish_again = False
         self._tasks: set[asyncio.Task[None]] = set()
-        # Periodic jobs (kind -> interval in seconds): a worker makes sure the
-        # current period's job exists when it starts; each run enqueues the
-        # next one (queue.enqueue_periodic).
+        # Periodic jobs (kind -> interval in seconds): every running worker
+        # enqueues each period's job when the period starts (and once when it
+        # starts); the job's id is derived from the period, so the period's
+        # job is enqueued once however many workers try
+        # (queue.enqueue_periodic). No row waits in the table between runs.
         self.periodic: dict[str, float] = {}
 
     def register(self, kind: str, handler: JobHandler, *, every: float | None = None) -> None:
         self.handlers[kind] = handler
         if every is not None:
             self.periodic[kind] = every
+
+    async def _periodic_loop(self) -> None:
+        shortest = min(self.periodic.values())
+        while not self._stopping:
+            try:
+                await self.ensure_periodic()
+                self._wake()
+            except Exception:  # the database is away: try again next period
+                log.exception("could not enqueue the periodic jobs")
+            now = self.clock().timestamp()
+            await asyncio.sleep(shortest - now % shortest + 0.01)
 
     async def ensure_periodic(self) -> None:
         """Enqueue the current period's job of every periodic kind (once per
@@ -407,8 +420,9 @@ class JobRunner:
         """The worker: ``concurrency`` claim-and-run loops, a lease heartbeat
         and, with ``wakeups``, a listener; returns once stopped and every loop
         has finished its current job."""
-        await self.ensure_periodic()
         helpers = [asyncio.create_task(self._heartbeat())]
+        if self.periodic:
+            helpers.append(asyncio.create_task(self._periodic_loop()))
         if self.wakeups is not None:
             helpers.append(asyncio.create_task(self.wakeups.listen(self._wake)))
         try:

@@ -32,7 +32,6 @@ import sqlalchemy as sa
 
 from roost.db import schema
 from roost.ids import datetime_from_id, id_from_datetime
-from roost.jobs.queue import enqueue_periodic
 from roost.jobs.runner import Job, JobHandler
 from roost.search.tags import TagRow, hour_of, tag_entities
 
@@ -171,11 +170,8 @@ async def refresh_trends(services: Services, now: datetime | None = None) -> Non
 
 
 async def trends_job(job: Job) -> None:
-    """The periodic job: refresh, then enqueue the next period's run."""
-    now = datetime.now(UTC)
-    await refresh_trends(job.services, now)
-    async with job.services.db.write() as conn:
-        await enqueue_periodic(conn, "trends_refresh", interval=INTERVAL, now=now, ahead=1)
+    """The periodic job (enqueued each period by the running workers)."""
+    await refresh_trends(job.services, datetime.now(UTC))
 
 
 async def trending_tags(
