@@ -134,3 +134,23 @@ def test_common_and_rare_words_take_their_plans(client: ApiClient, backend: str)
     # index answers.
     assert _found(client, "unusual common", author) == [rare]
     assert _found(client, "common", author, max_id=common[5]) == list(reversed(common[:5]))
+
+
+def test_the_requests_toot_sends(client: ApiClient) -> None:
+    """toot looks accounts up with type=accounts&resolve=true and matches the
+    acct; `toot search` sends q and resolve=false without a type."""
+    alice = client.make_user("alice")
+    reader = client.make_user("reader")
+    _post(client, alice, "a post about pelicans")
+    for q in ("@alice", "alice", "alice@testserver", "@ALICE@testserver"):
+        response = client.get(
+            "/api/v2/search", user=reader, params={"q": q, "type": "accounts", "resolve": "true"}
+        )
+        assert [a["acct"] for a in response.json()["accounts"]] == ["alice"], q
+    found = client.get("/api/v2/search", user=reader, params={"q": "pelicans", "resolve": "false"})
+    body = found.json()
+    assert [s["content"] for s in body["statuses"]] == ["<p>a post about pelicans</p>"]
+    assert body["accounts"] == [] and body["hashtags"] == []
+    # Another domain's account is not here: nothing found, no error.
+    elsewhere = client.get("/api/v2/search", user=reader, params={"q": "@alice@elsewhere.example"})
+    assert elsewhere.status_code == 200
