@@ -46,6 +46,10 @@ def test_words_phrases_and_operators(client: ApiClient) -> None:
     assert _found(client, "quick before:2020-01-01", alice) == []
     assert _found(client, "quick after:2020-01-01", alice) == [reply, second, first]
     assert _found(client, "quick", alice, account_id=bob.sid) == [reply, second]
+    assert _found(client, "quick from:alice", alice, account_id=bob.sid) == []
+    assert _found(client, "quick in:library", bob) == [reply, second]
+    assert _found(client, "quick in:library from:alice", bob) == []
+    assert _found(client, "quick in:library") == []  # nobody's library
     # Pages by id, and relevance as an option.
     assert _found(client, "quick", alice, limit=1) == [reply]
     assert _found(client, "quick", alice, max_id=reply) == [second, first]

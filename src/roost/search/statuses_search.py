@@ -134,7 +134,10 @@ async def _conditions(
             return None
         authors = [search.viewer_id] if authors is None or search.viewer_id in authors else []
     if search.account_id is not None:
-        authors = [a for a in authors if a == search.account_id] if authors else [search.account_id]
+        if authors is None:
+            authors = [search.account_id]
+        else:
+            authors = [a for a in authors if a == search.account_id]
     if authors is not None:
         if not authors:
             return None
