@@ -2,8 +2,10 @@
 
 An exact ``@name`` or ``name@<this domain>`` is resolved first (toot and
 Mastodon.py look accounts up this way). Prefixes are served by indexes:
-trigram (or pattern) indexes on PostgreSQL, the username key and a
-lower(display_name) expression index on SQLite (migration 0010_search)."""
+pattern B-trees on PostgreSQL, the username key and a lower(display_name)
+expression index on SQLite (migration 0010_search). Each kind of name
+gives its first ``CANDIDATES`` matches in name order, ranked afterwards,
+so a short prefix shared by many accounts reads a bounded range."""
 
 from __future__ import annotations
 
@@ -21,6 +23,7 @@ if TYPE_CHECKING:
     from roost.services import Services
 
 MAX_QUERY_CHARS = 100
+CANDIDATES = 1000
 _a, _f = schema.accounts, schema.follows
 
 
@@ -49,15 +52,25 @@ async def search_accounts(
     prefix = _prefix(text)
     if prefix:
         dialect = services.db.engine.dialect.name
+        listed = [_a.c.approved.is_(True)]
+        if settings.email_confirmation_required:
+            listed.append(_a.c.confirmed_at.is_not(None))
+        if following_of is not None:
+            followed = sa.select(_f.c.target_account_id).where(_f.c.account_id == following_of)
+            listed.append(_a.c.id.in_(followed))
+        parts = []
+        for name in (_a.c.username_key, sa.func.lower(_a.c.display_name)):
+            parts.append(
+                sa.select(_a.c.id)
+                .where(prefix_condition(dialect, name, prefix), *listed)
+                .order_by(name)
+                .limit(CANDIDATES)
+                .subquery()
+            )
+        candidates = sa.union(*(sa.select(p.c.id) for p in parts)).subquery()
         query = (
             sa.select(_a.c.id)
-            .where(
-                sa.or_(
-                    prefix_condition(dialect, _a.c.username_key, prefix),
-                    prefix_condition(dialect, sa.func.lower(_a.c.display_name), prefix),
-                ),
-                _a.c.approved.is_(True),
-            )
+            .where(_a.c.id.in_(sa.select(candidates.c.id)))
             .order_by(
                 sa.case((_a.c.username_key == prefix, 0), else_=1),
                 _a.c.followers_count.desc(),
@@ -66,11 +79,6 @@ async def search_accounts(
             .limit(limit)
             .offset(offset)
         )
-        if settings.email_confirmation_required:
-            query = query.where(_a.c.confirmed_at.is_not(None))
-        if following_of is not None:
-            followed = sa.select(_f.c.target_account_id).where(_f.c.account_id == following_of)
-            query = query.where(_a.c.id.in_(followed))
         async with services.db.read() as conn:
             ids = [int(r.id) for r in (await conn.execute(query)).all()]
         records = await load_accounts(services, ids)

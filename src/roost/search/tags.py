@@ -186,7 +186,7 @@ def prefix_condition(
     dialect: str, column: sa.ColumnElement[str], prefix: str
 ) -> sa.ColumnElement[bool]:
     """``column`` starts with ``prefix``, in a form the name indexes serve:
-    a LIKE on PostgreSQL (trigram or pattern index), a range on SQLite
+    a LIKE on PostgreSQL (a pattern B-tree range), a range on SQLite
     (binary collation, so the B-tree serves it)."""
     if dialect == "postgresql":
         escaped = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")

@@ -12,8 +12,8 @@ kept current by triggers in the transaction that writes the status:
   triggers on statuses.
 * PostgreSQL: search_statuses (status_id, vector) with a GIN index, filled
   by a trigger with a language-aware tsvector plus a 'simple' one, emptied
-  by its foreign key's ON DELETE CASCADE; trigram indexes on account and
-  tag names when pg_trgm can be created, else text_pattern_ops B-trees.
+  by delete and truncate triggers; varchar_pattern_ops B-trees on account
+  and tag names for prefix lookups.
 
 Existing rows are indexed here (statuses, tag uses of the last 8 days,
 cells of located public statuses).
@@ -202,32 +202,18 @@ def _postgres_fts() -> None:
         "SELECT id, search_vector(language, spoiler_text, text) FROM statuses "
         "WHERE reblog_of_id IS NULL"
     )
-    # Names by prefix (and by any part, with trigrams).
-    trigrams = True
-    try:
-        with bind.begin_nested():
-            bind.execute(sa.text("CREATE EXTENSION IF NOT EXISTS pg_trgm"))
-    except sa.exc.DBAPIError:
-        trigrams = False
-    if trigrams:
-        op.execute(
-            "CREATE INDEX search_accounts_username ON accounts "
-            "USING gin (username_key gin_trgm_ops)"
-        )
-        op.execute(
-            "CREATE INDEX search_accounts_display_name ON accounts "
-            "USING gin (lower(display_name) gin_trgm_ops)"
-        )
-        op.execute("CREATE INDEX search_tags_name ON tags USING gin (name gin_trgm_ops)")
-    else:
-        op.execute(
-            "CREATE INDEX search_accounts_username ON accounts (username_key varchar_pattern_ops)"
-        )
-        op.execute(
-            "CREATE INDEX search_accounts_display_name ON accounts "
-            "(lower(display_name) varchar_pattern_ops)"
-        )
-        op.execute("CREATE INDEX search_tags_name ON tags (name varchar_pattern_ops)")
+    # Names by prefix: B-trees with the pattern operator class, so that
+    # LIKE 'prefix%' is an index range whatever the database's collation.
+    # (pg_trgm GIN indexes were tried: 3x slower for prefixes, see
+    # docs/design.md; they would only pay for matching inside names.)
+    op.execute(
+        "CREATE INDEX search_accounts_username ON accounts (username_key varchar_pattern_ops)"
+    )
+    op.execute(
+        "CREATE INDEX search_accounts_display_name ON accounts "
+        "(lower(display_name) varchar_pattern_ops)"
+    )
+    op.execute("CREATE INDEX search_tags_name ON tags (name varchar_pattern_ops)")
 
 
 def _backfill() -> None:
@@ -285,7 +271,6 @@ def downgrade() -> None:
         op.execute("DROP FUNCTION IF EXISTS search_vector(text, text, text)")
         op.execute("DROP FUNCTION IF EXISTS search_config(text)")
         op.execute("DROP INDEX IF EXISTS search_tags_name")
-        # pg_trgm stays installed: other databases' objects may use it.
     else:
         for trigger in ("insert", "delete", "update"):
             op.execute(f"DROP TRIGGER IF EXISTS search_statuses_{trigger}")
