@@ -7,6 +7,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
+import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from roost.db import schema
@@ -44,3 +45,18 @@ async def index_new_status(
             schema.status_cells.insert(),
             [{"cell": c, "status_id": status_id} for c in cells_of(latitude, longitude)],  # type: ignore[arg-type]
         )
+
+
+async def backfill_tag_uses(conn: AsyncConnection, *, since_id: int) -> None:
+    """Tag uses of the public original statuses after ``since_id``, for
+    statuses written in bulk (the seed loader) without ``index_new_status``."""
+    st, s = schema.status_tags, schema.statuses
+    hour = sa.cast(s.c.id // (1 << _ID_SHIFT) // _HOUR_MS, sa.Integer)
+    rows = (
+        sa.select(st.c.tag_id, hour, s.c.account_id)
+        .select_from(st.join(s, s.c.id == st.c.status_id))
+        .where(s.c.id > since_id, s.c.visibility == PUBLIC, s.c.reblog_of_id.is_(None))
+        .distinct()
+    )
+    statement = insert_ignore(conn, schema.tag_uses, ["tag_id", "hour", "account_id"])
+    await conn.execute(statement.from_select(["tag_id", "hour", "account_id"], rows))
