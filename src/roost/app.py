@@ -48,10 +48,11 @@ def all_endpoints() -> list[Endpoint]:
     from roost.oauth.routes import router as oauth
     from roost.relationships.routes import router as relationships
     from roost.search.routes import router as search
+    from roost.search.routes import timelines_router as nearby
     from roost.statuses.routes import router as statuses
     from roost.timelines.routes import router as timelines
 
-    routers = [instance, oauth, accounts, admin, relationships, statuses, timelines, search]
+    routers = [instance, oauth, accounts, admin, relationships, statuses, timelines, nearby, search]
     return [e for r in routers for e in r.endpoints]
 
 

@@ -18,6 +18,8 @@ from roost.statuses.entities import Status
 from roost.statuses.wire import render_statuses_json
 
 router = Router("search")
+# The nearby timeline is documented with the other timelines.
+timelines_router = Router("timelines")
 _encode = msgspec.json.Encoder().encode
 
 
@@ -225,7 +227,7 @@ async def trending_links(ctx: Context, query: TrendsQuery) -> Response:
     return json_response([])
 
 
-@router.get(
+@timelines_router.get(
     "/api/v1/timelines/nearby",
     summary="Roost extension: public statuses posted within radius_km of a point, newest first",
     auth="optional",
