@@ -46,7 +46,7 @@ test: $(STAMP) system-deps
 	$(BIN)/ruff format --check src tests
 	$(BIN)/mypy
 	$(BIN)/lint-imports
-	$(BIN)/pytest --cov --cov-report=term --durations=25
+	$(BIN)/pytest -n auto --cov --cov-report=term --durations=25
 
 ## The inner loop: SQLite-only unit and API tests, no server processes,
 ## stopping at the first failure.

@@ -11,7 +11,7 @@ from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.routing import BaseRoute, Route
-from starlette.types import ASGIApp
+from starlette.types import ASGIApp, Scope
 
 from roost.api.errors import (
     ApiError,
@@ -20,24 +20,46 @@ from roost.api.errors import (
     handle_http_exception,
     handle_unexpected,
 )
+from roost.api.metrics import MetricsMiddleware
 from roost.api.middleware import ResponseHeaders
 from roost.api.openapi import openapi_endpoint
 from roost.api.ratelimit import RateLimitMiddleware
 from roost.api.routing import Endpoint
 from roost.config import Settings
 from roost.db.migrate import migrate
+from roost.infra.metrics import exposition
+from roost.jobs.stats import outbox_metrics
 from roost.kernel.errors import DomainError
 from roost.services import Services, build_services
+from roost.streaming.routes import websocket_routes
 from roost.web.assets import static_mount
 
 log = logging.getLogger("roost")
 
 
 class RoostApp(Starlette):
+    metrics_token = ""
+
     def build_middleware_stack(self) -> ASGIApp:
         # Outside Starlette's own error middleware, so that a 500 gets the
-        # headers too.
-        return ResponseHeaders(super().build_middleware_stack())
+        # headers too, and is counted and timed.
+        return MetricsMiddleware(
+            ResponseHeaders(super().build_middleware_stack()),
+            token=self.metrics_token,
+            scrape=scrape_metrics,
+        )
+
+
+async def scrape_metrics(scope: Scope) -> bytes:
+    """This server's metrics, with the outbox measured now (without it when
+    the database does not answer: the rest still tells what is wrong)."""
+    services: Services = scope["app"].state.services
+    try:
+        measured = await outbox_metrics(services.db)
+    except Exception:
+        log.exception("outbox metrics not measured")
+        measured = []
+    return exposition(measured)
 
 
 def all_endpoints() -> list[Endpoint]:
@@ -45,14 +67,28 @@ def all_endpoints() -> list[Endpoint]:
     from roost.accounts.routes import router as accounts
     from roost.admin.routes import router as admin
     from roost.instance.routes import router as instance
+    from roost.notifications.routes import router as notifications
     from roost.oauth.routes import router as oauth
     from roost.relationships.routes import router as relationships
     from roost.search.routes import router as search
     from roost.search.routes import timelines_router as nearby
     from roost.statuses.routes import router as statuses
+    from roost.streaming.routes import router as streaming
     from roost.timelines.routes import router as timelines
 
-    routers = [instance, oauth, accounts, admin, relationships, statuses, timelines, nearby, search]
+    routers = [
+        instance,
+        oauth,
+        accounts,
+        admin,
+        relationships,
+        statuses,
+        timelines,
+        nearby,
+        notifications,
+        streaming,
+        search,
+    ]
     return [e for r in routers for e in r.endpoints]
 
 
@@ -67,6 +103,7 @@ def create_app(
     hot_first = sorted(endpoints, key=lambda e: e.tag != "timelines")
     routes: list[BaseRoute] = [e.route() for e in hot_first]
     routes.append(Route("/openapi.json", openapi_endpoint(endpoints), methods=["GET"]))
+    routes += websocket_routes()
     routes.append(static_mount())
 
     @contextlib.asynccontextmanager
@@ -93,7 +130,7 @@ def create_app(
             if owned:
                 await svc.close()
 
-    return RoostApp(
+    app = RoostApp(
         routes=routes,
         lifespan=lifespan,
         middleware=[Middleware(RateLimitMiddleware)],
@@ -104,3 +141,5 @@ def create_app(
             Exception: handle_unexpected,
         },
     )
+    app.metrics_token = settings.metrics_token
+    return app

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import asyncio
 import importlib
-import logging
+import shutil
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any, NamedTuple
 
 import click
 
 from roost.config import Settings
+from roost.logs import configure_logging, logging_config
 
 
 class LazyCommand(NamedTuple):
@@ -30,6 +32,10 @@ LAZY_COMMANDS: dict[str, LazyCommand] = {
         "roost.accounts.command:accounts",
         'Sign-ups waiting for approval (registrations mode "approved").',
     ),
+    "backup": LazyCommand(
+        "roost.backup:backup",
+        "Back the embedded database (and media folder) up into DESTINATION, online.",
+    ),
     "bench": LazyCommand(
         "roost_bench.command:bench",
         "Run the load benchmarks (see docs/benchmarks.md), or a subcommand.",
@@ -39,8 +45,15 @@ LAZY_COMMANDS: dict[str, LazyCommand] = {
         "roost.capacity.command:capacity",
         "Back-of-the-envelope capacity for a target scale (Twitter 2013 by default).",
     ),
+    "cluster": LazyCommand(
+        "roost.cluster.command:cluster",
+        "HAProxy in front of N app servers, plus M job workers, until Ctrl-C.",
+    ),
     "create-admin": LazyCommand(
         "roost.accounts.command:create_admin", "Create an administrator account."
+    ),
+    "restore": LazyCommand(
+        "roost.backup:restore", "Restore a backup made by `roost backup` into the data directory."
     ),
     "seed": LazyCommand(
         "roost.seed.command:seed",
@@ -126,19 +139,34 @@ def _needs_extra(name: str, lazy: LazyCommand, missing: str | None) -> click.Com
 @click.group(cls=LazyGroup, lazy_commands=LAZY_COMMANDS)
 def main() -> None:
     """Roost: a Twitter-like service speaking the Mastodon client API."""
-    level = Settings.from_env().log_level.upper()
-    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    settings = Settings.from_env()
+    configure_logging(settings.log_level, settings.log_format)
+
+
+# How long in-flight requests may run on once a stopping server has drained.
+GRACEFUL_SHUTDOWN_SECONDS = 30
 
 
 @main.command()
 @click.option("--host", default=None, help="Address to bind (default ROOST_HOST or 127.0.0.1).")
 @click.option("--port", default=None, type=int, help="Port (default ROOST_PORT or 8000).")
 @click.option("--workers", default=1, show_default=True, help="App server processes.")
-def serve(host: str | None, port: int | None, workers: int) -> None:
-    """Migrate if needed and serve the API."""
+@click.option(
+    "--migrate/--no-migrate",
+    "run_migrations",
+    default=True,
+    show_default=True,
+    help="Bring the schema up to date first (roost cluster migrates once, then --no-migrate).",
+)
+def serve(host: str | None, port: int | None, workers: int, run_migrations: bool) -> None:
+    """Migrate if needed and serve the API.
+
+    SIGTERM drains first (readiness fails, requests are still served for
+    ROOST_SHUTDOWN_DRAIN_SECONDS), then stops; SIGINT (Ctrl-C) stops at once.
+    """
     import os
 
-    import uvicorn
+    from roost import server
 
     # The app processes read their settings from the environment: pass the
     # command-line address on, so that the public URL they derive matches it.
@@ -153,28 +181,64 @@ def serve(host: str | None, port: int | None, workers: int) -> None:
         raise click.UsageError("--workers above 1 needs a shared store: set ROOST_REDIS_URL")
     if settings.is_sqlite:
         settings.data_dir.mkdir(parents=True, exist_ok=True)
-    asyncio.run(_migrate(settings))
+    if run_migrations:
+        asyncio.run(_migrate(settings))
     debug = settings.log_level.lower() == "debug"
     click.echo(
         f"Roost on http://{settings.served_authority} (public URL {settings.public_url}, "
         f"{workers} process{'es' if workers > 1 else ''}); Ctrl-C stops it"
     )
-    uvicorn.run(
-        "roost.asgi:app",
-        host=settings.host,
-        port=settings.port,
-        workers=workers,
-        loop="uvloop",
-        http="httptools",
-        # uvicorn's own lines (and one access line per request) only at debug
-        # level: the access log costs throughput on the hot read path.
-        log_level="debug" if debug else "warning",
-        access_log=debug,
-        # uvicorn would otherwise take the client address from X-Forwarded-For
-        # of any loopback caller; Roost reads it itself, from the proxies in
-        # ROOST_TRUSTED_PROXIES only (roost.api.client_address).
-        proxy_headers=False,
-    )
+    metrics_dir = _metrics_dir(workers)
+    try:
+        server.run(
+            {
+                "host": settings.host,
+                "port": settings.port,
+                "loop": "uvloop",
+                "http": "httptools",
+                # Applied by uvicorn in every app process (roost.logs); uvicorn's
+                # own lines (and one access line per request) only at debug
+                # level: the access log costs throughput on the hot read path.
+                "log_config": logging_config(settings.log_level, settings.log_format),
+                "log_level": "debug" if debug else "warning",
+                "access_log": debug,
+                # uvicorn would otherwise take the client address from
+                # X-Forwarded-For of any loopback caller; Roost reads it itself,
+                # from the proxies in ROOST_TRUSTED_PROXIES only
+                # (roost.api.client_address).
+                "proxy_headers": False,
+                # After the drain, requests still running get this long to finish
+                # (a stream that never ends would otherwise hold the exit forever).
+                "timeout_graceful_shutdown": GRACEFUL_SHUTDOWN_SECONDS,
+            },
+            workers=workers,
+            drain_seconds=settings.shutdown_drain_seconds,
+        )
+    finally:
+        if metrics_dir is not None:
+            shutil.rmtree(metrics_dir, ignore_errors=True)
+
+
+def _metrics_dir(workers: int) -> Path | None:
+    """With several app processes, the directory where each keeps its metric
+    values for /metrics to add up (roost.infra.metrics): made empty here,
+    before the processes start, and named to them by PROMETHEUS_MULTIPROC_DIR.
+    An operator's own PROMETHEUS_MULTIPROC_DIR is used (and emptied) instead
+    of a temporary one, and kept at exit."""
+    import os
+    import tempfile
+
+    given = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    if given:
+        path = Path(given)
+        shutil.rmtree(path, ignore_errors=True)
+        path.mkdir(parents=True)
+        return None
+    if workers <= 1:
+        return None
+    path = Path(tempfile.mkdtemp(prefix="roost-metrics-"))
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(path)
+    return path
 
 
 async def _migrate(settings: Settings) -> None:

@@ -39,6 +39,8 @@ class Settings:
     database_url: str = ""
     database_replica_urls: tuple[str, ...] = ()
     database_pool_size: int = 10
+    # How stale a replica may be and still answer reads (seconds).
+    database_replica_max_lag_seconds: int = 5
     redis_url: str = ""
     # Every Redis key Roost writes starts with this (no braces: they would
     # become the cluster hash tag), so a Redis can be shared and cleared safely.
@@ -58,9 +60,16 @@ class Settings:
     home_timeline_length: int = 800
     hot_user_threshold: int = 10_000
     fanout_batch_size: int = 1_000
+    # Where clients open the streaming API (instance urls.streaming); empty:
+    # this server's public URL as ws:// or wss://.
+    streaming_url: str = ""
+    # Seconds between SSE heartbeat comments on an idle stream.
+    streaming_heartbeat_seconds: int = 20
+    # Events a stream may fall behind by before it is dropped.
+    streaming_queue_limit: int = 256
     # How long a claimed job stays leased to its worker without a heartbeat
     # (renewed every third of it): a dead worker's jobs run elsewhere after this.
-    job_lease_seconds: int = 60
+    job_lease_seconds: int = 3
     max_status_chars: int = 500
     # Kept as an alias: false means registrations_mode "none" unless that is set.
     registrations_open: bool = True
@@ -103,6 +112,14 @@ class Settings:
     password_hash_time_cost: int = 3
     password_hash_memory_kib: int = 65_536
     log_level: str = "info"
+    # text (one readable line per record) | json (one JSON object per line).
+    log_format: str = "text"
+    # Bearer token that GET /metrics requires; empty: /metrics is not served.
+    metrics_token: str = ""
+    # On SIGTERM an app server fails its readiness check at once but keeps
+    # serving this long (so a load balancer stops sending it requests first),
+    # then finishes its in-flight requests and exits. 0: stop at once.
+    shutdown_drain_seconds: float = 5.0
 
     def __post_init__(self) -> None:
         # Refuse a misspelt mode at start-up rather than guessing at run time.
@@ -110,6 +127,7 @@ class Settings:
             "registrations_mode": (*REGISTRATIONS_MODES, ""),
             "require_email_confirmation": ("auto", "true", "false"),
             "smtp_tls": SMTP_TLS_MODES,
+            "log_format": ("text", "json"),
         }
         for name, allowed in choices.items():
             value = getattr(self, name)
@@ -175,6 +193,8 @@ class Settings:
                 values[field.name] = _parse_bool(raw)
             elif kind == "int":
                 values[field.name] = int(raw)
+            elif kind == "float":
+                values[field.name] = float(raw)
             elif kind == "Path":
                 values[field.name] = Path(raw)
             elif kind.startswith("tuple"):

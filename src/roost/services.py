@@ -16,6 +16,7 @@ from roost.config import Settings
 from roost.db.engine import Database
 from roost.ids import MAX_WORKER, IdGenerator
 from roost.infra.cache import Cache, MemoryCache
+from roost.infra.events import EventBus, MemoryEventBus
 from roost.infra.mail import LogMailer, Mailer, SmtpMailer
 from roost.infra.timeline_store import MemoryTimelineStore, TimelineStore
 from roost.infra.wakeups import JobWakeups
@@ -32,6 +33,8 @@ class Services:
     ids: IdGenerator
     cache: Cache
     timelines: TimelineStore
+    # Live events for the streaming API (in-process, or Redis pub/sub).
+    events: EventBus = dataclasses.field(default_factory=MemoryEventBus)
     passwords: PasswordHasher = dataclasses.field(init=False)
     tokens: TokenService = dataclasses.field(init=False)
     jobs: JobRunner = dataclasses.field(init=False)
@@ -43,6 +46,8 @@ class Services:
     clock: Callable[[], float] = time.time
     # Leases a unique worker id in start(); None when ROOST_WORKER_ID pins it.
     worker_lease: WorkerLease | None = None
+    # One round trip to Redis, for the readiness check; None without Redis.
+    redis_ping: Callable[[], Awaitable[object]] | None = None
 
     def __post_init__(self) -> None:
         self.passwords = PasswordHasher(
@@ -60,11 +65,13 @@ class Services:
         it mints ids: a worker id of its own (see ``roost.worker_lease``)."""
         if self.worker_lease is not None and self.worker_lease.worker_id is None:
             await self.worker_lease.start()
+        self.db.start()
 
     async def close(self) -> None:
         self.jobs.stop()
         if self.worker_lease is not None:
             await self.worker_lease.stop()
+        await self.events.close()
         await self.db.dispose()
         for closer in self.closers:
             await closer()
@@ -73,12 +80,19 @@ class Services:
 def register_job_handlers(runner: JobRunner) -> None:
     """Every domain's background jobs, by kind."""
     from roost.accounts.mailjobs import JOB_HANDLERS as MAIL_JOBS
+    from roost.notifications.jobs import JOB_HANDLERS as NOTIFICATION_JOBS
     from roost.relationships.requests import JOB_HANDLERS as RELATIONSHIP_JOBS
     from roost.search.trends import JOB_HANDLERS as SEARCH_JOBS
     from roost.search.trends import PERIODIC as SEARCH_PERIODIC
     from roost.timelines.fanout import JOB_HANDLERS as TIMELINE_JOBS
 
-    handlers = {**TIMELINE_JOBS, **RELATIONSHIP_JOBS, **MAIL_JOBS, **SEARCH_JOBS}
+    handlers = {
+        **TIMELINE_JOBS,
+        **RELATIONSHIP_JOBS,
+        **MAIL_JOBS,
+        **NOTIFICATION_JOBS,
+        **SEARCH_JOBS,
+    }
     for kind, handler in handlers.items():
         runner.register(kind, handler, every=SEARCH_PERIODIC.get(kind))
 
@@ -103,18 +117,23 @@ def build_services(settings: Settings) -> Services:
         settings.effective_database_url,
         replica_urls=settings.database_replica_urls,
         pool_size=settings.database_pool_size,
+        replica_max_lag=settings.database_replica_max_lag_seconds,
     )
     cache: Cache
     timelines: TimelineStore
     closers: list[Callable[[], Awaitable[None]]] = []
     wakeups: JobWakeups | None = None
+    events: EventBus = MemoryEventBus()
     worker_ids: WorkerIdStore
+    redis_ping: Callable[[], Awaitable[object]] | None = None
     if settings.redis_url:
         from roost.infra.redis_backends import (
             RedisCache,
             RedisTimelineStore,
             close_redis,
             connect_redis,
+            drop_idle_connections,
+            ping,
             pool_exhausted,
         )
         from roost.infra.redis_wakeups import RedisWakeups
@@ -130,7 +149,13 @@ def build_services(settings: Settings) -> Services:
         prefix = settings.redis_key_prefix
         # While Redis is unreachable the service degrades instead of failing:
         # cache misses, timelines from the database (see infra.resilient).
-        health = Health("Redis", errors=redis_unreachable_errors(), busy=pool_exhausted)
+        health = Health(
+            "Redis",
+            errors=redis_unreachable_errors(),
+            busy=pool_exhausted,
+            ping=lambda: ping(client),
+            reset=lambda: drop_idle_connections(client),
+        )
         cache = ResilientCache(RedisCache(client, prefix=prefix), health)
         timelines = ResilientTimelineStore(
             RedisTimelineStore(client, capacity=settings.home_timeline_length, prefix=prefix),
@@ -138,7 +163,11 @@ def build_services(settings: Settings) -> Services:
         )
         # App servers wake `roost worker` processes through Redis on commit.
         wakeups = ResilientWakeups(RedisWakeups(client, channel=prefix + "jobs"), health)
+        from roost.infra.redis_events import RedisEventBus
+
+        events = RedisEventBus(client, prefix=prefix, health=health)
         closers.append(lambda: close_redis(client))
+        redis_ping = client.ping
         from roost.infra.redis_worker_ids import RedisWorkerIds
 
         worker_ids = RedisWorkerIds(client, prefix=prefix, max_id=MAX_WORKER)
@@ -148,6 +177,12 @@ def build_services(settings: Settings) -> Services:
         cache = MemoryCache()
         timelines = MemoryTimelineStore(capacity=settings.home_timeline_length)
         worker_ids = DatabaseWorkerIds(db, max_id=MAX_WORKER)
+    if db.replica_set is not None:
+        from roost.db.replicas import WriteFloors
+
+        # An account's write position outlives the lag after which every
+        # usable replica holds it anyway.
+        db.floors = WriteFloors(cache, ttl=settings.database_replica_max_lag_seconds + 5)
     ids = IdGenerator(settings.worker_id)
     lease = None
     if settings.worker_id < 0:
@@ -158,8 +193,10 @@ def build_services(settings: Settings) -> Services:
         ids=ids,
         cache=cache,
         timelines=timelines,
+        events=events,
         closers=closers,
         worker_lease=lease,
+        redis_ping=redis_ping,
     )
     services.jobs.wakeups = wakeups
     return services

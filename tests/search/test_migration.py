@@ -33,7 +33,7 @@ async def _run(url: str) -> tuple[int, int, list[str]]:
     try:
         await migrate(engine)
         async with engine.begin() as conn:
-            await conn.run_sync(downgrade, "0006_worker_ids")
+            await conn.run_sync(downgrade, "0008_notifications")
             now = datetime.now(UTC)
             await conn.execute(
                 sa.text(
@@ -60,7 +60,7 @@ async def _run(url: str) -> tuple[int, int, list[str]]:
                     )
                 )
         async with engine.begin() as conn:
-            await conn.run_sync(downgrade, "0006_worker_ids")
+            await conn.run_sync(downgrade, "0008_notifications")
             tables = await conn.run_sync(lambda c: sorted(sa.inspect(c).get_table_names()))
         return int(cells or 0), int(found or 0), tables
     finally:

@@ -26,6 +26,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from roost.db import schema
+from roost.infra.metrics import FANOUT_DELIVERIES
 from roost.jobs.runner import Job, JobHandler
 from roost.kernel.cachekeys import home_key
 from roost.kernel.paging import Page
@@ -39,6 +40,7 @@ from roost.relationships.graph import (
 from roost.relationships.store import forget_relationships, load_excluded_ids
 from roost.search.tag_followers import tag_follower_page
 from roost.statuses.records import DIRECT, PUBLIC
+from roost.streaming.events import user_channel
 from roost.timelines.filters import (
     ReceiverView,
     StatusFacts,
@@ -50,6 +52,14 @@ from roost.timelines.filters import (
     load_status_facts,
 )
 from roost.timelines.hot import forget_hot_posts, is_hot, refresh_hot_posts
+from roost.timelines.live import (
+    announce_deletion,
+    announce_direct,
+    announce_status,
+    broadcast_channels,
+    deletion_channels,
+    tag_names,
+)
 
 if TYPE_CHECKING:
     from roost.services import Services
@@ -90,10 +100,10 @@ async def _receiver_views(
 
 async def _admitted_followers(
     conn: AsyncConnection, status: StatusFacts, batch: list[FollowerRow]
-) -> list[str]:
+) -> list[int]:
     receivers = {f.account_id: f.show_reblogs for f in batch if f.account_id != status.account_id}
     views = await _receiver_views(conn, status, receivers)
-    return [home_key(v.account_id) for v in views if admits_home(status, v)]
+    return [v.account_id for v in views if admits_home(status, v)]
 
 
 async def _deliver_direct(services: Services, status: StatusFacts) -> None:
@@ -103,8 +113,10 @@ async def _deliver_direct(services: Services, status: StatusFacts) -> None:
             return
         exclusions = await exclusions_among(conn, mentioned, [status.account_id])
     blocked = {receiver for receiver, _ in exclusions}
-    keys = [home_key(m) for m in mentioned if m not in blocked]
-    await services.timelines.push(keys, status.id)
+    receivers = [m for m in mentioned if m not in blocked]
+    await services.timelines.push([home_key(m) for m in receivers], status.id)
+    FANOUT_DELIVERIES.inc(len(receivers))
+    await announce_direct(services, status, receivers)
 
 
 async def fanout_status(job: Job) -> None:
@@ -120,6 +132,7 @@ async def fanout_status(job: Job) -> None:
         return  # deleted before delivery: nothing to do
     if job.payload.get("phase") != "tags":
         await services.timelines.push([home_key(status.account_id)], status.id)
+        FANOUT_DELIVERIES.inc()
         if status.visibility == DIRECT:
             await _deliver_direct(services, status)
             return
@@ -130,17 +143,25 @@ async def fanout_status(job: Job) -> None:
 
 async def _deliver_to_followers(job: Job, status: StatusFacts) -> None:
     services = job.services
-    if await is_hot(services, status.account_id):
+    hot = await is_hot(services, status.account_id)
+    if hot:
         await refresh_hot_posts(services, status.account_id)
-        return
     after = int(job.payload.get("after", 0))
+    if after == 0:  # not when resuming: the first run announced it already
+        async with services.db.read(primary=True) as conn:
+            tags = await tag_names(conn, status.id)
+        await announce_status(services, status.id, broadcast_channels(status, tags, hot=hot))
+    if hot:
+        return
     batch_size = max(1, services.settings.fanout_batch_size)
     while True:
         async with services.db.read(primary=True) as conn:
             batch = await follower_page(conn, status.account_id, after=after, limit=batch_size)
-            keys = await _admitted_followers(conn, status, batch) if batch else []
-        if keys:
-            await services.timelines.push(keys, status.id)
+            receivers = await _admitted_followers(conn, status, batch) if batch else []
+        if receivers:
+            await services.timelines.push([home_key(r) for r in receivers], status.id)
+            FANOUT_DELIVERIES.inc(len(receivers))
+            await announce_status(services, status.id, map(user_channel, receivers))
         if len(batch) < batch_size:
             return
         after = batch[-1].follow_id
@@ -165,9 +186,11 @@ async def _deliver_to_tag_followers(job: Job, status: StatusFacts) -> None:
                 if receivers
                 else set()
             )
-        keys = [home_key(r) for r in receivers if r not in excluded]
-        if keys:
-            await services.timelines.push(keys, status.id)
+        admitted = [r for r in receivers if r not in excluded]
+        if admitted:
+            await services.timelines.push([home_key(r) for r in admitted], status.id)
+            FANOUT_DELIVERIES.inc(len(admitted))
+            await announce_status(services, status.id, map(user_channel, admitted))
         if len(batch) < batch_size:
             return
         after = batch[-1][0]
@@ -186,6 +209,8 @@ async def unfanout_status(job: Job) -> None:
     await services.timelines.remove_everywhere(
         [home_key(author_id), *(home_key(m) for m in mentioned)], status_id
     )
+    if "after" not in payload:
+        await announce_deletion(services, status_id, deletion_channels(author_id, mentioned))
     if await is_hot(services, author_id):
         # Merged at read time, not pushed. (An id pushed before the account
         # became hot stays behind; hydration drops ids of deleted statuses.)
@@ -199,6 +224,9 @@ async def unfanout_status(job: Job) -> None:
         if batch:
             await services.timelines.remove_everywhere(
                 [home_key(f.account_id) for f in batch], status_id
+            )
+            await announce_deletion(
+                services, status_id, (user_channel(f.account_id) for f in batch)
             )
         if len(batch) < batch_size:
             return

@@ -1,7 +1,7 @@
 """search: full-text index, followed hashtags, trends, places
 
 Revision ID: 0010_search
-Revises: 0006_worker_ids
+Revises: 0008_notifications
 
 Plain tables on both databases: tag_follows, tag_uses, trending_tags,
 trending_statuses, status_cells. Engine-owned objects (named search_*),
@@ -27,7 +27,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0010_search"
-down_revision = "0006_worker_ids"
+down_revision = "0008_notifications"
 branch_labels = None
 depends_on = None
 
