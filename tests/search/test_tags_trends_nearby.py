@@ -10,6 +10,8 @@ import sqlalchemy as sa
 
 from roost.config import Settings
 from roost.db import schema
+from roost.kernel.cachekeys import home_key
+from roost.kernel.paging import Page
 from roost.search.tags import hour_of
 from roost.search.trends import refresh_trends
 from tests.helpers import ApiClient, User
@@ -74,9 +76,19 @@ def test_tag_fanout_resumes_in_batches(client: ApiClient) -> None:
     for reader in readers:
         _home(client, reader)
         client.post("/api/v1/tags/cats/follow", user=reader)
-    status_id = _post(client, author, "#cats")
+    status_id = _post(client, author, "#cats #pets")
     client.drain()
     assert all(_home(client, r) == [status_id] for r in readers)
+
+    # Deleting it takes it out of the stored timelines too (in batches),
+    # not only out of what rendering shows.
+    async def stored(reader: User) -> list[int] | None:
+        return await client.services.timelines.range(home_key(reader.id), Page(limit=10))
+
+    assert client.call(stored, readers[0]) == [int(status_id)]
+    assert client.delete(f"/api/v1/statuses/{status_id}", user=author).status_code == 200
+    client.drain()
+    assert all(client.call(stored, r) == [] for r in readers)
 
 
 def _add_uses(client: ApiClient, rows: list[dict[str, int]]) -> None:
