@@ -8,6 +8,7 @@ implementation each field holds.
 from __future__ import annotations
 
 import dataclasses
+import logging
 import time
 from collections.abc import Awaitable, Callable
 
@@ -27,6 +28,8 @@ from roost.limits import Budgets, build_budgets
 from roost.media.runtime import MediaRuntime
 from roost.oauth.tokens import TokenService
 from roost.worker_lease import WorkerIdStore, WorkerLease
+
+log = logging.getLogger("roost.services")
 
 
 @dataclasses.dataclass(eq=False)
@@ -80,10 +83,18 @@ class Services:
             await self.worker_lease.start()
         self.db.start()
         # The VAPID key pair is made on the first start and kept (shared by
-        # every process through the database).
+        # every process through the database). A database not reachable or
+        # not migrated yet must not keep the process from starting (its
+        # readiness check reports that): the pair is then made on first use.
+        # A misconfigured ROOST_VAPID_* key still stops the start.
+        import sqlalchemy.exc
+
         from roost.push.keys import vapid_keys
 
-        await vapid_keys(self)
+        try:
+            await vapid_keys(self)
+        except (sqlalchemy.exc.SQLAlchemyError, OSError) as exc:
+            log.warning("VAPID key pair not loaded at start (made on first use): %r", exc)
 
     async def close(self) -> None:
         self.jobs.stop()
