@@ -12,6 +12,7 @@ from typing import Any
 import asyncpg
 import pytest
 
+from roost.jobs import queue
 from roost.statuses import marks
 from roost.statuses import service as status_service
 from roost.timelines import service as timeline_service
@@ -147,7 +148,7 @@ def test_a_post_whose_connection_dies_before_its_commit_is_posted_once(
     """The connection dies inside the post's transaction: nothing of it was
     committed, so the handler runs again on a fresh connection."""
     alice = client.make_user("alice")
-    real_enqueue = status_service.enqueue
+    real_enqueue = queue.enqueue
     database = database_name(client)
     calls = []
 
