@@ -225,7 +225,8 @@ def free_ports(count: int) -> int:
 def serve(spec: ServerSpec, *, ready_timeout: float = 60.0) -> Iterator[RunningServer]:
     """Run the server for the duration of the block."""
     # Behind roost cluster: the balancer's port, then one per app server.
-    port = free_ports(1 + spec.workers) if spec.balanced else free_port()
+    # HAProxy, the app servers, and a single server's spare (for a roll).
+    port = free_ports(2 + spec.workers) if spec.balanced else free_port()
     env = {**os.environ, **spec.env}
     with tempfile.TemporaryDirectory(prefix="roost-server-log-") as tmp:
         log_path = Path(tmp) / "server.log"

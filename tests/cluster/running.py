@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import dataclasses
 import os
@@ -17,6 +18,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+import asyncpg
 import httpx2 as httpx
 import pytest
 
@@ -84,6 +86,27 @@ class RunningCluster:
                 pytest.fail(f"no {text!r} in the cluster's log:\n{self.log()[-5000:]}")
             time.sleep(0.05)
 
+    @property
+    def database(self) -> str:
+        return self.settings.database_url.rsplit("/", 1)[1]
+
+    def statuses_of(self, users: list[User]) -> list[tuple[str, str]]:
+        """(id, text) of every status the ``users`` wrote, read straight from
+        the cluster's database."""
+
+        async def fetch() -> list[tuple[str, str]]:
+            conn = await asyncpg.connect(self.settings.database_url)
+            try:
+                rows = await conn.fetch(
+                    "SELECT id, text FROM statuses WHERE account_id = any($1::bigint[])",
+                    [u.id for u in users],
+                )
+            finally:
+                await conn.close()
+            return [(str(row["id"]), row["text"]) for row in rows]
+
+        return asyncio.run(fetch())
+
     def make_users(self, *names: str) -> list[User]:
         """Accounts with tokens, written straight to the shared database."""
         with ApiClient.start(self.settings) as api:
@@ -115,7 +138,7 @@ def running_cluster(
     database = f"roost_cluster_{os.getpid()}"
     admin.recreate_database(PG_ADMIN_URL, database)
     database_url = f"postgresql://postgres@{PG_HOST}:{PG_PORT}/{database}"
-    port = free_ports(servers + 1)
+    port = free_ports(servers + 2)  # a single server's roll uses a spare port
     env = {
         **os.environ,
         **CHEAP_PASSWORD_HASHING_ENV,
@@ -174,42 +197,67 @@ class Outcome:
     at: float  # time.monotonic() of the answer
     ok: bool
     what: str
+    status: int | None = None  # None: no answer (a transport error)
 
 
 class SteadyLoad:
-    """A few client threads sending a mix of timeline reads and posts through
-    the balancer, each with its own keep-alive connection, as fast as answers
-    come (a light load: a handful of requests in flight)."""
+    """A few client threads sending a mix of timeline reads and posts (and,
+    with ``like_every``, likes of their own latest post) through the
+    balancer, each with its own keep-alive connection, as fast as answers
+    come (a light load: a handful of requests in flight). Every post answered
+    200 is kept in ``acknowledged`` (id, text); texts are unique."""
 
     def __init__(
-        self, url: str, users: list[User], *, threads: int = 4, post_every: int = 5
+        self,
+        url: str,
+        users: list[User],
+        *,
+        threads: int = 4,
+        post_every: int = 5,
+        like_every: int = 0,
     ) -> None:
         self.url = url
         self.users = users
         self.threads = threads
         self.post_every = post_every
+        self.like_every = like_every
         self.outcomes: list[Outcome] = []
+        self.acknowledged: list[tuple[str, str]] = []
         self._stop = threading.Event()
         self._workers: list[threading.Thread] = []
         self._lock = threading.Lock()
 
     def _run(self, index: int) -> None:
         user = self.users[index % len(self.users)]
+        latest: str | None = None  # this thread's latest acknowledged post
         with httpx.Client(base_url=self.url, headers=user.headers, timeout=10) as http:
             n = 0
             while not self._stop.is_set():
                 n += 1
                 posting = n % self.post_every == 0
+                liking = not posting and bool(self.like_every) and n % self.like_every == 0
+                text = f"t{index} n{n}"
+                status: int | None = None
+                acked: str | None = None
                 try:
                     if posting:
-                        r = http.post("/api/v1/statuses", data={"status": f"t{index} n{n}"})
+                        r = http.post("/api/v1/statuses", data={"status": text})
+                    elif liking and latest is not None:
+                        r = http.post(f"/api/v1/statuses/{latest}/favourite")
                     else:
                         r = http.get("/api/v1/timelines/home", params={"limit": "5"})
-                    ok, what = r.status_code == 200, f"{r.request.method} {r.status_code}"
+                    status = r.status_code
+                    ok, what = status == 200, f"{r.request.method} {r.url.path} {status}"
+                    if posting and ok:
+                        acked = r.json()["id"]
                 except httpx.TransportError as exc:
-                    ok, what = False, f"{'POST' if posting else 'GET'} {type(exc).__name__}"
+                    method = "POST" if posting or liking else "GET"
+                    ok, what = False, f"{method} {type(exc).__name__}"
                 with self._lock:
-                    self.outcomes.append(Outcome(time.monotonic(), ok, what))
+                    self.outcomes.append(Outcome(time.monotonic(), ok, what, status))
+                    if acked is not None:
+                        latest = acked
+                        self.acknowledged.append((acked, text))
 
     def __enter__(self) -> SteadyLoad:
         for i in range(self.threads):
@@ -227,6 +275,21 @@ class SteadyLoad:
         with self._lock:
             return len(self.outcomes)
 
+    def carry_on(self, count: int, *, within: float = 30) -> bool:
+        """Wait until ``count`` more requests have been answered (False if
+        that takes over ``within`` seconds)."""
+        target = self.sent() + count
+        deadline = time.monotonic() + within
+        while self.sent() < target:
+            if time.monotonic() > deadline:
+                return False
+            time.sleep(0.02)
+        return True
+
     def failures(self) -> list[Outcome]:
         with self._lock:
             return [o for o in self.outcomes if not o.ok]
+
+    def server_errors(self) -> list[Outcome]:
+        with self._lock:
+            return [o for o in self.outcomes if o.status is not None and o.status >= 500]

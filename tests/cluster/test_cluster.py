@@ -19,8 +19,9 @@ from click.testing import CliRunner
 
 from roost.cluster import haproxy
 from roost.cluster.command import cluster, find_haproxy
+from tests import pg_admin as admin
 from tests.cluster.running import RunningCluster, SteadyLoad, running_cluster, wait_gone
-from tests.conftest import require_service
+from tests.conftest import PG_ADMIN_URL, require_service
 
 
 @pytest.fixture
@@ -165,6 +166,32 @@ def test_post_through_haproxy_reaches_a_followers_home_roll_and_stop(
     assert load.sent() >= 200
     assert failures == [], failures[:10]
 
+    # Every PostgreSQL connection of the cluster terminated (as a database
+    # restart or an administrator would), three times, under a steady load of
+    # home reads, posts and likes: no 5xx, and every acknowledged post is
+    # there exactly once.
+    writers = running.make_users("carol", "dave")
+    terminated = 0
+    with SteadyLoad(running.url, writers, post_every=4, like_every=3) as load:
+        for _ in range(3):
+            assert load.carry_on(60)
+            terminated += admin.terminate_connections(PG_ADMIN_URL, running.database)
+        assert load.carry_on(60)
+    failures, errors = load.failures(), load.server_errors()
+    print(
+        f"PostgreSQL connections terminated 3 times ({terminated} in all) through HAProxy:"
+        f" {load.sent()} requests, {len(failures)} failed"
+        f" ({', '.join(f.what for f in failures) or 'none'}), {len(errors)} 5xx,"
+        f" {len(load.acknowledged)} posts acknowledged"
+    )
+    assert terminated >= 3
+    assert errors == [], errors[:10]
+    assert load.acknowledged
+    stored = running.statuses_of(writers)
+    texts = [text for _, text in stored]
+    assert len(texts) == len(set(texts)), "a post was written twice"
+    assert set(load.acknowledged) <= set(stored), "an acknowledged post is missing"
+
     # SIGTERM stops every process.
     pids = running.child_pids()
     assert set(pids) == {"app1", "app2", "worker1", "haproxy"}
@@ -216,10 +243,34 @@ def test_app_server_killed_under_load(tmp_path: Path, services_up: None, prefix:
 @pytest.mark.e2e
 @pytest.mark.postgres
 @pytest.mark.redis
-def test_haproxy_dying_stops_the_whole_cluster(
+def test_single_server_rolls_without_a_gap_then_haproxy_dying_stops_the_cluster(
     tmp_path: Path, services_up: None, prefix: str
 ) -> None:
     with running_cluster(tmp_path, servers=1, workers=1, redis_prefix=prefix) as running:
+        users = running.make_users("solo")
+        # The spare slot waits in maintenance.
+        assert haproxy.server_states(running.stats_socket) == {"app1": "UP", "app1b": "MAINT"}
+        # Two rolls under load: the replacement starts on the spare port and
+        # is UP before the old server drains, then the slots swap back.
+        for serving in ("app1b", "app1"):
+            before = running.child_pids()["app1"]
+            mark = len(running.log())
+            with SteadyLoad(running.url, users, threads=3) as load:
+                assert _eventually(lambda: load.sent() >= 30)
+                running.process.send_signal(signal.SIGHUP)
+                running.wait_for_log("rolling restart done", after=mark, within=60)
+                assert load.carry_on(30)
+            failures = load.failures()
+            print(
+                f"\nrolling restart of a single app server (to {serving}):"
+                f" {load.sent()} requests, {len(failures)} failed"
+            )
+            assert failures == [], failures[:10]
+            assert running.child_pids()["app1"] != before
+            states = haproxy.server_states(running.stats_socket)
+            assert states[serving] == "UP", states
+            assert len([s for s in states.values() if s == "UP"]) == 1, states
+
         pids = running.child_pids()
         os.kill(pids["haproxy"], signal.SIGKILL)
         assert running.process.wait(timeout=40) == 1

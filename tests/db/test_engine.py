@@ -72,3 +72,45 @@ async def _write_rolls_back_on_error(tmp_path: Path) -> int:
 
 def test_failed_write_leaves_nothing_behind(tmp_path: Path) -> None:
     assert asyncio.run(_write_rolls_back_on_error(tmp_path)) == 0
+
+
+def _lost() -> sa.exc.DBAPIError:
+    return sa.exc.DBAPIError("SELECT 1", None, Exception("gone"), connection_invalidated=True)
+
+
+def test_work_runs_again_after_a_lost_connection_only_before_any_commit(tmp_path: Path) -> None:
+    db = Database(f"sqlite:///{tmp_path / 'one.db'}")
+    runs: list[str] = []
+
+    async def dies_before_commit() -> str:
+        runs.append("before")
+        if len(runs) == 1:
+            raise _lost()
+        return "answered"
+
+    async def dies_after_commit() -> str:
+        runs.append("after")
+        async with db.write() as conn:
+            await conn.execute(sa.text("SELECT 1"))
+        raise _lost()
+
+    async def dies_otherwise() -> str:
+        runs.append("other")
+        raise sa.exc.DBAPIError("SELECT 1", None, Exception("syntax"))
+
+    async def main() -> None:
+        try:
+            assert await db.once_more_on_disconnect(dies_before_commit) == "answered"
+            for work in (dies_after_commit, dies_otherwise):
+                try:
+                    await db.once_more_on_disconnect(work)
+                except sa.exc.DBAPIError:
+                    pass
+                else:
+                    raise AssertionError("the error was swallowed")
+        finally:
+            await db.dispose()
+
+    asyncio.run(main())
+    # Once more only when nothing was committed and the connection was lost.
+    assert runs == ["before", "before", "after", "other"]

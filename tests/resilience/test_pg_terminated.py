@@ -12,7 +12,9 @@ from typing import Any
 import asyncpg
 import pytest
 
+from roost.jobs import queue
 from roost.statuses import marks
+from roost.statuses import service as status_service
 from roost.timelines import service as timeline_service
 from tests.conftest import PG_ADMIN_URL
 from tests.helpers import ApiClient
@@ -138,3 +140,27 @@ def test_a_read_that_meets_a_dead_connection_is_answered(
     statuses = client.get(f"/api/v1/accounts/{alice.sid}/statuses", user=alice)
     assert statuses.status_code == 200, statuses.text
     assert [s["content"] for s in statuses.json()] == ["<p>hello</p>"]
+
+
+def test_a_post_whose_connection_dies_before_its_commit_is_posted_once(
+    client: ApiClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The connection dies inside the post's transaction: nothing of it was
+    committed, so the handler runs again on a fresh connection."""
+    alice = client.make_user("alice")
+    real_enqueue = queue.enqueue
+    database = database_name(client)
+    calls = []
+
+    async def terminate_then_enqueue(*args: Any, **kwargs: Any) -> Any:
+        calls.append(1)
+        if len(calls) == 1:
+            terminate_unseen(database)  # blocks the loop on purpose
+        return await real_enqueue(*args, **kwargs)
+
+    monkeypatch.setattr(status_service, "enqueue", terminate_then_enqueue)
+    posted = client.post("/api/v1/statuses", user=alice, data={"status": "once"})
+    assert posted.status_code == 200, posted.text
+    assert len(calls) == 2  # the first attempt died and was rolled back
+    statuses = client.get(f"/api/v1/accounts/{alice.sid}/statuses", user=alice).json()
+    assert [s["id"] for s in statuses] == [posted.json()["id"]]

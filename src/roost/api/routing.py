@@ -115,13 +115,9 @@ class Endpoint:
             if self.form is not None:
                 kwargs["form"] = await parse_body(request, self.form)
             ctx = Context(request, services, viewer)
-            if self.method == "GET":
-                # A read may run twice: once more when it met a database
-                # connection that died under it (roost.db.engine).
-                return await services.db.once_more_on_disconnect(
-                    lambda: self.handler(ctx, **kwargs)
-                )
-            return await self.handler(ctx, **kwargs)
+            # Once more when a database connection died under the handler
+            # before it committed anything (roost.db.engine).
+            return await services.db.once_more_on_disconnect(lambda: self.handler(ctx, **kwargs))
         finally:
             upload = received_upload(request)
             if upload is not None:

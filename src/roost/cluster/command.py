@@ -30,6 +30,9 @@ log = logging.getLogger("roost.cluster")
 # temporary name (".<pid>.tmp" appended) first.
 _SOCKET_PATH_MAX = 90
 
+# With a single app server: HAProxy's name for its spare slot.
+SPARE = "app1b"
+
 # The first line `roost cluster` prints once HAProxy has every server UP.
 READY_LINE = "roost cluster ready:"
 
@@ -88,7 +91,8 @@ def _upstream(index: int, text: str) -> haproxy.Upstream:
     "--first-server-port",
     type=int,
     default=None,
-    help="App servers listen on 127.0.0.1 from this port up (default: --port + 1).",
+    help="App servers listen on 127.0.0.1 from this port up (default: --port + 1);"
+    " a single one also uses the next port during a rolling restart.",
 )
 @click.option("--database-url", default=None, help="PostgreSQL URL (default ROOST_DATABASE_URL).")
 @click.option("--redis-url", default=None, help="Redis URL (default ROOST_REDIS_URL).")
@@ -146,7 +150,8 @@ def cluster(
 
     PostgreSQL and Redis are required (every process shares them). With
     --workers 0 the app servers run the jobs themselves. SIGHUP
-    restarts the app servers one at a time (zero failed requests), then the
+    restarts the app servers one at a time (zero failed requests; a single
+    one is replaced by a new one started on the next port first), then the
     workers; SIGINT or SIGTERM stops everything. An app server or worker that
     dies is started again; HAProxy dying, or a child dying 5 times in a
     minute, stops the cluster with status 1.
@@ -171,9 +176,14 @@ def cluster(
     if len(str(stats_socket)) > _SOCKET_PATH_MAX:
         stats_socket = Path(tempfile.mkdtemp(prefix="roost-cluster-")) / "haproxy.sock"
     inter_ms = max(50, round(check_interval * 1000))
+    local = [haproxy.Upstream(f"app{i + 1}", "127.0.0.1", first + i) for i in range(servers)]
+    if servers == 1:
+        # A spare slot, in maintenance, on the next port: a rolling restart
+        # starts the replacement there before stopping the old server.
+        local.append(haproxy.Upstream(SPARE, "127.0.0.1", first + 1, disabled=True))
     config = haproxy.BalancerConfig(
         bind=f"{'[' + front.host + ']' if ':' in front.host else front.host}:{front.port}",
-        upstreams=[haproxy.Upstream(f"app{i + 1}", "127.0.0.1", first + i) for i in range(servers)],
+        upstreams=local,
         stats_socket=stats_socket,
         server_maxconn=server_maxconn,
         check_inter=f"{inter_ms}ms",
@@ -231,6 +241,8 @@ def cluster(
     # ROOST_RUN_WORKERS=false: then somebody else runs them).
     app_runs_jobs = workers == 0 and front.run_workers
     for upstream in config.upstreams:
+        if upstream.disabled:
+            continue
         app_env = {
             **shared,
             "ROOST_HOST": upstream.host,
@@ -255,8 +267,9 @@ def cluster(
             flush=True,
         )
 
+    spare = next((u for u in config.upstreams if u.disabled), None)
     supervisor = Supervisor(
-        children, stats_socket=stats_socket, drain_seconds=drain, announce=announce
+        children, stats_socket=stats_socket, drain_seconds=drain, announce=announce, spare=spare
     )
     try:
         status = supervisor.run()

@@ -14,6 +14,8 @@ from importlib import resources
 from pathlib import Path
 
 BACKEND = "roost_app"
+# Both backends list the same servers (streams have a backend of their own).
+BACKENDS = ("roost_app", "roost_streaming")
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -21,6 +23,8 @@ class Upstream:
     name: str
     host: str
     port: int
+    # Listed in maintenance (a spare slot `roost cluster` enables at need).
+    disabled: bool = False
 
     @property
     def address(self) -> str:
@@ -58,7 +62,10 @@ def render(config: BalancerConfig) -> str:
             "    # Started as root to bind; runs as an unprivileged user, chrooted.\n"
             f"    user {config.run_as}\n    group {config.run_as}\n    chroot /var/lib/haproxy\n"
         )
-    servers = "\n".join(f"    server {u.name} {u.address}" for u in config.upstreams)
+    servers = "\n".join(
+        f"    server {u.name} {u.address}{' disabled' if u.disabled else ''}"
+        for u in config.upstreams
+    )
     return string.Template(template()).substitute(
         global_maxconn=config.frontend_maxconn,
         log_target=config.log_target,
@@ -74,6 +81,28 @@ def render(config: BalancerConfig) -> str:
         servers=servers,
         privileges=privileges,
     )
+
+
+def command(stats_socket: Path, line: str, *, timeout: float = 2.0) -> str:
+    """Send one runtime API command; HAProxy's answer."""
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
+        sock.settimeout(timeout)
+        sock.connect(str(stats_socket))
+        sock.sendall(line.encode() + b"\n")
+        chunks = []
+        while chunk := sock.recv(65536):
+            chunks.append(chunk)
+    return b"".join(chunks).decode()
+
+
+def set_enabled(stats_socket: Path, server: str, enabled: bool) -> None:
+    """Take ``server`` out of maintenance (checks resume; traffic once UP),
+    or put it in maintenance, in both backends."""
+    verb = "enable" if enabled else "disable"
+    for backend in BACKENDS:
+        answer = command(stats_socket, f"{verb} server {backend}/{server}").strip()
+        if answer:
+            raise OSError(f"haproxy: {verb} server {backend}/{server}: {answer}")
 
 
 def server_states(stats_socket: Path, *, timeout: float = 2.0) -> dict[str, str]:

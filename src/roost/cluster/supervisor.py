@@ -16,7 +16,11 @@ What happens when:
 * SIGHUP: rolling restart. One app server at a time gets SIGTERM (it fails
   readiness, HAProxy takes it out, it drains and exits), a new one starts on
   the same port, and the next waits until HAProxy reports the new one UP.
-  Then the workers, one at a time. A roll in progress ignores further HUPs.
+  With a single app server that would leave HAProxy nowhere to send
+  requests, so the replacement starts first, on a spare port (a server slot
+  HAProxy keeps in maintenance), is enabled and UP before the old one is
+  told to stop; the old slot becomes the spare for the next roll. Then the
+  workers, one at a time. A roll in progress ignores further HUPs.
 * An app server or worker that exits on its own is started again; one that
   dies ``MAX_RESTARTS`` times within ``RESTART_WINDOW`` seconds, or HAProxy
   exiting, stops the whole cluster (exit status 1).
@@ -69,8 +73,15 @@ class Child:
     argv: Sequence[str]
     env: Mapping[str, str]
     port: int | None = None
+    # Its name in HAProxy's backends, when not ``name`` (an app server
+    # moved to the spare slot by a single-server roll).
+    server: str | None = None
     process: subprocess.Popen[bytes] | None = None
     deaths: collections.deque[float] = dataclasses.field(default_factory=collections.deque)
+
+    @property
+    def balanced_as(self) -> str:
+        return self.server or self.name
 
     def start(self) -> None:
         self.process = subprocess.Popen(
@@ -127,6 +138,7 @@ class Supervisor:
         stats_socket: Path,
         drain_seconds: float,
         announce: Callable[[], None] = lambda: None,
+        spare: haproxy.Upstream | None = None,
     ) -> None:
         self.balancer = next(c for c in children if c.kind == "balancer")
         self.apps = [c for c in children if c.kind == "app"]
@@ -134,6 +146,9 @@ class Supervisor:
         self.stats_socket = stats_socket
         self.drain_seconds = drain_seconds
         self.announce = announce
+        # With one app server: the slot, in maintenance, a roll starts the
+        # replacement on.
+        self.spare = spare
         self._stop_requested = False
         self._roll_requested = False
 
@@ -173,7 +188,7 @@ class Supervisor:
         for worker in self.workers:
             worker.start()
         self.balancer.start()
-        self._wait_balanced([a.name for a in self.apps])
+        self._wait_balanced([a.balanced_as for a in self.apps])
         self.announce()
         while not self._stop_requested:
             if self._roll_requested:
@@ -259,25 +274,17 @@ class Supervisor:
             "rolling restart of %s app servers and %s workers", len(self.apps), len(self.workers)
         )
         started = time.monotonic()
-        for app in self.apps:
-            if self._stop_requested:
-                return
-            # SIGTERM: readiness fails at once, HAProxy takes the server out
-            # within its checks, the server keeps answering meanwhile and
-            # exits after its drain period.
-            app.signal(signal.SIGTERM)
-            # Once HAProxy has taken it out nothing new reaches it: the rest
-            # of the drain is skipped (a second SIGTERM), in-flight requests
-            # still finish.
-            if self._wait_out_of_rotation(app.name, within=self.drain_seconds):
-                app.signal(signal.SIGTERM)
-            if not app.wait(self.drain_seconds + STOP_TIMEOUT):
-                log.warning("%s did not stop in time: killing it", app.name)
-                app.kill()
-            app.start()
-            self._wait_app_ready(app)
-            self._wait_balanced([app.name])
-            log.info("%s restarted", app.name)
+        if self.spare is not None:
+            self._roll_single()
+        else:
+            for app in self.apps:
+                if self._stop_requested:
+                    return
+                self._drain_and_stop(app)
+                app.start()
+                self._wait_app_ready(app)
+                self._wait_balanced([app.balanced_as])
+                log.info("%s restarted", app.name)
         for worker in self.workers:
             if self._stop_requested:
                 return
@@ -286,6 +293,54 @@ class Supervisor:
                 worker.kill()
             worker.start()
         log.info("rolling restart done in %.1fs", time.monotonic() - started)
+
+    def _drain_and_stop(self, app: Child) -> None:
+        """SIGTERM: readiness fails at once, HAProxy takes the server out
+        within its checks, the server keeps answering meanwhile and exits
+        after its drain period. Once HAProxy has taken it out nothing new
+        reaches it: the rest of the drain is skipped (a second SIGTERM),
+        in-flight requests still finish."""
+        app.signal(signal.SIGTERM)
+        if self._wait_out_of_rotation(app.balanced_as, within=self.drain_seconds):
+            app.signal(signal.SIGTERM)
+        if not app.wait(self.drain_seconds + STOP_TIMEOUT):
+            log.warning("%s did not stop in time: killing it", app.name)
+            app.kill()
+
+    def _roll_single(self) -> None:
+        """The one app server replaced with no gap: its successor starts on
+        the spare slot and is UP in HAProxy before the old one drains."""
+        assert self.spare is not None
+        old, spare = self.apps[0], self.spare
+        if self._stop_requested:
+            return
+        new = dataclasses.replace(
+            old,
+            env={**old.env, "ROOST_PORT": str(spare.port)},
+            port=spare.port,
+            server=spare.name,
+            process=None,
+            deaths=collections.deque(),
+        )
+        new.start()
+        try:
+            self._wait_app_ready(new)
+            try:
+                haproxy.set_enabled(self.stats_socket, spare.name, True)
+            except OSError as exc:
+                raise ClusterError(f"cannot enable {spare.name} in haproxy: {exc}") from exc
+            self._wait_balanced([spare.name])
+        except ClusterError:
+            new.kill()  # the old one still serves (until the cluster stops)
+            raise
+        # From here on the new one is the app server the supervisor watches.
+        self.apps[0] = new
+        assert old.port is not None
+        self._drain_and_stop(old)
+        with contextlib.suppress(OSError):  # checks of a dead port would only log
+            haproxy.set_enabled(self.stats_socket, old.balanced_as, False)
+        self.spare = haproxy.Upstream(old.balanced_as, spare.host, old.port, disabled=True)
+        log.info("%s restarted (now on port %s, as %s)", new.name, new.port, new.balanced_as)
 
     def stop(self) -> None:
         """Stop every child (see the module docstring for the order)."""

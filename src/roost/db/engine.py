@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import contextvars
 import itertools
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -24,6 +25,39 @@ T = TypeVar("T")
 REPLICA_CONNECT_TIMEOUT = 2.0
 # A floor no replica reaches: this request reads the primary.
 _ONLY_PRIMARY = 2**63 - 1
+
+# Set by Database.once_more_on_disconnect while the work it runs may run
+# again: write() marks in it that a commit was attempted (from then on the
+# work must not run twice: it may have written).
+_commit_marks: contextvars.ContextVar[list[bool] | None] = contextvars.ContextVar(
+    "roost_commit_marks", default=None
+)
+
+# asyncpg's errors on a connection the server ended under a statement (a
+# terminated backend, a restart): the transaction is gone, nothing of it
+# committed. The last one is what a statement meets on a connection whose
+# end asyncpg had half read.
+_LOST_CONNECTION = ("AdminShutdownError", "ConnectionDoesNotExistError", "InternalClientError")
+
+
+def _note_commit() -> None:
+    marks = _commit_marks.get()
+    if marks is not None:
+        marks.append(True)
+
+
+def connection_lost(exc: sa.exc.DBAPIError) -> bool:
+    """True when ``exc`` came from a database connection that died under it."""
+    if exc.connection_invalidated:
+        return True
+    cause: BaseException | None = exc
+    while cause is not None:
+        if type(cause).__name__ in _LOST_CONNECTION and type(cause).__module__.startswith(
+            "asyncpg"
+        ):
+            return True
+        cause = cause.__cause__ or cause.__context__
+    return False
 
 
 def async_url(url: str) -> str:
@@ -159,6 +193,7 @@ class Database:
         if self._write_lock is None:
             async with self.engine.begin() as conn:
                 yield conn
+                _note_commit()  # the block ran: the commit follows
             if self.replica_set is not None:
                 await self._written(self.replica_set)
             return
@@ -166,6 +201,7 @@ class Database:
             await conn.run_sync(lambda c: c.info.__setitem__("roost_begin", "BEGIN IMMEDIATE"))
             async with conn.begin():
                 yield conn
+                _note_commit()
 
     async def _written(self, replicas: ReplicaSet) -> None:
         """After a commit made for an account: its reads must now find a
@@ -217,24 +253,33 @@ class Database:
                 conn.info["roost_begin"] = ""
             yield conn
 
-    async def once_more_on_disconnect(self, read: Callable[[], Awaitable[T]]) -> T:
-        """Run ``read`` (reads only: it runs twice), again once if it met a
-        connection that turned out dead.
+    async def once_more_on_disconnect(self, work: Callable[[], Awaitable[T]]) -> T:
+        """Run ``work`` (a request's handler), again once if a database
+        connection died under it before it attempted any commit.
 
         The check at checkout sees a connection the server closed only once
         the event loop has read the goodbye; one closed a moment before it
-        is used fails its statement, and SQLAlchemy then drops it and every
-        older pooled connection. For the read that renders a committed
-        write, that failure would answer a 500 for a write that exists (and
-        a client retrying without ``Idempotency-Key`` would post twice).
+        is used, or while a statement runs (a terminated backend, a
+        restart), fails that statement. Until ``work`` reaches a commit
+        nothing of it is written (its transaction died with the connection),
+        so running it again on a fresh connection is safe and spares the
+        client a 500; after a commit was attempted it may have written, so
+        the error stands (a read rendering a committed write retries on its
+        own, e.g. ``statuses.marks``). ``work`` must keep its effects outside
+        the database until after its commit, as every service does.
         """
+        marks: list[bool] = []
+        token = _commit_marks.set(marks)
         try:
-            return await read()
-        except sa.exc.DBAPIError as exc:
-            if not exc.connection_invalidated:
-                raise
-            log.warning("read met a dead database connection, retrying: %s", exc.orig)
-            return await read()
+            try:
+                return await work()
+            except sa.exc.DBAPIError as exc:
+                if marks or not connection_lost(exc):
+                    raise
+                log.warning("database connection lost before any commit, retrying: %s", exc.orig)
+            return await work()
+        finally:
+            _commit_marks.reset(token)
 
     async def dispose(self) -> None:
         if self.replica_set is not None:
