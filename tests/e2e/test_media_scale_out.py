@@ -90,20 +90,31 @@ def test_media_with_separate_workers_on_postgresql_redis_and_s3(
         alice = _sign_up(base, "alice")
         bob = _sign_up(base, "bob")
         bob.account_follow(alice.account_verify_credentials()["id"])
-        # synchronous: Mastodon.py polls GET /api/v1/media/:id until the
-        # worker process has processed the upload.
-        image = alice.media_post(str(photo), description="where was this?", synchronous=True)
-        video = alice.media_post(str(clip), synchronous=True)
+        image = alice.media_post(str(photo), description="where was this?")
+        video = alice.media_post(str(clip))
         assert (image["type"], video["type"]) == ("image", "video")
-        posted = alice.status_post("photo and clip", media_ids=[image, video])
-        assert [m["id"] for m in posted["media_attachments"]] == [image["id"], video["id"]]
+
+        # Poll GET /api/v1/media/:id as a client waits (Mastodon.py's own
+        # synchronous wait sleeps 5 s a poll) until the worker is done.
+        def processed() -> list[dict[str, Any]]:
+            both = [alice.media(image["id"]), alice.media(video["id"])]
+            return both if all(m["url"] for m in both) else []
+
+        assert _eventually(processed, timeout=20.0), "the worker never processed the uploads"
+        # (a video goes alone in its status, as on Mastodon)
+        with_photo = alice.status_post("a photo", media_ids=[image])
+        with_video = alice.status_post("a clip", media_ids=[video])
+        posted = {with_photo["id"], with_video["id"]}
 
         def in_home() -> list[dict[str, Any]]:
-            return [s for s in bob.timeline_home() if s["id"] == posted["id"]]
+            return [s for s in bob.timeline_home() if s["id"] in posted]
 
-        found = _eventually(in_home, timeout=15.0)
-        assert found, "the post never reached the follower's home timeline"
-        shown_image, shown_video = found[0]["media_attachments"]
+        found = _eventually(lambda: len(in_home()) == 2 and in_home(), timeout=15.0)
+        assert found, "the posts never reached the follower's home timeline"
+        by_id = {s["id"]: s["media_attachments"] for s in found}
+        (shown_image,) = by_id[with_photo["id"]]
+        (shown_video,) = by_id[with_video["id"]]
+        assert (shown_image["id"], shown_video["id"]) == (image["id"], video["id"])
 
         original = Image.open(
             io.BytesIO(_from_bucket(shown_image["url"], bucket_base, "image/jpeg"))
