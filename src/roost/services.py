@@ -112,6 +112,7 @@ def register_job_handlers(runner: JobRunner) -> None:
     """Every domain's background jobs, by kind."""
     from roost.accounts.mailjobs import JOB_HANDLERS as MAIL_JOBS
     from roost.media.jobs import JOB_HANDLERS as MEDIA_JOBS
+    from roost.media.jobs import PERIODIC as MEDIA_PERIODIC
     from roost.notifications.jobs import JOB_HANDLERS as NOTIFICATION_JOBS
     from roost.push.delivery import JOB_HANDLERS as PUSH_JOBS
     from roost.relationships.requests import JOB_HANDLERS as RELATIONSHIP_JOBS
@@ -128,8 +129,9 @@ def register_job_handlers(runner: JobRunner) -> None:
         **MEDIA_JOBS,
         **SEARCH_JOBS,
     }
+    periodic = {**SEARCH_PERIODIC, **MEDIA_PERIODIC}
     for kind, handler in handlers.items():
-        runner.register(kind, handler, every=SEARCH_PERIODIC.get(kind))
+        runner.register(kind, handler, every=periodic.get(kind))
 
 
 def build_blob_store(settings: Settings) -> BlobStore:

@@ -1,7 +1,6 @@
 """`roost bench media`: photo and video uploads through the API, to ready.
 
-A Roost server (the embedded default: its app process runs the media jobs)
-gets uploads as a phone client sends them: ``POST /api/v2/media``, then
+A Roost server gets uploads as a phone client sends them: ``POST /api/v2/media``, then
 ``GET /api/v1/media/:id`` every 50 ms until the attachment is ready (a 200),
 which is how Mastodon clients wait. Three measurements:
 
@@ -12,6 +11,13 @@ which is how Mastodon clients wait. Three measurements:
   once, divided by the time until the last one is ready;
 - the stored bytes per photo and per video (original plus preview, fetched
   back from their URLs), which is what storage and bandwidth plans need.
+
+Deployments (``--deployment``): ``embedded`` (SQLite, local files, the app
+process runs the media jobs) or ``postgres`` (PostgreSQL + Redis, local
+files in the run's data directory; with ``--job-workers N`` the jobs run in
+N separate ``roost worker`` processes, each with its default job loops, and
+the app server runs none). The throughput figure is then divided by N: per
+worker process.
 
 The photos are made with Pillow (a smooth gradient with sensor-like noise,
 JPEG quality 90, the size of a phone photo by default); the videos with
@@ -29,7 +35,7 @@ import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 import msgspec
@@ -37,6 +43,10 @@ import numpy as np
 
 from roost_bench.http import HttpClient
 from roost_bench.stats import latency_summary
+
+if TYPE_CHECKING:
+    from roost.config import Settings
+    from roost_bench.deploy import Deployment
 
 POLL_INTERVAL = 0.05
 READY_TIMEOUT = 300.0
@@ -192,10 +202,11 @@ def prepare_forms(options: MediaOptions) -> Forms:
 
 
 async def measure_media(
-    url: str, cast: Cast, options: MediaOptions, forms: Forms
+    url: str, cast: Cast, options: MediaOptions, forms: Forms, *, worker_processes: int = 1
 ) -> dict[str, Any]:
     """The steady-rate runs, the burst, then the home pages with and
-    without the uploaded photos (for ``home_share``)."""
+    without the uploaded photos (for ``home_share``). ``worker_processes``:
+    how many processes ran the jobs (the burst's rate is divided by it)."""
     token = cast.tokens["photographer"]
     photos = len(forms.photos) - options.burst
     videos = max(2, round(options.seconds * options.video_rate))
@@ -216,7 +227,8 @@ async def measure_media(
         | {"size": f"{options.photo_size[0]}x{options.photo_size[1]}"},
         "video": summarize(video_runs, rate=options.video_rate)
         | {"seconds": options.video_seconds, "size": options.video_size},
-        "photos_per_s_per_worker": photos_per_s,
+        "photos_per_s": photos_per_s,
+        "photos_per_s_per_worker": photos_per_s / max(1, worker_processes),
         "burst": options.burst,
         "home_page": {"statuses": HOME_LIMIT, "photos": attached},
     }
@@ -236,27 +248,38 @@ CAST = ("photographer", "writer", "text_reader", "media_reader")
 
 
 @contextlib.contextmanager
-def media_server(data_dir: Path) -> Iterator[tuple[str, Cast]]:
-    """The embedded default on ``data_dir`` with the run's accounts; yields
-    the server's URL and the accounts."""
-    from roost_bench.deploy import _base_env
+def media_server(deployment: Deployment, job_workers: int = 0) -> Iterator[tuple[str, Cast]]:
+    """One app server on ``deployment`` with the run's accounts, and
+    ``job_workers`` separate ``roost worker`` processes (0: the app server
+    runs the jobs); yields the server's URL and the accounts."""
+    from roost_bench.jobworkers import app_env, run_job_workers
     from roost_bench.runner import run_async
     from roost_bench.servers import ServerSpec, serve
 
-    env = _base_env(data_dir) | {"ROOST_DATABASE_URL": "", "ROOST_REDIS_URL": ""}
-    cast = run_async(_accounts(data_dir))
-    with serve(ServerSpec("uvicorn", "roost", env=env, probe_path="/api/v1/instance")) as server:
+    settings = deployment.settings()
+    cast = run_async(_accounts(settings))
+    spec = ServerSpec(
+        "uvicorn", "roost", env=app_env(deployment.env, job_workers), probe_path="/api/v1/instance"
+    )
+    with (
+        serve(spec) as server,
+        run_job_workers(
+            job_workers,
+            deployment.env,
+            concurrency=settings.job_loops,
+            poll_interval=0.2,
+        ),
+    ):
         yield server.url, cast
 
 
-async def _accounts(data_dir: Path) -> Cast:
+async def _accounts(settings: Settings) -> Cast:
     from roost.accounts.service import create_account
-    from roost.config import Settings
     from roost.db.migrate import migrate
     from roost.services import build_services
     from roost_bench.tokens import issue_bench_tokens
 
-    settings = Settings(data_dir=data_dir, password_hash_time_cost=1, password_hash_memory_kib=32)
+    settings = settings.replace(password_hash_time_cost=1, password_hash_memory_kib=32)
     services = build_services(settings)
     try:
         await migrate(services.db.engine)

@@ -6,29 +6,36 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
 
 from roost.cli import main
 from roost_bench.command import bench
+from tests.conftest import PG_ADMIN_URL, PG_HOST, PG_PORT, REDIS_URL, require_service
 
 pytestmark = pytest.mark.e2e
 
 
-def test_media_bench_measures_uploads_and_feeds_capacity(tmp_path: Path) -> None:
+def run_media_bench(out: Path, *extra: str) -> tuple[Path, dict[str, Any]]:
     result = CliRunner().invoke(
         bench,
         [
             *("media", "--seconds", "2", "--photo-rate", "1", "--video-rate", "1"),
             *("--photo-size", "640x480", "--video-size", "320x240", "--video-seconds", "1"),
-            *("--burst", "2", "--home-seconds", "1", "--out", str(tmp_path)),
+            *("--burst", "2", "--home-seconds", "1", "--out", str(out), *extra),
         ],
     )
     assert result.exit_code == 0, result.output
-    [path] = tmp_path.glob("media-*.json")
-    document = json.loads(path.read_text())
-    results = document["results"]
+    [path] = out.glob("media-*.json")
+    results: dict[str, Any] = json.loads(path.read_text())["results"]
+    return path, results
+
+
+def test_media_bench_measures_uploads_and_feeds_capacity(tmp_path: Path) -> None:
+    path, results = run_media_bench(tmp_path)
+    assert results["deployment"] == {"name": "embedded", "job_workers": 0}
     for kind in ("photo", "video"):
         row = results[kind]
         assert row["uploads"] == 2
@@ -47,3 +54,28 @@ def test_media_bench_measures_uploads_and_feeds_capacity(tmp_path: Path) -> None
     inputs = json.loads(capacity.output)["inputs"]
     assert inputs["scale"]["media_bytes"] == results["photo"]["stored_bytes_mean"]
     assert inputs["throughput"]["photos_per_core"] == results["photos_per_s_per_worker"]
+
+
+@pytest.mark.postgres
+@pytest.mark.redis
+def test_media_bench_on_postgresql_and_redis_with_a_separate_worker(tmp_path: Path) -> None:
+    """The same measurements with the media jobs in a `roost worker` process
+    (the app server runs none: the uploads would never be ready otherwise)."""
+    require_service("PostgreSQL", PG_HOST, PG_PORT)
+    require_service("Redis", "127.0.0.1", 6379)
+    _, results = run_media_bench(
+        tmp_path,
+        *("--deployment", "postgres", "--database-url", PG_ADMIN_URL),
+        *("--redis-url", REDIS_URL, "--job-workers", "1"),
+    )
+    assert results["deployment"] == {"name": "postgres", "job_workers": 1}
+    for kind in ("photo", "video"):
+        assert results[kind]["uploads"] == 2
+        assert results[kind]["stored_bytes_mean"] > 0
+    assert results["photos_per_s_per_worker"] == results["photos_per_s"] > 0
+    assert results["home_page"] == {"statuses": 20, "photos": 4}
+
+
+def test_media_bench_refuses_workers_without_postgres(tmp_path: Path) -> None:
+    result = CliRunner().invoke(bench, ["media", "--job-workers", "1", "--out", str(tmp_path)])
+    assert result.exit_code != 0 and "needs the postgres deployment" in result.output

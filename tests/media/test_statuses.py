@@ -3,7 +3,9 @@ and the files removed with the status."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+
+import sqlalchemy as sa
 
 from roost.db import schema
 from roost.statuses.wire import clear_fragments
@@ -146,3 +148,41 @@ def test_unattached_uploads_are_swept_after_a_day(client: ApiClient) -> None:
     assert len(media_files(client)) == 2 and count_media(client) == 1
     shown = client.get(f"/api/v1/statuses/{kept['id']}").json()
     assert len(shown["media_attachments"]) == 1
+
+
+def test_the_periodic_sweep_job_deletes_old_unattached_uploads(client: ApiClient) -> None:
+    """A running Roost sweeps by itself: the hourly ``media_sweep`` job
+    deletes an upload unattached for longer than
+    ``ROOST_MEDIA_UNATTACHED_HOURS`` (24) with its files, and keeps a
+    younger one and an old attached one."""
+    alice = client.make_user("alice")
+    attached = ready_media(client, alice)
+    kept = post_with(client, alice, [attached])
+    old = ready_media(client, alice)
+    young = ready_media(client, alice)
+    assert len(media_files(client)) == 6
+    jobs = client.services.jobs
+    assert jobs.periodic["media_sweep"] == 3600.0
+    table = schema.media_attachments
+
+    async def age(ids: list[str], hours: float) -> None:
+        when = datetime.now(UTC) - timedelta(hours=hours)
+        async with client.services.db.write() as conn:
+            await conn.execute(
+                table.update().where(table.c.id.in_([int(i) for i in ids])).values(created_at=when)
+            )
+
+    async def remaining() -> set[str]:
+        async with client.services.db.read(primary=True) as conn:
+            return {str(r.id) for r in await conn.execute(sa.select(table.c.id))}
+
+    client.call(age, [attached, old], 25.0)
+    client.call(age, [young], 23.0)
+    client.call(jobs.ensure_periodic)
+    client.drain()
+    assert client.call(remaining) == {attached, young}
+    assert len(media_files(client)) == 4
+    assert client.get(f"/api/v1/media/{young}", user=alice).status_code == 200
+    assert client.get(f"/api/v1/media/{old}", user=alice).status_code == 404
+    shown = client.get(f"/api/v1/statuses/{kept['id']}").json()
+    assert [m["id"] for m in shown["media_attachments"]] == [attached]

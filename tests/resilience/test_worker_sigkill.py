@@ -82,10 +82,11 @@ async def copies_of(client: redis.asyncio.Redis, keys: Sequence[str], status_id:
 
 
 async def job_rows(services: Services) -> list[sa.Row[tuple[object, ...]]]:
-    """The jobs left, but for the workers' own periodic trends refresh."""
+    """The jobs left, but for the workers' own periodic jobs."""
     j = schema.jobs
+    own = j.c.kind.in_(["trends_refresh", "media_sweep"])
     async with services.db.read(primary=True) as conn:
-        return list((await conn.execute(sa.select(j).where(j.c.kind != "trends_refresh"))).all())
+        return list((await conn.execute(sa.select(j).where(sa.not_(own)))).all())
 
 
 async def test_fanout_survives_sigkill_of_its_worker(

@@ -1,10 +1,11 @@
 """``roost media``: operator commands for media files.
 
 ``roost media sweep`` deletes uploads never attached to a status after
-``ROOST_MEDIA_UNATTACHED_HOURS`` (24 by default); run it from cron (hourly
-is plenty). Their files are removed by ``delete_blobs`` jobs, which the
-command runs itself before it exits (with workers running, they may take
-them first).
+``ROOST_MEDIA_UNATTACHED_HOURS`` (24 by default). A running Roost does the
+same by itself every hour (the periodic ``media_sweep`` job); the command is
+for an operator who wants it now, or a different age. Their files are
+removed by ``delete_blobs`` jobs, which the command runs itself before it
+exits (with workers running, they may take them first).
 """
 
 from __future__ import annotations

@@ -9,7 +9,12 @@ them. A custom thumbnail sent later is processed by the same job.
 ``delete_blobs``: blobs of deleted attachments (a deleted upload, a deleted
 status or account, the sweep of unattached uploads).
 
-Both are idempotent: a second run finds nothing left to do.
+``media_sweep``: a periodic job (hourly, ``PERIODIC``) that deletes the
+uploads never attached to a status after ``ROOST_MEDIA_UNATTACHED_HOURS``;
+their files go by ``delete_blobs`` jobs. ``roost media sweep`` does the same
+on demand.
+
+All are idempotent: a second run finds nothing left to do.
 """
 
 from __future__ import annotations
@@ -28,6 +33,7 @@ from roost.kernel.errors import Unprocessable
 from roost.media.pipeline import process_upload, thumbnail
 from roost.media.profile import process_profile_image
 from roost.media.records import FAILED, PROCESSING, READY
+from roost.media.service import sweep_unattached
 from roost.media.sniff import sniff_file
 from roost.media.store import MEDIA, load_row
 
@@ -192,8 +198,20 @@ async def delete_blobs(job: Job) -> None:
         await job.services.blobs.delete(keys)
 
 
+async def media_sweep(job: Job) -> None:
+    services = job.services
+    hours = services.settings.media_unattached_hours
+    removed = await sweep_unattached(services, older_than_hours=hours)
+    if removed:
+        log.info("media sweep: %d unattached uploads deleted", removed)
+
+
+SWEEP_INTERVAL = 3600.0
+
 JOB_HANDLERS: dict[str, JobHandler] = {
     "process_media": process_media,
     "delete_blobs": delete_blobs,
     "process_profile_image": process_profile_image,
+    "media_sweep": media_sweep,
 }
+PERIODIC = {"media_sweep": SWEEP_INTERVAL}
