@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
-# System packages Roost's tools use: wrk (load generator for `roost bench`).
+# System packages Roost's tools use: wrk (load generator for `roost bench`),
+# chromium (browser tests of the web app).
 set -euo pipefail
 need=()
 command -v wrk >/dev/null 2>&1 || need+=(wrk)
+# Chromium: the browser the web app's end-to-end tests drive (Playwright, headless).
+command -v chromium >/dev/null 2>&1 || need+=(chromium)
 if [ ${#need[@]} -eq 0 ]; then
   exit 0
 fi

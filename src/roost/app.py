@@ -29,6 +29,7 @@ from roost.db.migrate import migrate
 from roost.kernel.errors import DomainError
 from roost.services import Services, build_services
 from roost.web.assets import static_mount
+from roost.web.shell import web_routes
 
 log = logging.getLogger("roost")
 
@@ -66,6 +67,12 @@ def create_app(
     routes: list[BaseRoute] = [e.route() for e in hot_first]
     routes.append(Route("/openapi.json", openapi_endpoint(endpoints), methods=["GET"]))
     routes.append(static_mount())
+    # The web app last: its paths (/, /@name, /tags/...) are no API path.
+    routes.extend(
+        web_routes(
+            title=settings.instance_title, streaming_url=getattr(settings, "streaming_url", None)
+        )
+    )
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
