@@ -2,7 +2,7 @@
 // sanitised again here), media, and the actions with counts that change at once.
 
 import { api } from "./api.js";
-import { h, sanitize, timeEl, announce } from "./dom.js";
+import { h, replace, sanitize, timeEl, announce } from "./dom.js";
 
 export function avatar(account, size = 46) {
   return h("img", { class: "avatar", src: account.avatar_static || account.avatar, alt: "", width: size, height: size, loading: "lazy" });
@@ -81,9 +81,9 @@ export function renderStatus(item, ctx, { focused = false } = {}) {
       actionButton({ label: `Reply (${status.replies_count})`, icon: "↩", count: status.replies_count, disabled: !signedIn, onClick: () => ctx.reply(status) }),
       actionButton({ label: `Boost (${status.reblogs_count})`, icon: "⟳", count: status.reblogs_count, pressed: Boolean(status.reblogged), disabled: !signedIn || !["public", "unlisted"].includes(status.visibility), onClick: () => toggle(status, "reblog", draw) }),
       actionButton({ label: `Like (${status.favourites_count})`, icon: "★", count: status.favourites_count, pressed: Boolean(status.favourited), disabled: !signedIn, onClick: () => toggle(status, "favourite", draw) }),
-      actionButton({ label: "Bookmark", icon: "🔖", pressed: Boolean(status.bookmarked), disabled: !signedIn, onClick: () => toggle(status, "bookmark", draw) }),
+      actionButton({ label: "Bookmark", icon: "⚑", pressed: Boolean(status.bookmarked), disabled: !signedIn, onClick: () => toggle(status, "bookmark", draw) }),
     );
-    article.replaceChildren(
+    replace(article,
       item.reblog ? h("p", { class: "boosted" }, "⟳ ", accountLink(item.account, displayName(item.account)), " boosted") : null,
       h("header", {},
         accountLink(status.account, avatar(status.account)),

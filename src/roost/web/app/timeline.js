@@ -61,7 +61,7 @@ export function feed(ctx, { path, query = {}, render = (item) => renderStatus(it
     bar.textContent = pending.length === 1 ? "1 new post" : `${pending.length} new posts`;
     bar.hidden = false;
   };
-  el.addTop = (item) => add([item], true);
+  el.addTop = (item) => { add([item], true); status.textContent = ""; };
   el.reload = () => { seen.clear(); pending.length = 0; next = undefined; replace(list); load(); };
   load();
   return el;
