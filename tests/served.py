@@ -9,7 +9,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 
 import httpx2 as httpx
@@ -35,7 +35,11 @@ def free_port() -> int:
 
 @contextlib.contextmanager
 def served_roost(
-    tmp_path: Path, *, env: Mapping[str, str] | None = None, port: int | None = None
+    tmp_path: Path,
+    *,
+    env: Mapping[str, str] | None = None,
+    port: int | None = None,
+    args: Sequence[str] = (),
 ) -> Iterator[tuple[int, Path]]:
     """Serve the embedded default from ``tmp_path``; yields the port and the
     server's log file once ``/api/v1/instance`` answers, stops it after."""
@@ -47,7 +51,7 @@ def served_roost(
     log_path = tmp_path / "server.log"
     log = log_path.open("wb")
     process = subprocess.Popen(
-        [sys.executable, "-m", "roost", "serve", "--port", str(port)],
+        [sys.executable, "-m", "roost", "serve", "--port", str(port), *args],
         env=full_env,
         stdout=log,
         stderr=subprocess.STDOUT,

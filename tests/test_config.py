@@ -32,3 +32,9 @@ def test_public_url_and_domain_follow_the_served_address(
 ) -> None:
     settings = Settings.from_env(env)
     assert (settings.public_url, settings.domain) == (public_url, domain)
+
+
+def test_a_misspelt_log_format_is_refused_at_start() -> None:
+    assert Settings.from_env({"ROOST_LOG_FORMAT": "json"}).log_format == "json"
+    with pytest.raises(ValueError, match="ROOST_LOG_FORMAT"):
+        Settings.from_env({"ROOST_LOG_FORMAT": "jsno"})

@@ -11,7 +11,7 @@ from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.routing import BaseRoute, Route
-from starlette.types import ASGIApp
+from starlette.types import ASGIApp, Scope
 
 from roost.api.errors import (
     ApiError,
@@ -20,12 +20,15 @@ from roost.api.errors import (
     handle_http_exception,
     handle_unexpected,
 )
+from roost.api.metrics import MetricsMiddleware
 from roost.api.middleware import ResponseHeaders
 from roost.api.openapi import openapi_endpoint
 from roost.api.ratelimit import RateLimitMiddleware
 from roost.api.routing import Endpoint
 from roost.config import Settings
 from roost.db.migrate import migrate
+from roost.infra.metrics import exposition
+from roost.jobs.stats import outbox_metrics
 from roost.kernel.errors import DomainError
 from roost.services import Services, build_services
 from roost.web.assets import static_mount
@@ -35,10 +38,28 @@ log = logging.getLogger("roost")
 
 
 class RoostApp(Starlette):
+    metrics_token = ""
+
     def build_middleware_stack(self) -> ASGIApp:
         # Outside Starlette's own error middleware, so that a 500 gets the
-        # headers too.
-        return ResponseHeaders(super().build_middleware_stack())
+        # headers too, and is counted and timed.
+        return MetricsMiddleware(
+            ResponseHeaders(super().build_middleware_stack()),
+            token=self.metrics_token,
+            scrape=scrape_metrics,
+        )
+
+
+async def scrape_metrics(scope: Scope) -> bytes:
+    """This server's metrics, with the outbox measured now (without it when
+    the database does not answer: the rest still tells what is wrong)."""
+    services: Services = scope["app"].state.services
+    try:
+        measured = await outbox_metrics(services.db)
+    except Exception:
+        log.exception("outbox metrics not measured")
+        measured = []
+    return exposition(measured)
 
 
 def all_endpoints() -> list[Endpoint]:
@@ -98,7 +119,7 @@ def create_app(
             if owned:
                 await svc.close()
 
-    return RoostApp(
+    app = RoostApp(
         routes=routes,
         lifespan=lifespan,
         middleware=[Middleware(RateLimitMiddleware)],
@@ -109,3 +130,5 @@ def create_app(
             Exception: handle_unexpected,
         },
     )
+    app.metrics_token = settings.metrics_token
+    return app

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import asyncio
 import importlib
-import logging
+import shutil
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any, NamedTuple
 
 import click
 
 from roost.config import Settings
+from roost.logs import configure_logging, logging_config
 
 
 class LazyCommand(NamedTuple):
@@ -30,6 +32,10 @@ LAZY_COMMANDS: dict[str, LazyCommand] = {
         "roost.accounts.command:accounts",
         'Sign-ups waiting for approval (registrations mode "approved").',
     ),
+    "backup": LazyCommand(
+        "roost.backup:backup",
+        "Back the embedded database (and media folder) up into DESTINATION, online.",
+    ),
     "bench": LazyCommand(
         "roost_bench.command:bench",
         "Run the load benchmarks (see docs/benchmarks.md), or a subcommand.",
@@ -41,6 +47,9 @@ LAZY_COMMANDS: dict[str, LazyCommand] = {
     ),
     "create-admin": LazyCommand(
         "roost.accounts.command:create_admin", "Create an administrator account."
+    ),
+    "restore": LazyCommand(
+        "roost.backup:restore", "Restore a backup made by `roost backup` into the data directory."
     ),
     "seed": LazyCommand(
         "roost.seed.command:seed",
@@ -126,8 +135,8 @@ def _needs_extra(name: str, lazy: LazyCommand, missing: str | None) -> click.Com
 @click.group(cls=LazyGroup, lazy_commands=LAZY_COMMANDS)
 def main() -> None:
     """Roost: a Twitter-like service speaking the Mastodon client API."""
-    level = Settings.from_env().log_level.upper()
-    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    settings = Settings.from_env()
+    configure_logging(settings.log_level, settings.log_format)
 
 
 @main.command()
@@ -159,22 +168,51 @@ def serve(host: str | None, port: int | None, workers: int) -> None:
         f"Roost on http://{settings.served_authority} (public URL {settings.public_url}, "
         f"{workers} process{'es' if workers > 1 else ''}); Ctrl-C stops it"
     )
-    uvicorn.run(
-        "roost.asgi:app",
-        host=settings.host,
-        port=settings.port,
-        workers=workers,
-        loop="uvloop",
-        http="httptools",
-        # uvicorn's own lines (and one access line per request) only at debug
-        # level: the access log costs throughput on the hot read path.
-        log_level="debug" if debug else "warning",
-        access_log=debug,
-        # uvicorn would otherwise take the client address from X-Forwarded-For
-        # of any loopback caller; Roost reads it itself, from the proxies in
-        # ROOST_TRUSTED_PROXIES only (roost.api.client_address).
-        proxy_headers=False,
-    )
+    metrics_dir = _metrics_dir(workers)
+    try:
+        uvicorn.run(
+            "roost.asgi:app",
+            host=settings.host,
+            port=settings.port,
+            workers=workers,
+            loop="uvloop",
+            http="httptools",
+            # Applied by uvicorn in every app process (roost.logs); uvicorn's
+            # own lines (and one access line per request) only at debug
+            # level: the access log costs throughput on the hot read path.
+            log_config=logging_config(settings.log_level, settings.log_format),
+            log_level="debug" if debug else "warning",
+            access_log=debug,
+            # uvicorn would otherwise take the client address from X-Forwarded-For
+            # of any loopback caller; Roost reads it itself, from the proxies in
+            # ROOST_TRUSTED_PROXIES only (roost.api.client_address).
+            proxy_headers=False,
+        )
+    finally:
+        if metrics_dir is not None:
+            shutil.rmtree(metrics_dir, ignore_errors=True)
+
+
+def _metrics_dir(workers: int) -> Path | None:
+    """With several app processes, the directory where each keeps its metric
+    values for /metrics to add up (roost.infra.metrics): made empty here,
+    before the processes start, and named to them by PROMETHEUS_MULTIPROC_DIR.
+    An operator's own PROMETHEUS_MULTIPROC_DIR is used (and emptied) instead
+    of a temporary one, and kept at exit."""
+    import os
+    import tempfile
+
+    given = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    if given:
+        path = Path(given)
+        shutil.rmtree(path, ignore_errors=True)
+        path.mkdir(parents=True)
+        return None
+    if workers <= 1:
+        return None
+    path = Path(tempfile.mkdtemp(prefix="roost-metrics-"))
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(path)
+    return path
 
 
 async def _migrate(settings: Settings) -> None:

@@ -39,6 +39,8 @@ class Settings:
     database_url: str = ""
     database_replica_urls: tuple[str, ...] = ()
     database_pool_size: int = 10
+    # How stale a replica may be and still answer reads (seconds).
+    database_replica_max_lag_seconds: int = 5
     redis_url: str = ""
     # Every Redis key Roost writes starts with this (no braces: they would
     # become the cluster hash tag), so a Redis can be shared and cleared safely.
@@ -60,7 +62,7 @@ class Settings:
     fanout_batch_size: int = 1_000
     # How long a claimed job stays leased to its worker without a heartbeat
     # (renewed every third of it): a dead worker's jobs run elsewhere after this.
-    job_lease_seconds: int = 60
+    job_lease_seconds: int = 3
     max_status_chars: int = 500
     # Kept as an alias: false means registrations_mode "none" unless that is set.
     registrations_open: bool = True
@@ -103,6 +105,10 @@ class Settings:
     password_hash_time_cost: int = 3
     password_hash_memory_kib: int = 65_536
     log_level: str = "info"
+    # text (one readable line per record) | json (one JSON object per line).
+    log_format: str = "text"
+    # Bearer token that GET /metrics requires; empty: /metrics is not served.
+    metrics_token: str = ""
 
     def __post_init__(self) -> None:
         # Refuse a misspelt mode at start-up rather than guessing at run time.
@@ -110,6 +116,7 @@ class Settings:
             "registrations_mode": (*REGISTRATIONS_MODES, ""),
             "require_email_confirmation": ("auto", "true", "false"),
             "smtp_tls": SMTP_TLS_MODES,
+            "log_format": ("text", "json"),
         }
         for name, allowed in choices.items():
             value = getattr(self, name)

@@ -60,6 +60,7 @@ class Services:
         it mints ids: a worker id of its own (see ``roost.worker_lease``)."""
         if self.worker_lease is not None and self.worker_lease.worker_id is None:
             await self.worker_lease.start()
+        self.db.start()
 
     async def close(self) -> None:
         self.jobs.stop()
@@ -100,6 +101,7 @@ def build_services(settings: Settings) -> Services:
         settings.effective_database_url,
         replica_urls=settings.database_replica_urls,
         pool_size=settings.database_pool_size,
+        replica_max_lag=settings.database_replica_max_lag_seconds,
     )
     cache: Cache
     timelines: TimelineStore
@@ -112,6 +114,8 @@ def build_services(settings: Settings) -> Services:
             RedisTimelineStore,
             close_redis,
             connect_redis,
+            drop_idle_connections,
+            ping,
             pool_exhausted,
         )
         from roost.infra.redis_wakeups import RedisWakeups
@@ -127,7 +131,13 @@ def build_services(settings: Settings) -> Services:
         prefix = settings.redis_key_prefix
         # While Redis is unreachable the service degrades instead of failing:
         # cache misses, timelines from the database (see infra.resilient).
-        health = Health("Redis", errors=redis_unreachable_errors(), busy=pool_exhausted)
+        health = Health(
+            "Redis",
+            errors=redis_unreachable_errors(),
+            busy=pool_exhausted,
+            ping=lambda: ping(client),
+            reset=lambda: drop_idle_connections(client),
+        )
         cache = ResilientCache(RedisCache(client, prefix=prefix), health)
         timelines = ResilientTimelineStore(
             RedisTimelineStore(client, capacity=settings.home_timeline_length, prefix=prefix),
@@ -145,6 +155,12 @@ def build_services(settings: Settings) -> Services:
         cache = MemoryCache()
         timelines = MemoryTimelineStore(capacity=settings.home_timeline_length)
         worker_ids = DatabaseWorkerIds(db, max_id=MAX_WORKER)
+    if db.replica_set is not None:
+        from roost.db.replicas import WriteFloors
+
+        # An account's write position outlives the lag after which every
+        # usable replica holds it anyway.
+        db.floors = WriteFloors(cache, ttl=settings.database_replica_max_lag_seconds + 5)
     ids = IdGenerator(settings.worker_id)
     lease = None
     if settings.worker_id < 0:

@@ -4,6 +4,7 @@ cut the network while Redis keeps its data."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator, Iterator
 
@@ -16,6 +17,8 @@ from roost.infra.redis_backends import (
     RedisTimelineStore,
     close_redis,
     connect_redis,
+    drop_idle_connections,
+    ping,
 )
 from roost.infra.resilient import (
     BackendUnavailable,
@@ -26,7 +29,7 @@ from roost.infra.resilient import (
 )
 from roost.kernel.paging import Page
 from tests.helpers import ManualClock
-from tests.resilience.support import TcpRelay, free_port, tcp_relay
+from tests.resilience.support import TcpRelay, free_port, redis_process, tcp_relay
 
 pytestmark = pytest.mark.anyio
 
@@ -190,3 +193,62 @@ async def test_errors_that_are_bugs_are_not_hidden(
     with pytest.raises(redis.exceptions.ResponseError):
         await store.range("home:1", Page())
     assert not store.health.down
+
+
+def probing_health(client: RedisClient, clock: ManualClock) -> Health:
+    """The breaker as services.py builds it: probes PING and drop idle connections."""
+    return Health(
+        "Redis",
+        errors=redis_unreachable_errors(),
+        retry_interval=1.0,
+        clock=clock,
+        ping=lambda: ping(client),
+        reset=lambda: drop_idle_connections(client),
+    )
+
+
+async def test_a_restarted_redis_opens_the_breaker_once_not_once_per_pooled_connection(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    with redis_process() as server:
+        client = connect_redis(server.url)
+        clock = ManualClock()
+        breaker = probing_health(client, clock)
+        cache = ResilientCache(RedisCache(client, prefix="t:"), breaker)
+        try:
+            # Six connections in the pool, all dead once Redis restarts.
+            await asyncio.gather(*(cache.get_many(["a"]) for _ in range(6)))
+            server.kill()
+            server.start()
+            caplog.set_level(logging.WARNING, logger="roost.infra")
+            for calls in (1, 1, 6, 6, 6):  # the load comes back after the probe
+                await asyncio.gather(*(cache.get_many(["a"]) for _ in range(calls)))
+                clock.now += 1.0
+            assert not breaker.down
+            messages = [r.getMessage() for r in caplog.records]
+            assert len(messages) == 2, messages
+            assert "Redis unreachable" in messages[0]
+            assert "Redis reachable again" in messages[1]
+            assert breaker.trips == 1
+        finally:
+            await close_redis(client)
+
+
+async def test_only_a_round_trip_closes_the_breaker(
+    relay: TcpRelay, relayed: RedisClient, redis_prefix: str
+) -> None:
+    clock = ManualClock()
+    breaker = probing_health(relayed, clock)
+    cache = ResilientCache(RedisCache(relayed, prefix=redis_prefix), breaker)
+    relay.cut()
+    assert await cache.get_many(["a"]) == {}
+    assert breaker.down
+    clock.now += 1.0
+    # A call with nothing to send proves nothing: the breaker stays open.
+    assert await cache.get_many([]) == {}
+    await cache.set_many({}, ttl=60)
+    assert breaker.down
+    relay.restore()
+    clock.now += 1.0
+    await cache.set_many({}, ttl=60)  # the probe's PING gets through
+    assert not breaker.down

@@ -3,6 +3,8 @@ processes would be), on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import os
 from datetime import UTC, datetime, timedelta
 from functools import partial
@@ -10,6 +12,7 @@ from functools import partial
 import anyio
 import pytest
 
+from roost.db import schema
 from roost.jobs.runner import MAX_ATTEMPTS, Job, LeaseLost
 from roost.services import Services
 from tests.conftest import REDIS_URL, require_service
@@ -70,8 +73,6 @@ async def test_failing_job_backs_off_then_parks(make_services: MakeServices) -> 
     assert (row.state, row.attempts, row.locked_until) == ("pending", 1, None)
     assert "boom" in row.last_error
     assert await services.jobs.run_pending() == 0  # backing off: not due yet
-
-    from roost.db import schema
 
     async with services.db.write() as conn:
         await conn.execute(
@@ -224,3 +225,36 @@ async def test_commit_in_one_process_wakes_workers_through_redis(
             app.jobs.notify()  # the app runs no loop: only Redis can wake the worker
             await ran.wait()
             worker.jobs.stop()
+
+
+async def test_heartbeat_racing_a_finished_job_is_silent_and_a_real_loss_is_not(
+    make_services: MakeServices, caplog: pytest.LogCaptureFixture
+) -> None:
+    a = make_services()
+    await enqueue_many(a, "test_quick", 2)
+
+    async def quick(job: Job) -> None:
+        pass
+
+    a.jobs.register("test_quick", quick)
+    first, second = await a.jobs.claim()
+    caplog.set_level(logging.WARNING, logger="roost.jobs")
+    # The beat takes its list of held jobs, then waits on the first one's
+    # renewal while the second finishes and its row is deleted.
+    async with first.lease_lock:
+        beat = asyncio.ensure_future(a.jobs.renew_held())
+        await asyncio.sleep(0)
+        await a.jobs.run_job(second)
+    await beat
+    assert [r.getMessage() for r in caplog.records] == []
+
+    # Another worker's lease on the first job: that loss is reported.
+    async with a.db.write() as conn:
+        await conn.execute(
+            schema.jobs.update()
+            .where(schema.jobs.c.id == first.id)
+            .values(locked_until=datetime.now(UTC) + timedelta(hours=1))
+        )
+    await a.jobs.renew_held()
+    messages = [r.getMessage() for r in caplog.records]
+    assert messages == [f"job {first.id} (test_quick): lease lost, another worker took it over"]

@@ -172,3 +172,31 @@ async def test_sigterm_on_an_idle_worker(
     await anyio.sleep(0.3)  # asleep on an empty table
     assert worker.poll() is None
     assert stop(worker, timeout=10) == 0
+
+
+async def test_a_worker_serves_its_metrics_on_a_loopback_port(
+    pg_settings: Settings, start_worker: StartWorker, tmp_path: Path
+) -> None:
+    import httpx2 as httpx
+    from prometheus_client.parser import text_string_to_metric_families
+
+    from tests.served import free_port
+
+    port = free_port()
+    await enqueue_fanouts(pg_settings, 3)
+    worker = start_worker(pg_settings, "--poll-interval", "0.1", "--metrics-port", str(port))
+    async with job_counter(pg_settings) as remaining:
+        with anyio.fail_after(30):
+            while await remaining():
+                assert worker.poll() is None, (tmp_path / "worker-0.log").read_text()
+                await anyio.sleep(0.1)
+    async with httpx.AsyncClient() as http:
+        scraped = await http.get(f"http://127.0.0.1:{port}/metrics")
+    completed = {
+        s.labels.get("kind"): s.value
+        for f in text_string_to_metric_families(scraped.text)
+        for s in f.samples
+        if s.name == "roost_jobs_completed_total"
+    }
+    assert completed == {"fanout_status": 3}
+    assert stop(worker) == 0

@@ -1,7 +1,20 @@
-"""Headers every response gets, and CORS for the API, as pure ASGI.
+"""Headers every response gets, CORS for the API, and the request id, as
+pure ASGI.
 
 Pure ASGI (no BaseHTTPMiddleware): on the home timeline read, the hot path,
-this is one path check and one list concatenation.
+this is one path check, one header scan and one list concatenation.
+
+Request id. Each request gets an id, set in a context variable that every
+log line written while handling it carries (``roost.logs``) and returned as
+``X-Request-Id``. A request that arrives with a sane ``X-Request-Id`` (1 to
+128 letters, digits and ``.-_:``; what HAProxy's ``unique-id-format`` or
+another proxy writes) keeps it, so one id follows the request through the
+proxy's log and Roost's; anything else is replaced by 16 random hex digits.
+
+Errors. An exception that escapes a handler is logged once, with its
+traceback, by Roost's handler (``api.errors.handle_unexpected``), which
+also answers the 500; Starlette then re-raises it for the server, and
+uvicorn would log it a second time. It stops here instead.
 
 CORS follows Mastodon: the REST API, the token endpoints and ``/.well-known``
 may be called from any origin, without credentials (tokens travel in the
@@ -11,9 +24,12 @@ and the rate limit headers. The HTML authorize pages get no CORS headers.
 
 from __future__ import annotations
 
+import os
 import re
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from roost.logs import REQUEST_ID
 
 Headers = list[tuple[bytes, bytes]]
 
@@ -40,6 +56,16 @@ _WELL_KNOWN_METHODS = "GET, OPTIONS"
 _TOKEN = r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+"
 _HEADER_LIST = re.compile(rf"{_TOKEN}(?:[ \t]*,[ \t]*{_TOKEN})*")
 _MAX_REQUESTED_HEADERS = 1000
+_SANE_REQUEST_ID = re.compile(rb"[A-Za-z0-9._:\-]{1,128}")
+_REQUEST_ID = b"x-request-id"
+
+
+def request_id(scope: Scope) -> bytes:
+    """The incoming ``X-Request-Id`` when sane, else a new random one."""
+    given = _header(scope, _REQUEST_ID)
+    if given is not None and _SANE_REQUEST_ID.fullmatch(given):
+        return given
+    return os.urandom(8).hex().encode()
 
 
 def cors_methods(path: str) -> str | None:
@@ -104,11 +130,23 @@ class ResponseHeaders:
         ):
             await _preflight(scope, send, methods)
             return
-        extra = _NOSNIFF if methods is None else _CORS
+        rid = request_id(scope)
+        extra = [*(_NOSNIFF if methods is None else _CORS), (_REQUEST_ID, rid)]
+        started = False
 
         async def send_with_headers(message: Message) -> None:
+            nonlocal started
             if message["type"] == "http.response.start":
+                started = True
                 message["headers"] = [*message.get("headers", ()), *extra]
             await send(message)
 
-        await self.app(scope, receive, send_with_headers)
+        token = REQUEST_ID.set(rid.decode("ascii"))
+        try:
+            await self.app(scope, receive, send_with_headers)
+        except Exception:
+            if not started:
+                raise
+            # Logged with its traceback and answered (500) by the handler.
+        finally:
+            REQUEST_ID.reset(token)

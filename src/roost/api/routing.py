@@ -20,6 +20,7 @@ from starlette.routing import Route
 from roost.api.auth import VIEWER_KEY, bearer_token
 from roost.api.errors import ApiError
 from roost.api.params import parse_body, parse_query
+from roost.db.replicas import reading_as
 from roost.kernel.auth import Viewer
 from roost.kernel.errors import NotFound
 from roost.kernel.idtext import parse_id
@@ -87,12 +88,19 @@ class Endpoint:
     async def _endpoint(self, request: Request) -> Response:
         services: Services = request.app.state.services
         viewer = await self._authenticate(request, services)
+        if viewer is not None and viewer.account_id is not None and services.db.replicas:
+            reading_as(viewer.account_id)  # replicas must hold the caller's writes
         kwargs: dict[str, Any] = {}
         if self.query is not None:
             kwargs["query"] = parse_query(request, self.query)
         if self.form is not None:
             kwargs["form"] = await parse_body(request, self.form)
-        return await self.handler(Context(request, services, viewer), **kwargs)
+        ctx = Context(request, services, viewer)
+        if self.method == "GET":
+            # A read may run twice: once more when it met a database
+            # connection that died under it (roost.db.engine).
+            return await services.db.once_more_on_disconnect(lambda: self.handler(ctx, **kwargs))
+        return await self.handler(ctx, **kwargs)
 
     async def _authenticate(self, request: Request, services: Services) -> Viewer | None:
         if self.auth == "none":

@@ -3,14 +3,27 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
-from collections.abc import AsyncIterator
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
-from typing import Any
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+
+from roost.db.replicas import ReplicaSet, WriteFloors, read_context
+from roost.infra.metrics import DB_POOL_IN_USE
+
+log = logging.getLogger("roost.db")
+T = TypeVar("T")
+
+# Seconds a read waits for a replica's connection before using the primary.
+REPLICA_CONNECT_TIMEOUT = 2.0
+# A floor no replica reaches: this request reads the primary.
+_ONLY_PRIMARY = 2**63 - 1
 
 
 def async_url(url: str) -> str:
@@ -37,7 +50,9 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     dbapi_conn.isolation_level = None
 
 
-def make_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
+def make_engine(
+    url: str, *, pool_size: int = 10, connect_timeout: float | None = None
+) -> AsyncEngine:
     full = async_url(url)
     if full.startswith("sqlite"):
         engine = create_async_engine(full, pool_size=pool_size, max_overflow=pool_size)
@@ -55,27 +70,76 @@ def make_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
                 conn.exec_driver_sql(statement)
 
         return engine
-    # No pre-ping: it would cost a round trip on every checkout. A connection
-    # broken by a server restart fails its next statement once and is
-    # discarded by the pool (the request gets an error; the next one works).
-    return create_async_engine(full, pool_size=pool_size, max_overflow=pool_size)
+    # A replica that does not answer must not hold a read for asyncpg's
+    # default minute: the read goes to the primary instead (Database.read).
+    connect_args = {} if connect_timeout is None else {"timeout": connect_timeout}
+    engine = create_async_engine(
+        full, pool_size=pool_size, max_overflow=pool_size, connect_args=connect_args
+    )
+    event.listen(engine.sync_engine, "checkout", _discard_closed)
+    return engine
+
+
+def _discard_closed(dbapi_conn: Any, _record: Any, _proxy: Any) -> None:
+    """Hand out no pooled connection the server has closed.
+
+    A PostgreSQL connection terminated by the server (``pg_terminate_backend``,
+    a restart, an idle-session timeout) got its goodbye on the socket while
+    it sat in the pool, and asyncpg marked it closed as the event loop read
+    it: checking that flag costs nothing, unlike a pre-ping round trip on
+    every checkout. The pool then opens a fresh connection instead of letting
+    the request's first statement fail on the dead one (a 500, possibly after
+    a committed write). A connection cut without a word (a network partition)
+    still fails once, and SQLAlchemy then replaces the whole pool.
+    """
+    driver = getattr(dbapi_conn, "driver_connection", None)
+    is_closed = getattr(driver, "is_closed", None)
+    if is_closed is not None and is_closed():
+        raise sa.exc.DisconnectionError("connection closed by the server while pooled")
+
+
+def _count_checkouts(engine: AsyncEngine, database: str) -> None:
+    """Keep ``roost_db_pool_connections_in_use`` up to date (two pool events)."""
+    gauge = DB_POOL_IN_USE.labels(database)
+    event.listen(engine.sync_engine, "checkout", lambda *_: gauge.inc())
+    event.listen(engine.sync_engine, "checkin", lambda *_: gauge.dec())
 
 
 class Database:
     """The primary database plus optional read replicas.
 
     ``write()`` opens a transaction on the primary; ``read()`` a connection
-    that may be a replica (for reads that tolerate replica lag).
+    that may be a replica (for reads that tolerate replica lag): on
+    PostgreSQL one the monitor found fresh and that holds the caller's own
+    writes (``roost.db.replicas``), else the primary.
     """
 
     def __init__(
-        self, url: str, *, replica_urls: tuple[str, ...] = (), pool_size: int = 10
+        self,
+        url: str,
+        *,
+        replica_urls: tuple[str, ...] = (),
+        pool_size: int = 10,
+        replica_max_lag: float = 5.0,
     ) -> None:
         self.url = url
         self.engine = make_engine(url, pool_size=pool_size)
-        self.replicas = [make_engine(u, pool_size=pool_size) for u in replica_urls]
+        self.replicas = [
+            make_engine(u, pool_size=pool_size, connect_timeout=REPLICA_CONNECT_TIMEOUT)
+            for u in replica_urls
+        ]
+        _count_checkouts(self.engine, "primary")
+        for replica in self.replicas:
+            _count_checkouts(replica, "replica")
         self._replica_cycle = itertools.cycle(self.replicas) if self.replicas else None
         self.is_sqlite = self.engine.dialect.name == "sqlite"
+        # Watched replicas (PostgreSQL); SQLite "replicas" (tests of the
+        # routing) are taken in turn, unwatched.
+        self.replica_set: ReplicaSet | None = None
+        if self.replicas and not self.is_sqlite:
+            self.replica_set = ReplicaSet(self.engine, self.replicas, max_lag=replica_max_lag)
+        # Where accounts' write positions are shared (set by services.py).
+        self.floors: WriteFloors | None = None
         # SQLite has one writer at a time: queue writers in-process instead of
         # letting them spin on SQLITE_BUSY.
         self._write_lock = asyncio.Lock() if self.is_sqlite else None
@@ -84,30 +148,97 @@ class Database:
     def dialect(self) -> str:
         return self.engine.dialect.name
 
+    def start(self) -> None:
+        """Start watching the replicas (a task of the running loop)."""
+        if self.replica_set is not None:
+            self.replica_set.start()
+
     @asynccontextmanager
     async def write(self) -> AsyncIterator[AsyncConnection]:
         """A transaction on the primary, committed when the block exits cleanly."""
         if self._write_lock is None:
             async with self.engine.begin() as conn:
                 yield conn
+            if self.replica_set is not None:
+                await self._written(self.replica_set)
             return
         async with self._write_lock, self.engine.connect() as conn:
             await conn.run_sync(lambda c: c.info.__setitem__("roost_begin", "BEGIN IMMEDIATE"))
             async with conn.begin():
                 yield conn
 
+    async def _written(self, replicas: ReplicaSet) -> None:
+        """After a commit made for an account: its reads must now find a
+        replica that replayed this far (read-your-writes)."""
+        context = read_context()
+        if context is None:
+            return
+        try:
+            position = await replicas.primary_position()
+        except Exception as exc:  # committed anyway; this request reads the primary
+            log.warning("write position unknown, reading from the primary: %r", exc)
+            context.floor, context.loaded = _ONLY_PRIMARY, True
+            return
+        context.floor, context.loaded = position, True
+        if self.floors is not None:
+            await self.floors.remember(context.account_id, position)
+
+    async def _reader(self) -> AsyncEngine:
+        if self.replica_set is None:
+            assert self._replica_cycle is not None
+            return next(self._replica_cycle)
+        context = read_context()
+        floor = None
+        if context is not None:
+            if not context.loaded:
+                context.loaded = True
+                if self.floors is not None:
+                    context.floor = await self.floors.get(context.account_id)
+            floor = context.floor
+        return self.replica_set.pick(floor) or self.engine
+
     @asynccontextmanager
     async def read(self, *, primary: bool = False) -> AsyncIterator[AsyncConnection]:
-        """A connection for reads; a replica when one exists and ``primary`` is false."""
+        """A connection for reads; a usable replica when one exists and
+        ``primary`` is false. A replica that cannot be reached is left out and
+        the read goes to the primary."""
         engine = self.engine
-        if not primary and self._replica_cycle is not None:
-            engine = next(self._replica_cycle)
-        async with engine.connect() as conn:
+        if not primary and self.replicas:
+            engine = await self._reader()
+        async with contextlib.AsyncExitStack() as stack:
+            try:
+                conn = await stack.enter_async_context(engine.connect())
+            except Exception as exc:
+                if engine is self.engine or self.replica_set is None:
+                    raise
+                self.replica_set.failed(engine, exc)
+                conn = await stack.enter_async_context(self.engine.connect())
             if self.is_sqlite:
                 conn.info["roost_begin"] = ""
             yield conn
 
+    async def once_more_on_disconnect(self, read: Callable[[], Awaitable[T]]) -> T:
+        """Run ``read`` (reads only: it runs twice), again once if it met a
+        connection that turned out dead.
+
+        The check at checkout sees a connection the server closed only once
+        the event loop has read the goodbye; one closed a moment before it
+        is used fails its statement, and SQLAlchemy then drops it and every
+        older pooled connection. For the read that renders a committed
+        write, that failure would answer a 500 for a write that exists (and
+        a client retrying without ``Idempotency-Key`` would post twice).
+        """
+        try:
+            return await read()
+        except sa.exc.DBAPIError as exc:
+            if not exc.connection_invalidated:
+                raise
+            log.warning("read met a dead database connection, retrying: %s", exc.orig)
+            return await read()
+
     async def dispose(self) -> None:
+        if self.replica_set is not None:
+            await self.replica_set.stop()
         await self.engine.dispose()
         for replica in self.replicas:
             await replica.dispose()

@@ -13,6 +13,8 @@ from collections import OrderedDict
 from collections.abc import Callable, Iterable, Mapping
 from typing import Protocol
 
+from roost.infra.metrics import CACHE_HITS, CACHE_MISSES
+
 # Entries live between (1 - TTL_SPREAD) x ttl and ttl. Entries filled together
 # (a warm-up, a burst of reads of the same timelines) would otherwise expire
 # in the same second and send every reader to the database at once; under
@@ -87,7 +89,9 @@ class MemoryCache:
         now = self._clock()
         found: dict[str, bytes] = {}
         items = self._items
+        wanted = 0
         for key in keys:
+            wanted += 1
             entry = items.get(key)
             if entry is None:
                 continue
@@ -96,6 +100,8 @@ class MemoryCache:
                 continue
             items.move_to_end(key)
             found[key] = entry[1]
+        CACHE_HITS.inc(len(found))
+        CACHE_MISSES.inc(wanted - len(found))
         return found
 
     async def set_many(self, items: Mapping[str, bytes], *, ttl: int) -> None:

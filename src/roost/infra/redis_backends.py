@@ -7,7 +7,14 @@
 from __future__ import annotations
 
 from roost.infra.redis_cache import RedisCache
-from roost.infra.redis_client import RedisClient, close_redis, connect_redis, pool_exhausted
+from roost.infra.redis_client import (
+    RedisClient,
+    close_redis,
+    connect_redis,
+    drop_idle_connections,
+    ping,
+    pool_exhausted,
+)
 from roost.infra.redis_timelines import RedisTimelineStore
 
 __all__ = [
@@ -16,5 +23,7 @@ __all__ = [
     "RedisTimelineStore",
     "close_redis",
     "connect_redis",
+    "drop_idle_connections",
+    "ping",
     "pool_exhausted",
 ]

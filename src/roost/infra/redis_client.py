@@ -91,6 +91,23 @@ def pool_exhausted(exc: BaseException) -> bool:
     return type(exc) is ConnectionError and str(exc) == "No connection available."
 
 
+async def ping(client: RedisClient) -> None:
+    """One real round trip (the breaker's probe)."""
+    await client.ping()
+
+
+async def drop_idle_connections(client: RedisClient) -> None:
+    """Close the pooled connections nobody is using (they reconnect on next
+    use): after an outage they may be dead sockets to a Redis that was
+    restarted, each of which would fail its next call once."""
+    if isinstance(client, RedisCluster):
+        # Each node's pool: the node map may have changed anyway.
+        for node in client.get_nodes():
+            await node.disconnect_free_connections()
+        return
+    await client.connection_pool.disconnect(inuse_connections=False)
+
+
 async def close_redis(client: RedisClient) -> None:
     await client.aclose()
 

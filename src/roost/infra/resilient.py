@@ -7,7 +7,14 @@ One ``Health`` per Redis client is a circuit breaker shared by its wrappers.
 A connection error or timeout opens it: for ``retry_interval`` seconds every
 call fails at once without touching the network (a Redis that drops packets
 would otherwise hold each request for the socket timeout), then a single
-call probes, and its success closes the breaker again. Failures are logged
+call probes, and its success closes the breaker again. The probe first drops
+the pooled connections nobody is using (``reset``: after a restart of Redis
+each would be a dead socket failing its next call once, re-opening the
+breaker as many times) and sends a ``PING`` (``ping``): only a real round
+trip proves Redis healthy, not a call that had nothing to send (an empty
+``get_many``). A call that started before the breaker last closed and fails
+afterwards (it waited on a connection of the outage) fails alone, without
+opening the breaker again. Failures are logged
 once when Redis goes away, then at most every ``log_interval`` seconds, and
 once more when it is back. Other Redis errors (a bad script, a wrong type)
 are bugs and propagate unchanged.
@@ -59,6 +66,7 @@ from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, ParamSpec, TypeVar
 
 from roost.infra.cache import Cache, MemoryCache
+from roost.infra.metrics import BREAKER_OPEN, BREAKER_TRIPS, CACHE_HITS, CACHE_MISSES
 from roost.infra.timeline_store import TimelineStore
 from roost.kernel.paging import Page
 
@@ -108,8 +116,13 @@ class Health:
         log_interval: float = 30.0,
         clock: Callable[[], float] = time.monotonic,
         busy: Callable[[BaseException], bool] = lambda exc: False,
+        ping: Callable[[], Awaitable[object]] | None = None,
+        reset: Callable[[], Awaitable[object]] | None = None,
     ) -> None:
         self.name = name
+        # The probe's round trip, and what drops connections of the outage.
+        self.ping = ping
+        self.reset = reset
         self.errors = errors
         # Errors of this process being overloaded (no free pooled connection):
         # the call degrades, but the breaker stays closed; opening it would
@@ -124,6 +137,10 @@ class Health:
         self._probing = False
         self._last_log = -math.inf
         self._failures = 0  # calls failed or refused since the last log line
+        self._closings = 0  # times the breaker closed: a call's start is dated by it
+        # Times the breaker opened since the process started (a counter for
+        # the metrics).
+        self.trips = 0
 
     @property
     def down(self) -> bool:
@@ -138,12 +155,21 @@ class Health:
                 self._failures += 1
                 raise BackendUnavailable(f"{self.name} is unreachable")
             probe = self._probing = True
+        started = self._closings
         try:
+            if probe:
+                if self.reset is not None:
+                    await self.reset()
+                if self.ping is not None:
+                    await self.ping()
             result = await fn(*args, **kwargs)
         except self.errors as exc:
             if self.busy(exc):
                 raise BackendUnavailable(f"{self.name} is busy: {describe(exc)}") from exc
-            self._failed(exc)
+            if started == self._closings:
+                self._failed(exc)
+            # else: it began before Redis came back and failed on a
+            # connection of the outage: no news about Redis now.
             raise BackendUnavailable(f"{self.name} is unreachable: {describe(exc)}") from exc
         finally:
             if probe:
@@ -162,6 +188,9 @@ class Health:
             self._down_since = now
             self._last_log = now
             self._failures = 0
+            self.trips += 1
+            BREAKER_TRIPS.inc()
+            BREAKER_OPEN.set(1)
             log.warning("%s unreachable, running degraded: %s", self.name, describe(exc))
         elif now - self._last_log >= self.log_interval:
             log.warning(
@@ -178,7 +207,9 @@ class Health:
         if self._down_since is None:
             return
         log.warning("%s reachable again after %.1f s", self.name, self.clock() - self._down_since)
+        self._closings += 1
         self._down_since = None
+        BREAKER_OPEN.set(0)
         self._failures = 0
 
 
@@ -227,12 +258,17 @@ class ResilientCache:
 
     async def get_many(self, keys: Iterable[str]) -> dict[str, bytes]:
         wanted = list(keys)
+        if not wanted:
+            return {}
         try:
             if self._pending or self._clear_all:
                 await self._replay()
-            return await self.health.call(self.inner.get_many, wanted)
+            found = await self.health.call(self.inner.get_many, wanted)
         except BackendUnavailable:
-            return {}
+            found = {}
+        CACHE_HITS.inc(len(found))
+        CACHE_MISSES.inc(len(wanted) - len(found))
+        return found
 
     async def set_many(self, items: Mapping[str, bytes], *, ttl: int) -> None:
         try:

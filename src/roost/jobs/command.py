@@ -8,6 +8,13 @@ SKIP LOCKED``), so they can be added or removed at any time; app servers wake
 them through Redis right after a commit that enqueued work. Run ``roost
 migrate`` once before starting them: a worker does not migrate.
 
+Metrics. ``--metrics-port`` serves this process's metrics (jobs completed
+and failed, fan-out deliveries, cache lookups, the Redis breaker, the
+database pool: ``roost.infra.metrics``) in the Prometheus text format on
+``--metrics-host`` (loopback by default: the port has no token, unlike an
+app server's ``/metrics``). The outbox backlog is reported by the app
+servers.
+
 SIGTERM or SIGINT stops it gracefully: each loop finishes the job it is
 running, claimed jobs not yet started are handed back, and the process exits
 0. A second signal stops at once (exit 1); the interrupted jobs run again
@@ -35,10 +42,21 @@ log = logging.getLogger("roost.worker")
 READY_LINE = "roost worker ready: pid"
 
 
-async def run_worker(settings: Settings, *, concurrency: int, poll_interval: float) -> int:
+async def run_worker(
+    settings: Settings,
+    *,
+    concurrency: int,
+    poll_interval: float,
+    metrics_port: int = 0,
+    metrics_host: str = "127.0.0.1",
+) -> int:
     """Run jobs until a signal; returns the process exit code."""
     from roost.services import build_services
 
+    if metrics_port:
+        from prometheus_client import start_http_server
+
+        start_http_server(metrics_port, addr=metrics_host)
     services = build_services(settings)
     await services.start()
     loop = asyncio.get_running_loop()
@@ -105,7 +123,20 @@ def _run(coro: Coroutine[Any, Any, int]) -> int:
     show_default=True,
     help="Seconds between looks at the job table when no wake-up arrives.",
 )
-def worker(concurrency: int, poll_interval: float) -> None:
+@click.option(
+    "--metrics-port",
+    type=click.IntRange(min=0, max=65535),
+    default=0,
+    show_default=True,
+    help="Serve Prometheus metrics on this port (0: none).",
+)
+@click.option(
+    "--metrics-host",
+    default="127.0.0.1",
+    show_default=True,
+    help="Address of the metrics port (it has no token: keep it private).",
+)
+def worker(concurrency: int, poll_interval: float, metrics_port: int, metrics_host: str) -> None:
     """Run background jobs (fan-out and the like) until SIGTERM or SIGINT.
 
     Settings come from the ROOST_* environment, as for `roost serve`. Scale-out:
@@ -114,4 +145,14 @@ def worker(concurrency: int, poll_interval: float) -> None:
     same ROOST_DATABASE_URL and ROOST_REDIS_URL.
     """
     settings = Settings.from_env()
-    sys.exit(_run(run_worker(settings, concurrency=concurrency, poll_interval=poll_interval)))
+    sys.exit(
+        _run(
+            run_worker(
+                settings,
+                concurrency=concurrency,
+                poll_interval=poll_interval,
+                metrics_port=metrics_port,
+                metrics_host=metrics_host,
+            )
+        )
+    )

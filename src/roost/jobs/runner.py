@@ -2,16 +2,20 @@
 ``roost worker`` processes that share the table.
 
 Claiming. A worker takes a batch of due jobs in one transaction and leases
-them (``locked_until`` = now + the lease, ``ROOST_JOB_LEASE_SECONDS``, 60 s
-by default). On PostgreSQL the ``SELECT ... FOR UPDATE SKIP LOCKED`` keeps
-concurrent claimers off each other's rows; on SQLite the writer lock
-serializes claims. A job is due when it is pending, its ``run_after`` has
+them (``locked_until`` = now + the lease, ``ROOST_JOB_LEASE_SECONDS``, 3 s
+by default: short, so that the jobs of a worker that died run elsewhere
+within seconds; the heartbeat below keeps them with a live worker). On
+PostgreSQL the ``SELECT ... FOR UPDATE SKIP LOCKED`` keeps concurrent
+claimers off each other's rows; on SQLite the writer lock serializes
+claims. A job is due when it is pending, its ``run_after`` has
 come, and nobody holds a live lease on it.
 
 Leases. While a worker holds jobs (running or waiting in its batch) a
 heartbeat renews their leases every third of the lease, so a slow but alive
 worker keeps its jobs; a lease only runs out when its worker died or hung,
-and then another worker claims the job again. The ``locked_until`` value a
+and then another worker claims the job again (with the 3 s default, a
+SIGKILLed worker's job is running again 2-3 s later, plus the other
+workers' poll interval). The ``locked_until`` value a
 worker wrote is its fencing token: renewals, checkpoints, failure updates and
 releases only apply while the row still carries that value, so a worker that
 lost a job cannot overwrite the state of the worker that took it over; its
@@ -52,6 +56,7 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 
 from roost.db import schema
+from roost.infra.metrics import JOB_FAILURES, JOB_LEASES_LOST, JOBS_DONE
 from roost.infra.resilient import BackendUnavailable
 from roost.infra.wakeups import JobWakeups
 
@@ -61,7 +66,7 @@ if TYPE_CHECKING:
 log = logging.getLogger("roost.jobs")
 
 MAX_ATTEMPTS = 8
-LEASE = timedelta(seconds=60)
+LEASE = timedelta(seconds=3)
 UNAVAILABLE_RETRY = timedelta(seconds=10)
 
 _jobs = schema.jobs
@@ -88,6 +93,10 @@ class Job:
     clock: Callable[[], datetime] = _now  # the runner's
     # Serializes lease renewals of this job (heartbeat versus checkpoint).
     lease_lock: asyncio.Lock = dataclasses.field(default_factory=asyncio.Lock, repr=False)
+    # Set once the runner settles the row (deleted, released, failure
+    # recorded, or given up to another worker): no renewal is due after it,
+    # and a renewal that finds no row then is not a lost lease.
+    settled: bool = False
 
     def held(self) -> sa.ColumnElement[bool]:
         """The row is still ours: same id and our lease on it."""
@@ -114,15 +123,21 @@ class Job:
             self.lease = lease
 
     async def renew(self) -> bool:
-        """Extend the lease; False when it is no longer ours."""
+        """Extend the lease; False when another worker took the job over.
+
+        A job its runner settled meanwhile (finished and deleted while this
+        renewal waited) needs no lease and is not lost: True.
+        """
         async with self.lease_lock:
+            if self.settled:
+                return True
             lease = self.clock() + self.lease_length
             async with self.services.db.write() as conn:
                 result = await conn.execute(
                     _jobs.update().where(self.held()).values(locked_until=lease)
                 )
             if result.rowcount == 0:
-                return False
+                return self.settled
             self.lease = lease
             return True
 
@@ -255,14 +270,19 @@ class JobRunner:
                 raise LookupError(f"no handler for job kind {job.kind!r}")
             await handler(job)
         except LeaseLost as lost:
+            job.settled = True
+            JOB_LEASES_LOST.inc()
             log.warning("%s; leaving it to them", lost)
             return False
         except Exception as exc:
             await self._record_failure(job, exc)
             return False
+        JOBS_DONE.labels(job.kind).inc()
         return True
 
     async def _delete(self, jobs: Sequence[Job]) -> None:
+        for job in jobs:
+            job.settled = True
         async with self.services.db.write() as conn:
             await conn.execute(_jobs.delete().where(_jobs.c.id.in_([j.id for j in jobs])))
         for job in jobs:
@@ -274,12 +294,15 @@ class JobRunner:
             # (a fan-out missing from timelines Redis kept): try again later,
             # for as long as the outage lasts, without using up an attempt.
             attempts, parked, delay = job.attempts, False, self.unavailable_retry
+            JOB_FAILURES.labels(job.kind, "postponed").inc()
             log.info("job %s (%s) postponed: %s", job.id, job.kind, exc)
         else:
             attempts = job.attempts + 1
             parked = attempts >= MAX_ATTEMPTS
             delay = timedelta(seconds=min(2**attempts, 3600))
+            JOB_FAILURES.labels(job.kind, "parked" if parked else "retry").inc()
             log.warning("job %s (%s) failed, attempt %s: %r", job.id, job.kind, attempts, exc)
+        job.settled = True
         async with self.services.db.write() as conn:
             await conn.execute(
                 _jobs.update()
@@ -296,6 +319,7 @@ class JobRunner:
     async def release(self, jobs: Sequence[Job]) -> None:
         """Give claimed jobs back unstarted, for any worker to claim now."""
         for job in jobs:
+            job.settled = True
             self._held.pop(job.id, None)
         if not jobs:
             return
@@ -380,12 +404,26 @@ class JobRunner:
         interval = self.lease.total_seconds() / 3
         while True:
             await asyncio.sleep(interval)
-            for job in list(self._held.values()):
-                try:
-                    if not await job.renew():
-                        log.warning("job %s (%s): lease lost", job.id, job.kind)
-                except Exception as exc:  # the next beat tries again
-                    log.warning("job %s lease not renewed: %r", job.id, exc)
+            await self.renew_held()
+
+    async def renew_held(self) -> None:
+        """One heartbeat: renew the lease of every job held now.
+
+        Jobs finish while the beat runs (it awaits the database per job): one
+        settled meanwhile is skipped, silently. A warning means a real loss:
+        the row carries another worker's lease (this one ran past its own).
+        """
+        for job in list(self._held.values()):
+            if job.settled or self._held.get(job.id) is not job:
+                continue
+            try:
+                if not await job.renew():
+                    JOB_LEASES_LOST.inc()
+                    log.warning(
+                        "job %s (%s): lease lost, another worker took it over", job.id, job.kind
+                    )
+            except Exception as exc:  # the next beat tries again
+                log.warning("job %s lease not renewed: %r", job.id, exc)
 
     async def run_forever(self, *, poll_interval: float = 1.0, concurrency: int = 1) -> None:
         """The worker: ``concurrency`` claim-and-run loops, a lease heartbeat

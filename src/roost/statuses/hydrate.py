@@ -223,8 +223,13 @@ async def render_statuses(
 async def render_status(
     services: Services, status_id: int, *, viewer_id: int | None, primary: bool = False
 ) -> Status:
-    """One status, or 404 when it does not exist or the viewer may not see it."""
-    found = await render_statuses(services, [status_id], viewer_id=viewer_id, primary=primary)
+    """One status, or 404 when it does not exist or the viewer may not see it.
+
+    Also what write endpoints answer after their commit: a dead pooled
+    connection met here costs a retry, not a 500 for a committed write."""
+    found = await services.db.once_more_on_disconnect(
+        lambda: render_statuses(services, [status_id], viewer_id=viewer_id, primary=primary)
+    )
     if not found:
         raise NotFound()
     return found[0]

@@ -26,6 +26,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from roost.db import schema
+from roost.infra.metrics import FANOUT_DELIVERIES
 from roost.jobs.runner import Job, JobHandler
 from roost.kernel.cachekeys import home_key
 from roost.kernel.paging import Page
@@ -104,6 +105,7 @@ async def _deliver_direct(services: Services, status: StatusFacts) -> None:
     blocked = {receiver for receiver, _ in exclusions}
     keys = [home_key(m) for m in mentioned if m not in blocked]
     await services.timelines.push(keys, status.id)
+    FANOUT_DELIVERIES.inc(len(keys))
 
 
 async def fanout_status(job: Job) -> None:
@@ -115,6 +117,7 @@ async def fanout_status(job: Job) -> None:
     if status is None:
         return  # deleted before delivery: nothing to do
     await services.timelines.push([home_key(status.account_id)], status.id)
+    FANOUT_DELIVERIES.inc()
     if status.visibility == DIRECT:
         await _deliver_direct(services, status)
         return
@@ -129,6 +132,7 @@ async def fanout_status(job: Job) -> None:
             keys = await _admitted_followers(conn, status, batch) if batch else []
         if keys:
             await services.timelines.push(keys, status.id)
+            FANOUT_DELIVERIES.inc(len(keys))
         if len(batch) < batch_size:
             return
         after = batch[-1].follow_id
