@@ -1,0 +1,200 @@
+"""The web app in a real browser: Debian's chromium driven by Playwright,
+against `roost serve` as a real process.
+
+Two people sign up, one follows the other, posts, the other likes and
+replies; a post full of markup renders inert; signing out and in again goes
+through the server's own OAuth page. Set ROOST_SCREENSHOTS=1 to also save
+screenshots of the main pages (desktop and phone width) to docs/images/.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
+
+from tests.helpers import CHEAP_PASSWORD_HASHING_ENV
+from tests.served import served_roost
+
+pytestmark = pytest.mark.e2e
+
+CHROMIUM = "/usr/bin/chromium"
+FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+]
+PASSWORD = "a long enough password"
+IMAGES = Path(__file__).resolve().parents[2] / "docs" / "images"
+SCREENSHOTS = os.environ.get("ROOST_SCREENSHOTS") == "1"
+PHONE = {"width": 390, "height": 844}
+
+
+@pytest.fixture(scope="module")
+def base(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    env = {**CHEAP_PASSWORD_HASHING_ENV, "ROOST_REQUIRE_EMAIL_CONFIRMATION": "false"}
+    with served_roost(tmp_path_factory.mktemp("web"), env=env) as (port, _log):
+        yield f"http://localhost:{port}"
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    if not Path(CHROMIUM).exists():
+        pytest.fail("chromium is missing: run scripts/install-system-deps.sh")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        yield browser
+        browser.close()
+
+
+class Person:
+    def __init__(self, browser: Browser, base: str, name: str) -> None:
+        self.name = name
+        self.context: BrowserContext = browser.new_context(base_url=base)
+        self.context.set_default_timeout(10_000)
+        self.page: Page = self.context.new_page()
+        self.errors: list[str] = []
+        self.urls: list[str] = []
+        self.page.on("pageerror", lambda error: self.errors.append(str(error)))
+        self.page.on("request", lambda request: self.urls.append(request.url))
+
+    def sign_up(self) -> None:
+        page = self.page
+        page.goto("/signup")
+        page.get_by_label("Username").fill(self.name)
+        page.get_by_label("E-mail").fill(f"{self.name}@example.com")
+        page.get_by_label("Password (8 characters or more)").fill(PASSWORD)
+        page.get_by_label("I agree to the server rules").check()
+        page.get_by_role("button", name="Create account").click()
+        expect(page.get_by_role("heading", name="Home")).to_be_visible()
+
+    def post(self, text: str) -> None:
+        self.page.get_by_label("Post text").fill(text)
+        self.page.get_by_role("button", name="Post", exact=True).click()
+        expect(self.page.locator(".status").first).to_contain_text(text.split()[0])
+
+    def token(self) -> str:
+        value = self.page.evaluate("localStorage.getItem('roost.token')")
+        assert isinstance(value, str)
+        return value
+
+
+def shoot(page: Page, name: str) -> None:
+    if not SCREENSHOTS:
+        return
+    IMAGES.mkdir(parents=True, exist_ok=True)
+    page.wait_for_load_state("networkidle")
+    page.screenshot(path=str(IMAGES / f"web-{name}-desktop.png"))
+    size = page.viewport_size
+    page.set_viewport_size(PHONE)
+    page.screenshot(path=str(IMAGES / f"web-{name}-phone.png"))
+    if size:
+        page.set_viewport_size(size)
+
+
+def test_two_people_use_the_web_app(browser: Browser, base: str) -> None:
+    alice = Person(browser, base, "alice")
+    bob = Person(browser, base, "bob")
+    alice.sign_up()
+    bob.sign_up()
+
+    # The counter counts a link as 23 characters, as the server does.
+    alice.page.get_by_label("Post text").fill("see https://example.com/" + "x" * 100)
+    expect(alice.page.locator(".counter")).to_have_text(str(500 - 4 - 23))
+
+    # Bob follows Alice from her profile.
+    bob.page.goto("/@alice")
+    bob.page.get_by_role("button", name="Follow").click()
+    expect(bob.page.get_by_role("button", name="Unfollow")).to_be_visible()
+    bob.page.get_by_role("link", name="Home").click()
+    expect(bob.page.get_by_role("heading", name="Home")).to_be_visible()
+
+    alice.post("Hello from a browser #roostweb")
+
+    # Bob sees the post in his home timeline.
+    bob.page.reload()
+    post = bob.page.locator(".status", has_text="Hello from a browser")
+    expect(post).to_be_visible()
+    shoot(bob.page, "home")
+
+    # A like counts at once, and the server agrees after a reload.
+    post.get_by_role("button", name=re.compile(r"^Like")).click()
+    expect(post.get_by_role("button", name="Like (1)")).to_have_attribute("aria-pressed", "true")
+
+    # Reply from the thread view.
+    post.locator("a.when").click()
+    expect(bob.page.get_by_role("heading", name="Thread")).to_be_visible()
+    reply = bob.page.get_by_role("form", name="Reply to alice")
+    expect(reply.get_by_label("Reply text")).to_have_value("@alice ")
+    reply.get_by_label("Reply text").press_sequentially("nice one")
+    reply.get_by_role("button", name="Reply").click()
+    expect(bob.page.locator(".status", has_text="nice one")).to_be_visible()
+    bob.page.reload()
+    focused = bob.page.locator(".status.focused")
+    expect(focused.get_by_role("button", name="Like (1)")).to_be_visible()
+    expect(focused.get_by_role("button", name="Reply (1)")).to_be_visible()
+    shoot(bob.page, "thread")
+
+    # Alice's profile as Bob sees it.
+    bob.page.goto("/@alice")
+    expect(bob.page.locator(".status", has_text="Hello from a browser")).to_be_visible()
+    shoot(bob.page, "profile")
+
+    # Markup in a post is text, whatever it tries.
+    alice.page.goto("/")
+    hostile = (
+        '<script>window.pwned=1</script> <img src=x onerror="window.pwned=2"> '
+        '<a href="javascript:window.pwned=3">click</a> javascript:window.pwned=4'
+    )
+    alice.post(hostile)
+    content = alice.page.locator(".status .content").first
+    expect(content).to_contain_text("<script>window.pwned=1</script>")
+    assert content.locator("script, img, [onerror]").count() == 0
+    assert content.locator("a[href^='javascript']").count() == 0
+    # The second wall: HTML that the server would never send is cleaned too.
+    cleaned = alice.page.evaluate(
+        """async () => {
+            const { sanitize } = await import(document.querySelector("script[type=module]")
+                .src.replace("app.js", "dom.js"));
+            const box = document.createElement("div");
+            box.append(sanitize('<p onclick="x()">a<script>window.pwned=5</script>'
+                + '<img src=x onerror="window.pwned=6"><a href="javascript:alert(1)">b</a>'
+                + '<iframe src="/"></iframe><a href="https://example.com/" style="x">c</a></p>'));
+            document.body.append(box);
+            return box.innerHTML;
+        }"""
+    )
+    assert cleaned == (
+        '<p>a<a>b</a><a href="https://example.com/" rel="nofollow noopener noreferrer" '
+        'target="_blank">c</a></p>'
+    )
+    alice.page.wait_for_timeout(100)  # give an injected handler its chance to run
+    assert alice.page.evaluate("window.pwned") is None
+
+    # Sign out, then in again through the server's OAuth page (code + PKCE).
+    token = alice.token()
+    alice.page.get_by_role("button", name="Sign out").click()
+    main_nav = alice.page.get_by_role("navigation", name="Main")
+    expect(main_nav.get_by_role("link", name="Sign in")).to_be_visible()
+    assert alice.page.evaluate("localStorage.getItem('roost.token')") is None
+    main_nav.get_by_role("link", name="Sign in").click()
+    expect(alice.page).to_have_url(re.compile("/oauth/authorize"))
+    alice.page.get_by_label("Username or email").fill("alice@example.com")
+    alice.page.get_by_label("Password").fill(PASSWORD)
+    alice.page.get_by_role("button", name="Authorize").click()
+    expect(alice.page.get_by_role("heading", name="Home")).to_be_visible()
+    expect(alice.page).to_have_url(f"{base}/")
+    assert alice.token() != token
+
+    # The token never travels in a URL.
+    for person in (alice, bob):
+        tokens = [person.token()]
+        assert not [u for u in person.urls if any(t in u for t in tokens)]
+        assert person.errors == []
