@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Page, ViewportSize, expect, sync_playwright
 
 from tests.helpers import CHEAP_PASSWORD_HASHING_ENV
 from tests.served import served_roost
@@ -34,7 +34,7 @@ FLAGS = [
 PASSWORD = "a long enough password"
 IMAGES = Path(__file__).resolve().parents[2] / "docs" / "images"
 SCREENSHOTS = os.environ.get("ROOST_SCREENSHOTS") == "1"
-PHONE = {"width": 390, "height": 844}
+PHONE: ViewportSize = {"width": 390, "height": 844}
 
 
 @pytest.fixture(scope="module")
