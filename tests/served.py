@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -72,6 +73,7 @@ def served_roost(
         log.flush()
         yield port, log_path
     finally:
-        process.terminate()
+        # SIGINT: stop without the SIGTERM drain period (no balancer here).
+        process.send_signal(signal.SIGINT)
         process.wait(timeout=15)
         log.close()

@@ -45,6 +45,10 @@ LAZY_COMMANDS: dict[str, LazyCommand] = {
         "roost.capacity.command:capacity",
         "Back-of-the-envelope capacity for a target scale (Twitter 2013 by default).",
     ),
+    "cluster": LazyCommand(
+        "roost.cluster.command:cluster",
+        "HAProxy in front of N app servers, plus M job workers, until Ctrl-C.",
+    ),
     "create-admin": LazyCommand(
         "roost.accounts.command:create_admin", "Create an administrator account."
     ),
@@ -139,15 +143,30 @@ def main() -> None:
     configure_logging(settings.log_level, settings.log_format)
 
 
+# How long in-flight requests may run on once a stopping server has drained.
+GRACEFUL_SHUTDOWN_SECONDS = 30
+
+
 @main.command()
 @click.option("--host", default=None, help="Address to bind (default ROOST_HOST or 127.0.0.1).")
 @click.option("--port", default=None, type=int, help="Port (default ROOST_PORT or 8000).")
 @click.option("--workers", default=1, show_default=True, help="App server processes.")
-def serve(host: str | None, port: int | None, workers: int) -> None:
-    """Migrate if needed and serve the API."""
+@click.option(
+    "--migrate/--no-migrate",
+    "run_migrations",
+    default=True,
+    show_default=True,
+    help="Bring the schema up to date first (roost cluster migrates once, then --no-migrate).",
+)
+def serve(host: str | None, port: int | None, workers: int, run_migrations: bool) -> None:
+    """Migrate if needed and serve the API.
+
+    SIGTERM drains first (readiness fails, requests are still served for
+    ROOST_SHUTDOWN_DRAIN_SECONDS), then stops; SIGINT (Ctrl-C) stops at once.
+    """
     import os
 
-    import uvicorn
+    from roost import server
 
     # The app processes read their settings from the environment: pass the
     # command-line address on, so that the public URL they derive matches it.
@@ -162,7 +181,8 @@ def serve(host: str | None, port: int | None, workers: int) -> None:
         raise click.UsageError("--workers above 1 needs a shared store: set ROOST_REDIS_URL")
     if settings.is_sqlite:
         settings.data_dir.mkdir(parents=True, exist_ok=True)
-    asyncio.run(_migrate(settings))
+    if run_migrations:
+        asyncio.run(_migrate(settings))
     debug = settings.log_level.lower() == "debug"
     click.echo(
         f"Roost on http://{settings.served_authority} (public URL {settings.public_url}, "
@@ -170,23 +190,29 @@ def serve(host: str | None, port: int | None, workers: int) -> None:
     )
     metrics_dir = _metrics_dir(workers)
     try:
-        uvicorn.run(
-            "roost.asgi:app",
-            host=settings.host,
-            port=settings.port,
+        server.run(
+            {
+                "host": settings.host,
+                "port": settings.port,
+                "loop": "uvloop",
+                "http": "httptools",
+                # Applied by uvicorn in every app process (roost.logs); uvicorn's
+                # own lines (and one access line per request) only at debug
+                # level: the access log costs throughput on the hot read path.
+                "log_config": logging_config(settings.log_level, settings.log_format),
+                "log_level": "debug" if debug else "warning",
+                "access_log": debug,
+                # uvicorn would otherwise take the client address from
+                # X-Forwarded-For of any loopback caller; Roost reads it itself,
+                # from the proxies in ROOST_TRUSTED_PROXIES only
+                # (roost.api.client_address).
+                "proxy_headers": False,
+                # After the drain, requests still running get this long to finish
+                # (a stream that never ends would otherwise hold the exit forever).
+                "timeout_graceful_shutdown": GRACEFUL_SHUTDOWN_SECONDS,
+            },
             workers=workers,
-            loop="uvloop",
-            http="httptools",
-            # Applied by uvicorn in every app process (roost.logs); uvicorn's
-            # own lines (and one access line per request) only at debug
-            # level: the access log costs throughput on the hot read path.
-            log_config=logging_config(settings.log_level, settings.log_format),
-            log_level="debug" if debug else "warning",
-            access_log=debug,
-            # uvicorn would otherwise take the client address from X-Forwarded-For
-            # of any loopback caller; Roost reads it itself, from the proxies in
-            # ROOST_TRUSTED_PROXIES only (roost.api.client_address).
-            proxy_headers=False,
+            drain_seconds=settings.shutdown_drain_seconds,
         )
     finally:
         if metrics_dir is not None:

@@ -109,6 +109,10 @@ class Settings:
     log_format: str = "text"
     # Bearer token that GET /metrics requires; empty: /metrics is not served.
     metrics_token: str = ""
+    # On SIGTERM an app server fails its readiness check at once but keeps
+    # serving this long (so a load balancer stops sending it requests first),
+    # then finishes its in-flight requests and exits. 0: stop at once.
+    shutdown_drain_seconds: float = 5.0
 
     def __post_init__(self) -> None:
         # Refuse a misspelt mode at start-up rather than guessing at run time.
@@ -182,6 +186,8 @@ class Settings:
                 values[field.name] = _parse_bool(raw)
             elif kind == "int":
                 values[field.name] = int(raw)
+            elif kind == "float":
+                values[field.name] = float(raw)
             elif kind == "Path":
                 values[field.name] = Path(raw)
             elif kind.startswith("tuple"):

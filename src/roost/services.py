@@ -43,6 +43,8 @@ class Services:
     clock: Callable[[], float] = time.time
     # Leases a unique worker id in start(); None when ROOST_WORKER_ID pins it.
     worker_lease: WorkerLease | None = None
+    # One round trip to Redis, for the readiness check; None without Redis.
+    redis_ping: Callable[[], Awaitable[object]] | None = None
 
     def __post_init__(self) -> None:
         self.passwords = PasswordHasher(
@@ -108,6 +110,7 @@ def build_services(settings: Settings) -> Services:
     closers: list[Callable[[], Awaitable[None]]] = []
     wakeups: JobWakeups | None = None
     worker_ids: WorkerIdStore
+    redis_ping: Callable[[], Awaitable[object]] | None = None
     if settings.redis_url:
         from roost.infra.redis_backends import (
             RedisCache,
@@ -146,6 +149,7 @@ def build_services(settings: Settings) -> Services:
         # App servers wake `roost worker` processes through Redis on commit.
         wakeups = ResilientWakeups(RedisWakeups(client, channel=prefix + "jobs"), health)
         closers.append(lambda: close_redis(client))
+        redis_ping = client.ping
         from roost.infra.redis_worker_ids import RedisWorkerIds
 
         worker_ids = RedisWorkerIds(client, prefix=prefix, max_id=MAX_WORKER)
@@ -173,6 +177,7 @@ def build_services(settings: Settings) -> Services:
         timelines=timelines,
         closers=closers,
         worker_lease=lease,
+        redis_ping=redis_ping,
     )
     services.jobs.wakeups = wakeups
     return services

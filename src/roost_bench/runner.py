@@ -131,9 +131,13 @@ class Bench:
             workers=workers,
             env=app_env(deployment.env, job_workers),
             probe_path="/api/v1/instance",
+            # The scale-out deployment as it runs: HAProxy in front of
+            # ``workers`` app servers (roost cluster).
+            balanced=deployment.name == "postgres" and self.options.server == "uvicorn",
         )
         self.say(
-            f"starting Roost ({deployment.label}, {workers} app process(es), {spec.server}, "
+            f"starting Roost ({deployment.label}, {workers} app process(es), {spec.server}"
+            f"{' behind HAProxy' if spec.balanced else ''}, "
             f"jobs {jobs_label(job_workers)})"
         )
         with (

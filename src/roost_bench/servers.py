@@ -2,6 +2,8 @@
 
 Each server gets a free port on 127.0.0.1, its own session (so stopping it
 stops its worker processes too) and is probed over HTTP until it answers.
+Roost on PostgreSQL + Redis runs behind HAProxy through ``roost cluster``
+(``ServerSpec.balanced``), as it is deployed.
 """
 
 from __future__ import annotations
@@ -48,11 +50,23 @@ class ServerSpec:
     workers: int = 1
     env: Mapping[str, str] = dataclasses.field(default_factory=dict)
     probe_path: str = "/"
+    # Roost only: `roost cluster`, HAProxy in front of ``workers`` app
+    # servers of one process each (uvicorn), on ports following ``port``.
+    balanced: bool = False
 
     def command(self, port: int) -> list[str]:
         python = sys.executable
         if self.server not in SERVERS:
             raise ServerError(f"unknown server {self.server!r}")
+        if self.balanced:
+            if self.target != "roost" or self.server != "uvicorn":
+                raise ServerError("only Roost under uvicorn runs behind roost cluster")
+            # Job workers, if any, are the bench's own (roost_bench.jobworkers).
+            return [
+                *(python, "-m", "roost", "cluster", "--servers", str(self.workers)),
+                *("--workers", "0", "--host", "127.0.0.1", "--port", str(port)),
+                *("--first-server-port", str(port + 1)),
+            ]
         if self.target == "roost" and self.server == "uvicorn":
             return [
                 python,
@@ -190,10 +204,28 @@ def _migrate_roost(env: Mapping[str, str], log: IO[bytes]) -> None:
         raise ServerError("roost migrate failed")
 
 
+def free_ports(count: int) -> int:
+    """The first of ``count`` consecutive free ports on 127.0.0.1."""
+    for _ in range(50):
+        first = free_port()
+        if first + count > 65536:
+            continue
+        try:
+            with contextlib.ExitStack() as stack:
+                for port in range(first, first + count):
+                    sock = stack.enter_context(socket.socket(socket.AF_INET, socket.SOCK_STREAM))
+                    sock.bind(("127.0.0.1", port))
+        except OSError:
+            continue
+        return first
+    raise ServerError(f"no {count} consecutive free ports")
+
+
 @contextlib.contextmanager
 def serve(spec: ServerSpec, *, ready_timeout: float = 60.0) -> Iterator[RunningServer]:
     """Run the server for the duration of the block."""
-    port = free_port()
+    # Behind roost cluster: the balancer's port, then one per app server.
+    port = free_ports(1 + spec.workers) if spec.balanced else free_port()
     env = {**os.environ, **spec.env}
     with tempfile.TemporaryDirectory(prefix="roost-server-log-") as tmp:
         log_path = Path(tmp) / "server.log"

@@ -158,3 +158,11 @@ class CustomEmoji(msgspec.Struct, kw_only=True):
     static_url: str
     visible_in_picker: bool
     category: str | None = None
+
+
+class Readiness(msgspec.Struct, kw_only=True):
+    """Roost's readiness answer (not a Mastodon entity): ``status`` is
+    "ready"; each check is "ok", or for Redis possibly a degraded state."""
+
+    status: str
+    checks: dict[str, str]

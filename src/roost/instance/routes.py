@@ -9,7 +9,8 @@ from roost.accounts.serializers import serialize_account
 from roost.accounts.store import load_account
 from roost.api.responses import json_response
 from roost.api.routing import Context, Router
-from roost.instance.entities import CustomEmoji, InstanceV1, InstanceV2, Rule
+from roost.instance.entities import CustomEmoji, InstanceV1, InstanceV2, Readiness, Rule
+from roost.instance.health import readiness
 from roost.instance.serializers import serialize_instance_v1, serialize_instance_v2
 from roost.instance.stats import InstanceFacts, load_instance_facts
 
@@ -69,3 +70,33 @@ async def custom_emojis(ctx: Context) -> Response:
 )
 async def streaming_health(ctx: Context) -> Response:
     return PlainTextResponse("OK")
+
+
+# Health checks for load balancers and supervisors (roost.instance.health).
+# Outside /api/, so neither rate limited nor counted; never cached.
+_NO_CACHE = {"Cache-Control": "no-store"}
+
+
+@router.get(
+    "/livez",
+    summary="Liveness: the process answers (plain OK)",
+    auth="none",
+    media_type="text/plain",
+)
+async def livez(ctx: Context) -> Response:
+    return PlainTextResponse("OK", headers=_NO_CACHE)
+
+
+@router.get(
+    "/readyz",
+    summary="Readiness: not draining, database reachable and migrated (503 otherwise)",
+    auth="none",
+    response=Readiness,
+    errors=(503,),
+)
+async def readyz(ctx: Context) -> Response:
+    result = await readiness(ctx.services)
+    if result.ready:
+        return json_response(Readiness(status="ready", checks=result.checks), headers=_NO_CACHE)
+    body = {"error": f"Not ready: {result.reason}", "checks": result.checks}
+    return json_response(body, status=503, headers=_NO_CACHE)

@@ -1,0 +1,1 @@
+"""``roost cluster``: HAProxy in front of N app servers plus M job workers."""
