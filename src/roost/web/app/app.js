@@ -162,15 +162,25 @@ async function boot() {
     h("header", { class: "top" }, h("a", { href: "/", "data-nav": true, class: "brand" }, "Roost")),
     h("div", { class: "layout" }, nav, main, aside),
     h("div", { id: "announcer", class: "visually-hidden", "aria-live": "polite" }));
-  try {
-    ctx.instance = await api("GET", "/api/v2/instance", { auth: false });
-  } catch { ctx.instance = null; }
+  // The instance and the signed-in account are fetched side by side.
+  const instance = api("GET", "/api/v2/instance", { auth: false }).catch(() => null);
+  const me = token.get() && location.pathname !== "/callback"
+    ? api("GET", "/api/v1/accounts/verify_credentials").catch((e) => {
+      if (e.status === 401 || e.status === 403) token.clear();
+      return null;
+    })
+    : null;
+  // The home timeline's first page too, when that is the page being opened.
+  if (me && location.pathname === "/") {
+    ctx.prefetched = { "/api/v1/timelines/home": api("GET", "/api/v1/timelines/home").catch(() => null) };
+  }
+  ctx.instance = await instance;
+  ctx.me = await me;
   ctx.hasNearby = Boolean(ctx.instance?.configuration?.timelines?.nearby ?? ctx.instance?.roost?.nearby);
   root.querySelector(".brand").textContent = ctx.instance?.title || "Roost";
-  if (token.get() && location.pathname !== "/callback") {
-    try { await refreshMe(); } catch (e) {
-      if (e.status === 401 || e.status === 403) token.clear();
-    }
+  if (ctx.me) {
+    connect(ctx.instance);
+    loadUnread();
   }
   render();
   loadTrends();

@@ -32,7 +32,9 @@ export function feed(ctx, { path, query = {}, render = (item) => renderStatus(it
     list.setAttribute("aria-busy", "true");
     status.textContent = "Loading…";
     try {
-      const items = await api("GET", path, { query: { ...query, max_id: next } });
+      const early = next === undefined && ctx.prefetched?.[path];
+      if (early) delete ctx.prefetched[path];
+      const items = (early && (await early)) || (await api("GET", path, { query: { ...query, max_id: next } }));
       add(items);
       next = items.length ? items.next : null;
       status.textContent = seen.size ? "" : empty;
