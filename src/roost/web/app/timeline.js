@@ -36,7 +36,8 @@ export function feed(ctx, { path, query = {}, render = (item) => renderStatus(it
       if (early) delete ctx.prefetched[path];
       const items = (early && (await early)) || (await api("GET", path, { query: { ...query, max_id: next } }));
       add(items);
-      next = items.length ? items.next : null;
+      // A short page is the last one (the Link header offers one more, empty, page).
+      next = items.length >= 20 ? items.next : null;
       status.textContent = seen.size ? "" : empty;
     } catch (e) {
       status.textContent = `Could not load: ${e.message}`;

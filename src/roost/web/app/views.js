@@ -10,6 +10,7 @@ import { startSignIn, signUp } from "./auth.js";
 import { onEvent } from "./live.js";
 import { pushSwitch } from "./push.js";
 
+const plural = (n, word) => `${n} ${word}${n === 1 ? "" : "s"}`;
 const heading = (text) => h("h1", { tabindex: "-1" }, text);
 
 export function homeView(ctx) {
@@ -153,7 +154,7 @@ export function profileView(ctx, { username, rest }) {
       const account = await api("GET", "/api/v1/accounts/lookup", { query: { acct: username } });
       const tab = rest === "followers" || rest === "following" ? rest : "posts";
       const tabs = h("nav", { class: "tabs", "aria-label": "Profile sections" },
-        [["posts", "", `${account.statuses_count} posts`], ["following", "/following", `${account.following_count} following`], ["followers", "/followers", `${account.followers_count} followers`]]
+        [["posts", "", plural(account.statuses_count, "post")], ["following", "/following", `${account.following_count} following`], ["followers", "/followers", plural(account.followers_count, "follower")]]
           .map(([key, suffix, label]) => h("a", { href: `/@${account.acct}${suffix}`, "data-nav": true, "aria-current": key === tab ? "page" : null }, label)));
       const list = tab === "posts"
         ? feed(ctx, { path: `/api/v1/accounts/${account.id}/statuses`, label: `Posts by ${displayName(account)}` })
