@@ -91,7 +91,9 @@ def create_app(
     # The web app last: its paths (/, /@name, /tags/...) are no API path.
     routes.extend(
         web_routes(
-            title=settings.instance_title, streaming_url=getattr(settings, "streaming_url", None)
+            title=settings.instance_title,
+            streaming_url=getattr(settings, "streaming_url", None),
+            api_paths=[e.path for e in endpoints],
         )
     )
 

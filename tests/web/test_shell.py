@@ -83,3 +83,15 @@ def test_first_load_stays_under_the_budget() -> None:
 def test_a_separate_streaming_host_may_be_connected_to() -> None:
     csp = content_security_policy("https://stream.example.com/")
     assert "connect-src 'self' wss://stream.example.com;" in csp
+
+
+def test_the_shell_names_the_capabilities_this_server_has() -> None:
+    app = Starlette(
+        routes=web_routes(
+            title="Roost",
+            bundle=BUNDLE,
+            api_paths=["/api/v1/statuses", "/api/v2/search", "/api/v1/notifications"],
+        )
+    )
+    page = TestClient(app).get("/").text
+    assert '<meta name="roost-features" content="notifications search">' in page

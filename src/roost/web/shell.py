@@ -15,6 +15,7 @@ import dataclasses
 import gzip
 import hashlib
 import html
+from collections.abc import Iterable
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -108,7 +109,25 @@ def content_security_policy(streaming_url: str | None = None) -> str:
     )
 
 
-def shell_html(bundle: AssetBundle, title: str) -> str:
+# API paths the app has screens for that only some builds serve: the shell
+# names the ones this server has, so the app shows those screens only.
+FEATURES = {
+    "notifications": "/api/v1/notifications",
+    "streaming": "/api/v1/streaming/user",
+    "search": "/api/v2/search",
+    "trends": "/api/v1/trends/tags",
+    "nearby": "/api/v1/timelines/nearby",
+    "media": "/api/v2/media",
+    "push": "/api/v1/push/subscription",
+}
+
+
+def features_of(api_paths: Iterable[str]) -> list[str]:
+    served = set(api_paths)
+    return [name for name, path in FEATURES.items() if path in served]
+
+
+def shell_html(bundle: AssetBundle, title: str, features: Iterable[str] = ()) -> str:
     modules = "".join(
         f'<link rel="modulepreload" href="{bundle.url(name)}">'
         for name in sorted(bundle.files)
@@ -119,6 +138,7 @@ def shell_html(bundle: AssetBundle, title: str) -> str:
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
         '<meta name="color-scheme" content="light dark">'
         f"<title>{html.escape(title)}</title>"
+        f'<meta name="roost-features" content="{html.escape(" ".join(features))}">'
         f'<link rel="stylesheet" href="{bundle.url("app.css")}">'
         f'<link rel="icon" href="{bundle.url("icon.svg")}">{modules}'
         f'<script type="module" src="{bundle.url(ENTRY)}"></script></head>'
@@ -141,11 +161,15 @@ def _asset_response(request: Request, asset: Asset, cache: str) -> Response:
 
 
 def web_routes(
-    *, title: str, streaming_url: str | None = None, bundle: AssetBundle | None = None
+    *,
+    title: str,
+    streaming_url: str | None = None,
+    api_paths: Iterable[str] = (),
+    bundle: AssetBundle | None = None,
 ) -> list[BaseRoute]:
     """The shell at every app path, the versioned assets and the service worker."""
     assets = bundle or AssetBundle.load()
-    page = shell_html(assets, title).encode()
+    page = shell_html(assets, title, features_of(api_paths)).encode()
     etag = '"' + hashlib.sha256(page).hexdigest()[:16] + '"'
     shell_headers = {
         "Cache-Control": REVALIDATE,

@@ -7,7 +7,10 @@ import { finishSignIn, signOut } from "./auth.js";
 import { connect, disconnect, onEvent } from "./live.js";
 import * as views from "./views.js";
 
+const features = new Set((document.querySelector("meta[name=roost-features]")?.content || "").split(" ").filter(Boolean));
+
 const ctx = {
+  features,
   me: null,
   instance: null,
   unread: 0,
@@ -50,11 +53,11 @@ function drawChrome() {
   const signedIn = Boolean(ctx.me);
   replace(nav, h("ul", {},
     link("/", "Home"),
-    signedIn ? link("/notifications", "Notifications", badge) : null,
+    signedIn && features.has("notifications") ? link("/notifications", "Notifications", badge) : null,
     link("/search", "Search"),
     link("/local", "Local"),
     link("/public", "Public"),
-    ctx.hasNearby ? link("/nearby", "Nearby") : null,
+    features.has("nearby") ? link("/nearby", "Nearby") : null,
     signedIn ? link("/bookmarks", "Bookmarks") : null,
     signedIn ? link(`/@${ctx.me.acct}`, "Profile") : null,
     signedIn ? link("/settings", "Settings") : null,
@@ -83,6 +86,7 @@ async function markNotificationsRead() {
 }
 
 async function loadUnread() {
+  if (!features.has("notifications")) return;
   try {
     const { count } = await api("GET", "/api/v1/notifications/unread_count");
     if (location.pathname !== "/notifications") setBadge(count);
@@ -90,6 +94,7 @@ async function loadUnread() {
 }
 
 async function loadTrends() {
+  if (!features.has("trends")) return;
   try {
     const tags = await api("GET", "/api/v1/trends/tags", { auth: true, query: { limit: 10 } });
     if (!tags.length) { replace(aside); return; }
@@ -113,7 +118,7 @@ async function doSignOut() {
 async function refreshMe() {
   ctx.me = await api("GET", "/api/v1/accounts/verify_credentials");
   drawChrome();
-  connect(ctx.instance);
+  if (features.has("streaming")) connect(ctx.instance);
   loadUnread();
 }
 
@@ -176,10 +181,9 @@ async function boot() {
   }
   ctx.instance = await instance;
   ctx.me = await me;
-  ctx.hasNearby = Boolean(ctx.instance?.configuration?.timelines?.nearby ?? ctx.instance?.roost?.nearby);
   root.querySelector(".brand").textContent = ctx.instance?.title || "Roost";
   if (ctx.me) {
-    connect(ctx.instance);
+    if (features.has("streaming")) connect(ctx.instance);
     loadUnread();
   }
   render();

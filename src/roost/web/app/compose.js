@@ -114,7 +114,7 @@ export function composer(ctx, { replyTo = null, onPosted } = {}) {
     h("div", { class: "composer-bar" },
       h("label", { class: "check" }, cwToggle, " CW"),
       h("label", { for: visibility.id, class: "visually-hidden" }, "Visibility"), visibility,
-      fileInput, fileLabel, placeButton, placeLabel,
+      ctx.features.has("media") ? [fileInput, fileLabel] : null, placeButton, placeLabel,
       counter, submit),
   );
 

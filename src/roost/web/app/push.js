@@ -5,7 +5,8 @@ import { api } from "./api.js";
 import { h, replace } from "./dom.js";
 
 function keyBytes(base64url) {
-  const padded = (base64url + "===".slice((base64url.length + 3) % 4)).replace(/-/g, "+").replace(/_/g, "/");
+  const bare = base64url.replace(/=+$/, "");
+  const padded = (bare + "===".slice((bare.length + 3) % 4)).replace(/-/g, "+").replace(/_/g, "/");
   return Uint8Array.from(atob(padded), (c) => c.charCodeAt(0));
 }
 

@@ -188,7 +188,10 @@ export function searchView(ctx) {
     if (!q) { replace(results); return; }
     const ticket = ++latest;
     try {
-      const found = await api("GET", "/api/v2/search", { query: { q, limit: 10, resolve: false } });
+      // Without the search capability, people only (by name, as Mastodon's account search).
+      const found = ctx.features.has("search")
+        ? await api("GET", "/api/v2/search", { query: { q, limit: 10, resolve: false } })
+        : { accounts: await api("GET", "/api/v1/accounts/search", { query: { q, limit: 10 } }), hashtags: [], statuses: [] };
       if (ticket !== latest) return;
       replace(results,
         h("h2", {}, "People"), found.accounts.length ? found.accounts.map((a) => accountRow(ctx, a)) : h("p", {}, "No people found."),
