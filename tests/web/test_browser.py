@@ -105,6 +105,23 @@ def test_two_people_use_the_web_app(browser: Browser, base: str) -> None:
     alice.sign_up()
     bob.sign_up()
 
+    # Keyboard first: the skip link is the first stop; the landmarks are there.
+    page = alice.page
+    page.reload()
+    expect(page.get_by_role("heading", name="Home")).to_be_visible()
+    page.keyboard.press("Tab")
+    expect(page.get_by_role("link", name="Skip to content")).to_be_focused()
+    for role in ("banner", "navigation", "main", "complementary"):
+        assert page.get_by_role(role).count() >= 1, role  # type: ignore[arg-type]
+
+    # Profile editing.
+    page.get_by_role("link", name="Settings").click()
+    page.get_by_label("Display name").fill("Alice Liddell")
+    page.get_by_label("Bio").fill("Curious <b>always</b>")
+    page.get_by_role("button", name="Save profile").click()
+    expect(page.get_by_text("Profile saved.")).to_be_visible()
+    page.get_by_role("link", name="Home").click()
+
     # The counter counts a link as 23 characters, as the server does.
     alice.page.get_by_label("Post text").fill("see https://example.com/" + "x" * 100)
     expect(alice.page.locator(".counter")).to_have_text(str(500 - 4 - 23))
@@ -131,7 +148,7 @@ def test_two_people_use_the_web_app(browser: Browser, base: str) -> None:
     # Reply from the thread view.
     post.locator("a.when").click()
     expect(bob.page.get_by_role("heading", name="Thread")).to_be_visible()
-    reply = bob.page.get_by_role("form", name="Reply to alice")
+    reply = bob.page.get_by_role("form", name="Reply to Alice Liddell")
     expect(reply.get_by_label("Reply text")).to_have_value("@alice ")
     reply.get_by_label("Reply text").press_sequentially("nice one")
     reply.get_by_role("button", name="Reply").click()
@@ -145,6 +162,11 @@ def test_two_people_use_the_web_app(browser: Browser, base: str) -> None:
     # Alice's profile as Bob sees it.
     bob.page.goto("/@alice")
     expect(bob.page.locator(".status", has_text="Hello from a browser")).to_be_visible()
+    expect(bob.page.locator(".bio")).to_have_text("Curious <b>always</b>")
+    # Nothing sticks out sideways at phone width.
+    bob.page.set_viewport_size(PHONE)
+    assert bob.page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    bob.page.set_viewport_size({"width": 1280, "height": 720})
     shoot(bob.page, "profile")
 
     # Markup in a post is text, whatever it tries.

@@ -43,6 +43,7 @@ const nav = h("nav", { "aria-label": "Main" });
 const aside = h("aside", { "aria-label": "Trending hashtags" });
 const badge = h("span", { class: "badge", hidden: true });
 let cleanup = null;
+let rendered = false;
 
 function link(path, label, extra) {
   const current = location.pathname === path ? "page" : null;
@@ -140,8 +141,11 @@ function render() {
   if (screen.node) { cleanup = screen.cleanup || null; screen = screen.node; }
   replace(main, screen);
   drawChrome();
+  // After an in-app navigation, focus goes to the new page's heading (as a
+  // page load would put a screen reader at the top); not on the first load.
   const title = main.querySelector("h1");
-  if (title && document.readyState === "complete") title.focus({ preventScroll: true });
+  if (title && rendered) title.focus({ preventScroll: true });
+  rendered = true;
   window.scrollTo(0, 0);
 }
 

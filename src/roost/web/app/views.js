@@ -235,16 +235,18 @@ export function settingsView(ctx) {
     h("input", { id: "profile-name", name: "display_name", type: "text", value: me.display_name || "", maxlength: 30 }),
     h("label", { for: "profile-note" }, "Bio"),
     h("textarea", { id: "profile-note", name: "note", rows: 4, value: me.source?.note ?? "", maxlength: 500 }),
-    h("label", { for: "profile-avatar" }, "Avatar (picture)"),
-    h("input", { id: "profile-avatar", name: "avatar", type: "file", accept: "image/png,image/jpeg,image/gif,image/webp" }),
-    h("label", { for: "profile-header" }, "Header (picture)"),
-    h("input", { id: "profile-header", name: "header", type: "file", accept: "image/png,image/jpeg,image/gif,image/webp" }),
+    ctx.features.has("media") ? [
+      h("label", { for: "profile-avatar" }, "Avatar (picture)"),
+      h("input", { id: "profile-avatar", name: "avatar", type: "file", accept: "image/png,image/jpeg,image/gif,image/webp" }),
+      h("label", { for: "profile-header" }, "Header (picture)"),
+      h("input", { id: "profile-header", name: "header", type: "file", accept: "image/png,image/jpeg,image/gif,image/webp" }),
+    ] : null,
     error, done,
     h("button", { type: "submit", class: "primary" }, "Save profile"));
   form.addEventListener("submit", async (e) => {
     e.preventDefault();
     const data = new FormData(form);
-    for (const name of ["avatar", "header"]) if (!data.get(name)?.size) data.delete(name);
+    for (const name of ["avatar", "header"]) if (data.has(name) && !data.get(name).size) data.delete(name);
     error.hidden = true;
     done.textContent = "Saving…";
     try {
