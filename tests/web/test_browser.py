@@ -112,7 +112,7 @@ def test_two_people_use_the_web_app(browser: Browser, base: str) -> None:
     page.keyboard.press("Tab")
     expect(page.get_by_role("link", name="Skip to content")).to_be_focused()
     for role in ("banner", "navigation", "main", "complementary"):
-        assert page.get_by_role(role).count() >= 1, role  # type: ignore[arg-type]
+        assert page.get_by_role(role).count() >= 1, role
 
     # Profile editing.
     page.get_by_role("link", name="Settings").click()
