@@ -31,6 +31,7 @@ from roost.infra.metrics import exposition
 from roost.jobs.stats import outbox_metrics
 from roost.kernel.errors import DomainError
 from roost.services import Services, build_services
+from roost.streaming.routes import websocket_routes
 from roost.web.assets import static_mount
 from roost.web.shell import web_routes
 
@@ -67,12 +68,24 @@ def all_endpoints() -> list[Endpoint]:
     from roost.accounts.routes import router as accounts
     from roost.admin.routes import router as admin
     from roost.instance.routes import router as instance
+    from roost.notifications.routes import router as notifications
     from roost.oauth.routes import router as oauth
     from roost.relationships.routes import router as relationships
     from roost.statuses.routes import router as statuses
+    from roost.streaming.routes import router as streaming
     from roost.timelines.routes import router as timelines
 
-    routers = [instance, oauth, accounts, admin, relationships, statuses, timelines]
+    routers = [
+        instance,
+        oauth,
+        accounts,
+        admin,
+        relationships,
+        statuses,
+        timelines,
+        notifications,
+        streaming,
+    ]
     return [e for r in routers for e in r.endpoints]
 
 
@@ -87,6 +100,7 @@ def create_app(
     hot_first = sorted(endpoints, key=lambda e: e.tag != "timelines")
     routes: list[BaseRoute] = [e.route() for e in hot_first]
     routes.append(Route("/openapi.json", openapi_endpoint(endpoints), methods=["GET"]))
+    routes += websocket_routes()
     routes.append(static_mount())
     # The web app last: its paths (/, /@name, /tags/...) are no API path.
     routes.extend(

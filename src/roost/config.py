@@ -60,6 +60,13 @@ class Settings:
     home_timeline_length: int = 800
     hot_user_threshold: int = 10_000
     fanout_batch_size: int = 1_000
+    # Where clients open the streaming API (instance urls.streaming); empty:
+    # this server's public URL as ws:// or wss://.
+    streaming_url: str = ""
+    # Seconds between SSE heartbeat comments on an idle stream.
+    streaming_heartbeat_seconds: int = 20
+    # Events a stream may fall behind by before it is dropped.
+    streaming_queue_limit: int = 256
     # How long a claimed job stays leased to its worker without a heartbeat
     # (renewed every third of it): a dead worker's jobs run elsewhere after this.
     job_lease_seconds: int = 3

@@ -16,6 +16,7 @@ from roost.config import Settings
 from roost.db.engine import Database
 from roost.ids import MAX_WORKER, IdGenerator
 from roost.infra.cache import Cache, MemoryCache
+from roost.infra.events import EventBus, MemoryEventBus
 from roost.infra.mail import LogMailer, Mailer, SmtpMailer
 from roost.infra.timeline_store import MemoryTimelineStore, TimelineStore
 from roost.infra.wakeups import JobWakeups
@@ -32,6 +33,8 @@ class Services:
     ids: IdGenerator
     cache: Cache
     timelines: TimelineStore
+    # Live events for the streaming API (in-process, or Redis pub/sub).
+    events: EventBus = dataclasses.field(default_factory=MemoryEventBus)
     passwords: PasswordHasher = dataclasses.field(init=False)
     tokens: TokenService = dataclasses.field(init=False)
     jobs: JobRunner = dataclasses.field(init=False)
@@ -68,6 +71,7 @@ class Services:
         self.jobs.stop()
         if self.worker_lease is not None:
             await self.worker_lease.stop()
+        await self.events.close()
         await self.db.dispose()
         for closer in self.closers:
             await closer()
@@ -76,10 +80,12 @@ class Services:
 def register_job_handlers(runner: JobRunner) -> None:
     """Every domain's background jobs, by kind."""
     from roost.accounts.mailjobs import JOB_HANDLERS as MAIL_JOBS
+    from roost.notifications.jobs import JOB_HANDLERS as NOTIFICATION_JOBS
     from roost.relationships.requests import JOB_HANDLERS as RELATIONSHIP_JOBS
     from roost.timelines.fanout import JOB_HANDLERS as TIMELINE_JOBS
 
-    for kind, handler in {**TIMELINE_JOBS, **RELATIONSHIP_JOBS, **MAIL_JOBS}.items():
+    handlers = {**TIMELINE_JOBS, **RELATIONSHIP_JOBS, **MAIL_JOBS, **NOTIFICATION_JOBS}
+    for kind, handler in handlers.items():
         runner.register(kind, handler)
 
 
@@ -109,6 +115,7 @@ def build_services(settings: Settings) -> Services:
     timelines: TimelineStore
     closers: list[Callable[[], Awaitable[None]]] = []
     wakeups: JobWakeups | None = None
+    events: EventBus = MemoryEventBus()
     worker_ids: WorkerIdStore
     redis_ping: Callable[[], Awaitable[object]] | None = None
     if settings.redis_url:
@@ -148,6 +155,9 @@ def build_services(settings: Settings) -> Services:
         )
         # App servers wake `roost worker` processes through Redis on commit.
         wakeups = ResilientWakeups(RedisWakeups(client, channel=prefix + "jobs"), health)
+        from roost.infra.redis_events import RedisEventBus
+
+        events = RedisEventBus(client, prefix=prefix, health=health)
         closers.append(lambda: close_redis(client))
         redis_ping = client.ping
         from roost.infra.redis_worker_ids import RedisWorkerIds
@@ -175,6 +185,7 @@ def build_services(settings: Settings) -> Services:
         ids=ids,
         cache=cache,
         timelines=timelines,
+        events=events,
         closers=closers,
         worker_lease=lease,
         redis_ping=redis_ping,

@@ -396,6 +396,22 @@ def frameworks(
     console.print(f"wrote {path}")
 
 
+@bench.command("streaming")
+@click.option("--connections", default=10_000, show_default=True, help="Idle SSE streams to hold.")
+@click.option(
+    "--subscribers", default=1_000, show_default=True, help="Open streams a post must reach."
+)
+@click.option("--posts", default=20, show_default=True, help="Posts timed to the subscribers.")
+def streaming(connections: int, subscribers: int, posts: int) -> None:
+    """Idle streams one server process holds (memory per connection), and
+    post-to-stream delay with many subscribers (docs/benchmarks.md)."""
+    from roost_bench.streaming import run_streaming
+
+    result = run_streaming(connections, subscribers, posts)
+    for name, value in result.as_dict().items():
+        console.print(f"{name}: {value:.1f}" if isinstance(value, float) else f"{name}: {value}")
+
+
 @bench.command("report")
 @click.argument(
     "result", type=click.Path(exists=True, dir_okay=False, path_type=Path), metavar="RESULT.json"

@@ -56,7 +56,11 @@ def test_follow_sets_relationship_and_counters(client: ApiClient) -> None:
     assert counts(client, alice) == (0, 1)
     assert counts(client, bob) == (1, 0)
     assert pending_jobs(client) == [
-        ("timeline_follow", {"account_id": alice.id, "target_account_id": bob.id})
+        ("timeline_follow", {"account_id": alice.id, "target_account_id": bob.id}),
+        (
+            "notify_event",
+            {"type": "follow", "account_id": bob.id, "from_account_id": alice.id, "status_id": 0},
+        ),
     ]
 
     # The other side sees followed_by.

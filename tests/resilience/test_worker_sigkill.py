@@ -123,8 +123,9 @@ async def test_fanout_survives_sigkill_of_its_worker(
             reached = await copies_of(raw, redis_keys, status_id)
             assert 0 < sum(reached) < FOLLOWERS, "not killed mid-job"
             assert set(reached) == {0, 1}
-            (job,) = await job_rows(services)
-            assert job.kind == "fanout_status" and job.state == "pending"
+            # The post's notification job may have run or not: the fan-out's is left.
+            (job,) = [j for j in await job_rows(services) if j.kind == "fanout_status"]
+            assert job.state == "pending"
             assert job.locked_until is not None  # still leased to the dead worker
             assert int(job.payload["after"]) > 0  # resumes after its last checkpoint
 

@@ -27,6 +27,7 @@ ID_PATTERN = "^[0-9]+$"
 CURSOR_PATTERN = "^[0-9]{0,19}$"
 _CURSORS = ("max_id", "since_id", "min_id")
 JSON = "application/json"
+EVENT_STREAM = "text/event-stream"
 HTML = "text/html"
 
 
@@ -117,8 +118,11 @@ def _responses(
             "description": _DESCRIPTIONS[302],
             "headers": {"Location": {"required": True, "schema": {"type": "string"}}},
         }
-    page_errors = set(e.errors) if e.media_type != JSON else set()
-    json_errors = _inferred_errors(e) | (set(e.errors) if e.media_type == JSON else set())
+    # Declared errors of HTML pages are pages; those of JSON endpoints and of
+    # event streams (refused before the stream starts) are JSON.
+    json_declared = e.media_type in (JSON, EVENT_STREAM)
+    page_errors = set(e.errors) if not json_declared else set()
+    json_errors = _inferred_errors(e) | (set(e.errors) if json_declared else set())
     for status in sorted(page_errors | json_errors):
         content: dict[str, Any] = {}
         if status in page_errors:

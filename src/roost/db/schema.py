@@ -158,6 +158,14 @@ follows = _relation_table(
     sa.Column("notify", sa.Boolean, nullable=False, server_default=sa.false()),
     sa.Column("show_reblogs", sa.Boolean, nullable=False, server_default=sa.true()),
 )
+# The followers who asked to be notified of an account's posts (migration
+# 0008_notifications): found without walking every follower of a hot account.
+sa.Index(
+    "ix_follows_notify_target_account_id",
+    follows.c.target_account_id,
+    sqlite_where=follows.c.notify,
+    postgresql_where=follows.c.notify,
+)
 # Pending follows of locked accounts (migration 0004_follow_requests): the
 # options the follow will carry once authorized. Never read as a follow: only
 # ``follows`` grants followers-only visibility, fan-out and counters. The
@@ -281,4 +289,37 @@ worker_ids = sa.Table(
     sa.Column("worker_id", sa.Integer, primary_key=True, autoincrement=False),
     sa.Column("owner", sa.String(64), nullable=False),
     sa.Column("expires_at", TS, nullable=False),
+)
+
+# Notifications (migration 0008_notifications), written only by the workers
+# (roost.notifications.create). ``status_id`` 0 means "about no status" (a
+# follow), so the unique key also holds for those: liking, unliking and
+# liking again adds no second row.
+notifications = sa.Table(
+    "notifications",
+    metadata,
+    sa.Column("id", sa.BigInteger, primary_key=True, autoincrement=False),
+    # Who receives it.
+    sa.Column("account_id", sa.BigInteger, nullable=False),
+    # mention | status | reblog | follow | follow_request | favourite
+    sa.Column("type", sa.String(32), nullable=False),
+    # Who acted.
+    sa.Column("from_account_id", sa.BigInteger, nullable=False),
+    sa.Column("status_id", sa.BigInteger, nullable=False, server_default="0"),
+    sa.Column("created_at", TS, nullable=False),
+    sa.UniqueConstraint("account_id", "type", "from_account_id", "status_id"),
+    sa.Index("ix_notifications_account_id_id", "account_id", "id"),
+    sa.Index("ix_notifications_status_id", "status_id"),
+)
+
+# Read positions of the home and notifications timelines (GET/POST
+# /api/v1/markers), one row per account and timeline.
+markers = sa.Table(
+    "markers",
+    metadata,
+    sa.Column("account_id", sa.BigInteger, primary_key=True, autoincrement=False),
+    sa.Column("timeline", sa.String(16), primary_key=True),
+    sa.Column("last_read_id", sa.BigInteger, nullable=False),
+    sa.Column("version", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("updated_at", TS, nullable=False),
 )

@@ -51,7 +51,7 @@ SUPPORTED_MIME_TYPES = [
 
 
 def _streaming_base(settings: Settings) -> str:
-    base = settings.public_url.rstrip("/")
+    base = (settings.streaming_url or settings.public_url).rstrip("/")
     if base.startswith("https://"):
         return "wss://" + base[len("https://") :]
     if base.startswith("http://"):

@@ -14,6 +14,7 @@ from roost.db import schema
 from roost.kernel.auth import Viewer, hash_token
 from roost.kernel.cachekeys import token_key
 from roost.oauth.admin_scopes import account_is_admin, has_admin_scopes, without_admin_scopes
+from roost.streaming.events import REVOKED, publish, revoked_channel
 
 if TYPE_CHECKING:
     from roost.services import Services
@@ -124,6 +125,8 @@ class TokenService:
         await self.forget(token_hash)
 
     async def forget(self, *token_hashes: str) -> None:
-        """Drop cached viewers after their tokens' revocation was committed."""
+        """Drop cached viewers after their tokens' revocation was committed,
+        and end the streams open with those tokens."""
         if token_hashes:
             await self._services.cache.delete(*(token_key(h) for h in token_hashes))
+            await publish(self._services, REVOKED, 0, map(revoked_channel, token_hashes))

@@ -22,6 +22,7 @@ from roost.accounts.store import forget_accounts
 from roost.db import schema
 from roost.jobs.queue import enqueue
 from roost.kernel.errors import Forbidden, NotFound
+from roost.notifications.outbox import forget_follow_request
 from roost.relationships.entities import Relationship
 from roost.relationships.store import (
     forget_relationships,
@@ -174,6 +175,7 @@ async def take_request(
     ).first()
     if row is None:
         return None
+    await forget_follow_request(conn, account_id, target_id)
     return FollowOptions(show_reblogs=bool(row.show_reblogs), notify=bool(row.notify))
 
 
@@ -254,6 +256,7 @@ async def remove_request(
     """Withdraw (or refuse) a pending request; True when there was one."""
     removed = await delete_pair(conn, _r, account_id, target_id)
     if removed:
+        await forget_follow_request(conn, account_id, target_id)
         await request_changed(services, conn, account_id, target_id, REQUEST_REMOVED, outcome)
     return removed
 

@@ -18,8 +18,11 @@ from roost.jobs.queue import enqueue
 from roost.jobs.runner import Job, JobHandler
 from roost.kernel.errors import NotFound
 from roost.kernel.paging import Page
+from roost.notifications.jobs import create_event_notification
+from roost.notifications.outbox import FOLLOW_REQUEST
 from roost.relationships.edges import (
     FOLLOW_REQUEST_CHANGED,
+    REQUESTED,
     Outcome,
     add_follow,
     after_commit,
@@ -166,15 +169,17 @@ async def follow_request_changed(job: Job) -> None:
     change may have written the old ``requested`` flags back after the
     service dropped them (as the timeline jobs do for follows).
 
-    Notifications hook: when they exist, a ``requested`` event is where the
-    target's ``follow_request`` notification is created (and ``removed``
-    where it is taken back); until then nothing else happens here."""
+    A ``requested`` event gives the target its ``follow_request``
+    notification (if the request is still pending; answering or withdrawing
+    it deletes the notification in the same transaction)."""
     payload = job.payload
     account_id = int(payload["account_id"])
     target_id = int(payload["target_account_id"])
     await forget_relationships(job.services, account_id, target_id)
-    # Notifications hook (they do not exist yet): on event == REQUESTED,
-    # create target_id's follow_request notification from account_id here.
+    if payload.get("event") == REQUESTED:
+        await create_event_notification(
+            job.services, type=FOLLOW_REQUEST, account_id=target_id, from_account_id=account_id
+        )
 
 
 JOB_HANDLERS: dict[str, JobHandler] = {

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 from roost.db import schema
 from roost.jobs.queue import enqueue
 from roost.kernel.errors import Forbidden
+from roost.notifications.outbox import FOLLOW, notify_about_event
 from roost.relationships.edges import (
     REQUEST_UPDATED,
     REQUESTED,
@@ -133,7 +134,10 @@ async def follow_account(
                 show_reblogs=pending.show_reblogs if reblogs is None else reblogs,
                 notify=pending.notify if notify is None else notify,
             )
-            await add_follow(services, conn, account_id, target_id, options, outcome)
+            if await add_follow(services, conn, account_id, target_id, options, outcome):
+                await notify_about_event(
+                    conn, services, type=FOLLOW, account_id=target_id, from_account_id=account_id
+                )
     return await finish(services, account_id, target_id, outcome)
 
 

@@ -16,6 +16,7 @@ from roost.db import schema
 from roost.jobs.queue import enqueue
 from roost.kernel.errors import NotFound
 from roost.limits import spend_status_deletion
+from roost.notifications.outbox import forget_about_statuses, forget_reblog
 from roost.statuses.counters import ZERO, Counts, add_counts, delete_counts, forget_counts
 from roost.statuses.entities import Status
 from roost.statuses.hydrate import render_status
@@ -103,6 +104,7 @@ async def remove_statuses(
     for table in (schema.favourites, schema.bookmarks, schema.mentions, schema.status_tags):
         await conn.execute(table.delete().where(table.c.status_id.in_(gone)))
     await delete_counts(conn, gone)
+    await forget_about_statuses(conn, gone)
     deltas: dict[int, Counts] = {}
     per_author: Counter[int] = Counter()
     for row in rows:
@@ -120,6 +122,7 @@ async def remove_statuses(
         if row.reblog_of_id is not None:
             payload["reblog_of_id"] = row.reblog_of_id
             removed.unreblogged.add((row.account_id, row.reblog_of_id))
+            await forget_reblog(conn, row.account_id, row.reblog_of_id)
         await enqueue(conn, services.ids, "unfanout_status", payload)
     await add_counts(conn, deltas)
     removed.counted_ids.update(deltas)

@@ -15,6 +15,7 @@ import sqlalchemy as sa
 
 from roost.db import schema
 from roost.kernel.errors import NotFound
+from roost.notifications.outbox import FAVOURITE, notify_about_event
 from roost.statuses.counters import Counts, add_counts, forget_counts
 from roost.statuses.targets import existing_target, visible_target
 from roost.statuses.visibility import forget_flags
@@ -45,10 +46,19 @@ async def _mark(
         ).first()
         if added is not None and counted:
             await add_counts(conn, {target.id: Counts(favourites=1)})
+            await notify_about_event(
+                conn,
+                services,
+                type=FAVOURITE,
+                account_id=target.account_id,
+                from_account_id=account_id,
+                status_id=target.id,
+            )
     # Also when nothing was added: a repeated call heals a stale flag.
     await forget_flags(services, [(account_id, target.id)])
     if added is not None and counted:
         await forget_counts(services, target.id)
+        services.jobs.notify()
     return target.id
 
 

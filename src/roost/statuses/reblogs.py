@@ -14,6 +14,7 @@ from roost.db import schema
 from roost.jobs.queue import enqueue
 from roost.kernel.errors import Forbidden, NotFound, ValidationFailed
 from roost.limits import spend_status, spend_status_deletion
+from roost.notifications.outbox import notify_about_status
 from roost.statuses.counters import Counts, add_counts, forget_counts
 from roost.statuses.deletion import load_refs, remove_statuses
 from roost.statuses.records import DIRECT, PRIVATE, PUBLIC, visibility_code
@@ -78,6 +79,7 @@ async def reblog_status(
             await add_counts(conn, {original.id: Counts(reblogs=1)})
             await bump_statuses_count(conn, account_id, 1, posted_at=now)
             await enqueue(conn, services.ids, "fanout_status", {"status_id": reblog_id})
+            await notify_about_status(conn, services, reblog_id)
     except sa.exc.IntegrityError:
         # A concurrent request made the same reblog first (unique index).
         async with services.db.read(primary=True) as conn:

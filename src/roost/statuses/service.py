@@ -15,6 +15,7 @@ from roost.db import schema
 from roost.jobs.queue import enqueue
 from roost.kernel.errors import NotFound
 from roost.limits import spend_status
+from roost.notifications.outbox import notify_about_status
 from roost.statuses.content import MentionTarget, mention_candidates, render_text
 from roost.statuses.counters import Counts, add_counts, forget_counts, remember_zero_counts
 from roost.statuses.drafts import Draft, NewStatus, validate
@@ -167,6 +168,7 @@ async def _insert(services: Services, record: StatusRecord, digest: str | None) 
                     )
                 )
             await enqueue(conn, services.ids, "fanout_status", {"status_id": record.id})
+            await notify_about_status(conn, services, record.id)
     except sa.exc.IntegrityError:
         # Only the idempotency key can collide: a concurrent request with the
         # same key committed first. Answer with its status.

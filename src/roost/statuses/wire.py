@@ -247,3 +247,35 @@ async def render_statuses_json(
         services, status_ids, viewer_id=viewer_id, excluded=excluded, decode_accounts=False
     )
     return write_batch(services.settings, batch)
+
+
+async def render_status_fragments(
+    services: Services,
+    status_ids: Sequence[int],
+    *,
+    viewer_id: int | None,
+    excluded: Set[int] | None = None,
+) -> dict[int, bytes]:
+    """Each status the viewer may see among ``status_ids`` as its own Status
+    JSON, by id (to splice into other entities: notifications, stream
+    events); the others are missing from the answer."""
+    batch = await load_batch(
+        services, status_ids, viewer_id=viewer_id, excluded=excluded, decode_accounts=False
+    )
+    if batch is None:
+        return {}
+    writer = _Writer(services.settings, batch)
+    found: dict[int, bytes] = {}
+    for record in batch.shown:
+        part = writer.status(record)
+        if part is not None:
+            found[record.id] = part
+    return found
+
+
+def with_unmarked_flags(anonymous: bytes) -> bytes:
+    """An anonymous Status JSON (``viewer_id=None``) as a signed-in viewer
+    who has not favourited, reblogged or bookmarked it and is not its author
+    sees it: the same bytes ``render_status_fragments`` gives that viewer.
+    Streams send a new status this way to many viewers after one rendering."""
+    return anonymous[:-1] + _FLAGS[0, False] + b"}"

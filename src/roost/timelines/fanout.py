@@ -39,6 +39,7 @@ from roost.relationships.graph import (
 )
 from roost.relationships.store import forget_relationships, load_excluded_ids
 from roost.statuses.records import DIRECT
+from roost.streaming.events import user_channel
 from roost.timelines.filters import (
     ReceiverView,
     StatusFacts,
@@ -50,6 +51,14 @@ from roost.timelines.filters import (
     load_status_facts,
 )
 from roost.timelines.hot import forget_hot_posts, is_hot, refresh_hot_posts
+from roost.timelines.live import (
+    announce_deletion,
+    announce_direct,
+    announce_status,
+    broadcast_channels,
+    deletion_channels,
+    tag_names,
+)
 
 if TYPE_CHECKING:
     from roost.services import Services
@@ -90,10 +99,10 @@ async def _receiver_views(
 
 async def _admitted_followers(
     conn: AsyncConnection, status: StatusFacts, batch: list[FollowerRow]
-) -> list[str]:
+) -> list[int]:
     receivers = {f.account_id: f.show_reblogs for f in batch if f.account_id != status.account_id}
     views = await _receiver_views(conn, status, receivers)
-    return [home_key(v.account_id) for v in views if admits_home(status, v)]
+    return [v.account_id for v in views if admits_home(status, v)]
 
 
 async def _deliver_direct(services: Services, status: StatusFacts) -> None:
@@ -103,9 +112,10 @@ async def _deliver_direct(services: Services, status: StatusFacts) -> None:
             return
         exclusions = await exclusions_among(conn, mentioned, [status.account_id])
     blocked = {receiver for receiver, _ in exclusions}
-    keys = [home_key(m) for m in mentioned if m not in blocked]
-    await services.timelines.push(keys, status.id)
-    FANOUT_DELIVERIES.inc(len(keys))
+    receivers = [m for m in mentioned if m not in blocked]
+    await services.timelines.push([home_key(m) for m in receivers], status.id)
+    FANOUT_DELIVERIES.inc(len(receivers))
+    await announce_direct(services, status, receivers)
 
 
 async def fanout_status(job: Job) -> None:
@@ -121,18 +131,25 @@ async def fanout_status(job: Job) -> None:
     if status.visibility == DIRECT:
         await _deliver_direct(services, status)
         return
-    if await is_hot(services, status.account_id):
+    hot = await is_hot(services, status.account_id)
+    if hot:
         await refresh_hot_posts(services, status.account_id)
-        return
     after = int(job.payload.get("after", 0))
+    if after == 0:  # not when resuming: the first run announced it already
+        async with services.db.read(primary=True) as conn:
+            tags = await tag_names(conn, status.id)
+        await announce_status(services, status.id, broadcast_channels(status, tags, hot=hot))
+    if hot:
+        return
     batch_size = max(1, services.settings.fanout_batch_size)
     while True:
         async with services.db.read(primary=True) as conn:
             batch = await follower_page(conn, status.account_id, after=after, limit=batch_size)
-            keys = await _admitted_followers(conn, status, batch) if batch else []
-        if keys:
-            await services.timelines.push(keys, status.id)
-            FANOUT_DELIVERIES.inc(len(keys))
+            receivers = await _admitted_followers(conn, status, batch) if batch else []
+        if receivers:
+            await services.timelines.push([home_key(r) for r in receivers], status.id)
+            FANOUT_DELIVERIES.inc(len(receivers))
+            await announce_status(services, status.id, map(user_channel, receivers))
         if len(batch) < batch_size:
             return
         after = batch[-1].follow_id
@@ -151,6 +168,8 @@ async def unfanout_status(job: Job) -> None:
     await services.timelines.remove_everywhere(
         [home_key(author_id), *(home_key(m) for m in mentioned)], status_id
     )
+    if "after" not in payload:
+        await announce_deletion(services, status_id, deletion_channels(author_id, mentioned))
     if await is_hot(services, author_id):
         # Merged at read time, not pushed. (An id pushed before the account
         # became hot stays behind; hydration drops ids of deleted statuses.)
@@ -164,6 +183,9 @@ async def unfanout_status(job: Job) -> None:
         if batch:
             await services.timelines.remove_everywhere(
                 [home_key(f.account_id) for f in batch], status_id
+            )
+            await announce_deletion(
+                services, status_id, (user_channel(f.account_id) for f in batch)
             )
         if len(batch) < batch_size:
             return

@@ -1,0 +1,106 @@
+"""``create``: the one function through which every notification row comes
+into being, inside the worker's transaction.
+
+It drops what must never be sent (one's own actions; actors the receiver
+blocks, is blocked by, or muted with notifications) and what exists already
+(the unique key: liking, unliking and liking again notifies once), and
+returns the rows really added. Whatever delivers notifications hooks in
+here: the caller publishes the returned rows to the streams after the
+commit, and a delivery job enqueued here (same transaction) is as durable
+as the notification itself.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from roost.db import schema
+
+if TYPE_CHECKING:
+    from roost.services import Services
+
+_n, _b, _m = schema.notifications, schema.blocks, schema.mutes
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class NewNotification:
+    """``account_id`` is to hear that ``from_account_id`` did ``type``."""
+
+    account_id: int
+    type: str
+    from_account_id: int
+    status_id: int = 0
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class NotificationRow:
+    id: int
+    account_id: int
+    type: str
+    from_account_id: int
+    status_id: int
+    created_at: datetime
+
+
+async def _silenced(conn: AsyncConnection, pairs: set[tuple[int, int]]) -> set[tuple[int, int]]:
+    """(receiver, actor) pairs among ``pairs`` that must stay silent."""
+    receivers = sorted({r for r, _ in pairs})
+    actors = sorted({a for _, a in pairs})
+    query = sa.union(
+        sa.select(_b.c.account_id, _b.c.target_account_id).where(
+            _b.c.account_id.in_(receivers), _b.c.target_account_id.in_(actors)
+        ),
+        sa.select(_b.c.target_account_id, _b.c.account_id).where(
+            _b.c.account_id.in_(actors), _b.c.target_account_id.in_(receivers)
+        ),
+        sa.select(_m.c.account_id, _m.c.target_account_id).where(
+            _m.c.account_id.in_(receivers),
+            _m.c.target_account_id.in_(actors),
+            _m.c.hide_notifications,
+        ),
+    )
+    found = {(int(r), int(a)) for r, a in (await conn.execute(query)).all()}
+    return found & pairs
+
+
+async def create(
+    services: Services, conn: AsyncConnection, notes: Sequence[NewNotification]
+) -> list[NotificationRow]:
+    """Insert the notifications that should exist among ``notes`` (in the
+    caller's transaction); the rows really added, in order."""
+    wanted = [n for n in notes if n.account_id != n.from_account_id]
+    if not wanted:
+        return []
+    silent = await _silenced(conn, {(n.account_id, n.from_account_id) for n in wanted})
+    dialect = sqlite if services.db.is_sqlite else postgresql
+    now = datetime.now(UTC)
+    created: list[NotificationRow] = []
+    for note in wanted:
+        if (note.account_id, note.from_account_id) in silent:
+            continue
+        row = NotificationRow(
+            id=services.ids.next_id(),
+            account_id=note.account_id,
+            type=note.type,
+            from_account_id=note.from_account_id,
+            status_id=note.status_id,
+            created_at=now,
+        )
+        stmt = (
+            dialect.insert(_n)
+            .values(**dataclasses.asdict(row))
+            .on_conflict_do_nothing()
+            .returning(_n.c.id)
+        )
+        if (await conn.execute(stmt)).first() is not None:
+            created.append(row)
+    # Delivery hook: a job enqueued here for ``created`` (Web Push) commits
+    # or rolls back with the notifications themselves.
+    return created

@@ -1,0 +1,147 @@
+"""The workers' side: turn outbox events into notifications.
+
+``notify_status`` (a new status or reblog): the mentioned accounts get a
+``mention``, the followers who asked to be notified of the author's posts a
+``status``, the author of a reblogged status a ``reblog``. The subscribers
+come from a partial index on the follows with ``notify`` set, so a hot
+account's post never walks all its followers. Like Mastodon, replies to
+someone else and reblogs notify no subscriber, direct statuses only the
+mentioned.
+
+``notify_event`` (a favourite, a follow, a follow request): one
+notification, if what caused it still holds when the job runs.
+
+Each job writes in one transaction, with the status share-locked, so a
+deletion either comes first (nothing is written) or waits and then removes
+what was written. Jobs are idempotent: the unique key ignores a repeat.
+After the commit the new notifications go to the event bus (``delivery``).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from roost.db import schema
+from roost.jobs.runner import Job, JobHandler
+from roost.notifications.create import NewNotification, NotificationRow, create
+from roost.notifications.delivery import publish_notifications
+from roost.notifications.outbox import (
+    FAVOURITE,
+    FOLLOW,
+    FOLLOW_REQUEST,
+    MENTION,
+    NOTIFY_EVENT,
+    NOTIFY_STATUS,
+    REBLOG,
+    STATUS,
+)
+from roost.statuses.records import DIRECT
+from roost.statuses.writes import lock_statuses
+
+if TYPE_CHECKING:
+    from roost.services import Services
+
+_s, _f, _mentions = schema.statuses, schema.follows, schema.mentions
+
+
+async def _status_notes(conn: AsyncConnection, status_id: int) -> list[NewNotification]:
+    row = (
+        await conn.execute(
+            sa.select(
+                _s.c.account_id, _s.c.visibility, _s.c.reblog_of_id, _s.c.in_reply_to_account_id
+            ).where(_s.c.id == status_id)
+        )
+    ).first()
+    if row is None:
+        return []
+    author = int(row.account_id)
+    if row.reblog_of_id is not None:
+        original = (
+            await conn.execute(sa.select(_s.c.account_id).where(_s.c.id == row.reblog_of_id))
+        ).scalar()
+        if original is None:
+            return []
+        return [NewNotification(int(original), REBLOG, author, int(row.reblog_of_id))]
+    mentioned = [
+        int(r[0])
+        for r in await conn.execute(
+            sa.select(_mentions.c.account_id).where(_mentions.c.status_id == status_id)
+        )
+    ]
+    notes = [NewNotification(m, MENTION, author, status_id) for m in mentioned]
+    replies_elsewhere = row.in_reply_to_account_id not in (None, author)
+    if row.visibility != DIRECT and not replies_elsewhere:
+        subscribers = await conn.execute(
+            sa.select(_f.c.account_id).where(_f.c.target_account_id == author, _f.c.notify)
+        )
+        skip = set(mentioned)
+        notes += [
+            NewNotification(int(r[0]), STATUS, author, status_id)
+            for r in subscribers
+            if int(r[0]) not in skip
+        ]
+    return notes
+
+
+async def notify_status(job: Job) -> None:
+    """Mentions, subscribers' ``status`` and the ``reblog`` of a new status."""
+    services = job.services
+    status_id = int(job.payload["status_id"])
+    async with services.db.write() as conn:
+        if not await lock_statuses(conn, [status_id]):
+            return  # deleted before the job ran
+        created = await create(services, conn, await _status_notes(conn, status_id))
+    await publish_notifications(services, created)
+
+
+async def _still_holds(
+    conn: AsyncConnection, type: str, actor: int, receiver: int, status_id: int
+) -> bool:
+    if type == FAVOURITE:
+        if not await lock_statuses(conn, [status_id]):
+            return False
+        fav = schema.favourites
+        query = sa.select(fav.c.id).where(fav.c.account_id == actor, fav.c.status_id == status_id)
+    elif type in (FOLLOW, FOLLOW_REQUEST):
+        table = _f if type == FOLLOW else schema.follow_requests
+        query = sa.select(table.c.id).where(
+            table.c.account_id == actor, table.c.target_account_id == receiver
+        )
+    else:
+        return False
+    return (await conn.execute(query)).first() is not None
+
+
+async def notify_event(job: Job) -> None:
+    """One notification of a favourite, follow or follow request."""
+    payload = job.payload
+    await create_event_notification(
+        job.services,
+        type=str(payload["type"]),
+        account_id=int(payload["account_id"]),
+        from_account_id=int(payload["from_account_id"]),
+        status_id=int(payload.get("status_id", 0)),
+    )
+
+
+async def create_event_notification(
+    services: Services, *, type: str, account_id: int, from_account_id: int, status_id: int = 0
+) -> list[NotificationRow]:
+    """In a worker: notify ``account_id`` of ``from_account_id``'s ``type``
+    if it still holds; publishes what was created."""
+    async with services.db.write() as conn:
+        if not await _still_holds(conn, type, from_account_id, account_id, status_id):
+            return []
+        note = NewNotification(account_id, type, from_account_id, status_id)
+        created = await create(services, conn, [note])
+    await publish_notifications(services, created)
+    return created
+
+
+JOB_HANDLERS: dict[str, JobHandler] = {
+    NOTIFY_STATUS: notify_status,
+    NOTIFY_EVENT: notify_event,
+}

@@ -1,0 +1,91 @@
+"""What other domains call, inside their own transaction, to have
+notifications made (or taken back) about what they just changed.
+
+Nothing here creates a notification: the job enqueued here does, in a
+worker, after the change is committed (``jobs``). Kept free of imports from
+the rest of the domain so that statuses and relationships can use it.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from roost.db import schema
+from roost.jobs.queue import enqueue
+
+if TYPE_CHECKING:
+    from roost.services import Services
+
+MENTION = "mention"
+STATUS = "status"
+REBLOG = "reblog"
+FOLLOW = "follow"
+FOLLOW_REQUEST = "follow_request"
+FAVOURITE = "favourite"
+TYPES = (MENTION, STATUS, REBLOG, FOLLOW, FOLLOW_REQUEST, FAVOURITE)
+
+# Job kinds: a new status or reblog (its mentions, its author's notify
+# subscribers, the reblogged author), and one account acting on another.
+NOTIFY_STATUS = "notify_status"
+NOTIFY_EVENT = "notify_event"
+
+_n = schema.notifications
+
+
+async def notify_about_status(conn: AsyncConnection, services: Services, status_id: int) -> None:
+    """In the transaction that inserts a status or reblog."""
+    await enqueue(conn, services.ids, NOTIFY_STATUS, {"status_id": status_id})
+
+
+async def notify_about_event(
+    conn: AsyncConnection,
+    services: Services,
+    *,
+    type: str,
+    account_id: int,
+    from_account_id: int,
+    status_id: int = 0,
+) -> None:
+    """In the transaction of a favourite or follow: ``account_id`` is to hear
+    that ``from_account_id`` did ``type`` (to ``status_id``)."""
+    await enqueue(
+        conn,
+        services.ids,
+        NOTIFY_EVENT,
+        {
+            "type": type,
+            "account_id": account_id,
+            "from_account_id": from_account_id,
+            "status_id": status_id,
+        },
+    )
+
+
+async def forget_about_statuses(conn: AsyncConnection, status_ids: list[int]) -> None:
+    """In the transaction that deletes statuses: the notifications about them."""
+    if status_ids:
+        await conn.execute(_n.delete().where(_n.c.status_id.in_(sorted(status_ids))))
+
+
+async def forget_reblog(conn: AsyncConnection, reblogger_id: int, original_id: int) -> None:
+    """In the transaction that deletes a reblog: its ``reblog`` notification."""
+    await conn.execute(
+        _n.delete().where(
+            _n.c.type == REBLOG,
+            _n.c.from_account_id == reblogger_id,
+            _n.c.status_id == original_id,
+        )
+    )
+
+
+async def forget_follow_request(conn: AsyncConnection, requester_id: int, target_id: int) -> None:
+    """In the transaction that answers or withdraws a follow request."""
+    await conn.execute(
+        _n.delete().where(
+            _n.c.type == FOLLOW_REQUEST,
+            _n.c.account_id == target_id,
+            _n.c.from_account_id == requester_id,
+        )
+    )
