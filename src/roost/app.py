@@ -106,7 +106,7 @@ def create_app(
     routes.extend(
         web_routes(
             title=settings.instance_title,
-            streaming_url=getattr(settings, "streaming_url", None),
+            streaming_url=settings.streaming_url or None,
             api_paths=[e.path for e in endpoints],
         )
     )

@@ -1,8 +1,8 @@
 """The web app in a real browser: Debian's chromium driven by Playwright,
 against `roost serve` as a real process.
 
-Two people sign up, one follows the other, posts, the other likes and
-replies; a post full of markup renders inert; signing out and in again goes
+Two people sign up, one follows the other, posts, the post arrives live,
+the other likes and replies, notifications arrive live and are opened; a post full of markup renders inert; signing out and in again goes
 through the server's own OAuth page. Set ROOST_SCREENSHOTS=1 to also save
 screenshots of the main pages (desktop and phone width) to docs/images/.
 """
@@ -135,8 +135,10 @@ def test_two_people_use_the_web_app(browser: Browser, base: str) -> None:
 
     alice.post("Hello from a browser #roostweb")
 
-    # Bob sees the post in his home timeline.
-    bob.page.reload()
+    # The post reaches Bob's open home timeline live, behind a bar.
+    bar = bob.page.get_by_role("button", name="1 new post")
+    expect(bar).to_be_visible()
+    bar.click()
     post = bob.page.locator(".status", has_text="Hello from a browser")
     expect(post).to_be_visible()
     shoot(bob.page, "home")
@@ -144,6 +146,9 @@ def test_two_people_use_the_web_app(browser: Browser, base: str) -> None:
     # A like counts at once, and the server agrees after a reload.
     post.get_by_role("button", name=re.compile(r"^Like")).click()
     expect(post.get_by_role("button", name="Like (1)")).to_have_attribute("aria-pressed", "true")
+    # Alice's unread badge counts it live.
+    badge = alice.page.get_by_role("navigation", name="Main").locator(".badge")
+    expect(badge).to_have_text("1")
 
     # Reply from the thread view.
     post.locator("a.when").click()
@@ -168,6 +173,20 @@ def test_two_people_use_the_web_app(browser: Browser, base: str) -> None:
     assert bob.page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
     bob.page.set_viewport_size({"width": 1280, "height": 720})
     shoot(bob.page, "profile")
+
+    # Alice opens her notifications: the like and the reply; the badge is cleared.
+    alice.page.get_by_role("link", name=re.compile("^Notifications")).click()
+    expect(alice.page.locator(".notification", has_text="liked your post")).to_be_visible()
+    expect(alice.page.locator(".notification", has_text="mentioned you")).to_contain_text(
+        "nice one"
+    )
+    expect(badge).to_be_hidden()
+    shoot(alice.page, "notifications")
+    # The server keeps the read marker: a fresh load counts nothing unread.
+    with alice.page.expect_response(lambda r: "unread_count" in r.url) as answer:
+        alice.page.goto("/")
+    assert answer.value.json() == {"count": 0}
+    expect(badge).to_be_hidden()
 
     # Markup in a post is text, whatever it tries.
     alice.page.goto("/")
