@@ -1,9 +1,10 @@
 """The web app in a real browser: Debian's chromium driven by Playwright,
 against `roost serve` as a real process.
 
-Two people sign up, one follows the other, posts, the post arrives live,
-the other likes and replies, notifications arrive live and are opened; a post full of markup renders inert; signing out and in again goes
-through the server's own OAuth page. Set ROOST_SCREENSHOTS=1 to also save
+Two people sign up, one follows the other, who posts; the post arrives
+live, is liked and replied to; notifications arrive live and are opened; a
+post full of markup renders inert; signing out and in again goes through
+the server's own OAuth page. Set ROOST_SCREENSHOTS=1 to also save
 screenshots of the main pages (desktop and phone width) to docs/images/.
 """
 
@@ -146,9 +147,9 @@ def test_two_people_use_the_web_app(browser: Browser, base: str) -> None:
     # A like counts at once, and the server agrees after a reload.
     post.get_by_role("button", name=re.compile(r"^Like")).click()
     expect(post.get_by_role("button", name="Like (1)")).to_have_attribute("aria-pressed", "true")
-    # Alice's unread badge counts it live.
+    # Alice's unread badge counts live: Bob's follow and his like.
     badge = alice.page.get_by_role("navigation", name="Main").locator(".badge")
-    expect(badge).to_have_text("1")
+    expect(badge).to_have_text("2")
 
     # Reply from the thread view.
     post.locator("a.when").click()
