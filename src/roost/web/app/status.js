@@ -16,6 +16,17 @@ export function accountLink(account, ...children) {
   return h("a", { href: `/@${account.acct}`, "data-nav": true }, children);
 }
 
+// A photo opens large in a modal dialog (Escape or a click closes it).
+function showLarge(m) {
+  const dialog = h("dialog", { class: "lightbox", "aria-label": m.description || "Image" },
+    h("img", { src: m.url, alt: m.description || "" }),
+    h("form", { method: "dialog" }, h("button", { type: "submit" }, "Close")));
+  dialog.addEventListener("close", () => dialog.remove());
+  dialog.addEventListener("click", (e) => { if (e.target === dialog) dialog.close(); });
+  document.body.append(dialog);
+  dialog.showModal();
+}
+
 function media(attachments, sensitive) {
   if (!attachments || !attachments.length) return null;
   const items = attachments.map((m) => {
@@ -24,7 +35,7 @@ function media(attachments, sensitive) {
       return h("video", { src: m.url, poster: m.preview_url, controls: true, preload: "none", "aria-label": alt || "Video", loop: m.type === "gifv", muted: m.type === "gifv", playsInline: true });
     }
     if (m.type === "image") {
-      return h("a", { href: m.url, target: "_blank", rel: "noopener", class: "media-link" },
+      return h("a", { href: m.url, target: "_blank", rel: "noopener", class: "media-link", onclick: (e) => { e.preventDefault(); showLarge(m); } },
         h("img", { src: m.preview_url || m.url, alt: alt || "Image without a description", loading: "lazy" }));
     }
     return h("a", { href: m.url, target: "_blank", rel: "noopener" }, alt || "Attachment");
