@@ -134,6 +134,13 @@ def test_two_people_use_the_web_app(browser: Browser, base: str) -> None:
     bob.page.get_by_role("link", name="Home").click()
     expect(bob.page.get_by_role("heading", name="Home")).to_be_visible()
 
+    # A post that fails keeps its text and says why.
+    alice.context.set_offline(True)
+    alice.page.get_by_label("Post text").fill("Hello from a browser #roostweb")
+    alice.page.get_by_role("button", name="Post", exact=True).click()
+    expect(alice.page.get_by_role("alert")).to_contain_text("Not posted")
+    expect(alice.page.get_by_label("Post text")).to_have_value("Hello from a browser #roostweb")
+    alice.context.set_offline(False)
     alice.post("Hello from a browser #roostweb")
 
     # The post reaches Bob's open home timeline live, behind a bar.
@@ -165,8 +172,16 @@ def test_two_people_use_the_web_app(browser: Browser, base: str) -> None:
     expect(focused.get_by_role("button", name="Reply (1)")).to_be_visible()
     shoot(bob.page, "thread")
 
-    # Alice's profile as Bob sees it.
+    # The hashtag's timeline, from the link in the post.
+    focused.get_by_role("link", name="#roostweb").click()
+    expect(bob.page.get_by_role("heading", name="#roostweb")).to_be_visible()
+    expect(bob.page.locator(".status", has_text="Hello from a browser")).to_be_visible()
+
+    # Alice's profile as Bob sees it; mute and unmute.
     bob.page.goto("/@alice")
+    bob.page.get_by_role("button", name="Mute").click()
+    bob.page.get_by_role("button", name="Unmute").click()
+    expect(bob.page.get_by_role("button", name="Mute")).to_be_visible()
     expect(bob.page.locator(".status", has_text="Hello from a browser")).to_be_visible()
     expect(bob.page.locator(".bio")).to_have_text("Curious <b>always</b>")
     # Nothing sticks out sideways at phone width.
