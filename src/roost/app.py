@@ -70,6 +70,7 @@ def all_endpoints() -> list[Endpoint]:
     from roost.instance.routes import router as instance
     from roost.notifications.routes import router as notifications
     from roost.oauth.routes import router as oauth
+    from roost.push.routes import router as push
     from roost.relationships.routes import router as relationships
     from roost.statuses.routes import router as statuses
     from roost.streaming.routes import router as streaming
@@ -85,6 +86,7 @@ def all_endpoints() -> list[Endpoint]:
         timelines,
         notifications,
         streaming,
+        push,
     ]
     return [e for r in routers for e in r.endpoints]
 

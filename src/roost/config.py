@@ -111,6 +111,23 @@ class Settings:
     # minimum; production should not.
     password_hash_time_cost: int = 3
     password_hash_memory_kib: int = 65_536
+    # Web Push. The VAPID key pair (base64url: the 65-byte public point, the
+    # 32-byte private scalar); empty: made on first start and kept in the
+    # database, so that every process signs with the same key.
+    vapid_public_key: str = ""
+    vapid_private_key: str = ""
+    # The VAPID "sub" claim, a contact for push services; empty:
+    # mailto:<the mail sender>.
+    vapid_subject: str = ""
+    # How long a push service keeps an undelivered message (TTL header).
+    push_ttl_seconds: int = 172_800
+    # How long one delivery attempt waits for the push service.
+    push_timeout_seconds: float = 10.0
+    # Delivery attempts per message before it is dropped (backoff between).
+    push_max_attempts: int = 5
+    # Push endpoints on loopback addresses, also over plain http: for tests
+    # and development only (the endpoint must otherwise be https and public).
+    push_allow_loopback: bool = False
     log_level: str = "info"
     # text (one readable line per record) | json (one JSON object per line).
     log_format: str = "text"
@@ -154,6 +171,10 @@ class Settings:
             return self.smtp_from
         host = self.domain.rsplit(":", 1)[0] if ":" in self.domain else self.domain
         return f"notifications@{host}"
+
+    @property
+    def push_subject(self) -> str:
+        return self.vapid_subject or f"mailto:{self.mail_sender}"
 
     @property
     def effective_database_url(self) -> str:

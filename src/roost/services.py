@@ -20,6 +20,7 @@ from roost.infra.events import EventBus, MemoryEventBus
 from roost.infra.mail import LogMailer, Mailer, SmtpMailer
 from roost.infra.timeline_store import MemoryTimelineStore, TimelineStore
 from roost.infra.wakeups import JobWakeups
+from roost.infra.webpush import HttpPushSender, PushSender, VapidKeys
 from roost.jobs.runner import JobRunner
 from roost.limits import Budgets, build_budgets
 from roost.oauth.tokens import TokenService
@@ -40,6 +41,10 @@ class Services:
     jobs: JobRunner = dataclasses.field(init=False)
     mailer: Mailer = dataclasses.field(init=False)
     budgets: Budgets = dataclasses.field(init=False)
+    # Web Push: the VAPID key pair (loaded or made by start(), see
+    # roost.push.keys) and the HTTP client that POSTs to push services.
+    push_sender: PushSender = dataclasses.field(init=False)
+    vapid: VapidKeys | None = None
     # Released by close() after the database (e.g. the Redis connection pool).
     closers: list[Callable[[], Awaitable[None]]] = dataclasses.field(default_factory=list)
     # Wall clock (Unix seconds) of the rate limits; tests move it by hand.
@@ -59,6 +64,7 @@ class Services:
         register_job_handlers(self.jobs)
         self.mailer = build_mailer(self.settings)
         self.budgets = build_budgets(self.settings)
+        self.push_sender = HttpPushSender(timeout=self.settings.push_timeout_seconds)
 
     async def start(self) -> None:
         """What a long-running process (app server, job worker) needs before
@@ -66,11 +72,17 @@ class Services:
         if self.worker_lease is not None and self.worker_lease.worker_id is None:
             await self.worker_lease.start()
         self.db.start()
+        # The VAPID key pair is made on the first start and kept (shared by
+        # every process through the database).
+        from roost.push.keys import vapid_keys
+
+        await vapid_keys(self)
 
     async def close(self) -> None:
         self.jobs.stop()
         if self.worker_lease is not None:
             await self.worker_lease.stop()
+        await self.push_sender.close()
         await self.events.close()
         await self.db.dispose()
         for closer in self.closers:
@@ -81,10 +93,11 @@ def register_job_handlers(runner: JobRunner) -> None:
     """Every domain's background jobs, by kind."""
     from roost.accounts.mailjobs import JOB_HANDLERS as MAIL_JOBS
     from roost.notifications.jobs import JOB_HANDLERS as NOTIFICATION_JOBS
+    from roost.push.delivery import JOB_HANDLERS as PUSH_JOBS
     from roost.relationships.requests import JOB_HANDLERS as RELATIONSHIP_JOBS
     from roost.timelines.fanout import JOB_HANDLERS as TIMELINE_JOBS
 
-    handlers = {**TIMELINE_JOBS, **RELATIONSHIP_JOBS, **MAIL_JOBS, **NOTIFICATION_JOBS}
+    handlers = {**TIMELINE_JOBS, **RELATIONSHIP_JOBS, **MAIL_JOBS, **NOTIFICATION_JOBS, **PUSH_JOBS}
     for kind, handler in handlers.items():
         runner.register(kind, handler)
 

@@ -323,3 +323,44 @@ markers = sa.Table(
     sa.Column("version", sa.Integer, nullable=False, server_default="0"),
     sa.Column("updated_at", TS, nullable=False),
 )
+
+# Web Push subscriptions (roost.push): one per access token, as on Mastodon.
+# The keys are stored as sent, re-encoded as base64url; the access token
+# itself only sealed (see roost.push.sealing). The counters make a failing
+# push service visible to operators (`roost push status`).
+push_subscriptions = sa.Table(
+    "push_subscriptions",
+    metadata,
+    sa.Column("id", sa.BigInteger, primary_key=True, autoincrement=False),
+    sa.Column("account_id", sa.BigInteger, nullable=False),
+    sa.Column("token_id", sa.BigInteger, nullable=False, unique=True),
+    sa.Column("endpoint", sa.String(2048), nullable=False),
+    sa.Column("key_p256dh", sa.String(100), nullable=False),
+    sa.Column("key_auth", sa.String(50), nullable=False),
+    sa.Column("standard", sa.Boolean, nullable=False, server_default=sa.false()),
+    # The alert types switched on, as a JSON list of names.
+    sa.Column("alerts", sa.JSON, nullable=False),
+    sa.Column("policy", sa.String(16), nullable=False, server_default="all"),
+    sa.Column("access_token_sealed", sa.Text, nullable=True),
+    # Failed attempts since the last delivery (reset by a success), and totals.
+    sa.Column("failures", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("failures_total", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("deliveries_total", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("last_error", sa.String(500), nullable=True),
+    sa.Column("last_failure_at", TS, nullable=True),
+    sa.Column("last_delivery_at", TS, nullable=True),
+    sa.Column("created_at", TS, nullable=False),
+    sa.Column("updated_at", TS, nullable=False),
+    sa.Index("ix_push_subscriptions_account_id", "account_id"),
+)
+
+# The instance's VAPID key pair, made on first start (a single row, id 1)
+# unless ROOST_VAPID_* set one: every app server and worker signs with it.
+vapid_keys = sa.Table(
+    "vapid_keys",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("public_key", sa.String(100), nullable=False),
+    sa.Column("private_key", sa.String(100), nullable=False),
+    sa.Column("created_at", TS, nullable=False),
+)

@@ -28,7 +28,6 @@ from roost.instance.entities import (
     Vapid,
 )
 from roost.instance.stats import InstanceFacts
-from roost.oauth.serializers import vapid_public_key
 
 # Clients keep only what precedes the space and pick endpoints by it:
 # 4.3.0 means v2 media upload, v1 trends by tag, api_versions in v2 instance.
@@ -148,7 +147,7 @@ def serialize_instance_v1(
 
 
 def serialize_instance_v2(
-    settings: Settings, facts: InstanceFacts, contact: Account | None
+    settings: Settings, facts: InstanceFacts, contact: Account | None, *, vapid_key: str
 ) -> InstanceV2:
     base = settings.public_url.rstrip("/")
     return InstanceV2(
@@ -163,7 +162,7 @@ def serialize_instance_v2(
         languages=["en"],
         configuration=ConfigurationV2(
             urls=UrlsV2(streaming=_streaming_base(settings)),
-            vapid=Vapid(public_key=vapid_public_key(settings)),
+            vapid=Vapid(public_key=vapid_key),
             accounts=_accounts(),
             statuses=_statuses(settings),
             media_attachments=_media(),
