@@ -121,6 +121,15 @@ def test_two_people_use_the_web_app(browser: Browser, base: str) -> None:
     page.get_by_label("Bio").fill("Curious <b>always</b>")
     page.get_by_role("button", name="Save profile").click()
     expect(page.get_by_text("Profile saved.")).to_be_visible()
+    # The Web Push switch is offered (the server has a VAPID key), and the
+    # service worker behind it registers under the page's policy.
+    expect(
+        page.get_by_role("switch", name="Send notifications to this browser")
+    ).not_to_be_checked()
+    scope = page.evaluate(
+        "navigator.serviceWorker.register('/sw.js', {scope: '/'}).then(r => r.scope)"
+    )
+    assert scope == f"{base}/"
     page.get_by_role("link", name="Home").click()
 
     # The counter counts a link as 23 characters, as the server does.
