@@ -160,6 +160,19 @@ document.addEventListener("click", (event) => {
 });
 window.addEventListener("popstate", render);
 
+// j and k move between posts (as in other Mastodon web clients), outside text fields.
+document.addEventListener("keydown", (event) => {
+  if (event.ctrlKey || event.metaKey || event.altKey || event.target.closest("input, textarea, select, [contenteditable]")) return;
+  if (event.key !== "j" && event.key !== "k") return;
+  const posts = [...main.querySelectorAll("article.status")];
+  if (!posts.length) return;
+  const at = posts.indexOf(document.activeElement.closest("article.status"));
+  const next = event.key === "j" ? Math.min(at + 1, posts.length - 1) : Math.max(at - 1, 0);
+  posts[next].focus();
+  posts[next].scrollIntoView({ block: "nearest" });
+  event.preventDefault();
+});
+
 onEvent((event) => {
   if (event === "notification" && location.pathname !== "/notifications") setBadge(ctx.unread + 1);
 });
