@@ -112,7 +112,7 @@ export function composer(ctx, { replyTo = null, onPosted } = {}) {
     h("label", { for: text.id, class: "visually-hidden" }, replyTo ? "Reply text" : "Post text"),
     text, cw, previews, error,
     h("div", { class: "composer-bar" },
-      h("label", { class: "check" }, cwToggle, " CW"),
+      h("label", { class: "check" }, cwToggle, h("span", { "aria-hidden": "true" }, " CW"), h("span", { class: "visually-hidden" }, "Content warning")),
       h("label", { for: visibility.id, class: "visually-hidden" }, "Visibility"), visibility,
       ctx.features.has("media") ? [fileInput, fileLabel] : null, placeButton, placeLabel,
       counter, submit),
