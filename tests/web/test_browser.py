@@ -40,7 +40,12 @@ PHONE: ViewportSize = {"width": 390, "height": 844}
 
 @pytest.fixture(scope="module")
 def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
-    env = {**CHEAP_PASSWORD_HASHING_ENV, "ROOST_REQUIRE_EMAIL_CONFIRMATION": "false"}
+    # Debug level: uvicorn logs every request line, which must hold no token.
+    env = {
+        **CHEAP_PASSWORD_HASHING_ENV,
+        "ROOST_REQUIRE_EMAIL_CONFIRMATION": "false",
+        "ROOST_LOG_LEVEL": "debug",
+    }
     with served_roost(tmp_path_factory.mktemp("web"), env=env) as (port, log):
         yield f"http://localhost:{port}", log
 
@@ -267,6 +272,7 @@ def test_two_people_use_the_web_app(browser: Browser, served: tuple[str, Path]) 
 
     # The tokens never travel in a URL, so never reach the server's log.
     logged = log.read_text()
+    assert "GET /api/v1/timelines/home" in logged
     for secret in (token, alice.token(), bob.token()):
         assert not [u for u in alice.urls + bob.urls if secret in u]
         assert secret not in logged

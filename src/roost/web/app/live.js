@@ -1,12 +1,14 @@
-// Live events over the streaming API's WebSocket. The token goes in the
-// Sec-WebSocket-Protocol header, as Mastodon accepts it, not in the URL.
+// Live events from the streaming API's user stream (home timeline and
+// notifications), read as server-sent events through fetch: the token goes
+// in the Authorization header like every other call. (EventSource cannot
+// send that header, and a WebSocket would carry the token in its URL or in
+// Sec-WebSocket-Protocol, which debug-level server logs may print.)
 
 import { token } from "./api.js";
 
 const listeners = new Set();
-let socket = null;
+let controller = null;
 let retry = 1000;
-let wanted = false;
 
 export function onEvent(listener) {
   listeners.add(listener);
@@ -15,39 +17,63 @@ export function onEvent(listener) {
 
 function streamingBase(instance) {
   const configured = instance?.configuration?.urls?.streaming;
-  if (configured) return configured.replace(/\/$/, "");
-  return `${location.protocol === "https:" ? "wss" : "ws"}://${location.host}`;
+  if (!configured) return location.origin;
+  return configured.replace(/^ws(s?):/, "http$1:").replace(/\/$/, "");
+}
+
+function dispatch(block) {
+  let event = null;
+  const data = [];
+  for (const line of block.split("\n")) {
+    if (line.startsWith("event:")) event = line.slice(6).trim();
+    else if (line.startsWith("data:")) data.push(line.slice(5).replace(/^ /, ""));
+  }
+  if (!event) return;
+  let payload = data.join("\n");
+  try { if (payload.startsWith("{")) payload = JSON.parse(payload); } catch { /* a bare id */ }
+  for (const listener of listeners) listener(event, payload, ["user"]);
+}
+
+async function listen(instance, signal) {
+  const response = await fetch(`${streamingBase(instance)}/api/v1/streaming/user`, {
+    headers: { Authorization: `Bearer ${token.get()}`, Accept: "text/event-stream" },
+    credentials: "omit",
+    cache: "no-store",
+    signal,
+  });
+  if (!response.ok || !response.body) throw new Error(`stream answered ${response.status}`);
+  retry = 1000;
+  const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
+  let buffer = "";
+  for (;;) {
+    const { value, done } = await reader.read();
+    if (done) return;
+    buffer += value.replace(/\r\n/g, "\n");
+    let end;
+    while ((end = buffer.indexOf("\n\n")) >= 0) {
+      dispatch(buffer.slice(0, end));
+      buffer = buffer.slice(end + 2);
+    }
+  }
 }
 
 export function connect(instance) {
-  const secret = token.get();
-  if (!secret || socket || !("WebSocket" in window)) return;
-  wanted = true;
-  const ws = new WebSocket(`${streamingBase(instance)}/api/v1/streaming`, [secret]);
-  socket = ws;
-  ws.onopen = () => {
-    retry = 1000;
-    ws.send(JSON.stringify({ type: "subscribe", stream: "user" }));
-  };
-  ws.onmessage = (message) => {
-    let data;
-    try { data = JSON.parse(message.data); } catch { return; }
-    if (!data.event) return;
-    let payload = data.payload;
-    try { payload = typeof payload === "string" && payload.startsWith("{") ? JSON.parse(payload) : payload; } catch { /* a bare id */ }
-    for (const listener of listeners) listener(data.event, payload, data.stream);
-  };
-  ws.onclose = () => {
-    socket = null;
-    if (wanted && token.get()) {
-      setTimeout(() => connect(instance), retry);
-      retry = Math.min(retry * 2, 60000);
-    }
-  };
+  if (!token.get() || controller) return;
+  const own = new AbortController();
+  controller = own;
+  listen(instance, own.signal)
+    .catch(() => {})
+    .finally(() => {
+      if (controller !== own || own.signal.aborted) return;
+      controller = null;
+      if (token.get()) {
+        setTimeout(() => connect(instance), retry);
+        retry = Math.min(retry * 2, 60000);
+      }
+    });
 }
 
 export function disconnect() {
-  wanted = false;
-  if (socket) socket.close();
-  socket = null;
+  if (controller) controller.abort();
+  controller = null;
 }
