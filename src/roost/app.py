@@ -33,6 +33,7 @@ from roost.kernel.errors import DomainError
 from roost.services import Services, build_services
 from roost.streaming.routes import websocket_routes
 from roost.web.assets import static_mount
+from roost.web.media import media_route
 from roost.web.shell import web_routes
 
 log = logging.getLogger("roost")
@@ -68,6 +69,7 @@ def all_endpoints() -> list[Endpoint]:
     from roost.accounts.routes import router as accounts
     from roost.admin.routes import router as admin
     from roost.instance.routes import router as instance
+    from roost.media.routes import router as media
     from roost.notifications.routes import router as notifications
     from roost.oauth.routes import router as oauth
     from roost.push.routes import router as push
@@ -87,6 +89,7 @@ def all_endpoints() -> list[Endpoint]:
         notifications,
         streaming,
         push,
+        media,
     ]
     return [e for r in routers for e in r.endpoints]
 
@@ -104,6 +107,7 @@ def create_app(
     routes.append(Route("/openapi.json", openapi_endpoint(endpoints), methods=["GET"]))
     routes += websocket_routes()
     routes.append(static_mount())
+    routes.append(media_route())
     # The web app last: its paths (/, /@name, /tags/...) are no API path.
     routes.extend(
         web_routes(
@@ -126,7 +130,7 @@ def create_app(
         app.state.services = svc
         worker: asyncio.Task[None] | None = None
         if owned and settings.run_workers:
-            worker = asyncio.create_task(svc.jobs.run_forever())
+            worker = asyncio.create_task(svc.jobs.run_forever(concurrency=settings.job_loops))
         try:
             yield
         finally:

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import os
 import re
+import struct
+import zlib
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -63,6 +65,23 @@ def browser() -> Iterator[Browser]:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
         yield browser
         browser.close()
+
+
+def png(width: int = 64, height: int = 48) -> bytes:
+    """A small red PNG, written by hand (no imaging library needed)."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        body = kind + data
+        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
+
+    rows = b"".join(b"\0" + b"\xd0\x30\x30" * width for _ in range(height))
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(rows))
+        + chunk(b"IEND", b"")
+    )
 
 
 class Person:
@@ -161,7 +180,16 @@ def test_two_people_use_the_web_app(browser: Browser, served: tuple[str, Path]) 
     expect(alice.page.get_by_role("alert")).to_contain_text("Not posted")
     expect(alice.page.get_by_label("Post text")).to_have_value("Hello from a browser #roostweb")
     alice.context.set_offline(False)
+    # With a photo: a preview at once, then the upload, then alt text.
+    composer = alice.page.get_by_role("form", name="New post")
+    composer.get_by_label("Add photos or video").set_input_files(
+        {"name": "red.png", "mimeType": "image/png", "buffer": png()}
+    )
+    expect(composer.locator(".previews img")).to_be_visible()
+    composer.get_by_label("Description (alt text)").fill("A red rectangle")
+    expect(composer.get_by_role("button", name="Post", exact=True)).to_be_enabled()
     alice.post("Hello from a browser #roostweb")
+    expect(composer.locator(".previews li")).to_have_count(0)
 
     # The post reaches Bob's open home timeline live, behind a bar.
     bar = bob.page.get_by_role("button", name="1 new post")
@@ -169,7 +197,17 @@ def test_two_people_use_the_web_app(browser: Browser, served: tuple[str, Path]) 
     bar.click()
     post = bob.page.locator(".status", has_text="Hello from a browser")
     expect(post).to_be_visible()
+    photo = post.get_by_role("img", name="A red rectangle")
+    expect(photo).to_be_visible()
+    bob.page.wait_for_function(
+        "() => [...document.querySelectorAll('.media img')].some(i => i.naturalWidth > 0)"
+    )
     shoot(bob.page, "home")
+    # It opens large, and Escape closes it.
+    photo.click()
+    expect(bob.page.get_by_role("dialog")).to_be_visible()
+    bob.page.keyboard.press("Escape")
+    expect(bob.page.get_by_role("dialog")).to_have_count(0)
 
     # A like counts at once, and the server agrees after a reload.
     post.get_by_role("button", name=re.compile(r"^Like")).click()

@@ -364,3 +364,36 @@ vapid_keys = sa.Table(
     sa.Column("private_key", sa.String(100), nullable=False),
     sa.Column("created_at", TS, nullable=False),
 )
+
+# Photos and videos (migration 0007_media). An upload is a row with the raw
+# file under ``upload_key`` until a worker has processed it into
+# ``file_key`` (and ``preview_key``); it belongs to no status until a post
+# attaches it (``status_id``, in the order of ``position``).
+media_attachments = sa.Table(
+    "media_attachments",
+    metadata,
+    sa.Column("id", sa.BigInteger, primary_key=True, autoincrement=False),
+    sa.Column("account_id", sa.BigInteger, nullable=False),
+    sa.Column("status_id", sa.BigInteger, nullable=True),
+    sa.Column("position", sa.SmallInteger, nullable=False, server_default="0"),
+    # image | gifv | video (Mastodon's MediaAttachment type)
+    sa.Column("kind", sa.String(8), nullable=False),
+    # processing | ready | failed
+    sa.Column("state", sa.String(12), nullable=False),
+    sa.Column("error", sa.String(300), nullable=True),
+    sa.Column("upload_key", sa.String(200), nullable=True),
+    sa.Column("thumbnail_upload_key", sa.String(200), nullable=True),
+    sa.Column("file_key", sa.String(200), nullable=True),
+    sa.Column("preview_key", sa.String(200), nullable=True),
+    sa.Column("file_size", sa.BigInteger, nullable=True),
+    sa.Column("description", sa.Text, nullable=False, server_default=""),
+    sa.Column("focus_x", sa.Float, nullable=False, server_default="0"),
+    sa.Column("focus_y", sa.Float, nullable=False, server_default="0"),
+    sa.Column("meta", sa.JSON, nullable=True),
+    sa.Column("blurhash", sa.String(100), nullable=True),
+    sa.Column("created_at", TS, nullable=False),
+    sa.Column("processed_at", TS, nullable=True),
+    sa.Index("ix_media_attachments_account_id_id", "account_id", "id"),
+    sa.Index("ix_media_attachments_status_id", "status_id"),
+    sa.Index("ix_media_attachments_created_at", "created_at"),
+)
