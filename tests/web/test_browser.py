@@ -120,7 +120,8 @@ def shoot(page: Page, name: str) -> None:
     if not SCREENSHOTS:
         return
     IMAGES.mkdir(parents=True, exist_ok=True)
-    page.wait_for_load_state("networkidle")
+    # Not "networkidle": the live stream stays open. Pictures loaded is enough.
+    page.wait_for_function("[...document.images].every(i => i.complete)")
     page.screenshot(path=str(IMAGES / f"web-{name}-desktop.png"))
     size = page.viewport_size
     page.set_viewport_size(PHONE)

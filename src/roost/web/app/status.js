@@ -103,7 +103,7 @@ export function renderStatus(item, ctx, { focused = false } = {}) {
       ),
       content,
       media(status.media_attachments, status.sensitive),
-      status.location ? h("p", { class: "location" }, "📍 ", status.location.name || `${status.location.latitude}, ${status.location.longitude}`) : null,
+      status.location ? h("p", { class: "location" }, "Location: ", status.location.name || `${status.location.latitude}, ${status.location.longitude}`) : null,
       status.visibility !== "public" ? h("p", { class: "visibility" }, status.visibility) : null,
       actions,
     );
