@@ -64,6 +64,14 @@ export function feed(ctx, { path, query = {}, render = (item) => renderStatus(it
     bar.textContent = pending.length === 1 ? "1 new post" : `${pending.length} new posts`;
     bar.hidden = false;
   };
+  // A deleted post leaves the page (and the waiting ones) at once.
+  el.drop = (id) => {
+    const at = pending.findIndex((p) => p.id === id || p.reblog?.id === id);
+    if (at >= 0) pending.splice(at, 1);
+    for (const node of list.querySelectorAll(`[data-id="${CSS.escape(id)}"]`)) (node.closest(".feed > *") || node).remove();
+    bar.textContent = pending.length === 1 ? "1 new post" : `${pending.length} new posts`;
+    bar.hidden = !pending.length;
+  };
   el.addTop = (item) => { add([item], true); status.textContent = ""; };
   el.reload = () => { seen.clear(); pending.length = 0; next = undefined; replace(list); load(); };
   load();

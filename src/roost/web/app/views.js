@@ -18,6 +18,7 @@ export function homeView(ctx) {
   const timeline = feed(ctx, { path: "/api/v1/timelines/home", label: "Home timeline", empty: "Your home timeline is empty: follow people to see their posts." });
   const stop = onEvent((event, payload, stream) => {
     if (event === "update" && (!stream || stream.includes("user"))) timeline.push(payload);
+    if (event === "delete") timeline.drop(String(payload));
   });
   return { node: h("div", {}, heading("Home"), composer(ctx, { onPosted: (s) => timeline.addTop(s) }), timeline), cleanup: stop };
 }
