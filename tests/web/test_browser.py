@@ -269,6 +269,20 @@ def test_two_people_use_the_web_app(browser: Browser, served: tuple[str, Path]) 
     assert answer.value.json() == {"count": 0}
     expect(badge).to_be_hidden()
 
+    # Search as you type: the post, the hashtag and the person.
+    bob.page.get_by_role("link", name="Search").click()
+    search = bob.page.get_by_role("searchbox", name="Search")
+    search.press_sequentially("alic")
+    expect(bob.page.locator(".results .account-row", has_text="@alice")).to_be_visible()
+    search.fill("")
+    search.press_sequentially("browser")
+    expect(bob.page.locator(".results .status", has_text="Hello from a browser")).to_be_visible()
+    search.fill("#roostweb")
+    expect(bob.page.locator(".results").get_by_role("link", name="#roostweb")).to_be_visible()
+    # The nearby timeline asks for the position on that page only.
+    alice.page.get_by_role("navigation", name="Main").get_by_role("link", name="Nearby").click()
+    expect(alice.page.locator(".status", has_text="Hello from a browser")).to_be_visible()
+
     # Markup in a post is text, whatever it tries.
     alice.page.goto("/")
     hostile = (
