@@ -277,6 +277,7 @@ def test_two_people_use_the_web_app(browser: Browser, served: tuple[str, Path]) 
     search.fill("")
     search.press_sequentially("browser")
     expect(bob.page.locator(".results .status", has_text="Hello from a browser")).to_be_visible()
+    shoot(bob.page, "search")
     search.fill("#roostweb")
     expect(bob.page.locator(".results").get_by_role("link", name="#roostweb")).to_be_visible()
     # The nearby timeline asks for the position on that page only.
