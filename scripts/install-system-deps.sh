@@ -5,6 +5,8 @@
 #   wrk     the load generator of `roost bench` (development only)
 #   haproxy the load balancer `roost cluster` runs (development and tests;
 #           production installs it on the balancer machine)
+#   chromium the browser the web app's end-to-end tests drive (Playwright,
+#           headless; development and tests only)
 # `install-system-deps.sh runtime` installs only what a server needs (make run).
 # Idempotent and quiet: it installs only what is missing, and prints apt's
 # output only when the installation fails.
@@ -18,6 +20,9 @@ if [ "${1:-all}" != "runtime" ] && ! command -v wrk >/dev/null 2>&1; then
 fi
 if [ "${1:-all}" != "runtime" ] && ! command -v haproxy >/dev/null 2>&1 && [ ! -x /usr/sbin/haproxy ]; then
   need+=(haproxy)
+fi
+if [ "${1:-all}" != "runtime" ] && ! command -v chromium >/dev/null 2>&1; then
+  need+=(chromium)
 fi
 
 if [ ${#need[@]} -eq 0 ]; then

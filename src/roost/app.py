@@ -34,6 +34,7 @@ from roost.services import Services, build_services
 from roost.streaming.routes import websocket_routes
 from roost.web.assets import static_mount
 from roost.web.media import media_route
+from roost.web.shell import web_routes
 
 log = logging.getLogger("roost")
 
@@ -111,6 +112,14 @@ def create_app(
     routes += websocket_routes()
     routes.append(static_mount())
     routes.append(media_route())
+    # The web app last: its paths (/, /@name, /tags/...) are no API path.
+    routes.extend(
+        web_routes(
+            title=settings.instance_title,
+            streaming_url=settings.streaming_url or None,
+            api_paths=[e.path for e in endpoints],
+        )
+    )
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:

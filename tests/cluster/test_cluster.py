@@ -7,6 +7,7 @@ Figures (requests sent, failed) are printed; run with ``-s`` to see them.
 from __future__ import annotations
 
 import os
+import re
 import signal
 import subprocess
 import time
@@ -147,6 +148,16 @@ def test_post_through_haproxy_reaches_a_followers_home_roll_and_stop(
         # Links name the balancer, not an app server's own port.
         instance = http.get("/api/v2/instance").json()
         assert instance["domain"] == f"localhost:{running.port}"
+        # The web app: both servers name the same asset version and serve it
+        # as immutable (round robin reaches each of them).
+        shells = {http.get("/").text for _ in range(4)}
+        assert len(shells) == 1
+        found = re.search(r"/assets/([0-9a-f]+)/app\.js", shells.pop())
+        assert found is not None
+        for _ in range(4):
+            asset = http.get(f"/assets/{found.group(1)}/app.js")
+            assert asset.status_code == 200
+            assert asset.headers["cache-control"] == "public, max-age=31536000, immutable"
     states = haproxy.server_states(running.stats_socket)
     assert states == {"app1": "UP", "app2": "UP"}
 
