@@ -67,6 +67,7 @@ def all_endpoints() -> list[Endpoint]:
     from roost.accounts.routes import router as accounts
     from roost.admin.routes import router as admin
     from roost.instance.routes import router as instance
+    from roost.lists.routes import router as lists
     from roost.notifications.routes import router as notifications
     from roost.oauth.routes import router as oauth
     from roost.relationships.routes import router as relationships
@@ -82,6 +83,7 @@ def all_endpoints() -> list[Endpoint]:
         relationships,
         statuses,
         timelines,
+        lists,
         notifications,
         streaming,
     ]

@@ -323,3 +323,34 @@ markers = sa.Table(
     sa.Column("version", sa.Integer, nullable=False, server_default="0"),
     sa.Column("updated_at", TS, nullable=False),
 )
+
+# Lists (migration 0013_lists): an account's named groups of accounts it
+# follows, each with its own timeline (``lists`` is a fan-out target like
+# home). ``replies_policy``: followed | list | none; an ``exclusive`` list's
+# members' posts are left out of its owner's home timeline.
+lists = sa.Table(
+    "lists",
+    metadata,
+    sa.Column("id", sa.BigInteger, primary_key=True, autoincrement=False),
+    sa.Column("account_id", sa.BigInteger, nullable=False),
+    sa.Column("title", sa.String(255), nullable=False),
+    sa.Column("replies_policy", sa.String(16), nullable=False, server_default="list"),
+    sa.Column("exclusive", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Column("created_at", TS, nullable=False),
+    sa.Index("ix_lists_account_id", "account_id"),
+)
+
+# The members of each list; ``id`` pages a list's accounts. ``owner_id``
+# repeats the list's owner so that the (account_id, owner_id) index answers
+# fan-out's question, "which lists of this batch of followers hold the
+# author?", without reading every list the author is in.
+list_accounts = sa.Table(
+    "list_accounts",
+    metadata,
+    sa.Column("list_id", sa.BigInteger, primary_key=True, autoincrement=False),
+    sa.Column("account_id", sa.BigInteger, primary_key=True, autoincrement=False),
+    sa.Column("owner_id", sa.BigInteger, nullable=False),
+    sa.Column("id", sa.BigInteger, nullable=False, unique=True),
+    sa.Column("created_at", TS, nullable=False),
+    sa.Index("ix_list_accounts_account_id_owner_id", "account_id", "owner_id"),
+)

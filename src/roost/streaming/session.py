@@ -24,6 +24,7 @@ from collections import OrderedDict
 from typing import TYPE_CHECKING
 
 from roost.infra.events import Event
+from roost.lists.store import load_list
 from roost.notifications import store as notification_store
 from roost.notifications.wire import render_notifications
 from roost.relationships.store import load_excluded_ids, load_hot_follows
@@ -39,7 +40,7 @@ from roost.streaming.events import (
     decode_message,
     revoked_channel,
 )
-from roost.streaming.streams import USER, BadStream, Stream
+from roost.streaming.streams import LIST, USER, BadStream, Stream
 
 if TYPE_CHECKING:
     from roost.services import Services
@@ -130,6 +131,17 @@ class StreamSession:
         if stream.name == USER and self.viewer_id is not None:
             self._hot = await load_hot_follows(self.services, self.viewer_id)
             hot = list(self._hot)
+        if stream.name == LIST and self.viewer_id is not None:
+            assert stream.tag is not None
+            record = await load_list(self.services, int(stream.tag))
+            if record is None or record.owner_id != self.viewer_id:
+                raise BadStream(404, "Record not found")
+            self._hot = {
+                **await load_hot_follows(self.services, self.viewer_id),
+                **(self._hot or {}),
+            }
+            members = set(record.members)
+            hot = [a for a in self._hot if a in members]
         channels = stream.channels(self.viewer_id, hot)
         self.streams[stream] = channels
         await self.subscription.add(channels)

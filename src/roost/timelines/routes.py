@@ -60,6 +60,22 @@ async def home(ctx: Context, query: PageQuery) -> Response:
 
 
 @router.get(
+    "/api/v1/timelines/list/{id:int}",
+    summary="Statuses of the accounts in one of the caller's lists",
+    auth="user",
+    scope=("read:lists", "read:statuses"),
+    response=list[Status],
+    errors=(404,),
+)
+async def list_timeline(ctx: Context, query: PageQuery) -> Response:
+    page = page_from(query, default=TIMELINE_DEFAULT, maximum=TIMELINE_MAX)
+    found = await service.list_timeline(
+        ctx.services, viewer_id=ctx.user_id, list_id=ctx.path_id(), page=page
+    )
+    return await _page_response(ctx, found)
+
+
+@router.get(
     "/api/v1/timelines/public",
     summary="Public statuses of everyone on this server",
     auth="optional",

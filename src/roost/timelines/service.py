@@ -14,9 +14,11 @@ from typing import TYPE_CHECKING
 from roost.accounts.store import load_account
 from roost.kernel.errors import NotFound
 from roost.kernel.paging import Page
+from roost.lists.store import load_list
 from roost.relationships.store import load_excluded_ids, load_feed_filters, load_pair_state
 from roost.timelines import listing
 from roost.timelines.home import read_home_timeline
+from roost.timelines.list_feed import read_list_timeline
 
 if TYPE_CHECKING:
     from roost.services import Services
@@ -47,6 +49,18 @@ async def home_timeline(services: Services, *, viewer_id: int, page: Page) -> Ti
     has blocked or muted since they were delivered are dropped here."""
     filters = await load_feed_filters(services, viewer_id)
     ids = await read_home_timeline(services, viewer_id=viewer_id, page=page, filters=filters)
+    return TimelineSlice(ids, filters.excluded)
+
+
+async def list_timeline(
+    services: Services, *, viewer_id: int, list_id: int, page: Page
+) -> TimelineSlice:
+    """A page of one of the viewer's lists (404 for another's list)."""
+    record = await load_list(services, list_id)
+    if record is None or record.owner_id != viewer_id:
+        raise NotFound()
+    filters = await load_feed_filters(services, viewer_id)
+    ids = await read_list_timeline(services, record=record, page=page, filters=filters)
     return TimelineSlice(ids, filters.excluded)
 
 
