@@ -363,6 +363,7 @@ vapid_keys = sa.Table(
     sa.Column("public_key", sa.String(100), nullable=False),
     sa.Column("private_key", sa.String(100), nullable=False),
     sa.Column("created_at", TS, nullable=False),
+)
 
 # Photos and videos (migration 0007_media). An upload is a row with the raw
 # file under ``upload_key`` until a worker has processed it into
