@@ -1,7 +1,7 @@
 """lists and their members
 
 Revision ID: 0013_lists
-Revises: 0008_notifications
+Revises: 0009_push
 
 An account's lists (title, replies policy, exclusive flag) and the accounts
 each one holds; every list has a timeline filled by fan-out like home.
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0013_lists"
-down_revision = "0008_notifications"
+down_revision = "0009_push"
 branch_labels = None
 depends_on = None
 
