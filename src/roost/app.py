@@ -67,6 +67,7 @@ def all_endpoints() -> list[Endpoint]:
     """Every API endpoint, domain by domain."""
     from roost.accounts.routes import router as accounts
     from roost.admin.routes import router as admin
+    from roost.filters.routes import router as filters
     from roost.instance.routes import router as instance
     from roost.lists.routes import router as lists
     from roost.media.routes import router as media
@@ -87,6 +88,7 @@ def all_endpoints() -> list[Endpoint]:
         statuses,
         timelines,
         lists,
+        filters,
         notifications,
         streaming,
         push,

@@ -428,3 +428,41 @@ list_accounts = sa.Table(
     sa.Column("created_at", TS, nullable=False),
     sa.Index("ix_list_accounts_account_id_owner_id", "account_id", "owner_id"),
 )
+
+# Filters (migration 0014_filters): an account's v2 filters (v1 filters are
+# their keywords). ``context``: a JSON list among home, notifications,
+# public, thread, account; ``action``: warn | hide. A filter matches a
+# status by one of its keywords or by naming the status.
+filters = sa.Table(
+    "filters",
+    metadata,
+    sa.Column("id", sa.BigInteger, primary_key=True, autoincrement=False),
+    sa.Column("account_id", sa.BigInteger, nullable=False),
+    sa.Column("title", sa.String(255), nullable=False),
+    sa.Column("context", sa.JSON, nullable=False),
+    sa.Column("action", sa.String(8), nullable=False, server_default="warn"),
+    sa.Column("expires_at", TS, nullable=True),
+    sa.Column("created_at", TS, nullable=False),
+    sa.Index("ix_filters_account_id", "account_id"),
+)
+
+filter_keywords = sa.Table(
+    "filter_keywords",
+    metadata,
+    sa.Column("id", sa.BigInteger, primary_key=True, autoincrement=False),
+    sa.Column("filter_id", sa.BigInteger, nullable=False),
+    sa.Column("keyword", sa.String(255), nullable=False),
+    sa.Column("whole_word", sa.Boolean, nullable=False, server_default=sa.true()),
+    sa.Column("created_at", TS, nullable=False),
+    sa.Index("ix_filter_keywords_filter_id", "filter_id"),
+)
+
+filter_statuses = sa.Table(
+    "filter_statuses",
+    metadata,
+    sa.Column("id", sa.BigInteger, primary_key=True, autoincrement=False),
+    sa.Column("filter_id", sa.BigInteger, nullable=False),
+    sa.Column("status_id", sa.BigInteger, nullable=False),
+    sa.Column("created_at", TS, nullable=False),
+    sa.UniqueConstraint("filter_id", "status_id"),
+)

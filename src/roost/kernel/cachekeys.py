@@ -20,6 +20,7 @@ the database on the next miss.
 | ``vf:<viewer>:<status>`` | the viewer's favourite/reblog/bookmark flags | marking, unmarking |
 | ``ltl:<list>`` | a list's timeline, newest status ids (capped) | fan-out, rebuild on miss |
 | ``lst:<list>`` | a list: owner, replies policy, exclusive, members | list changes, unfollow |
+| ``flt:<viewer>`` | the viewer's filters with keywords and statuses | filter changes |
 | ``lstx:<owner>`` | members of the owner's exclusive lists | list changes, unfollow |
 """
 
@@ -90,3 +91,7 @@ def list_key(list_id: int) -> str:
 
 def exclusive_members_key(owner_id: int) -> str:
     return f"lstx:{owner_id}"
+
+
+def filters_key(viewer_id: int) -> str:
+    return f"flt:{viewer_id}"

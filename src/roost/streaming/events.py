@@ -34,6 +34,8 @@ if TYPE_CHECKING:
 log = logging.getLogger("roost.streaming")
 
 UPDATE, DELETE, NOTIFICATION = "update", "delete", "notification"
+# The account's filters changed (no id): its clients re-read them.
+FILTERS_CHANGED = "filters_changed"
 # Not sent to clients: the token of the streams listening was revoked.
 REVOKED = "revoked"
 PUBLIC, DELETES = "public", "deletes"

@@ -27,7 +27,7 @@ from roost.api.auth import bearer_token
 from roost.api.errors import ApiError
 from roost.api.routing import Context, Router
 from roost.kernel.auth import Viewer, hash_token
-from roost.streaming.events import DELETE
+from roost.streaming.events import DELETE, FILTERS_CHANGED
 from roost.streaming.session import Outgoing, StreamSession
 from roost.streaming.streams import BadStream, Stream, parse_stream
 
@@ -255,6 +255,8 @@ async def _forward(ws: WebSocket, session: StreamSession) -> None:
             continue
         for stream in out.streams:
             message = {"stream": stream.label, "event": out.event, "payload": out.payload}
+            if out.event == FILTERS_CHANGED:
+                del message["payload"]  # none, as Mastodon sends it
             await ws.send_text(_encode(message).decode())
 
 

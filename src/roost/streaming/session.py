@@ -25,6 +25,8 @@ from collections import OrderedDict
 from typing import TYPE_CHECKING
 
 from roost import lifecycle
+from roost.filters.matching import ContextFilters
+from roost.filters.store import load_filters
 from roost.infra.events import Event
 from roost.infra.metrics import STREAMING_CONNECTIONS
 from roost.lists.store import load_list
@@ -36,6 +38,7 @@ from roost.statuses.store import load_statuses
 from roost.statuses.wire import render_status_fragments, with_unmarked_flags
 from roost.streaming.events import (
     DELETE,
+    FILTERS_CHANGED,
     NOTIFICATION,
     REVOKED,
     UPDATE,
@@ -211,12 +214,15 @@ class StreamSession:
             return None
         if message.event == DELETE:
             return Outgoing(streams, DELETE, str(message.id))
+        if message.event == FILTERS_CHANGED:
+            # No payload (Mastodon's clients read "undefined").
+            return Outgoing(streams, FILTERS_CHANGED, "undefined")
         if message.event == NOTIFICATION:
             payload = await self._notification(message)
         elif message.event == UPDATE:
             if event.channel.startswith("author:") and not await self._hot_admits(message.id):
                 return None
-            payload = await self._status(message.id)
+            payload = await self._status(message.id, _context(streams))
             if payload is not None:
                 streams = [s for s in streams if not s.media_only or _has_media(payload)]
         else:
@@ -225,9 +231,10 @@ class StreamSession:
             return None
         return Outgoing(streams, message.event, payload)
 
-    async def _status(self, status_id: int) -> str | None:
+    async def _status(self, status_id: int, context: str) -> str | None:
         """The status as this viewer sees it, or None (gone, not visible,
-        or by or of an account the viewer blocks, is blocked by or mutes)."""
+        by or of an account the viewer blocks, is blocked by or mutes, or
+        hidden by the viewer's filters of the stream's ``context``)."""
         shared = await _shared.get(self.services, status_id)
         if shared is None:
             return None
@@ -236,6 +243,12 @@ class StreamSession:
         excluded = await load_excluded_ids(self.services, self.viewer_id)
         if shared.author_id in excluded or shared.original_author_id in excluded:
             return None
+        judge = ContextFilters(await load_filters(self.services, self.viewer_id), context)
+        if judge:
+            found = await render_status_fragments(
+                self.services, [status_id], viewer_id=self.viewer_id, excluded=excluded, judge=judge
+            )
+            return found[status_id].decode() if status_id in found else None
         if (
             shared.anonymous is not None
             and shared.original_author_id is None
@@ -270,6 +283,11 @@ class StreamSession:
             return None
         shown = await render_notifications(self.services, [row], viewer_id=self.viewer_id)
         return shown[0].decode() if shown else None
+
+
+def _context(streams: list[Stream]) -> str:
+    """The filter context of a status event: public streams' or home's."""
+    return "public" if all(s.name.startswith(("public", "hashtag")) for s in streams) else "home"
 
 
 def _has_media(payload: str) -> bool:

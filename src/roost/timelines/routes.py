@@ -39,7 +39,11 @@ class TagQuery(PublicQuery, kw_only=True):
 
 async def _page_response(ctx: Context, found: service.TimelineSlice) -> Response:
     body = await render_statuses_json(
-        ctx.services, found.ids, viewer_id=ctx.viewer_id, excluded=found.hidden_authors
+        ctx.services,
+        found.ids,
+        viewer_id=ctx.viewer_id,
+        excluded=found.hidden_authors,
+        judge=found.judge,
     )
     return Response(
         body, media_type="application/json", headers=link_header(ctx.request, found.ids)

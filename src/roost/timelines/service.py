@@ -12,6 +12,8 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from roost.accounts.store import load_account
+from roost.filters.matching import ContextFilters
+from roost.filters.store import load_filters
 from roost.kernel.errors import NotFound
 from roost.kernel.paging import Page
 from roost.lists.store import load_list
@@ -35,9 +37,21 @@ class TimelineSlice:
 
     ids: list[int]
     hidden_authors: frozenset[int] | None
+    # The viewer's filters of the timeline's context (None: none apply).
+    judge: ContextFilters | None = None
 
 
 EMPTY = TimelineSlice([], None)
+
+
+async def viewer_filters(
+    services: Services, viewer_id: int | None, context: str
+) -> ContextFilters | None:
+    """The viewer's filters active in ``context`` (one cache read when warm)."""
+    if viewer_id is None:
+        return None
+    found = ContextFilters(await load_filters(services, viewer_id), context)
+    return found if found else None
 
 
 async def _excluded(services: Services, viewer_id: int | None) -> frozenset[int]:
@@ -49,7 +63,7 @@ async def home_timeline(services: Services, *, viewer_id: int, page: Page) -> Ti
     has blocked or muted since they were delivered are dropped here."""
     filters = await load_feed_filters(services, viewer_id)
     ids = await read_home_timeline(services, viewer_id=viewer_id, page=page, filters=filters)
-    return TimelineSlice(ids, filters.excluded)
+    return TimelineSlice(ids, filters.excluded, await viewer_filters(services, viewer_id, "home"))
 
 
 async def list_timeline(
@@ -61,7 +75,7 @@ async def list_timeline(
         raise NotFound()
     filters = await load_feed_filters(services, viewer_id)
     ids = await read_list_timeline(services, record=record, page=page, filters=filters)
-    return TimelineSlice(ids, filters.excluded)
+    return TimelineSlice(ids, filters.excluded, await viewer_filters(services, viewer_id, "home"))
 
 
 async def account_timeline(
