@@ -114,7 +114,10 @@ async def account_timeline(
         tagged=tagged,
         only_media=only_media,
     )
-    return TimelineSlice(ids, None)
+    judge = (
+        None if viewer_id == account_id else await viewer_filters(services, viewer_id, "account")
+    )
+    return TimelineSlice(ids, None, judge)
 
 
 async def public_timeline(
@@ -133,7 +136,7 @@ async def public_timeline(
     ids = await listing.public_status_ids(
         services, excluded=excluded, page=page, only_media=only_media
     )
-    return TimelineSlice(ids, excluded)
+    return TimelineSlice(ids, excluded, await viewer_filters(services, viewer_id, "public"))
 
 
 async def tag_timeline(
@@ -162,4 +165,4 @@ async def tag_timeline(
         page=page,
         only_media=only_media,
     )
-    return TimelineSlice(ids, excluded)
+    return TimelineSlice(ids, excluded, await viewer_filters(services, viewer_id, "public"))
