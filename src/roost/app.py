@@ -67,6 +67,7 @@ def all_endpoints() -> list[Endpoint]:
     """Every API endpoint, domain by domain."""
     from roost.accounts.routes import router as accounts
     from roost.admin.routes import router as admin
+    from roost.conversations.routes import router as conversations
     from roost.filters.routes import router as filters
     from roost.instance.routes import router as instance
     from roost.lists.routes import router as lists
@@ -89,6 +90,7 @@ def all_endpoints() -> list[Endpoint]:
         timelines,
         lists,
         filters,
+        conversations,
         notifications,
         streaming,
         push,

@@ -104,7 +104,10 @@ def test_direct_stream(client: ApiClient) -> None:
     secret = post(client, bob, "psst @alice", visibility="direct")
     post(client, bob, "public @alice")
     client.drain()
-    assert [p["id"] for _, p in events(client, direct)] == [secret]
+    got = events(client, direct)
+    assert [e for e, _ in got] == ["conversation"]  # as Mastodon: the conversation
+    assert got[0][1]["last_status"]["id"] == secret
+    assert [a["id"] for a in got[0][1]["accounts"]] == [bob.sid]
     assert events(client, snooping) == []
 
 

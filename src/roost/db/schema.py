@@ -466,3 +466,21 @@ filter_statuses = sa.Table(
     sa.Column("created_at", TS, nullable=False),
     sa.UniqueConstraint("filter_id", "status_id"),
 )
+
+# Conversations (migration 0015_conversations): each account's direct
+# message threads, one row per account and set of other participants,
+# written by the fan-out job of each direct status. ``participants_key``:
+# the other participants' ids, sorted, comma-separated (the unique key);
+# pages are ordered by ``last_status_id``.
+conversations = sa.Table(
+    "conversations",
+    metadata,
+    sa.Column("id", sa.BigInteger, primary_key=True, autoincrement=False),
+    sa.Column("account_id", sa.BigInteger, nullable=False),
+    sa.Column("participants_key", sa.String(2000), nullable=False),
+    sa.Column("participant_ids", sa.JSON, nullable=False),
+    sa.Column("last_status_id", sa.BigInteger, nullable=False),
+    sa.Column("unread", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.UniqueConstraint("account_id", "participants_key"),
+    sa.Index("ix_conversations_account_id_last_status_id", "account_id", "last_status_id"),
+)

@@ -34,6 +34,9 @@ if TYPE_CHECKING:
 log = logging.getLogger("roost.streaming")
 
 UPDATE, DELETE, NOTIFICATION = "update", "delete", "notification"
+# A direct status updated the receiving account's conversation (the id:
+# the status's; each stream renders its viewer's conversation).
+CONVERSATION = "conversation"
 # The account's filters changed (no id): its clients re-read them.
 FILTERS_CHANGED = "filters_changed"
 # Not sent to clients: the token of the streams listening was revoked.

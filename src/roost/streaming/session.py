@@ -25,6 +25,7 @@ from collections import OrderedDict
 from typing import TYPE_CHECKING
 
 from roost import lifecycle
+from roost.conversations.service import render_for_stream
 from roost.filters.matching import ContextFilters
 from roost.filters.store import load_filters
 from roost.infra.events import Event
@@ -37,6 +38,7 @@ from roost.statuses.records import DIRECT
 from roost.statuses.store import load_statuses
 from roost.statuses.wire import render_status_fragments, with_unmarked_flags
 from roost.streaming.events import (
+    CONVERSATION,
     DELETE,
     FILTERS_CHANGED,
     NOTIFICATION,
@@ -214,6 +216,13 @@ class StreamSession:
             return None
         if message.event == DELETE:
             return Outgoing(streams, DELETE, str(message.id))
+        if message.event == CONVERSATION:
+            if self.viewer_id is None:
+                return None
+            rendered = await render_for_stream(
+                self.services, viewer_id=self.viewer_id, status_id=message.id
+            )
+            return None if rendered is None else Outgoing(streams, CONVERSATION, rendered.decode())
         if message.event == FILTERS_CHANGED:
             # No payload (Mastodon's clients read "undefined").
             return Outgoing(streams, FILTERS_CHANGED, "undefined")

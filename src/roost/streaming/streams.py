@@ -101,7 +101,7 @@ class Stream:
         if self.name == USER_NOTIFICATION:
             return event == "notification"
         if self.name == DIRECT:
-            return event == "update"
+            return event == "conversation"
         if self.name == USER:
             return True
         return event in ("update", "delete")

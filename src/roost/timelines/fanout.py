@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from roost.conversations.store import record_direct
 from roost.db import schema
 from roost.infra.metrics import FANOUT_DELIVERIES
 from roost.jobs.runner import Job, JobHandler
@@ -147,6 +148,9 @@ async def _deliver_direct(services: Services, status: StatusFacts) -> None:
         exclusions = await exclusions_among(conn, mentioned, [status.account_id])
     blocked = {receiver for receiver, _ in exclusions}
     receivers = [m for m in mentioned if m not in blocked]
+    await record_direct(
+        services, status_id=status.id, author_id=status.account_id, receivers=receivers
+    )
     await services.timelines.push([home_key(m) for m in receivers], status.id)
     FANOUT_DELIVERIES.inc(len(receivers))
     await announce_direct(services, status, receivers)
