@@ -29,9 +29,11 @@ import msgspec
 import sqlalchemy as sa
 
 from roost.db import schema
+from roost.filters.store import FilterRecord, decode_filters, load_filters
 from roost.kernel.cachekeys import (
     excluded_key,
     exclusive_members_key,
+    filters_key,
     hot_follows_key,
     pair_key,
 )
@@ -196,16 +198,26 @@ class FeedFilters:
     hot: dict[int, bool]  # see load_hot_follows
     # Members of the viewer's exclusive lists: kept out of the home timeline.
     exclusive: frozenset[int] = frozenset()
+    # The viewer's filters (roost.filters), applied when the page is rendered.
+    filters: list[FilterRecord] = dataclasses.field(default_factory=list)
 
 
 async def load_feed_filters(services: Services, viewer_id: int) -> FeedFilters:
-    """``load_excluded_ids``, ``load_hot_follows`` and the members of the
-    viewer's exclusive lists in one cache round trip (all are read on every
-    home timeline page)."""
-    keys = [excluded_key(viewer_id), hot_follows_key(viewer_id), exclusive_members_key(viewer_id)]
+    """``load_excluded_ids``, ``load_hot_follows``, the members of the
+    viewer's exclusive lists and the viewer's filters in one cache round trip
+    (all are read on every home timeline page)."""
+    keys = [
+        excluded_key(viewer_id),
+        hot_follows_key(viewer_id),
+        exclusive_members_key(viewer_id),
+        filters_key(viewer_id),
+    ]
     hits = await services.cache.get_many(keys)
-    raw_excluded, raw_hot, raw_exclusive = (hits.get(k) for k in keys)
+    raw_excluded, raw_hot, raw_exclusive, raw_filters = (hits.get(k) for k in keys)
     return FeedFilters(
+        filters=decode_filters(raw_filters)
+        if raw_filters is not None
+        else await load_filters(services, viewer_id),
         exclusive=decode_exclusive_members(raw_exclusive)
         if raw_exclusive is not None
         else await load_exclusive_members(services, viewer_id),

@@ -50,7 +50,10 @@ async def viewer_filters(
     """The viewer's filters active in ``context`` (one cache read when warm)."""
     if viewer_id is None:
         return None
-    found = ContextFilters(await load_filters(services, viewer_id), context)
+    return _active(ContextFilters(await load_filters(services, viewer_id), context))
+
+
+def _active(found: ContextFilters) -> ContextFilters | None:
     return found if found else None
 
 
@@ -63,7 +66,7 @@ async def home_timeline(services: Services, *, viewer_id: int, page: Page) -> Ti
     has blocked or muted since they were delivered are dropped here."""
     filters = await load_feed_filters(services, viewer_id)
     ids = await read_home_timeline(services, viewer_id=viewer_id, page=page, filters=filters)
-    return TimelineSlice(ids, filters.excluded, await viewer_filters(services, viewer_id, "home"))
+    return TimelineSlice(ids, filters.excluded, _active(ContextFilters(filters.filters, "home")))
 
 
 async def list_timeline(
@@ -75,7 +78,7 @@ async def list_timeline(
         raise NotFound()
     filters = await load_feed_filters(services, viewer_id)
     ids = await read_list_timeline(services, record=record, page=page, filters=filters)
-    return TimelineSlice(ids, filters.excluded, await viewer_filters(services, viewer_id, "home"))
+    return TimelineSlice(ids, filters.excluded, _active(ContextFilters(filters.filters, "home")))
 
 
 async def account_timeline(
