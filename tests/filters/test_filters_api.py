@@ -105,6 +105,7 @@ def test_form_bodies_and_bad_input(client: ApiClient) -> None:
         {"title": "x", "context": ["elsewhere"]},
         {"title": "x", "context": ["home"], "filter_action": "explode"},
         {"title": "x", "context": ["home"], "keywords_attributes": [{"keyword": " "}]},
+        {"title": "x", "context": ["home"], "expires_in": 10**15},
     ):
         refused = client.post("/api/v2/filters", user=alice, json=body)
         assert refused.status_code == 422, (body, refused.text)

@@ -39,6 +39,8 @@ if TYPE_CHECKING:
 MAX_FILTERS = 100
 MAX_KEYWORDS = 100
 MAX_TEXT = 255
+# Mastodon offers expiries of up to a week; a year bounds what a client may ask.
+MAX_EXPIRES_IN = 366 * 24 * 3600
 
 _fl, _kw, _fs = schema.filters, schema.filter_keywords, schema.filter_statuses
 
@@ -91,6 +93,8 @@ def _action(value: str | None) -> str | None:
 def _expiry(seconds: int | None) -> datetime | None:
     if seconds is None or seconds <= 0:
         return None
+    if seconds > MAX_EXPIRES_IN:
+        raise ValidationFailed(f"Expires in must be at most {MAX_EXPIRES_IN} seconds")
     return datetime.now(UTC) + timedelta(seconds=seconds)
 
 
@@ -328,11 +332,18 @@ async def add_filter_status(
         ).first()
         if present is not None:
             raise ValidationFailed("Status has already been taken")
-        await conn.execute(
-            _fs.insert().values(
-                id=entry_id, filter_id=filter_id, status_id=status_id, created_at=datetime.now(UTC)
-            )
-        )
+        try:
+            async with conn.begin_nested():
+                await conn.execute(
+                    _fs.insert().values(
+                        id=entry_id,
+                        filter_id=filter_id,
+                        status_id=status_id,
+                        created_at=datetime.now(UTC),
+                    )
+                )
+        except sa.exc.IntegrityError:  # the same status added at the same moment
+            raise ValidationFailed("Status has already been taken") from None
     await _changed(services, owner_id)
     return FilterStatus(id=str(entry_id), status_id=str(status_id))
 

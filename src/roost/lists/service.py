@@ -192,6 +192,8 @@ async def add_members(
     wanted = list(dict.fromkeys(account_ids))
     if not wanted:
         raise ValidationFailed("account_ids can't be blank")
+    if len(wanted) > MAX_MEMBERS:
+        raise ValidationFailed(f"A list holds at most {MAX_MEMBERS} accounts")
     existing = await load_accounts(services, wanted)
     if any(a not in existing for a in wanted):
         raise NotFound()
@@ -224,19 +226,21 @@ async def add_members(
         if count + len(wanted) > MAX_MEMBERS:
             raise ValidationFailed(f"A list holds at most {MAX_MEMBERS} accounts")
         now = datetime.now(UTC)
-        await conn.execute(
-            _la.insert(),
-            [
-                {
-                    "list_id": list_id,
-                    "account_id": a,
-                    "owner_id": owner_id,
-                    "id": services.ids.next_id(),
-                    "created_at": now,
-                }
-                for a in wanted
-            ],
-        )
+        rows = [
+            {
+                "list_id": list_id,
+                "account_id": a,
+                "owner_id": owner_id,
+                "id": services.ids.next_id(),
+                "created_at": now,
+            }
+            for a in wanted
+        ]
+        try:
+            async with conn.begin_nested():
+                await conn.execute(_la.insert(), rows)
+        except sa.exc.IntegrityError:  # the same account added at the same moment
+            raise ValidationFailed("Account has already been taken") from None
     await _after_members_changed(services, record)
 
 
