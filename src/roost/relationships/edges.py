@@ -224,13 +224,11 @@ async def remove_follow(
     in lists, as on Mastodon)."""
     if await delete_pair(conn, _f, account_id, target_id):
         await _count_follow(conn, account_id, target_id, -1)
+        payload: dict[str, Any] = {"account_id": account_id, "target_account_id": target_id}
         left = await remove_member_from_owner_lists(conn, account_id, target_id)
-        await enqueue(
-            conn,
-            services.ids,
-            TIMELINE_UNFOLLOW,
-            {"account_id": account_id, "target_account_id": target_id, "list_ids": left},
-        )
+        if left:
+            payload["list_ids"] = left
+        await enqueue(conn, services.ids, TIMELINE_UNFOLLOW, payload)
         outcome.changed = outcome.counters = outcome.jobs = True
 
 
