@@ -40,7 +40,7 @@ async def conversations(ctx: Context, query: PageQuery) -> Response:
     response=Conversation,
     errors=(404,),
 )
-async def read(ctx: Context) -> Response:
+async def conversation_read(ctx: Context) -> Response:
     shown = await service.mark_read(
         ctx.services, viewer_id=ctx.user_id, conversation_id=ctx.path_id()
     )
@@ -55,6 +55,6 @@ async def read(ctx: Context) -> Response:
     response=EmptyObject,
     errors=(404,),
 )
-async def remove(ctx: Context) -> Response:
+async def conversation_remove(ctx: Context) -> Response:
     await service.remove(ctx.services, viewer_id=ctx.user_id, conversation_id=ctx.path_id())
     return empty_object()

@@ -52,7 +52,7 @@ def _v1_change(form: V1Form) -> service.V1Change:
     scope=READ,
     response=list[Filter],
 )
-async def filters(ctx: Context) -> Response:
+async def filter_index(ctx: Context) -> Response:
     return json_response(await service.list_filters(ctx.services, owner_id=ctx.user_id))
 
 
@@ -64,7 +64,7 @@ async def filters(ctx: Context) -> Response:
     response=Filter,
     errors=(422,),
 )
-async def create(ctx: Context, form: FilterForm) -> Response:
+async def filter_create(ctx: Context, form: FilterForm) -> Response:
     form = await read_filter_form(ctx.request, form)
     found = await service.create_filter(
         ctx.services, owner_id=ctx.user_id, change=filter_change(form)
@@ -80,7 +80,7 @@ async def create(ctx: Context, form: FilterForm) -> Response:
     response=Filter,
     errors=(404,),
 )
-async def show(ctx: Context) -> Response:
+async def filter_show(ctx: Context) -> Response:
     found = await service.get_filter(ctx.services, owner_id=ctx.user_id, filter_id=ctx.path_id())
     return json_response(found)
 
@@ -93,7 +93,7 @@ async def show(ctx: Context) -> Response:
     response=Filter,
     errors=(404, 422),
 )
-async def update(ctx: Context, form: FilterForm) -> Response:
+async def filter_update(ctx: Context, form: FilterForm) -> Response:
     form = await read_filter_form(ctx.request, form)
     found = await service.update_filter(
         ctx.services, owner_id=ctx.user_id, filter_id=ctx.path_id(), change=filter_change(form)
@@ -109,7 +109,7 @@ async def update(ctx: Context, form: FilterForm) -> Response:
     response=EmptyObject,
     errors=(404,),
 )
-async def delete(ctx: Context) -> Response:
+async def filter_delete(ctx: Context) -> Response:
     await service.delete_filter(ctx.services, owner_id=ctx.user_id, filter_id=ctx.path_id())
     return empty_object()
 
@@ -122,7 +122,7 @@ async def delete(ctx: Context) -> Response:
     response=list[FilterKeyword],
     errors=(404,),
 )
-async def keywords(ctx: Context) -> Response:
+async def filter_keywords(ctx: Context) -> Response:
     found = await service.list_keywords(ctx.services, owner_id=ctx.user_id, filter_id=ctx.path_id())
     return json_response(found)
 
@@ -135,7 +135,7 @@ async def keywords(ctx: Context) -> Response:
     response=FilterKeyword,
     errors=(404, 422),
 )
-async def add_keyword(ctx: Context, form: KeywordForm) -> Response:
+async def filter_add_keyword(ctx: Context, form: KeywordForm) -> Response:
     found = await service.add_keyword(
         ctx.services,
         owner_id=ctx.user_id,
@@ -154,7 +154,7 @@ async def add_keyword(ctx: Context, form: KeywordForm) -> Response:
     response=FilterKeyword,
     errors=(404,),
 )
-async def show_keyword(ctx: Context) -> Response:
+async def filter_keyword_show(ctx: Context) -> Response:
     found = await service.get_keyword(ctx.services, owner_id=ctx.user_id, keyword_id=ctx.path_id())
     return json_response(found)
 
@@ -167,7 +167,7 @@ async def show_keyword(ctx: Context) -> Response:
     response=FilterKeyword,
     errors=(404, 422),
 )
-async def update_keyword(ctx: Context, form: KeywordForm) -> Response:
+async def filter_keyword_update(ctx: Context, form: KeywordForm) -> Response:
     found = await service.update_keyword(
         ctx.services,
         owner_id=ctx.user_id,
@@ -186,7 +186,7 @@ async def update_keyword(ctx: Context, form: KeywordForm) -> Response:
     response=EmptyObject,
     errors=(404,),
 )
-async def delete_keyword(ctx: Context) -> Response:
+async def filter_keyword_delete(ctx: Context) -> Response:
     await service.delete_keyword(ctx.services, owner_id=ctx.user_id, keyword_id=ctx.path_id())
     return empty_object()
 
@@ -199,7 +199,7 @@ async def delete_keyword(ctx: Context) -> Response:
     response=list[FilterStatus],
     errors=(404,),
 )
-async def statuses(ctx: Context) -> Response:
+async def filter_statuses(ctx: Context) -> Response:
     found = await service.list_filter_statuses(
         ctx.services, owner_id=ctx.user_id, filter_id=ctx.path_id()
     )
@@ -214,7 +214,7 @@ async def statuses(ctx: Context) -> Response:
     response=FilterStatus,
     errors=(404, 422),
 )
-async def add_status(ctx: Context, form: StatusForm) -> Response:
+async def filter_add_status(ctx: Context, form: StatusForm) -> Response:
     status_id = parse_id(form.status_id)
     if status_id is None:
         raise NotFound()
@@ -232,7 +232,7 @@ async def add_status(ctx: Context, form: StatusForm) -> Response:
     response=FilterStatus,
     errors=(404,),
 )
-async def show_status(ctx: Context) -> Response:
+async def filter_status_show(ctx: Context) -> Response:
     found = await service.get_filter_status(
         ctx.services, owner_id=ctx.user_id, entry_id=ctx.path_id()
     )
@@ -247,7 +247,7 @@ async def show_status(ctx: Context) -> Response:
     response=EmptyObject,
     errors=(404,),
 )
-async def delete_status(ctx: Context) -> Response:
+async def filter_status_delete(ctx: Context) -> Response:
     await service.delete_filter_status(ctx.services, owner_id=ctx.user_id, entry_id=ctx.path_id())
     return empty_object()
 

@@ -44,7 +44,7 @@ def _account_ids(values: list[str]) -> list[int]:
     scope="read:lists",
     response=list[List],
 )
-async def lists(ctx: Context) -> Response:
+async def list_index(ctx: Context) -> Response:
     return json_response(await service.get_lists(ctx.services, owner_id=ctx.user_id))
 
 
@@ -56,7 +56,7 @@ async def lists(ctx: Context) -> Response:
     response=List,
     errors=(422,),
 )
-async def create(ctx: Context, form: ListForm) -> Response:
+async def list_create(ctx: Context, form: ListForm) -> Response:
     found = await service.create_list(
         ctx.services,
         owner_id=ctx.user_id,
@@ -75,7 +75,7 @@ async def create(ctx: Context, form: ListForm) -> Response:
     response=List,
     errors=(404,),
 )
-async def show(ctx: Context) -> Response:
+async def list_show(ctx: Context) -> Response:
     found = await service.get_list(ctx.services, owner_id=ctx.user_id, list_id=ctx.path_id())
     return json_response(found)
 
@@ -88,7 +88,7 @@ async def show(ctx: Context) -> Response:
     response=List,
     errors=(404, 422),
 )
-async def update(ctx: Context, form: ListForm) -> Response:
+async def list_update(ctx: Context, form: ListForm) -> Response:
     found = await service.update_list(
         ctx.services,
         owner_id=ctx.user_id,
@@ -108,7 +108,7 @@ async def update(ctx: Context, form: ListForm) -> Response:
     response=EmptyObject,
     errors=(404,),
 )
-async def delete(ctx: Context) -> Response:
+async def list_delete(ctx: Context) -> Response:
     await service.delete_list(ctx.services, owner_id=ctx.user_id, list_id=ctx.path_id())
     return empty_object()
 
@@ -121,7 +121,7 @@ async def delete(ctx: Context) -> Response:
     response=list[Account],
     errors=(404,),
 )
-async def members(ctx: Context, query: PageQuery) -> Response:
+async def list_members(ctx: Context, query: PageQuery) -> Response:
     if query.limit == 0:
         query = msgspec.structs.replace(query, limit=service.MAX_MEMBERS)
         page = page_from(query, default=MEMBERS_DEFAULT, maximum=service.MAX_MEMBERS)
@@ -141,7 +141,7 @@ async def members(ctx: Context, query: PageQuery) -> Response:
     response=EmptyObject,
     errors=(404, 422),
 )
-async def add_members(ctx: Context, form: MembersForm) -> Response:
+async def list_add_members(ctx: Context, form: MembersForm) -> Response:
     await service.add_members(
         ctx.services,
         owner_id=ctx.user_id,
@@ -159,7 +159,7 @@ async def add_members(ctx: Context, form: MembersForm) -> Response:
     response=EmptyObject,
     errors=(404,),
 )
-async def remove_members(ctx: Context, form: MembersForm) -> Response:
+async def list_remove_members(ctx: Context, form: MembersForm) -> Response:
     await service.remove_members(
         ctx.services,
         owner_id=ctx.user_id,
