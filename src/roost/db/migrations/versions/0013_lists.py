@@ -1,7 +1,7 @@
 """lists and their members
 
 Revision ID: 0013_lists
-Revises: 0009_push
+Revises: 0010_search
 
 An account's lists (title, replies policy, exclusive flag) and the accounts
 each one holds; every list has a timeline filled by fan-out like home.
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0013_lists"
-down_revision = "0009_push"
+down_revision = "0010_search"
 branch_labels = None
 depends_on = None
 
