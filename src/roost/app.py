@@ -68,7 +68,10 @@ def all_endpoints() -> list[Endpoint]:
     """Every API endpoint, domain by domain."""
     from roost.accounts.routes import router as accounts
     from roost.admin.routes import router as admin
+    from roost.conversations.routes import router as conversations
+    from roost.filters.routes import router as filters
     from roost.instance.routes import router as instance
+    from roost.lists.routes import router as lists
     from roost.media.routes import router as media
     from roost.notifications.routes import router as notifications
     from roost.oauth.routes import router as oauth
@@ -88,6 +91,9 @@ def all_endpoints() -> list[Endpoint]:
         relationships,
         statuses,
         timelines,
+        lists,
+        filters,
+        conversations,
         nearby,
         notifications,
         streaming,

@@ -35,12 +35,16 @@ async def settle(session: StreamSession) -> None:
 
 
 def open_session(
-    client: ApiClient, user: User | None, name: str, tag: str | None = None
+    client: ApiClient,
+    user: User | None,
+    name: str,
+    tag: str | None = None,
+    list_id: str | None = None,
 ) -> StreamSession:
     async def start() -> StreamSession:
         token_hash = hash_token(user.token) if user else None
         session = StreamSession(client.services, user.id if user else None, token_hash)
-        await session.add(parse_stream(name, tag))
+        await session.add(parse_stream(name, tag, list_id))
         await settle(session)
         return session
 

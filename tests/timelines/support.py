@@ -68,3 +68,8 @@ def cached_home(client: ApiClient, user: User) -> list[int] | None:
 
 def newest_first(ids: list[str]) -> list[str]:
     return sorted(ids, key=int, reverse=True)
+
+
+def block(client: ApiClient, user: User, target: User) -> None:
+    response = client.post(f"/api/v1/accounts/{target.id}/block", user=user)
+    assert response.status_code == 200, response.text

@@ -459,3 +459,90 @@ status_cells = sa.Table(
     sa.Column("status_id", sa.BigInteger, primary_key=True, autoincrement=False),
     sa.Index("ix_status_cells_status_id", "status_id"),
 )
+
+# Lists (migration 0013_lists): an account's named groups of accounts it
+# follows, each with its own timeline (``lists`` is a fan-out target like
+# home). ``replies_policy``: followed | list | none; an ``exclusive`` list's
+# members' posts are left out of its owner's home timeline.
+lists = sa.Table(
+    "lists",
+    metadata,
+    sa.Column("id", sa.BigInteger, primary_key=True, autoincrement=False),
+    sa.Column("account_id", sa.BigInteger, nullable=False),
+    sa.Column("title", sa.String(255), nullable=False),
+    sa.Column("replies_policy", sa.String(16), nullable=False, server_default="list"),
+    sa.Column("exclusive", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Column("created_at", TS, nullable=False),
+    sa.Index("ix_lists_account_id", "account_id"),
+)
+
+# The members of each list; ``id`` pages a list's accounts. ``owner_id``
+# repeats the list's owner so that the (account_id, owner_id) index answers
+# fan-out's question, "which lists of this batch of followers hold the
+# author?", without reading every list the author is in.
+list_accounts = sa.Table(
+    "list_accounts",
+    metadata,
+    sa.Column("list_id", sa.BigInteger, primary_key=True, autoincrement=False),
+    sa.Column("account_id", sa.BigInteger, primary_key=True, autoincrement=False),
+    sa.Column("owner_id", sa.BigInteger, nullable=False),
+    sa.Column("id", sa.BigInteger, nullable=False, unique=True),
+    sa.Column("created_at", TS, nullable=False),
+    sa.Index("ix_list_accounts_account_id_owner_id", "account_id", "owner_id"),
+)
+
+# Filters (migration 0014_filters): an account's v2 filters (v1 filters are
+# their keywords). ``context``: a JSON list among home, notifications,
+# public, thread, account; ``action``: warn | hide. A filter matches a
+# status by one of its keywords or by naming the status.
+filters = sa.Table(
+    "filters",
+    metadata,
+    sa.Column("id", sa.BigInteger, primary_key=True, autoincrement=False),
+    sa.Column("account_id", sa.BigInteger, nullable=False),
+    sa.Column("title", sa.String(255), nullable=False),
+    sa.Column("context", sa.JSON, nullable=False),
+    sa.Column("action", sa.String(8), nullable=False, server_default="warn"),
+    sa.Column("expires_at", TS, nullable=True),
+    sa.Column("created_at", TS, nullable=False),
+    sa.Index("ix_filters_account_id", "account_id"),
+)
+
+filter_keywords = sa.Table(
+    "filter_keywords",
+    metadata,
+    sa.Column("id", sa.BigInteger, primary_key=True, autoincrement=False),
+    sa.Column("filter_id", sa.BigInteger, nullable=False),
+    sa.Column("keyword", sa.String(255), nullable=False),
+    sa.Column("whole_word", sa.Boolean, nullable=False, server_default=sa.true()),
+    sa.Column("created_at", TS, nullable=False),
+    sa.Index("ix_filter_keywords_filter_id", "filter_id"),
+)
+
+filter_statuses = sa.Table(
+    "filter_statuses",
+    metadata,
+    sa.Column("id", sa.BigInteger, primary_key=True, autoincrement=False),
+    sa.Column("filter_id", sa.BigInteger, nullable=False),
+    sa.Column("status_id", sa.BigInteger, nullable=False),
+    sa.Column("created_at", TS, nullable=False),
+    sa.UniqueConstraint("filter_id", "status_id"),
+)
+
+# Conversations (migration 0015_conversations): each account's direct
+# message threads, one row per account and set of other participants,
+# written by the fan-out job of each direct status. ``participants_key``:
+# the other participants' ids, sorted, comma-separated (the unique key);
+# pages are ordered by ``last_status_id``.
+conversations = sa.Table(
+    "conversations",
+    metadata,
+    sa.Column("id", sa.BigInteger, primary_key=True, autoincrement=False),
+    sa.Column("account_id", sa.BigInteger, nullable=False),
+    sa.Column("participants_key", sa.String(2000), nullable=False),
+    sa.Column("participant_ids", sa.JSON, nullable=False),
+    sa.Column("last_status_id", sa.BigInteger, nullable=False),
+    sa.Column("unread", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.UniqueConstraint("account_id", "participants_key"),
+    sa.Index("ix_conversations_account_id_last_status_id", "account_id", "last_status_id"),
+)

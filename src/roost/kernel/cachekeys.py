@@ -18,6 +18,10 @@ the database on the next miss.
 | ``hotf:<viewer>`` | which followed accounts are hot | follow, hot threshold |
 | ``hotp:<account>`` | a hot account's recent posts | posting, deletion |
 | ``vf:<viewer>:<status>`` | the viewer's favourite/reblog/bookmark flags | marking, unmarking |
+| ``ltl:<list>`` | a list's timeline, newest status ids (capped) | fan-out, rebuild on miss |
+| ``lst:<list>`` | a list: owner, replies policy, exclusive, members | list changes, unfollow |
+| ``flt:<viewer>`` | the viewer's filters with keywords and statuses | filter changes |
+| ``lstx:<owner>`` | members of the owner's exclusive lists | list changes, unfollow |
 """
 
 from __future__ import annotations
@@ -74,3 +78,20 @@ def flags_prefix(viewer_id: int) -> str:
 
 def flags_key(viewer_id: int, status_id: int) -> str:
     return f"{FLAGS_PREFIX}{viewer_id}:{status_id}"
+
+
+def list_timeline_key(list_id: int) -> str:
+    """The timeline of one list (Mastodon's ``feed:list:<id>``)."""
+    return f"ltl:{list_id}"
+
+
+def list_key(list_id: int) -> str:
+    return f"lst:{list_id}"
+
+
+def exclusive_members_key(owner_id: int) -> str:
+    return f"lstx:{owner_id}"
+
+
+def filters_key(viewer_id: int) -> str:
+    return f"flt:{viewer_id}"

@@ -13,6 +13,8 @@ import msgspec
 
 from roost.accounts.serializers import serialize_account
 from roost.accounts.store import load_accounts
+from roost.filters.matching import ContextFilters
+from roost.filters.store import load_filters
 from roost.kernel.timefmt import format_datetime
 from roost.notifications.create import NotificationRow
 from roost.notifications.outbox import FAVOURITE, FOLLOW, REBLOG
@@ -62,7 +64,12 @@ async def render_parts(
     records = await load_accounts(services, {r.from_account_id for r in rows})
     accounts = {i: _encode(serialize_account(services.settings, r)) for i, r in records.items()}
     status_ids = list(dict.fromkeys(r.status_id for r in rows if r.status_id))
-    statuses = await render_status_fragments(services, status_ids, viewer_id=viewer_id)
+    # A status hidden by the viewer's notification filters takes its
+    # notification with it (``shows``); warn filters mark the status.
+    judge = ContextFilters(await load_filters(services, viewer_id), "notifications")
+    statuses = await render_status_fragments(
+        services, status_ids, viewer_id=viewer_id, judge=judge if judge else None
+    )
     return Rendered(accounts, statuses)
 
 

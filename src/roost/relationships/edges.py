@@ -22,6 +22,7 @@ from roost.accounts.store import forget_accounts
 from roost.db import schema
 from roost.jobs.queue import enqueue
 from roost.kernel.errors import Forbidden, NotFound
+from roost.lists.store import remove_member_from_owner_lists
 from roost.notifications.outbox import forget_follow_request
 from roost.relationships.entities import Relationship
 from roost.relationships.store import (
@@ -218,15 +219,16 @@ async def add_follow(
 async def remove_follow(
     services: Services, conn: AsyncConnection, account_id: int, target_id: int, outcome: Outcome
 ) -> None:
-    """Delete one follow edge with its counters and its timeline clean-up job."""
+    """Delete one follow edge with its counters and its timeline clean-up
+    job; the target leaves the follower's lists (only followed accounts are
+    in lists, as on Mastodon)."""
     if await delete_pair(conn, _f, account_id, target_id):
         await _count_follow(conn, account_id, target_id, -1)
-        await enqueue(
-            conn,
-            services.ids,
-            TIMELINE_UNFOLLOW,
-            {"account_id": account_id, "target_account_id": target_id},
-        )
+        payload: dict[str, Any] = {"account_id": account_id, "target_account_id": target_id}
+        left = await remove_member_from_owner_lists(conn, account_id, target_id)
+        if left:
+            payload["list_ids"] = left
+        await enqueue(conn, services.ids, TIMELINE_UNFOLLOW, payload)
         outcome.changed = outcome.counters = outcome.jobs = True
 
 

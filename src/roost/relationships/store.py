@@ -29,7 +29,15 @@ import msgspec
 import sqlalchemy as sa
 
 from roost.db import schema
-from roost.kernel.cachekeys import excluded_key, hot_follows_key, pair_key
+from roost.filters.store import FilterRecord, decode_filters, load_filters
+from roost.kernel.cachekeys import (
+    excluded_key,
+    exclusive_members_key,
+    filters_key,
+    hot_follows_key,
+    pair_key,
+)
+from roost.lists.store import decode_exclusive_members, load_exclusive_members
 from roost.relationships.entities import Relationship
 
 if TYPE_CHECKING:
@@ -188,15 +196,31 @@ class FeedFilters:
 
     excluded: frozenset[int]  # see load_excluded_ids
     hot: dict[int, bool]  # see load_hot_follows
+    # Members of the viewer's exclusive lists: kept out of the home timeline.
+    exclusive: frozenset[int] = frozenset()
+    # The viewer's filters (roost.filters), applied when the page is rendered.
+    filters: list[FilterRecord] = dataclasses.field(default_factory=list)
 
 
 async def load_feed_filters(services: Services, viewer_id: int) -> FeedFilters:
-    """``load_excluded_ids`` and ``load_hot_follows`` in one cache round trip
-    (both are read on every home timeline page)."""
-    keys = [excluded_key(viewer_id), hot_follows_key(viewer_id)]
+    """``load_excluded_ids``, ``load_hot_follows``, the members of the
+    viewer's exclusive lists and the viewer's filters in one cache round trip
+    (all are read on every home timeline page)."""
+    keys = [
+        excluded_key(viewer_id),
+        hot_follows_key(viewer_id),
+        exclusive_members_key(viewer_id),
+        filters_key(viewer_id),
+    ]
     hits = await services.cache.get_many(keys)
-    raw_excluded, raw_hot = hits.get(keys[0]), hits.get(keys[1])
+    raw_excluded, raw_hot, raw_exclusive, raw_filters = (hits.get(k) for k in keys)
     return FeedFilters(
+        filters=decode_filters(raw_filters)
+        if raw_filters is not None
+        else await load_filters(services, viewer_id),
+        exclusive=decode_exclusive_members(raw_exclusive)
+        if raw_exclusive is not None
+        else await load_exclusive_members(services, viewer_id),
         excluded=frozenset(_ids_decoder.decode(raw_excluded))
         if raw_excluded is not None
         else await load_excluded_ids(services, viewer_id),

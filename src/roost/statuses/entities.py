@@ -7,6 +7,7 @@ from typing import Any
 import msgspec
 
 from roost.accounts.entities import Account
+from roost.filters.entities import FilterResult
 from roost.media.entities import MediaAttachment
 
 
@@ -71,6 +72,8 @@ class Status(msgspec.Struct, kw_only=True):
     bookmarked: bool | msgspec.UnsetType = msgspec.UNSET
     pinned: bool | msgspec.UnsetType = msgspec.UNSET
     text: str | msgspec.UnsetType = msgspec.UNSET
+    # The viewer's warn filters this status matches (left out when none).
+    filtered: list[FilterResult] | msgspec.UnsetType = msgspec.UNSET
 
 
 class Context(msgspec.Struct, kw_only=True):

@@ -13,6 +13,8 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from roost.db import schema
+from roost.filters.matching import ContextFilters, plain_text, status_text
+from roost.filters.store import load_filters
 from roost.statuses.counters import load_counts
 from roost.statuses.entities import Context
 from roost.statuses.hydrate import render_statuses
@@ -95,6 +97,21 @@ async def load_context(services: Services, *, status_id: int, viewer_id: int | N
             if has_replies:
                 descendants = await _descendant_ids(conn, target.id, limit)
     rendered = await render_statuses(services, ancestors + descendants, viewer_id=viewer_id)
+    if viewer_id is not None and rendered:
+        judge = ContextFilters(await load_filters(services, viewer_id), "thread")
+        if judge:
+            kept = []
+            for status in rendered:
+                proper = status.reblog or status
+                hidden, results = judge.results(
+                    int(proper.id), status_text(proper.spoiler_text, plain_text(proper.content))
+                )
+                if hidden:
+                    continue
+                if results:
+                    status.filtered = results
+                kept.append(status)
+            rendered = kept
     above = set(ancestors)
     return Context(
         ancestors=[s for s in rendered if int(s.id) in above],

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from collections.abc import Sequence, Set
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import msgspec
 
@@ -133,12 +133,24 @@ def _static_json(settings: Settings, record: StatusRecord, author: AccountRecord
     return _encode(fields)[:-1]
 
 
+class Judge(Protocol):
+    """The viewer's filters in the context of the rendering (``roost.filters``):
+    (hidden, the ``filtered`` array's JSON or None) for a status's text."""
+
+    def verdict(self, status_id: int, text: str) -> tuple[bool, bytes | None]: ...
+
+
+def _text(record: StatusRecord) -> str:
+    return f"{record.spoiler_text}\n\n{record.text}" if record.spoiler_text else record.text
+
+
 class _Writer:
     """Writes the statuses of one batch."""
 
-    def __init__(self, settings: Settings, batch: Batch) -> None:
+    def __init__(self, settings: Settings, batch: Batch, judge: Judge | None = None) -> None:
         self.settings = settings
         self.batch = batch
+        self.judge = judge
         self.statuses, self.accounts = _fragments(settings)
         self.viewer = batch.state.viewer_id
 
@@ -196,6 +208,12 @@ class _Writer:
             reblog = inner
             target = reblog_of
             counts = ZERO
+        filtered = None
+        if self.judge is not None:
+            proper = record if reblog_of is None else batch.records[reblog_of]
+            hidden, filtered = self.judge.verdict(proper.id, _text(proper))
+            if hidden:
+                return None
         raw = batch.status_blobs.get(record.id)
         username = author[0]
         key = (raw, username)
@@ -221,15 +239,18 @@ class _Writer:
         ]
         if self.viewer is not None:
             parts.append(_FLAGS[batch.state.flags.get(target, 0), record.account_id == self.viewer])
+        if filtered is not None:
+            parts += [b',"filtered":', filtered]
         parts.append(b"}")
         return b"".join(parts)
 
 
-def write_batch(settings: Settings, batch: Batch | None) -> bytes:
-    """The JSON array of the batch's statuses, in order."""
+def write_batch(settings: Settings, batch: Batch | None, judge: Judge | None = None) -> bytes:
+    """The JSON array of the batch's statuses, in order (less those the
+    viewer's filters hide)."""
     if batch is None:
         return b"[]"
-    writer = _Writer(settings, batch)
+    writer = _Writer(settings, batch, judge)
     parts = [part for part in map(writer.status, batch.shown) if part is not None]
     return b"[" + b",".join(parts) + b"]"
 
@@ -240,13 +261,15 @@ async def render_statuses_json(
     *,
     viewer_id: int | None,
     excluded: Set[int] | None = None,
+    judge: Judge | None = None,
 ) -> bytes:
     """``render_statuses`` as a JSON array; for feeds, ``excluded`` is the
-    viewer's ``load_excluded_ids`` (see ``load_batch``)."""
+    viewer's ``load_excluded_ids`` (see ``load_batch``); ``judge``: the
+    viewer's filters of the timeline's context."""
     batch = await load_batch(
         services, status_ids, viewer_id=viewer_id, excluded=excluded, decode_accounts=False
     )
-    return write_batch(services.settings, batch)
+    return write_batch(services.settings, batch, judge)
 
 
 async def render_status_fragments(
@@ -255,16 +278,18 @@ async def render_status_fragments(
     *,
     viewer_id: int | None,
     excluded: Set[int] | None = None,
+    judge: Judge | None = None,
 ) -> dict[int, bytes]:
     """Each status the viewer may see among ``status_ids`` as its own Status
     JSON, by id (to splice into other entities: notifications, stream
-    events); the others are missing from the answer."""
+    events); the others (and those ``judge`` hides) are missing from the
+    answer."""
     batch = await load_batch(
         services, status_ids, viewer_id=viewer_id, excluded=excluded, decode_accounts=False
     )
     if batch is None:
         return {}
-    writer = _Writer(services.settings, batch)
+    writer = _Writer(services.settings, batch, judge)
     found: dict[int, bytes] = {}
     for record in batch.shown:
         part = writer.status(record)

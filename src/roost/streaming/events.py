@@ -14,6 +14,8 @@ Channels (all local: Roost does not federate, so ``public:local`` and
   followers' user streams subscribe to it);
 - ``public``: public statuses (no reblogs), ``tag:<name>`` per hashtag;
 - ``direct:<id>``: direct statuses the account wrote or is mentioned in;
+- ``list:<id>``: the statuses pushed into a list's timeline and the deletes
+  of those;
 - ``deletes``: every deleted status id, for the public and hashtag streams;
 - ``revoked:<token hash>``: the token was revoked; its streams end.
 """
@@ -32,6 +34,11 @@ if TYPE_CHECKING:
 log = logging.getLogger("roost.streaming")
 
 UPDATE, DELETE, NOTIFICATION = "update", "delete", "notification"
+# A direct status updated the receiving account's conversation (the id:
+# the status's; each stream renders its viewer's conversation).
+CONVERSATION = "conversation"
+# The account's filters changed (no id): its clients re-read them.
+FILTERS_CHANGED = "filters_changed"
 # Not sent to clients: the token of the streams listening was revoked.
 REVOKED = "revoked"
 PUBLIC, DELETES = "public", "deletes"
@@ -56,6 +63,10 @@ def author_channel(account_id: int) -> str:
 
 def direct_channel(account_id: int) -> str:
     return f"direct:{account_id}"
+
+
+def list_channel(list_id: int) -> str:
+    return f"list:{list_id}"
 
 
 def tag_channel(name: str) -> str:

@@ -27,7 +27,7 @@ from roost.api.auth import bearer_token
 from roost.api.errors import ApiError
 from roost.api.routing import Context, Router
 from roost.kernel.auth import Viewer, hash_token
-from roost.streaming.events import DELETE
+from roost.streaming.events import DELETE, FILTERS_CHANGED
 from roost.streaming.session import Outgoing, StreamSession
 from roost.streaming.streams import BadStream, Stream, parse_stream
 
@@ -159,19 +159,19 @@ async def stream_hashtag_local(ctx: Context, query: HashtagStreamQuery) -> Respo
 
 @router.get(
     "/api/v1/streaming/list",
-    summary="Statuses of a list (lists do not exist yet: always refused)",
+    summary="Statuses of one of the caller's lists (``list``: its id)",
     auth="user",
     scope=READ,
     media_type=SSE,
-    errors=(422,),
+    errors=(400, 404),
 )
 async def stream_list(ctx: Context, query: ListStreamQuery) -> Response:
-    return await _open_sse(ctx, _parsed("list", None))
+    return await _open_sse(ctx, _parsed("list", None, query.list))
 
 
-def _parsed(name: str, tag: str | None) -> Stream:
+def _parsed(name: str, tag: str | None, list_id: str | None = None) -> Stream:
     try:
-        return parse_stream(name, tag)
+        return parse_stream(name, tag, list_id)
     except BadStream as refused:
         raise ApiError(refused.status, refused.message) from None
 
@@ -234,7 +234,7 @@ async def _serve_messages(ws: WebSocket, session: StreamSession) -> None:
             await _send_error(ws, BadStream(400, "Malformed message"))
             continue
         try:
-            stream = parse_stream(message.stream, message.tag)
+            stream = parse_stream(message.stream, message.tag, message.list)
             if message.type == "subscribe":
                 await session.add(stream)
             elif message.type == "unsubscribe":
@@ -255,6 +255,8 @@ async def _forward(ws: WebSocket, session: StreamSession) -> None:
             continue
         for stream in out.streams:
             message = {"stream": stream.label, "event": out.event, "payload": out.payload}
+            if out.event == FILTERS_CHANGED:
+                del message["payload"]  # none, as Mastodon sends it
             await ws.send_text(_encode(message).decode())
 
 
@@ -275,7 +277,9 @@ async def websocket_stream(ws: WebSocket) -> None:
         first = ws.query_params.get("stream")
         if first:
             try:
-                await session.add(parse_stream(first, ws.query_params.get("tag")))
+                await session.add(
+                    parse_stream(first, ws.query_params.get("tag"), ws.query_params.get("list"))
+                )
             except BadStream as refused:
                 await _send_error(ws, refused)
         reader = asyncio.create_task(_serve_messages(ws, session))

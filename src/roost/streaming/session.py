@@ -25,8 +25,12 @@ from collections import OrderedDict
 from typing import TYPE_CHECKING
 
 from roost import lifecycle
+from roost.conversations.service import render_for_stream
+from roost.filters.matching import ContextFilters
+from roost.filters.store import load_filters
 from roost.infra.events import Event
 from roost.infra.metrics import STREAMING_CONNECTIONS
+from roost.lists.store import load_list
 from roost.notifications import store as notification_store
 from roost.notifications.wire import render_notifications
 from roost.relationships.store import load_excluded_ids, load_hot_follows
@@ -34,7 +38,9 @@ from roost.statuses.records import DIRECT
 from roost.statuses.store import load_statuses
 from roost.statuses.wire import render_status_fragments, with_unmarked_flags
 from roost.streaming.events import (
+    CONVERSATION,
     DELETE,
+    FILTERS_CHANGED,
     NOTIFICATION,
     REVOKED,
     UPDATE,
@@ -42,7 +48,7 @@ from roost.streaming.events import (
     decode_message,
     revoked_channel,
 )
-from roost.streaming.streams import USER, BadStream, Stream
+from roost.streaming.streams import LIST, USER, BadStream, Stream
 
 if TYPE_CHECKING:
     from roost.services import Services
@@ -150,6 +156,17 @@ class StreamSession:
         if stream.name == USER and self.viewer_id is not None:
             self._hot = await load_hot_follows(self.services, self.viewer_id)
             hot = list(self._hot)
+        if stream.name == LIST and self.viewer_id is not None:
+            assert stream.tag is not None
+            record = await load_list(self.services, int(stream.tag))
+            if record is None or record.owner_id != self.viewer_id:
+                raise BadStream(404, "Record not found")
+            self._hot = {
+                **await load_hot_follows(self.services, self.viewer_id),
+                **(self._hot or {}),
+            }
+            members = set(record.members)
+            hot = [a for a in self._hot if a in members]
         channels = stream.channels(self.viewer_id, hot)
         self.streams[stream] = channels
         await self.subscription.add(channels)
@@ -199,12 +216,22 @@ class StreamSession:
             return None
         if message.event == DELETE:
             return Outgoing(streams, DELETE, str(message.id))
+        if message.event == CONVERSATION:
+            if self.viewer_id is None:
+                return None
+            rendered = await render_for_stream(
+                self.services, viewer_id=self.viewer_id, status_id=message.id
+            )
+            return None if rendered is None else Outgoing(streams, CONVERSATION, rendered.decode())
+        if message.event == FILTERS_CHANGED:
+            # No payload (Mastodon's clients read "undefined").
+            return Outgoing(streams, FILTERS_CHANGED, "undefined")
         if message.event == NOTIFICATION:
             payload = await self._notification(message)
         elif message.event == UPDATE:
             if event.channel.startswith("author:") and not await self._hot_admits(message.id):
                 return None
-            payload = await self._status(message.id)
+            payload = await self._status(message.id, _context(streams))
             if payload is not None:
                 streams = [s for s in streams if not s.media_only or _has_media(payload)]
         else:
@@ -213,9 +240,10 @@ class StreamSession:
             return None
         return Outgoing(streams, message.event, payload)
 
-    async def _status(self, status_id: int) -> str | None:
+    async def _status(self, status_id: int, context: str) -> str | None:
         """The status as this viewer sees it, or None (gone, not visible,
-        or by or of an account the viewer blocks, is blocked by or mutes)."""
+        by or of an account the viewer blocks, is blocked by or mutes, or
+        hidden by the viewer's filters of the stream's ``context``)."""
         shared = await _shared.get(self.services, status_id)
         if shared is None:
             return None
@@ -224,6 +252,12 @@ class StreamSession:
         excluded = await load_excluded_ids(self.services, self.viewer_id)
         if shared.author_id in excluded or shared.original_author_id in excluded:
             return None
+        judge = ContextFilters(await load_filters(self.services, self.viewer_id), context)
+        if judge:
+            found = await render_status_fragments(
+                self.services, [status_id], viewer_id=self.viewer_id, excluded=excluded, judge=judge
+            )
+            return found[status_id].decode() if status_id in found else None
         if (
             shared.anonymous is not None
             and shared.original_author_id is None
@@ -258,6 +292,11 @@ class StreamSession:
             return None
         shown = await render_notifications(self.services, [row], viewer_id=self.viewer_id)
         return shown[0].decode() if shown else None
+
+
+def _context(streams: list[Stream]) -> str:
+    """The filter context of a status event: public streams' or home's."""
+    return "public" if all(s.name.startswith(("public", "hashtag")) for s in streams) else "home"
 
 
 def _has_media(payload: str) -> bool:

@@ -5,20 +5,22 @@ each one listens on.
 (notifications only), ``public``, ``public:local`` and ``public:remote``
 (no remote statuses: Roost does not federate, so it stays silent),
 ``public:media`` and ``public:local:media``, ``hashtag`` and
-``hashtag:local`` (with a tag), ``direct``. ``list`` is refused: lists do
-not exist yet.
+``hashtag:local`` (with a tag), ``direct``, ``list`` (with the id of one
+of the viewer's lists: ``Stream.tag`` holds it).
 """
 
 from __future__ import annotations
 
 import dataclasses
 
+from roost.kernel.idtext import parse_id
 from roost.statuses.content import normalize_tag
 from roost.streaming.events import (
     DELETES,
     PUBLIC,
     author_channel,
     direct_channel,
+    list_channel,
     tag_channel,
     user_channel,
 )
@@ -35,13 +37,14 @@ PUBLIC_STREAMS = frozenset(
         "public:remote:media",
     }
 )
-USER_STREAMS = frozenset({USER, USER_NOTIFICATION, DIRECT})
+USER_STREAMS = frozenset({USER, USER_NOTIFICATION, DIRECT, LIST})
 KNOWN = PUBLIC_STREAMS | USER_STREAMS | {HASHTAG, HASHTAG_LOCAL, LIST}
 
 
 class BadStream(Exception):
     """A stream that cannot be opened: ``status`` is the HTTP status of the
-    refusal (400 unknown or incomplete, 401 needs a user token, 422 lists)."""
+    refusal (400 unknown or incomplete, 401 needs a user token, 404 not one
+    of the viewer's lists)."""
 
     def __init__(self, status: int, message: str) -> None:
         super().__init__(message)
@@ -83,6 +86,10 @@ class Stream:
         if self.name == DIRECT:
             assert viewer_id is not None
             return [direct_channel(viewer_id)]
+        if self.name == LIST:
+            # ``hot_follows`` here: the list's hot members (not fanned out).
+            assert self.tag is not None
+            return [list_channel(int(self.tag)), *map(author_channel, hot_follows)]
         if self.remote_only:
             return []
         if self.tag is not None:
@@ -94,20 +101,24 @@ class Stream:
         if self.name == USER_NOTIFICATION:
             return event == "notification"
         if self.name == DIRECT:
-            return event == "update"
+            return event == "conversation"
         if self.name == USER:
             return True
         return event in ("update", "delete")
 
 
-def parse_stream(name: str | None, tag: str | None = None) -> Stream:
-    """The stream a client named, or the domain error to answer with."""
+def parse_stream(name: str | None, tag: str | None = None, list_id: str | None = None) -> Stream:
+    """The stream a client named, or the domain error to answer with
+    (whether a list is the viewer's is checked when it is subscribed)."""
     if not name:
         raise BadStream(400, "Missing stream name")
     if name not in KNOWN:
         raise BadStream(400, "Unknown stream type")
     if name == LIST:
-        raise BadStream(422, "Lists do not exist on this server")
+        parsed = parse_id(list_id)
+        if parsed is None:
+            raise BadStream(400, "Missing list id")
+        return Stream(name, str(parsed))
     if name in (HASHTAG, HASHTAG_LOCAL):
         normalized = normalize_tag(tag or "")
         if not normalized:

@@ -9,6 +9,12 @@ twice is harmless since timelines ignore duplicates. Only timelines that
 exist are written: a missing one is rebuilt from the database on its next
 read, which then includes the status.
 
+Lists are fan-out targets too: with each batch, the lists of its followers
+that hold the author (``lists.store.lists_holding``: one indexed query) get
+the status under ``filters.admits_list``, and the owners of exclusive lists
+holding the author leave it out of their home timeline. Only list
+timelines that exist are written, as for home.
+
 The statuses of hot accounts (``settings.hot_user_threshold`` followers or
 more) are not fanned out but merged into home timelines when they are read
 (see ``roost.timelines.hot``); their job only refreshes the hot-post cache.
@@ -25,11 +31,13 @@ from typing import TYPE_CHECKING
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from roost.conversations.store import record_direct
 from roost.db import schema
 from roost.infra.metrics import FANOUT_DELIVERIES
 from roost.jobs.runner import Job, JobHandler
-from roost.kernel.cachekeys import home_key
+from roost.kernel.cachekeys import home_key, list_timeline_key
 from roost.kernel.paging import Page
+from roost.lists.store import LIST, forget_lists, lists_holding, members_among
 from roost.relationships.graph import (
     FollowerRow,
     exclusions_among,
@@ -40,11 +48,12 @@ from roost.relationships.graph import (
 from roost.relationships.store import forget_relationships, load_excluded_ids
 from roost.search.tag_followers import status_tag_ids, tag_follower_page
 from roost.statuses.records import DIRECT, PUBLIC
-from roost.streaming.events import user_channel
+from roost.streaming.events import list_channel, user_channel
 from roost.timelines.filters import (
     ReceiverView,
     StatusFacts,
     admits_home,
+    admits_list,
     facts_from_rows,
     facts_query,
     followed_accounts_that_matter,
@@ -100,10 +109,36 @@ async def _receiver_views(
 
 async def _admitted_followers(
     conn: AsyncConnection, status: StatusFacts, batch: list[FollowerRow]
-) -> list[int]:
+) -> tuple[list[int], list[int]]:
+    """(home timelines, list timelines) of one batch of followers that get
+    ``status``."""
     receivers = {f.account_id: f.show_reblogs for f in batch if f.account_id != status.account_id}
     views = await _receiver_views(conn, status, receivers)
-    return [v.account_id for v in views if admits_home(status, v)]
+    targets = await lists_holding(conn, status.account_id, list(receivers))
+    exclusive = {t.owner_id for t in targets if t.exclusive}
+    homes = [
+        v.account_id for v in views if v.account_id not in exclusive and admits_home(status, v)
+    ]
+    if not targets:
+        return homes, []
+    reply_to = status.in_reply_to_account_id
+    in_list: set[int] = set()
+    if reply_to is not None and reply_to != status.account_id:
+        asking = [t.id for t in targets if t.replies_policy == LIST]
+        in_list = await members_among(conn, asking, reply_to)
+    by_owner = {v.account_id: v for v in views}
+    lists = [
+        t.id
+        for t in targets
+        if t.owner_id in by_owner
+        and admits_list(
+            status,
+            by_owner[t.owner_id],
+            replies_policy=t.replies_policy,
+            reply_to_in_list=t.id in in_list,
+        )
+    ]
+    return homes, lists
 
 
 async def _deliver_direct(services: Services, status: StatusFacts) -> None:
@@ -114,6 +149,9 @@ async def _deliver_direct(services: Services, status: StatusFacts) -> None:
         exclusions = await exclusions_among(conn, mentioned, [status.account_id])
     blocked = {receiver for receiver, _ in exclusions}
     receivers = [m for m in mentioned if m not in blocked]
+    await record_direct(
+        services, status_id=status.id, author_id=status.account_id, receivers=receivers
+    )
     await services.timelines.push([home_key(m) for m in receivers], status.id)
     FANOUT_DELIVERIES.inc(len(receivers))
     await announce_direct(services, status, receivers)
@@ -157,11 +195,15 @@ async def _deliver_to_followers(job: Job, status: StatusFacts) -> None:
     while True:
         async with services.db.read(primary=True) as conn:
             batch = await follower_page(conn, status.account_id, after=after, limit=batch_size)
-            receivers = await _admitted_followers(conn, status, batch) if batch else []
+            receivers, lists = await _admitted_followers(conn, status, batch) if batch else ([], [])
         if receivers:
             await services.timelines.push([home_key(r) for r in receivers], status.id)
             FANOUT_DELIVERIES.inc(len(receivers))
             await announce_status(services, status.id, map(user_channel, receivers))
+        if lists:
+            await services.timelines.push([list_timeline_key(i) for i in lists], status.id)
+            FANOUT_DELIVERIES.inc(len(lists))
+            await announce_status(services, status.id, map(list_channel, lists))
         if len(batch) < batch_size:
             return
         after = batch[-1].follow_id
@@ -232,12 +274,18 @@ async def _remove_from_followers(job: Job, status_id: int, author_id: int) -> No
     while True:
         async with services.db.read(primary=True) as conn:
             batch = await follower_page(conn, author_id, after=after, limit=batch_size)
+            lists = [
+                t.id for t in await lists_holding(conn, author_id, [f.account_id for f in batch])
+            ]
         if batch:
             await services.timelines.remove_everywhere(
-                [home_key(f.account_id) for f in batch], status_id
+                [home_key(f.account_id) for f in batch] + [list_timeline_key(i) for i in lists],
+                status_id,
             )
             await announce_deletion(
-                services, status_id, (user_channel(f.account_id) for f in batch)
+                services,
+                status_id,
+                [user_channel(f.account_id) for f in batch] + [list_channel(i) for i in lists],
             )
         if len(batch) < batch_size:
             return
@@ -305,11 +353,18 @@ async def merge_followed_account(job: Job) -> None:
 
 async def remove_unfollowed_account(job: Job) -> None:
     """After an unfollow, block or mute: take the account's statuses (its
-    posts and its reblogs) out of the home timeline."""
+    posts and its reblogs) out of the home timeline. An unfollow also took
+    the account out of the follower's lists (``list_ids`` in the payload):
+    their cached records and timelines are dropped (rebuilt without it)."""
     services = job.services
     account_id = int(job.payload["account_id"])
     target_id = int(job.payload["target_account_id"])
     await _forget_again(services, account_id, target_id)
+    left = [int(i) for i in job.payload.get("list_ids", [])]
+    if left:
+        await forget_lists(services, account_id, left)
+        for list_id in left:
+            await services.timelines.drop(list_timeline_key(list_id))
     key = home_key(account_id)
     oldest = await services.timelines.range(key, Page(min_id=0, limit=1))
     if not oldest:

@@ -107,6 +107,28 @@ def admits_home(status: StatusFacts, view: ReceiverView, *, mentioned: bool = Fa
     return True
 
 
+def admits_list(
+    status: StatusFacts, view: ReceiverView, *, replies_policy: str, reply_to_in_list: bool
+) -> bool:
+    """True when ``status`` belongs in a list timeline of ``view``'s account
+    (after Mastodon's FeedManager#filter_from_list): what the home timeline
+    would admit, never a direct status, and a reply to someone else than
+    its author or the list's owner only as the list's ``replies_policy``
+    says: ``followed`` (the owner follows the replied-to account, which
+    ``admits_home`` already asks), ``list`` (it is in the list:
+    ``reply_to_in_list``) or ``none``."""
+    if status.visibility == DIRECT or not admits_home(status, view):
+        return False
+    reply_to = status.in_reply_to_account_id
+    if reply_to is None or reply_to in (status.account_id, view.account_id):
+        return True
+    if replies_policy == "none":
+        return False
+    if replies_policy == "list":
+        return reply_to_in_list
+    return True
+
+
 def admits_tagged(status: StatusFacts, view: ReceiverView) -> bool:
     """A public original status with a hashtag the receiver follows (the
     caller knows it has one): delivered unless the receiver blocks or mutes

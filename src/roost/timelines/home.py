@@ -1,10 +1,15 @@
-"""The home timeline: read from the timeline store, rebuilt from the database
-when missing, extended from the database past what the capped cache holds."""
+"""The home timeline (and every other cached feed: lists): read from the
+timeline store, rebuilt from the database when missing, extended from the
+database past what the capped cache holds.
+
+A ``Feed`` names a timeline in the store and the database query that
+rebuilds it; home and list timelines share the reading code below."""
 
 from __future__ import annotations
 
 import asyncio
 import dataclasses
+from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
 
 from roost.infra.resilient import BackendUnavailable
@@ -24,7 +29,29 @@ if TYPE_CHECKING:
 REBUILD_TRIES = 3
 
 
+@dataclasses.dataclass(frozen=True, slots=True)
+class Feed:
+    """A cached timeline: its key in the store, and the database query that
+    answers a page of it (what a rebuild loads, what pages older than the
+    cache read)."""
+
+    key: str
+    query: Callable[[Page], Awaitable[list[int]]]
+
+
+def home_feed(services: Services, account_id: int) -> Feed:
+    async def query(page: Page) -> list[int]:
+        return await query_home_ids(services, viewer_id=account_id, page=page)
+
+    return Feed(home_key(account_id), query)
+
+
 async def rebuild_home_timeline(services: Services, *, account_id: int) -> bool:
+    """Rebuild the account's home timeline (see ``rebuild_feed``)."""
+    return await rebuild_feed(services, home_feed(services, account_id))
+
+
+async def rebuild_feed(services: Services, feed: Feed) -> bool:
     """Load the newest ``home_timeline_length`` statuses into the store;
     False when the timeline could not be kept in place.
 
@@ -32,13 +59,13 @@ async def rebuild_home_timeline(services: Services, *, account_id: int) -> bool:
     fanned out while the database is read lands in the marked timeline and
     survives the merge. The merge does not recreate a timeline that vanished
     since the mark (a flush), which may have missed a fan-out: start over."""
-    key = home_key(account_id)
+    key = feed.key
     store = services.timelines
     capacity = services.settings.home_timeline_length
     for _ in range(REBUILD_TRIES):
         await store.mark(key)
         try:
-            ids = await query_home_ids(services, viewer_id=account_id, page=Page(limit=capacity))
+            ids = await feed.query(Page(limit=capacity))
             if await store.merge(key, ids, create=False):
                 return True
         except BaseException:
@@ -61,11 +88,11 @@ def _settle(key: tuple[int, str], done: asyncio.Future[bool]) -> None:
         done.exception()  # retrieved here so a failure nobody awaited is not logged as lost
 
 
-async def _rebuild_once(services: Services, *, account_id: int) -> None:
-    slot = (id(services.timelines), home_key(account_id))
+async def _rebuild_once(services: Services, feed: Feed) -> None:
+    slot = (id(services.timelines), feed.key)
     running = _rebuilds.get(slot)
     if running is None:
-        running = asyncio.ensure_future(rebuild_home_timeline(services, account_id=account_id))
+        running = asyncio.ensure_future(rebuild_feed(services, feed))
         _rebuilds[slot] = running
         running.add_done_callback(lambda done: _settle(slot, done))
     # Shielded: a reader that goes away does not cancel the others' rebuild.
@@ -97,36 +124,46 @@ async def _cache_floor(
 
 
 async def _beyond_cache(
-    services: Services, *, viewer_id: int, page: Page, cached_ids: list[int]
+    services: Services, *, feed: Feed, page: Page, cached_ids: list[int]
 ) -> list[int]:
     """Complete a page from the database where it reaches below the cache.
 
     Called for short pages, and for min_id pages (the statuses right above
     min_id may be older than anything cached)."""
-    oldest = await _cache_floor(services, key=home_key(viewer_id), page=page, cached_ids=cached_ids)
+    oldest = await _cache_floor(services, key=feed.key, page=page, cached_ids=cached_ids)
     if oldest is None:
         return cached_ids
     upper = oldest if page.max_id is None else min(oldest, page.max_id)
     below = dataclasses.replace(page, max_id=upper)
-    older = await query_home_ids(services, viewer_id=viewer_id, page=below)
+    older = await feed.query(below)
     return page.select(sorted({*cached_ids, *older}, reverse=True))
 
 
-async def _read_cached(services: Services, *, viewer_id: int, page: Page) -> list[int]:
-    key = home_key(viewer_id)
+async def _read_cached(services: Services, *, feed: Feed, page: Page) -> list[int]:
+    key = feed.key
     store = services.timelines
     running = _rebuilds.get((id(store), key))
     if running is not None:
         await asyncio.shield(running)
     ids = await store.range(key, page)
     if ids is None:
-        await _rebuild_once(services, account_id=viewer_id)
+        await _rebuild_once(services, feed)
         ids = await store.range(key, page)
         if ids is None:  # gone again already: an empty page would be wrong
-            return await query_home_ids(services, viewer_id=viewer_id, page=page)
+            return await feed.query(page)
     if len(ids) < page.limit or page.ascending:
-        ids = await _beyond_cache(services, viewer_id=viewer_id, page=page, cached_ids=ids)
+        ids = await _beyond_cache(services, feed=feed, page=page, cached_ids=ids)
     return ids
+
+
+async def read_feed(services: Services, feed: Feed, page: Page) -> list[int]:
+    """Status ids of one page of a cached feed, newest first (before the hot
+    accounts' posts are merged): the store when it can, else the database."""
+    try:
+        return await _read_cached(services, feed=feed, page=page)
+    except BackendUnavailable:
+        # The timeline store (Redis) is down: answer from the database.
+        return await feed.query(page)
 
 
 async def read_home_timeline(
@@ -143,16 +180,15 @@ async def read_home_timeline(
     remain in the store; hydration drops them. ``filters``: the viewer's
     blocked and muted accounts and hot follows (load_feed_filters). While the
     store is unreachable the page is read from the database instead."""
-    try:
-        ids = await _read_cached(services, viewer_id=viewer_id, page=page)
-    except BackendUnavailable:
-        # The timeline store (Redis) is down: answer from the database.
-        ids = await query_home_ids(services, viewer_id=viewer_id, page=page)
+    ids = await read_feed(services, home_feed(services, viewer_id), page)
+    hot = filters.hot
+    if filters.exclusive:
+        hot = {a: s for a, s in hot.items() if a not in filters.exclusive}
     return await merge_hot_posts(
         services,
         viewer_id=viewer_id,
         page=page,
         ids=ids,
         excluded=filters.excluded,
-        hot=filters.hot,
+        hot=hot,
     )

@@ -5,7 +5,9 @@ Four id-ordered streams are read a chunk at a time: the account's own
 statuses, those of the accounts it follows, direct statuses that mention
 it, and public statuses with a hashtag it follows. They are merged and
 passed through ``filters.admits_home`` (and ``admits_tagged``), the rules
-fan-out applies, so a rebuilt timeline matches a fanned-out one.
+fan-out applies, so a rebuilt timeline matches a fanned-out one; the posts
+of members of the viewer's exclusive lists are left out (unless they
+mention the viewer), as fan-out leaves them out.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from roost.db import schema
 from roost.db.paging import paged
 from roost.kernel.paging import Page
+from roost.lists.store import load_exclusive_members
 from roost.relationships.graph import followed_ids_query, following_map
 from roost.relationships.store import load_excluded_ids
 from roost.statuses.records import DIRECT, PUBLIC
@@ -136,6 +139,8 @@ async def query_home_ids(services: Services, *, viewer_id: int, page: Page) -> l
     newest first, read from the database (primary: rebuilds must not miss a
     status whose fan-out already ran)."""
     excluded = await load_excluded_ids(services, viewer_id)
+    # Members of the viewer's exclusive lists: their posts go to the list only.
+    exclusive = await load_exclusive_members(services, viewer_id)
     chunk = max(page.limit, MIN_CHUNK)
     chosen: list[int] = []
     cursor = page
@@ -150,7 +155,10 @@ async def query_home_ids(services: Services, *, viewer_id: int, page: Page) -> l
                 ):
                     break
                 fact, kinds = found.facts[status_id]
-                if admits_home(fact, view, mentioned="mentioned" in kinds) or (
+                mentioned = "mentioned" in kinds
+                if fact.account_id in exclusive and not mentioned:
+                    continue
+                if admits_home(fact, view, mentioned=mentioned) or (
                     "tagged" in kinds and admits_tagged(fact, view)
                 ):
                     chosen.append(status_id)

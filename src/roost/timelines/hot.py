@@ -19,7 +19,7 @@ fan-out from before the account became hot).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence, Set
+from collections.abc import Callable, Iterable, Mapping, Sequence, Set
 from typing import TYPE_CHECKING
 
 import msgspec
@@ -157,10 +157,13 @@ async def merge_hot_posts(
     ids: list[int],
     excluded: Set[int],
     hot: Mapping[int, bool] | None = None,
+    admit: Callable[[StatusFacts, ReceiverView], bool] = admits_home,
 ) -> list[int]:
     """``ids`` (one page read from the timeline store) with the statuses of
     followed hot accounts that belong on the same page. ``hot``: the
-    viewer's ``load_hot_follows`` when the caller has read it already."""
+    viewer's ``load_hot_follows`` when the caller has read it already (a
+    list passes the hot accounts among its members); ``admit``: the rule
+    of the timeline read (a list's: ``filters.admits_list``)."""
     if hot is None:
         hot = await load_hot_follows(services, viewer_id)
     if not hot:
@@ -184,7 +187,7 @@ async def merge_hot_posts(
         following: dict[int, bool] = {a: True for a, s in states.items() if s.following}
         following.update(hot)
         view = ReceiverView(viewer_id, following, excluded)
-        admitted += [f.id for f in chunk if admits_home(f, view)]
+        admitted += [f.id for f in chunk if admit(f, view)]
         if len(admitted) >= page.limit:
             break
     return page.select(sorted({*ids, *admitted}, reverse=True))

@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from roost.db import schema
 from roost.statuses.records import DIRECT, PUBLIC
 from roost.streaming.events import (
+    CONVERSATION,
     DELETE,
     DELETES,
     UPDATE,
@@ -65,10 +66,11 @@ async def announce_status(services: Services, status_id: int, channels: Iterable
 async def announce_direct(
     services: Services, status: StatusFacts, receivers: Iterable[int]
 ) -> None:
-    """A direct status: the author's and the receivers' direct and user streams."""
+    """A direct status: the author's and the receivers' user streams get
+    the status, their direct streams the conversation it updated."""
     people = [status.account_id, *receivers]
-    channels = [direct_channel(p) for p in people] + [user_channel(p) for p in people]
-    await publish(services, UPDATE, status.id, channels)
+    await publish(services, UPDATE, status.id, [user_channel(p) for p in people])
+    await publish(services, CONVERSATION, status.id, [direct_channel(p) for p in people])
 
 
 async def announce_deletion(services: Services, status_id: int, channels: Iterable[str]) -> None:

@@ -39,7 +39,11 @@ class TagQuery(PublicQuery, kw_only=True):
 
 async def _page_response(ctx: Context, found: service.TimelineSlice) -> Response:
     body = await render_statuses_json(
-        ctx.services, found.ids, viewer_id=ctx.viewer_id, excluded=found.hidden_authors
+        ctx.services,
+        found.ids,
+        viewer_id=ctx.viewer_id,
+        excluded=found.hidden_authors,
+        judge=found.judge,
     )
     return Response(
         body, media_type="application/json", headers=link_header(ctx.request, found.ids)
@@ -56,6 +60,22 @@ async def _page_response(ctx: Context, found: service.TimelineSlice) -> Response
 async def home(ctx: Context, query: PageQuery) -> Response:
     page = page_from(query, default=TIMELINE_DEFAULT, maximum=TIMELINE_MAX)
     found = await service.home_timeline(ctx.services, viewer_id=ctx.user_id, page=page)
+    return await _page_response(ctx, found)
+
+
+@router.get(
+    "/api/v1/timelines/list/{id:int}",
+    summary="Statuses of the accounts in one of the caller's lists",
+    auth="user",
+    scope=("read:lists", "read:statuses"),
+    response=list[Status],
+    errors=(404,),
+)
+async def list_timeline(ctx: Context, query: PageQuery) -> Response:
+    page = page_from(query, default=TIMELINE_DEFAULT, maximum=TIMELINE_MAX)
+    found = await service.list_timeline(
+        ctx.services, viewer_id=ctx.user_id, list_id=ctx.path_id(), page=page
+    )
     return await _page_response(ctx, found)
 
 

@@ -12,11 +12,15 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from roost.accounts.store import load_account
+from roost.filters.matching import ContextFilters
+from roost.filters.store import load_filters
 from roost.kernel.errors import NotFound
 from roost.kernel.paging import Page
+from roost.lists.store import load_list
 from roost.relationships.store import load_excluded_ids, load_feed_filters, load_pair_state
 from roost.timelines import listing
 from roost.timelines.home import read_home_timeline
+from roost.timelines.list_feed import read_list_timeline
 
 if TYPE_CHECKING:
     from roost.services import Services
@@ -33,9 +37,24 @@ class TimelineSlice:
 
     ids: list[int]
     hidden_authors: frozenset[int] | None
+    # The viewer's filters of the timeline's context (None: none apply).
+    judge: ContextFilters | None = None
 
 
 EMPTY = TimelineSlice([], None)
+
+
+async def viewer_filters(
+    services: Services, viewer_id: int | None, context: str
+) -> ContextFilters | None:
+    """The viewer's filters active in ``context`` (one cache read when warm)."""
+    if viewer_id is None:
+        return None
+    return _active(ContextFilters(await load_filters(services, viewer_id), context))
+
+
+def _active(found: ContextFilters) -> ContextFilters | None:
+    return found if found else None
 
 
 async def _excluded(services: Services, viewer_id: int | None) -> frozenset[int]:
@@ -47,7 +66,19 @@ async def home_timeline(services: Services, *, viewer_id: int, page: Page) -> Ti
     has blocked or muted since they were delivered are dropped here."""
     filters = await load_feed_filters(services, viewer_id)
     ids = await read_home_timeline(services, viewer_id=viewer_id, page=page, filters=filters)
-    return TimelineSlice(ids, filters.excluded)
+    return TimelineSlice(ids, filters.excluded, _active(ContextFilters(filters.filters, "home")))
+
+
+async def list_timeline(
+    services: Services, *, viewer_id: int, list_id: int, page: Page
+) -> TimelineSlice:
+    """A page of one of the viewer's lists (404 for another's list)."""
+    record = await load_list(services, list_id)
+    if record is None or record.owner_id != viewer_id:
+        raise NotFound()
+    filters = await load_feed_filters(services, viewer_id)
+    ids = await read_list_timeline(services, record=record, page=page, filters=filters)
+    return TimelineSlice(ids, filters.excluded, _active(ContextFilters(filters.filters, "home")))
 
 
 async def account_timeline(
@@ -86,7 +117,10 @@ async def account_timeline(
         tagged=tagged,
         only_media=only_media,
     )
-    return TimelineSlice(ids, None)
+    judge = (
+        None if viewer_id == account_id else await viewer_filters(services, viewer_id, "account")
+    )
+    return TimelineSlice(ids, None, judge)
 
 
 async def public_timeline(
@@ -105,7 +139,7 @@ async def public_timeline(
     ids = await listing.public_status_ids(
         services, excluded=excluded, page=page, only_media=only_media
     )
-    return TimelineSlice(ids, excluded)
+    return TimelineSlice(ids, excluded, await viewer_filters(services, viewer_id, "public"))
 
 
 async def tag_timeline(
@@ -134,4 +168,4 @@ async def tag_timeline(
         page=page,
         only_media=only_media,
     )
-    return TimelineSlice(ids, excluded)
+    return TimelineSlice(ids, excluded, await viewer_filters(services, viewer_id, "public"))

@@ -1,0 +1,1 @@
+"""Conversations: each account's direct-message threads."""

@@ -1,0 +1,1 @@
+"""Filters: keywords and statuses an account hides or is warned about."""

@@ -1,0 +1,1 @@
+"""Lists: an account's named groups of followed accounts, each with a timeline."""
