@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import os
 import signal
+import random
 import socket
 import subprocess
 import sys
@@ -28,10 +29,23 @@ _CLEARED = (
 )
 
 
+# Below the kernel's ephemeral range (32768 and up on Linux): a port the
+# kernel handed out for bind(0) may be taken by any outgoing connection of a
+# parallel test before the server binds it (seen: "address already in use").
+_PORTS = (20_000, 32_000)
+
+
 def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+    """A loopback port free now, outside the range outgoing connections use."""
+    for _ in range(500):
+        port = random.randint(*_PORTS)
+        with socket.socket() as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+        return port
+    raise RuntimeError("no free port found")
 
 
 @contextlib.contextmanager

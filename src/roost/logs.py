@@ -20,6 +20,7 @@ from __future__ import annotations
 import contextvars
 import json
 import logging
+import re
 import time
 from typing import Any
 
@@ -70,6 +71,30 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(entry, ensure_ascii=False, default=str)
 
 
+# Credentials that libraries may print at debug level: an access token in a
+# header (Mastodon clients send it as the WebSocket subprotocol, and the
+# websockets library logs handshake headers) or in a query string.
+_SECRETS = re.compile(
+    r"(?i)((?:sec-websocket-protocol|authorization)['\"]?\s*[:=,]\s*['\"]?)[^\r\n'\",)]+"
+    r"|(access_token=)[^&\s'\"]+"
+)
+
+
+def _hide(match: re.Match[str]) -> str:
+    return (match.group(1) or match.group(2)) + "[redacted]"
+
+
+class RedactSecrets(logging.Filter):
+    """Replaces tokens in a record's message before any handler writes it."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        hidden = _SECRETS.sub(_hide, message)
+        if hidden != message:
+            record.msg, record.args = hidden, None
+        return True
+
+
 def logging_config(level: str, fmt: str = "text") -> dict[str, Any]:
     """The dictConfig of every Roost process: one handler on the root logger
     (stderr), uvicorn's loggers sent through it.
@@ -88,10 +113,12 @@ def logging_config(level: str, fmt: str = "text") -> dict[str, Any]:
         "version": 1,
         "disable_existing_loggers": False,
         "formatters": {"roost": {"()": formatter}},
+        "filters": {"secrets": {"()": "roost.logs.RedactSecrets"}},
         "handlers": {
             "stderr": {
                 "class": "logging.StreamHandler",
                 "formatter": "roost",
+                "filters": ["secrets"],
                 "stream": "ext://sys.stderr",
             }
         },
