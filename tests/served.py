@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import contextlib
 import os
-import signal
 import random
+import signal
 import socket
 import subprocess
 import sys
