@@ -81,10 +81,17 @@ def register_job_handlers(runner: JobRunner) -> None:
     """Every domain's background jobs, by kind."""
     from roost.accounts.mailjobs import JOB_HANDLERS as MAIL_JOBS
     from roost.notifications.jobs import JOB_HANDLERS as NOTIFICATION_JOBS
+    from roost.relationships.expiry import JOB_HANDLERS as MUTE_JOBS
     from roost.relationships.requests import JOB_HANDLERS as RELATIONSHIP_JOBS
     from roost.timelines.fanout import JOB_HANDLERS as TIMELINE_JOBS
 
-    handlers = {**TIMELINE_JOBS, **RELATIONSHIP_JOBS, **MAIL_JOBS, **NOTIFICATION_JOBS}
+    handlers = {
+        **TIMELINE_JOBS,
+        **RELATIONSHIP_JOBS,
+        **MUTE_JOBS,
+        **MAIL_JOBS,
+        **NOTIFICATION_JOBS,
+    }
     for kind, handler in handlers.items():
         runner.register(kind, handler)
 

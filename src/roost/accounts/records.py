@@ -36,6 +36,10 @@ class AccountRecord(msgspec.Struct, array_like=True):
     # Sign-up state; entries cached before these fields existed read as true.
     approved: bool = True
     confirmed: bool = True
+    # Moderation (roost.admin.actions); entries cached before these fields
+    # existed read as false.
+    suspended: bool = False
+    silenced: bool = False
 
 
 def is_listed(record: AccountRecord, *, confirmation_required: bool) -> bool:

@@ -64,6 +64,7 @@ async def _silenced(conn: AsyncConnection, pairs: set[tuple[int, int]]) -> set[t
             _m.c.account_id.in_(receivers),
             _m.c.target_account_id.in_(actors),
             _m.c.hide_notifications,
+            schema.mute_in_force(),
         ),
     )
     found = {(int(r), int(a)) for r, a in (await conn.execute(query)).all()}

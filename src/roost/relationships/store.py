@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Iterable, Mapping, Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import msgspec
 import sqlalchemy as sa
@@ -40,7 +40,16 @@ HOT_FOLLOWS_TTL = 300
 _f, _b, _m, _r = schema.follows, schema.blocks, schema.mutes, schema.follow_requests
 
 # Row kinds of the UNION query below.
-_FOLLOWING, _FOLLOWED_BY, _BLOCKING, _BLOCKED_BY, _MUTING, _REQUESTED, _REQUESTED_BY = range(7)
+(
+    _FOLLOWING,
+    _FOLLOWED_BY,
+    _BLOCKING,
+    _BLOCKED_BY,
+    _MUTING,
+    _REQUESTED,
+    _REQUESTED_BY,
+    _ENDORSED,
+) = range(8)
 
 
 class PairState(msgspec.Struct, array_like=True):
@@ -58,6 +67,9 @@ class PairState(msgspec.Struct, array_like=True):
     # last: entries cached before they existed still decode (as False).
     requested: bool = False
     requested_by: bool = False
+    # The languages the follow (or request) asks for; None: all.
+    languages: list[str] | None = None
+    endorsed: bool = False
 
 
 _pair_decoder = msgspec.msgpack.Decoder(PairState)
@@ -70,39 +82,47 @@ def _kind(code: int) -> sa.ColumnElement[int]:
     return sa.literal_column(str(code), sa.Integer).label("kind")
 
 
-def _pair_query(viewer_id: int, targets: Sequence[int]) -> sa.CompoundSelect[int, int, bool, bool]:
+def _pair_query(viewer_id: int, targets: Sequence[int]) -> sa.CompoundSelect[Any]:
     """Everything between the viewer and ``targets`` in one statement."""
     no = sa.false()
+    none = sa.null()
+    _e = schema.endorsements
     return sa.union_all(
-        sa.select(_kind(_FOLLOWING), _f.c.target_account_id, _f.c.show_reblogs, _f.c.notify).where(
-            _f.c.account_id == viewer_id, _f.c.target_account_id.in_(targets)
-        ),
-        sa.select(_kind(_FOLLOWED_BY), _f.c.account_id, no, no).where(
+        sa.select(
+            _kind(_FOLLOWING), _f.c.target_account_id, _f.c.show_reblogs, _f.c.notify, _f.c.languages
+        ).where(_f.c.account_id == viewer_id, _f.c.target_account_id.in_(targets)),
+        sa.select(_kind(_FOLLOWED_BY), _f.c.account_id, no, no, none).where(
             _f.c.target_account_id == viewer_id, _f.c.account_id.in_(targets)
         ),
-        sa.select(_kind(_BLOCKING), _b.c.target_account_id, no, no).where(
+        sa.select(_kind(_BLOCKING), _b.c.target_account_id, no, no, none).where(
             _b.c.account_id == viewer_id, _b.c.target_account_id.in_(targets)
         ),
-        sa.select(_kind(_BLOCKED_BY), _b.c.account_id, no, no).where(
+        sa.select(_kind(_BLOCKED_BY), _b.c.account_id, no, no, none).where(
             _b.c.target_account_id == viewer_id, _b.c.account_id.in_(targets)
         ),
-        sa.select(_kind(_MUTING), _m.c.target_account_id, _m.c.hide_notifications, no).where(
-            _m.c.account_id == viewer_id, _m.c.target_account_id.in_(targets)
+        sa.select(_kind(_MUTING), _m.c.target_account_id, _m.c.hide_notifications, no, none).where(
+            _m.c.account_id == viewer_id, _m.c.target_account_id.in_(targets), schema.mute_in_force()
         ),
-        sa.select(_kind(_REQUESTED), _r.c.target_account_id, _r.c.show_reblogs, _r.c.notify).where(
-            _r.c.account_id == viewer_id, _r.c.target_account_id.in_(targets)
-        ),
-        sa.select(_kind(_REQUESTED_BY), _r.c.account_id, no, no).where(
+        sa.select(
+            _kind(_REQUESTED), _r.c.target_account_id, _r.c.show_reblogs, _r.c.notify, _r.c.languages
+        ).where(_r.c.account_id == viewer_id, _r.c.target_account_id.in_(targets)),
+        sa.select(_kind(_REQUESTED_BY), _r.c.account_id, no, no, none).where(
             _r.c.target_account_id == viewer_id, _r.c.account_id.in_(targets)
+        ),
+        sa.select(_kind(_ENDORSED), _e.c.target_account_id, no, no, none).where(
+            _e.c.account_id == viewer_id, _e.c.target_account_id.in_(targets)
         ),
     )
 
 
-def _apply(state: PairState, kind: int, flag_a: bool, flag_b: bool) -> None:
+def _apply(
+    state: PairState, kind: int, flag_a: bool, flag_b: bool, languages: list[str] | None
+) -> None:
     if kind == _FOLLOWING:
         state.following = True
         state.showing_reblogs = bool(flag_a)
         state.notifying = bool(flag_b)
+        state.languages = languages
     elif kind == _FOLLOWED_BY:
         state.followed_by = True
     elif kind == _BLOCKING:
@@ -115,8 +135,11 @@ def _apply(state: PairState, kind: int, flag_a: bool, flag_b: bool) -> None:
         # a follow and a request of the same pair never coexist.
         state.showing_reblogs = bool(flag_a)
         state.notifying = bool(flag_b)
+        state.languages = languages
     elif kind == _REQUESTED_BY:
         state.requested_by = True
+    elif kind == _ENDORSED:
+        state.endorsed = True
     else:
         state.muting = True
         state.muting_notifications = bool(flag_a)
@@ -153,7 +176,7 @@ async def load_pair_states(
         async with services.db.read(primary=True) as conn:
             rows = (await conn.execute(_pair_query(viewer_id, missing))).all()
         for row in rows:
-            _apply(fresh[int(row[1])], int(row[0]), bool(row[2]), bool(row[3]))
+            _apply(fresh[int(row[1])], int(row[0]), bool(row[2]), bool(row[3]), row[4])
         found.update(fresh)
         await services.cache.set_many(
             {pair_key(viewer_id, t): _encoder.encode(s) for t, s in fresh.items()},
@@ -179,6 +202,8 @@ def relationship_entity(target_id: int, state: PairState) -> Relationship:
         muting_notifications=state.muting_notifications,
         requested=state.requested,
         requested_by=state.requested_by,
+        endorsed=state.endorsed,
+        languages=state.languages,
     )
 
 
@@ -214,7 +239,9 @@ async def load_excluded_ids(services: Services, viewer_id: int) -> frozenset[int
         return frozenset(_ids_decoder.decode(raw))
     query = sa.union(
         sa.select(_b.c.target_account_id).where(_b.c.account_id == viewer_id),
-        sa.select(_m.c.target_account_id).where(_m.c.account_id == viewer_id),
+        sa.select(_m.c.target_account_id).where(
+            _m.c.account_id == viewer_id, schema.mute_in_force()
+        ),
         sa.select(_b.c.account_id).where(_b.c.target_account_id == viewer_id),
     )
     async with services.db.read(primary=True) as conn:
