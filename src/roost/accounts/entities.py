@@ -129,14 +129,18 @@ class FeaturedTagForm(msgspec.Struct, kw_only=True):
     name: str
 
 
-class Preferences(msgspec.Struct, kw_only=True, rename={
-    "visibility": "posting:default:visibility",
-    "sensitive": "posting:default:sensitive",
-    "language": "posting:default:language",
-    "expand_media": "reading:expand:media",
-    "expand_spoilers": "reading:expand:spoilers",
-    "autoplay_gifs": "reading:autoplay:gifs",
-}):
+class Preferences(
+    msgspec.Struct,
+    kw_only=True,
+    rename={
+        "visibility": "posting:default:visibility",
+        "sensitive": "posting:default:sensitive",
+        "language": "posting:default:language",
+        "expand_media": "reading:expand:media",
+        "expand_spoilers": "reading:expand:spoilers",
+        "autoplay_gifs": "reading:autoplay:gifs",
+    },
+):
     """What the account chose as defaults (Mastodon's Preferences hash)."""
 
     visibility: str

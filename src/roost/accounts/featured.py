@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from roost.accounts.store import load_account
 from roost.db import schema
@@ -45,7 +46,7 @@ def _tag_name(text: str) -> str:
 
 
 async def _rows(
-    conn: sa.ext.asyncio.AsyncConnection, account_id: int, *, featured_id: int | None = None
+    conn: AsyncConnection, account_id: int, *, featured_id: int | None = None
 ) -> list[FeaturedTagRow]:
     """The account's featured tags with the count and time of its own public
     statuses using each (what the profile shows)."""

@@ -15,8 +15,8 @@ from roost.accounts.entities import (
     CredentialAccount,
     FeaturedTag,
     FeaturedTagForm,
-    Preferences,
     LookupQuery,
+    Preferences,
     ProfileForm,
     ResendForm,
     SearchQuery,
@@ -40,7 +40,7 @@ from roost.accounts.store import load_account
 from roost.accounts.validation import parse_birth_date
 from roost.api.client_address import client_address
 from roost.api.errors import ApiError
-from roost.api.responses import NO_STORE, json_response
+from roost.api.responses import NO_STORE, EmptyObject, empty_object, json_response
 from roost.api.routing import Context, Router
 from roost.kernel.errors import NotFound
 from roost.kernel.timefmt import format_date
@@ -98,7 +98,7 @@ async def register_account(ctx: Context, form: SignUpForm) -> Response:
 async def resend_confirmation_mail(ctx: Context, form: ResendForm) -> Response:
     assert ctx.viewer is not None
     await resend_confirmation(ctx.services, viewer=ctx.viewer, email=form.email)
-    return json_response({})
+    return empty_object()
 
 
 @router.get(
@@ -264,12 +264,12 @@ async def feature_tag_route(ctx: Context, form: FeaturedTagForm) -> Response:
     summary="Stop featuring a hashtag",
     auth="user",
     scope="write:accounts",
-    response=dict[str, str],
+    response=EmptyObject,
     errors=(404,),
 )
 async def unfeature_tag_route(ctx: Context) -> Response:
     await unfeature_tag(ctx.services, account_id=ctx.user_id, featured_id=ctx.path_id())
-    return json_response({})
+    return empty_object()
 
 
 @router.get(

@@ -35,7 +35,7 @@ _a, _r = schema.accounts, schema.reports
 
 ACTIONS = ("none", "sensitive", "disable", "silence", "suspend")
 # What each undo clears.
-UNDO = {
+UNDO: dict[str, dict[str, Any]] = {
     "unsuspend": {"suspended_at": None},
     "unsilence": {"silenced_at": None},
     "enable": {"disabled": False},
@@ -44,13 +44,14 @@ UNDO = {
 
 
 def _changes(action: str, now: datetime) -> dict[str, Any]:
-    return {
+    changes: dict[str, dict[str, Any]] = {
         "none": {},
         "sensitive": {"sensitized_at": now},
         "disable": {"disabled": True},
         "silence": {"silenced_at": now},
         "suspend": {"suspended_at": now},
-    }[action]
+    }
+    return changes[action]
 
 
 async def _update_account(conn: AsyncConnection, account_id: int, values: dict[str, Any]) -> None:

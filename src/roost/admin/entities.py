@@ -5,6 +5,7 @@ from __future__ import annotations
 import msgspec
 
 from roost.accounts.entities import Account
+from roost.instance.entities import Rule
 from roost.statuses.entities import Status
 
 
@@ -57,11 +58,6 @@ class Report(msgspec.Struct, kw_only=True):
     target_account: Account
 
 
-class Rule(msgspec.Struct, kw_only=True):
-    id: str
-    text: str
-
-
 class AdminReport(msgspec.Struct, kw_only=True):
     """A report as moderators see it (Mastodon's Admin::Report)."""
 
@@ -79,4 +75,3 @@ class AdminReport(msgspec.Struct, kw_only=True):
     action_taken_by_account: AdminAccount | None
     statuses: list[Status]
     rules: list[Rule]
-

@@ -197,6 +197,4 @@ async def resolve_report(services: Services, *, report_id: int, moderator_id: in
 
 
 async def reopen_report(services: Services, *, report_id: int) -> ReportRow:
-    return await _update(
-        services, report_id, action_taken_at=None, action_taken_by_account_id=None
-    )
+    return await _update(services, report_id, action_taken_at=None, action_taken_by_account_id=None)

@@ -14,13 +14,13 @@ from starlette.responses import Response
 
 from roost.accounts.approval import approve_account, reject_account
 from roost.accounts.store import load_account
-from roost.admin.actions import take_action, undo_action
 from roost.admin.accounts import (
     AccountFilter,
     list_admin_accounts,
     load_admin_account,
     require_admin,
 )
+from roost.admin.actions import take_action, undo_action
 from roost.admin.entities import AdminAccount, AdminReport, Report
 from roost.admin.reports import (
     ReportFilter,
@@ -38,7 +38,7 @@ from roost.admin.serializers import (
     serialize_report,
 )
 from roost.api.paging import PageQuery, link_header, page_from
-from roost.api.responses import json_response
+from roost.api.responses import EmptyObject, empty_object, json_response
 from roost.api.routing import Context, Router
 from roost.kernel.errors import NotFound
 from roost.kernel.idtext import parse_id
@@ -197,7 +197,7 @@ class ActionForm(msgspec.Struct, kw_only=True):
     "(resolves report_id when given)",
     auth="user",
     scope="admin:write:accounts",
-    response=dict[str, str],
+    response=EmptyObject,
     errors=(404, 422),
 )
 async def account_action(ctx: Context, form: ActionForm) -> Response:
@@ -212,7 +212,7 @@ async def account_action(ctx: Context, form: ActionForm) -> Response:
         action=form.type,
         report_id=report_id,
     )
-    return json_response({})
+    return empty_object()
 
 
 def _undo_route(undo: str, summary: str) -> None:

@@ -44,9 +44,7 @@ def serialize_admin_account(settings: Settings, row: AdminAccountRow) -> AdminAc
     )
 
 
-def serialize_report(
-    settings: Settings, row: ReportRow, target: AccountRecord
-) -> Report:
+def serialize_report(settings: Settings, row: ReportRow, target: AccountRecord) -> Report:
     return Report(
         id=str(row.id),
         action_taken=row.action_taken_at is not None,

@@ -11,8 +11,6 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-import sqlalchemy as sa
-
 from roost.db import schema
 from roost.jobs.queue import enqueue
 from roost.jobs.runner import Job, JobHandler

@@ -114,8 +114,6 @@ async def get_relationships(
     wanted = [i for i in map(parse_id, account_ids) if i is not None]
     wanted = list(dict.fromkeys(wanted))[:MAX_RELATIONSHIP_IDS]
     existing = await load_accounts(services, wanted)
-    targets = [
-        i for i in wanted if i in existing and (with_suspended or not existing[i].suspended)
-    ]
+    targets = [i for i in wanted if i in existing and (with_suspended or not existing[i].suspended)]
     states = await load_pair_states(services, viewer_id, targets)
     return [relationship_entity(t, states[t]) for t in targets]

@@ -7,7 +7,7 @@ from starlette.responses import Response
 
 from roost.accounts.entities import Account
 from roost.api.paging import PageQuery, link_header, page_from
-from roost.api.responses import json_response
+from roost.api.responses import EmptyObject, empty_object, json_response
 from roost.api.routing import Context, Router
 from roost.relationships import lists, requests, service, social
 from roost.relationships.entities import Relationship
@@ -337,12 +337,12 @@ async def domain_blocks(ctx: Context, query: PageQuery) -> Response:
     summary="Block a domain (stored only: every Roost account is local)",
     auth="user",
     scope="write:blocks",
-    response=dict[str, str],
+    response=EmptyObject,
     errors=(422,),
 )
 async def block_domain(ctx: Context, form: DomainForm) -> Response:
     await social.block_domain(ctx.services, account_id=ctx.user_id, domain=form.domain)
-    return json_response({})
+    return empty_object()
 
 
 @router.delete(
@@ -350,12 +350,12 @@ async def block_domain(ctx: Context, form: DomainForm) -> Response:
     summary="Unblock a domain",
     auth="user",
     scope="write:blocks",
-    response=dict[str, str],
+    response=EmptyObject,
     errors=(422,),
 )
 async def unblock_domain(ctx: Context, form: DomainForm) -> Response:
     await social.unblock_domain(ctx.services, account_id=ctx.user_id, domain=form.domain)
-    return json_response({})
+    return empty_object()
 
 
 class SuggestionsQuery(msgspec.Struct, kw_only=True):
@@ -416,12 +416,12 @@ async def suggestions_v1(ctx: Context, query: SuggestionsQuery) -> Response:
     summary="Never suggest this account again",
     auth="user",
     scope="read:accounts",
-    response=dict[str, str],
+    response=EmptyObject,
     errors=(404,),
 )
 async def dismiss_suggestion(ctx: Context) -> Response:
     await social.dismiss_suggestion(ctx.services, account_id=ctx.user_id, target_id=ctx.path_id())
-    return json_response({})
+    return empty_object()
 
 
 class FamiliarQuery(msgspec.Struct, kw_only=True):

@@ -21,10 +21,10 @@ from roost.jobs.queue import enqueue
 from roost.kernel.errors import Forbidden, ValidationFailed
 from roost.notifications.outbox import FOLLOW, notify_about_event
 from roost.relationships.edges import (
+    MUTE_EXPIRED,
     REQUEST_UPDATED,
     REQUESTED,
     TIMELINE_FOLLOW,
-    MUTE_EXPIRED,
     TIMELINE_UNFOLLOW,
     FollowOptions,
     Outcome,

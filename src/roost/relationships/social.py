@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from roost.accounts.entities import Account
 from roost.accounts.serializers import serialize_account
@@ -123,10 +124,12 @@ async def block_domain(services: Services, *, account_id: int, domain: str) -> N
 
 
 async def insert_ignore_domain(
-    services: Services, conn: sa.ext.asyncio.AsyncConnection, account_id: int, name: str
+    services: Services, conn: AsyncConnection, account_id: int, name: str
 ) -> None:
     exists = (
-        await conn.execute(sa.select(_d.c.id).where(_d.c.account_id == account_id, _d.c.domain == name))
+        await conn.execute(
+            sa.select(_d.c.id).where(_d.c.account_id == account_id, _d.c.domain == name)
+        )
     ).first()
     if exists is None:
         await conn.execute(
@@ -171,7 +174,7 @@ class Suggestion:
     account: Account
 
 
-async def _not_suggested(conn: sa.ext.asyncio.AsyncConnection, account_id: int) -> set[int]:
+async def _not_suggested(conn: AsyncConnection, account_id: int) -> set[int]:
     """The caller, and whom the caller follows, blocks, mutes, is blocked by,
     has asked to follow or dismissed."""
     r = schema.follow_requests

@@ -89,7 +89,11 @@ def _pair_query(viewer_id: int, targets: Sequence[int]) -> sa.CompoundSelect[Any
     _e = schema.endorsements
     return sa.union_all(
         sa.select(
-            _kind(_FOLLOWING), _f.c.target_account_id, _f.c.show_reblogs, _f.c.notify, _f.c.languages
+            _kind(_FOLLOWING),
+            _f.c.target_account_id,
+            _f.c.show_reblogs,
+            _f.c.notify,
+            _f.c.languages,
         ).where(_f.c.account_id == viewer_id, _f.c.target_account_id.in_(targets)),
         sa.select(_kind(_FOLLOWED_BY), _f.c.account_id, no, no, none).where(
             _f.c.target_account_id == viewer_id, _f.c.account_id.in_(targets)
@@ -101,10 +105,16 @@ def _pair_query(viewer_id: int, targets: Sequence[int]) -> sa.CompoundSelect[Any
             _b.c.target_account_id == viewer_id, _b.c.account_id.in_(targets)
         ),
         sa.select(_kind(_MUTING), _m.c.target_account_id, _m.c.hide_notifications, no, none).where(
-            _m.c.account_id == viewer_id, _m.c.target_account_id.in_(targets), schema.mute_in_force()
+            _m.c.account_id == viewer_id,
+            _m.c.target_account_id.in_(targets),
+            schema.mute_in_force(),
         ),
         sa.select(
-            _kind(_REQUESTED), _r.c.target_account_id, _r.c.show_reblogs, _r.c.notify, _r.c.languages
+            _kind(_REQUESTED),
+            _r.c.target_account_id,
+            _r.c.show_reblogs,
+            _r.c.notify,
+            _r.c.languages,
         ).where(_r.c.account_id == viewer_id, _r.c.target_account_id.in_(targets)),
         sa.select(_kind(_REQUESTED_BY), _r.c.account_id, no, no, none).where(
             _r.c.target_account_id == viewer_id, _r.c.account_id.in_(targets)
