@@ -80,6 +80,7 @@ class Services:
 def register_job_handlers(runner: JobRunner) -> None:
     """Every domain's background jobs, by kind."""
     from roost.accounts.mailjobs import JOB_HANDLERS as MAIL_JOBS
+    from roost.admin.actions import JOB_HANDLERS as MODERATION_JOBS
     from roost.notifications.jobs import JOB_HANDLERS as NOTIFICATION_JOBS
     from roost.relationships.expiry import JOB_HANDLERS as MUTE_JOBS
     from roost.relationships.requests import JOB_HANDLERS as RELATIONSHIP_JOBS
@@ -89,6 +90,7 @@ def register_job_handlers(runner: JobRunner) -> None:
         **TIMELINE_JOBS,
         **RELATIONSHIP_JOBS,
         **MUTE_JOBS,
+        **MODERATION_JOBS,
         **MAIL_JOBS,
         **NOTIFICATION_JOBS,
     }

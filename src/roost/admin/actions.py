@@ -24,6 +24,8 @@ import sqlalchemy as sa
 
 from roost.accounts.store import forget_accounts
 from roost.db import schema
+from roost.jobs.queue import enqueue
+from roost.jobs.runner import Job, JobHandler
 from roost.kernel.errors import NotFound, ValidationFailed
 
 if TYPE_CHECKING:
@@ -32,6 +34,8 @@ if TYPE_CHECKING:
     from roost.services import Services
 
 _a, _r = schema.accounts, schema.reports
+
+ACCOUNT_MODERATED = "account_moderated"
 
 ACTIONS = ("none", "sensitive", "disable", "silence", "suspend")
 # What each undo clears.
@@ -67,6 +71,18 @@ async def _after(services: Services, account_id: int) -> None:
     moderation flags from it) and its tokens' cached viewers."""
     await forget_accounts(services, account_id)
     await services.tokens.forget_account(account_id)
+    services.jobs.notify()
+
+
+async def _enqueue_forget(services: Services, conn: AsyncConnection, account_id: int) -> None:
+    """The same clean-up once more by a worker: ``roost admin`` runs in its
+    own process, whose in-process cache is not the server's (embedded
+    default); a worker of the server drops the server's copies."""
+    await enqueue(conn, services.ids, ACCOUNT_MODERATED, {"account_id": account_id})
+
+
+async def account_moderated(job: Job) -> None:
+    await _after(job.services, int(job.payload["account_id"]))
 
 
 async def resolve_in(
@@ -101,6 +117,7 @@ async def take_action(
     now = datetime.now(UTC)
     async with services.db.write() as conn:
         await _update_account(conn, account_id, _changes(action, now))
+        await _enqueue_forget(services, conn, account_id)
         if report_id is not None:
             await resolve_in(conn, report_id, moderator_id=moderator_id, now=now)
     await _after(services, account_id)
@@ -110,4 +127,8 @@ async def undo_action(services: Services, *, account_id: int, undo: str) -> None
     """``unsuspend``, ``unsilence``, ``enable`` or ``unsensitive``."""
     async with services.db.write() as conn:
         await _update_account(conn, account_id, UNDO[undo])
+        await _enqueue_forget(services, conn, account_id)
     await _after(services, account_id)
+
+
+JOB_HANDLERS: dict[str, JobHandler] = {ACCOUNT_MODERATED: account_moderated}
