@@ -6,7 +6,7 @@ from typing import Any, TypeVar
 
 import msgspec
 
-from roost.kernel.errors import NotFound
+from roost.kernel.errors import NotFound, ValidationFailed
 from roost.kernel.idtext import parse_id
 
 T = TypeVar("T")
@@ -83,6 +83,20 @@ class StatusesQuery(msgspec.Struct, kw_only=True):
     """``GET /api/v1/statuses?id[]=...``"""
 
     id: list[str | int] = []
+
+
+def parse_media_ids(raw: list[str | int] | None) -> tuple[int, ...]:
+    """The attachment ids of a new status (empty values ignored); 422 for an
+    id that cannot exist."""
+    ids: list[int] = []
+    for value in raw or ():
+        if value == "":
+            continue
+        parsed = parse_id(value)
+        if parsed is None:
+            raise ValidationFailed(f"Media {value!r} does not exist")
+        ids.append(parsed)
+    return tuple(ids)
 
 
 def parse_status_id(raw: str | int | None) -> int | None:

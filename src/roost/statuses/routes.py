@@ -19,6 +19,7 @@ from roost.statuses.forms import (
     PostStatusForm,
     ReblogForm,
     StatusesQuery,
+    parse_media_ids,
     parse_status_id,
 )
 from roost.statuses.hydrate import render_status, render_statuses
@@ -54,8 +55,6 @@ MAX_IDS = 40
     errors=(404,),  # in_reply_to_id names no status
 )
 async def create_status(ctx: Context, form: PostStatusForm) -> Response:
-    if any(str(m) for m in form.media_ids or ()):
-        raise ValidationFailed("media not supported yet")
     if form.scheduled_at:
         raise ValidationFailed("scheduled statuses are not supported")
     if form.has_poll():
@@ -73,6 +72,7 @@ async def create_status(ctx: Context, form: PostStatusForm) -> Response:
         latitude=latitude,
         longitude=longitude,
         idempotency_key=ctx.request.headers.get("idempotency-key") or None,
+        media_ids=parse_media_ids(form.media_ids),
     )
     status_id = await post_status(ctx.services, new)
     status = await render_status(ctx.services, status_id, viewer_id=ctx.user_id, primary=True)

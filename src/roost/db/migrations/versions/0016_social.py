@@ -1,7 +1,7 @@
 """social details and moderation
 
 Revision ID: 0016_social
-Revises: 0008_notifications
+Revises: 0009_push
 
 Follow languages, mutes with an end, endorsements, domain blocks, featured
 tags, dismissed suggestions, reports, and the moderation state of accounts
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0016_social"
-down_revision = "0008_notifications"
+down_revision = "0009_push"
 branch_labels = None
 depends_on = None
 
