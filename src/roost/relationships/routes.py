@@ -6,6 +6,7 @@ import msgspec
 from starlette.responses import Response
 
 from roost.accounts.entities import Account
+from roost.api.errors import ApiError
 from roost.api.paging import PageQuery, link_header, page_from
 from roost.api.responses import EmptyObject, empty_object, json_response
 from roost.api.routing import Context, Router
@@ -441,7 +442,14 @@ class FamiliarFollowers(msgspec.Struct, kw_only=True):
     response=list[FamiliarFollowers],
 )
 async def familiar_followers(ctx: Context, query: FamiliarQuery) -> Response:
-    found = await social.familiar_followers(
-        ctx.services, viewer_id=ctx.user_id, account_ids=query.id
-    )
+    ids = query.id
+    if not ids:
+        # Mastodon.py sends this GET's ids as a JSON body, which Mastodon reads.
+        body = await ctx.request.body()
+        if body:
+            try:
+                ids = msgspec.json.decode(body, type=FamiliarQuery).id
+            except (msgspec.DecodeError, msgspec.ValidationError):
+                raise ApiError(422, "Validation failed: id must be a list of ids") from None
+    found = await social.familiar_followers(ctx.services, viewer_id=ctx.user_id, account_ids=ids)
     return json_response([FamiliarFollowers(id=i, accounts=a) for i, a in found])
