@@ -25,7 +25,7 @@ async def enqueue(
     run_after: datetime | None = None,
 ) -> int:
     """Add a job in the open transaction; returns its id. ``run_after``: not
-    before then (a mute's end); default now."""
+    due before then (a poll's end, a scheduled status)."""
     job_id = ids.next_id()
     now = datetime.now(UTC)
     await conn.execute(
@@ -35,7 +35,7 @@ async def enqueue(
             payload=payload,
             state="pending",
             attempts=0,
-            run_after=run_after or now,
+            run_after=now if run_after is None else run_after,
             created_at=now,
         )
     )
