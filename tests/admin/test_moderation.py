@@ -107,6 +107,10 @@ def test_suspension_hides_everything_and_locks_the_account_out(client: ApiClient
     assert status not in home(client, alice)
     assert status not in timeline(client, "/api/v1/timelines/public")
     assert client.get(f"/api/v1/statuses/{status}", user=alice).status_code == 404
+    # And the account from lookups (account search uses the same rule).
+    lookup = client.get("/api/v1/accounts/lookup", params={"acct": "troll"}, user=alice)
+    assert lookup.status_code == 404
+    assert client.get(f"/api/v1/accounts/{troll.id}", user=alice).status_code == 404
     assert (
         client.get("/api/v1/accounts/relationships", user=alice, params={"id[]": troll.sid}).json()
         == []
@@ -130,6 +134,7 @@ def test_suspension_hides_everything_and_locks_the_account_out(client: ApiClient
     assert lifted.json()["suspended"] is False
     assert client.get("/api/v1/accounts/verify_credentials", user=troll).status_code == 200
     assert status in home(client, alice)
+    assert client.get(f"/api/v1/accounts/{troll.id}", user=alice).status_code == 200
 
 
 def test_silence_leaves_public_timelines_not_followers(client: ApiClient) -> None:

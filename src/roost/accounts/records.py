@@ -44,7 +44,9 @@ class AccountRecord(msgspec.Struct, array_like=True):
 
 def is_listed(record: AccountRecord, *, confirmation_required: bool) -> bool:
     """Whether other people may see the account: as on Mastodon, a sign-up
-    that waits for its confirmation or for an admin is not found."""
-    if not record.approved:
+    that waits for its confirmation or for an admin is not found; nor is a
+    suspended account (lookups and account search leave it out; moderators
+    see it through the admin API)."""
+    if not record.approved or record.suspended:
         return False
     return record.confirmed or not confirmation_required
