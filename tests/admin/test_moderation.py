@@ -168,3 +168,23 @@ def test_disable_and_bad_actions(client: ApiClient) -> None:
     assert shown["disabled"] is True
     client.post(f"/api/v1/admin/accounts/{alice.id}/enable", user=admin)
     assert client.get("/api/v1/accounts/verify_credentials", user=alice).status_code == 200
+
+
+def test_moderated_accounts_in_notifications_and_lists(client: ApiClient) -> None:
+    alice, loud, fan, troll = (client.make_user(n) for n in ("alice", "loud", "fan", "troll"))
+    admin = make_admin(client)
+    follow(client, fan, loud)
+    client.drain()
+    client.post(f"/api/v1/admin/accounts/{loud.id}/action", user=admin, data={"type": "silence"})
+    # A silenced account's mentions reach its followers only.
+    post(client, loud, "hi @alice and @fan")
+    client.drain()
+    assert client.get("/api/v1/notifications", user=alice).json() == []
+    assert [n["type"] for n in client.get("/api/v1/notifications", user=fan).json()] == ["mention"]
+    # A suspended account's follow notification and place in lists vanish.
+    follow(client, troll, alice)
+    client.drain()
+    assert [n["type"] for n in client.get("/api/v1/notifications", user=alice).json()] == ["follow"]
+    client.post(f"/api/v1/admin/accounts/{troll.id}/action", user=admin, data={"type": "suspend"})
+    assert client.get("/api/v1/notifications", user=alice).json() == []
+    assert client.get(f"/api/v1/accounts/{alice.id}/followers", user=fan).json() == []

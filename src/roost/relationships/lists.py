@@ -50,7 +50,11 @@ async def account_page(
     records = await load_accounts(services, (int(r[1]) for r in rows))
     settings = services.settings
     return AccountPage(
-        accounts=[serialize_account(settings, records[r[1]]) for r in rows if r[1] in records],
+        accounts=[
+            serialize_account(settings, records[r[1]])
+            for r in rows
+            if r[1] in records and not records[r[1]].suspended
+        ],
         cursor_ids=[int(r[0]) for r in rows],
     )
 
