@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 import sqlalchemy as sa
 
 from roost.db import schema
+from roost.relationships.store import _ttl_until
 from tests.helpers import ApiClient, User
 from tests.relationships.test_follow import pending_jobs
 from tests.timelines.support import follow, home, post, reblog
@@ -218,3 +219,15 @@ def test_featured_tags(client: ApiClient) -> None:
     assert client.delete(f"/api/v1/featured_tags/{tag['id']}", user=alice).status_code == 200
     assert client.get("/api/v1/featured_tags", user=alice).json() == []
     assert client.delete(f"/api/v1/featured_tags/{tag['id']}", user=alice).status_code == 404
+
+
+def test_cached_views_of_a_mute_do_not_outlive_it() -> None:
+    now = datetime.now(UTC)
+    # The entry lives until the first end within the cache TTL, no longer.
+    ttl = _ttl_until([None, now + timedelta(seconds=30), now + timedelta(hours=5)])
+    assert ttl is not None and 29 <= ttl <= 31
+    assert _ttl_until([now - timedelta(seconds=5)]) == 1
+    assert _ttl_until([None, now + timedelta(days=2)]) is None
+    # SQLite hands back zone-less times (stored as UTC).
+    naive = (now + timedelta(seconds=60)).replace(tzinfo=None)
+    assert 59 <= (_ttl_until([naive]) or 0) <= 61

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Iterable, Mapping, Sequence
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 import msgspec
@@ -86,6 +87,7 @@ def _pair_query(viewer_id: int, targets: Sequence[int]) -> sa.CompoundSelect[Any
     """Everything between the viewer and ``targets`` in one statement."""
     no = sa.false()
     none = sa.null()
+    no_end = sa.cast(sa.null(), schema.TS)
     _e = schema.endorsements
     return sa.union_all(
         sa.select(
@@ -94,17 +96,25 @@ def _pair_query(viewer_id: int, targets: Sequence[int]) -> sa.CompoundSelect[Any
             _f.c.show_reblogs,
             _f.c.notify,
             _f.c.languages,
+            no_end,
         ).where(_f.c.account_id == viewer_id, _f.c.target_account_id.in_(targets)),
-        sa.select(_kind(_FOLLOWED_BY), _f.c.account_id, no, no, none).where(
+        sa.select(_kind(_FOLLOWED_BY), _f.c.account_id, no, no, none, no_end).where(
             _f.c.target_account_id == viewer_id, _f.c.account_id.in_(targets)
         ),
-        sa.select(_kind(_BLOCKING), _b.c.target_account_id, no, no, none).where(
+        sa.select(_kind(_BLOCKING), _b.c.target_account_id, no, no, none, no_end).where(
             _b.c.account_id == viewer_id, _b.c.target_account_id.in_(targets)
         ),
-        sa.select(_kind(_BLOCKED_BY), _b.c.account_id, no, no, none).where(
+        sa.select(_kind(_BLOCKED_BY), _b.c.account_id, no, no, none, no_end).where(
             _b.c.target_account_id == viewer_id, _b.c.account_id.in_(targets)
         ),
-        sa.select(_kind(_MUTING), _m.c.target_account_id, _m.c.hide_notifications, no, none).where(
+        sa.select(
+            _kind(_MUTING),
+            _m.c.target_account_id,
+            _m.c.hide_notifications,
+            no,
+            none,
+            _m.c.expires_at,
+        ).where(
             _m.c.account_id == viewer_id,
             _m.c.target_account_id.in_(targets),
             schema.mute_in_force(),
@@ -115,11 +125,12 @@ def _pair_query(viewer_id: int, targets: Sequence[int]) -> sa.CompoundSelect[Any
             _r.c.show_reblogs,
             _r.c.notify,
             _r.c.languages,
+            no_end,
         ).where(_r.c.account_id == viewer_id, _r.c.target_account_id.in_(targets)),
-        sa.select(_kind(_REQUESTED_BY), _r.c.account_id, no, no, none).where(
+        sa.select(_kind(_REQUESTED_BY), _r.c.account_id, no, no, none, no_end).where(
             _r.c.target_account_id == viewer_id, _r.c.account_id.in_(targets)
         ),
-        sa.select(_kind(_ENDORSED), _e.c.target_account_id, no, no, none).where(
+        sa.select(_kind(_ENDORSED), _e.c.target_account_id, no, no, none, no_end).where(
             _e.c.account_id == viewer_id, _e.c.target_account_id.in_(targets)
         ),
     )
@@ -187,16 +198,28 @@ async def load_pair_states(
             rows = (await conn.execute(_pair_query(viewer_id, missing))).all()
         for row in rows:
             _apply(fresh[int(row[1])], int(row[0]), bool(row[2]), bool(row[3]), row[4])
+        ttl = _ttl_until(row[5] for row in rows)
         found.update(fresh)
         await services.cache.set_many(
             {pair_key(viewer_id, t): _encoder.encode(s) for t, s in fresh.items()},
-            ttl=RELATIONSHIP_CACHE_TTL,
+            ttl=ttl or RELATIONSHIP_CACHE_TTL,
         )
     return found
 
 
 async def load_pair_state(services: Services, viewer_id: int, target_id: int) -> PairState:
     return (await load_pair_states(services, viewer_id, [target_id]))[target_id]
+
+
+def _ttl_until(ends: Iterable[datetime | None]) -> int | None:
+    """Seconds until the first of these mute ends, when one comes within the
+    cache TTL: an entry holding a mute must not outlive it (the
+    ``mute_expired`` job drops it as well)."""
+    moments = [e if e.tzinfo else e.replace(tzinfo=UTC) for e in ends if e is not None]
+    if not moments:
+        return None
+    seconds = int((min(moments) - datetime.now(UTC)).total_seconds()) + 1
+    return max(1, seconds) if seconds < RELATIONSHIP_CACHE_TTL else None
 
 
 def relationship_entity(target_id: int, state: PairState) -> Relationship:
@@ -247,16 +270,19 @@ async def load_excluded_ids(services: Services, viewer_id: int) -> frozenset[int
     raw = (await services.cache.get_many([key])).get(key)
     if raw is not None:
         return frozenset(_ids_decoder.decode(raw))
-    query = sa.union(
-        sa.select(_b.c.target_account_id).where(_b.c.account_id == viewer_id),
-        sa.select(_m.c.target_account_id).where(
+    no_end = sa.cast(sa.null(), schema.TS)
+    query = sa.union_all(
+        sa.select(_b.c.target_account_id, no_end).where(_b.c.account_id == viewer_id),
+        sa.select(_m.c.target_account_id, _m.c.expires_at).where(
             _m.c.account_id == viewer_id, schema.mute_in_force()
         ),
-        sa.select(_b.c.account_id).where(_b.c.target_account_id == viewer_id),
+        sa.select(_b.c.account_id, no_end).where(_b.c.target_account_id == viewer_id),
     )
     async with services.db.read(primary=True) as conn:
-        ids = [int(r[0]) for r in (await conn.execute(query)).all()]
-    await services.cache.set_many({key: _encoder.encode(ids)}, ttl=RELATIONSHIP_CACHE_TTL)
+        rows = (await conn.execute(query)).all()
+    ids = list(dict.fromkeys(int(r[0]) for r in rows))
+    ttl = _ttl_until(r[1] for r in rows)
+    await services.cache.set_many({key: _encoder.encode(ids)}, ttl=ttl or RELATIONSHIP_CACHE_TTL)
     return frozenset(ids)
 
 
