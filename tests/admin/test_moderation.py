@@ -4,6 +4,7 @@ public timelines."""
 
 from __future__ import annotations
 
+from tests.accounts.signup_support import signed_up
 from tests.helpers import ApiClient, User
 from tests.oauth.support import password_login, register_app
 from tests.timelines.support import follow, home, post, timeline
@@ -188,3 +189,18 @@ def test_moderated_accounts_in_notifications_and_lists(client: ApiClient) -> Non
     client.post(f"/api/v1/admin/accounts/{troll.id}/action", user=admin, data={"type": "suspend"})
     assert client.get("/api/v1/notifications", user=alice).json() == []
     assert client.get(f"/api/v1/accounts/{alice.id}/followers", user=fan).json() == []
+
+
+def test_admins_hear_of_sign_ups(client: ApiClient) -> None:
+    admin = make_admin(client)
+    app = register_app(client)
+    newcomer = signed_up(client, app, "newcomer")
+    client.drain()
+    found = client.get("/api/v1/notifications", user=admin).json()
+    assert [(n["type"], n["account"]["id"]) for n in found] == [("admin.sign_up", newcomer.sid)]
+    only = client.get(
+        "/api/v1/notifications", user=admin, params={"types[]": "admin.sign_up"}
+    ).json()
+    assert len(only) == 1
+    # Nobody else hears of it.
+    assert client.get("/api/v1/notifications", user=newcomer).json() == []
