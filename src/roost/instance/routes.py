@@ -12,6 +12,7 @@ import roost
 from roost.accounts.entities import Account
 from roost.accounts.serializers import serialize_account
 from roost.accounts.store import load_account
+from roost.api.errors import ApiError
 from roost.api.responses import EmptyObject, json_response
 from roost.api.routing import Context, Router
 from roost.instance.discovery import load_usage, webfinger_account, weekly_activity
@@ -233,11 +234,8 @@ class WebfingerQuery(msgspec.Struct, kw_only=True):
 )
 async def webfinger(ctx: Context, query: WebfingerQuery) -> Response:
     if not query.resource:
-        return Response(b"", status_code=400, media_type=_JRD)
-    try:
-        record = await webfinger_account(ctx.services, query.resource)
-    except NotFound:
-        return Response(b"", status_code=404, media_type=_JRD)
+        raise ApiError(400, "The resource parameter is missing")
+    record = await webfinger_account(ctx.services, query.resource)
     settings = ctx.services.settings
     domain = settings.domain.rsplit(":", 1)[0] if ":" in settings.domain else settings.domain
     profile = f"{settings.public_url}/@{record.username}"
