@@ -4,6 +4,8 @@ public timelines."""
 
 from __future__ import annotations
 
+import pytest
+
 from tests.accounts.signup_support import signed_up
 from tests.helpers import ApiClient, User
 from tests.oauth.support import password_login, register_app
@@ -204,3 +206,24 @@ def test_admins_hear_of_sign_ups(client: ApiClient) -> None:
     assert len(only) == 1
     # Nobody else hears of it.
     assert client.get("/api/v1/notifications", user=newcomer).json() == []
+
+
+def test_suspended_accounts_leave_search(client: ApiClient) -> None:
+    alice, troll = client.make_user("alice"), client.make_user("trollface")
+    if client.get("/api/v2/search", user=alice, params={"q": "x"}).status_code == 404:
+        pytest.skip("this build serves no /api/v2/search")
+    admin = make_admin(client)
+    post(client, troll, "findable words here")
+    client.drain()
+
+    def found() -> tuple[list[str], list[str]]:
+        accounts = client.get("/api/v2/search", user=alice, params={"q": "trollface"}).json()
+        statuses = client.get(
+            "/api/v2/search", user=alice, params={"q": "findable", "type": "statuses"}
+        ).json()
+        return [a["id"] for a in accounts["accounts"]], [s["id"] for s in statuses["statuses"]]
+
+    accounts, statuses = found()
+    assert accounts == [troll.sid] and len(statuses) == 1
+    client.post(f"/api/v1/admin/accounts/{troll.id}/action", user=admin, data={"type": "suspend"})
+    assert found() == ([], [])

@@ -167,8 +167,8 @@ def test_toot_social_commands(server: str, tmp_path: Path) -> None:  # noqa: F81
     assert [a["username"] for a in bob.follow_requests()] == ["alice"]
     bob_dir = tmp_path / "bob"
     _toot(bob_dir, "login_cli", "-i", server, "-e", "bob@example.com", stdin=PASSWORD + "\n")
-    assert "alice" in _toot(bob_dir, "follow_requests", "list")
-    _toot(bob_dir, "follow_requests", "accept", "alice")
+    assert "alice" in _toot(bob_dir, "follow-requests", "list")
+    _toot(bob_dir, "follow-requests", "accept", "alice")
     assert alice.account_relationships(bob.me()["id"])[0]["following"] is True
     _toot(tmp_path, "mute", "bob")
     assert "bob" in _toot(tmp_path, "muted")
