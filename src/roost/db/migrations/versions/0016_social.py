@@ -1,7 +1,7 @@
 """social details and moderation
 
 Revision ID: 0016_social
-Revises: 0009_push
+Revises: 0010_search
 
 Follow languages, mutes with an end, endorsements, domain blocks, featured
 tags, dismissed suggestions, reports, and the moderation state of accounts
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0016_social"
-down_revision = "0009_push"
+down_revision = "0010_search"
 branch_labels = None
 depends_on = None
 
