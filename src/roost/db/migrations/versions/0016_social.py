@@ -22,13 +22,14 @@ TS = sa.DateTime(timezone=True)
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("accounts") as batch:
-        batch.add_column(sa.Column("suspended_at", TS, nullable=True))
-        batch.add_column(sa.Column("silenced_at", TS, nullable=True))
-        batch.add_column(
-            sa.Column("disabled", sa.Boolean(), server_default=sa.false(), nullable=False)
-        )
-        batch.add_column(sa.Column("sensitized_at", TS, nullable=True))
+    # Plain ALTER TABLE (SQLite has it for adding and dropping columns): a
+    # batch would copy accounts and lose its expression indexes (search).
+    op.add_column("accounts", sa.Column("suspended_at", TS, nullable=True))
+    op.add_column("accounts", sa.Column("silenced_at", TS, nullable=True))
+    op.add_column(
+        "accounts", sa.Column("disabled", sa.Boolean(), server_default=sa.false(), nullable=False)
+    )
+    op.add_column("accounts", sa.Column("sensitized_at", TS, nullable=True))
     moderated = sa.text("silenced_at IS NOT NULL OR suspended_at IS NOT NULL")
     op.create_index(
         "ix_accounts_moderated",
@@ -37,12 +38,9 @@ def upgrade() -> None:
         sqlite_where=moderated,
         postgresql_where=moderated,
     )
-    with op.batch_alter_table("follows") as batch:
-        batch.add_column(sa.Column("languages", sa.JSON(), nullable=True))
-    with op.batch_alter_table("follow_requests") as batch:
-        batch.add_column(sa.Column("languages", sa.JSON(), nullable=True))
-    with op.batch_alter_table("mutes") as batch:
-        batch.add_column(sa.Column("expires_at", TS, nullable=True))
+    op.add_column("follows", sa.Column("languages", sa.JSON(), nullable=True))
+    op.add_column("follow_requests", sa.Column("languages", sa.JSON(), nullable=True))
+    op.add_column("mutes", sa.Column("expires_at", TS, nullable=True))
     op.create_table(
         "endorsements",
         sa.Column("account_id", sa.BigInteger(), autoincrement=False, nullable=False),
@@ -111,15 +109,9 @@ def downgrade() -> None:
     op.drop_table("domain_blocks")
     op.drop_index("ix_endorsements_target_account_id_id", table_name="endorsements")
     op.drop_table("endorsements")
-    with op.batch_alter_table("mutes") as batch:
-        batch.drop_column("expires_at")
-    with op.batch_alter_table("follow_requests") as batch:
-        batch.drop_column("languages")
-    with op.batch_alter_table("follows") as batch:
-        batch.drop_column("languages")
+    op.drop_column("mutes", "expires_at")
+    op.drop_column("follow_requests", "languages")
+    op.drop_column("follows", "languages")
     op.drop_index("ix_accounts_moderated", table_name="accounts")
-    with op.batch_alter_table("accounts") as batch:
-        batch.drop_column("sensitized_at")
-        batch.drop_column("disabled")
-        batch.drop_column("silenced_at")
-        batch.drop_column("suspended_at")
+    for name in ("sensitized_at", "disabled", "silenced_at", "suspended_at"):
+        op.drop_column("accounts", name)
