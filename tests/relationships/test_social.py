@@ -231,3 +231,18 @@ def test_cached_views_of_a_mute_do_not_outlive_it() -> None:
     # SQLite hands back zone-less times (stored as UTC).
     naive = (now + timedelta(seconds=60)).replace(tzinfo=None)
     assert 59 <= (_ttl_until([naive]) or 0) <= 61
+
+
+def test_a_muted_account_is_found_by_its_exact_name_only(client: ApiClient) -> None:
+    alice, bob = client.make_user("alice"), client.make_user("bobby")
+    client.post(f"/api/v1/accounts/{bob.id}/mute", user=alice)
+
+    def found(q: str) -> list[str]:
+        response = client.get("/api/v2/search", user=alice, params={"q": q, "type": "accounts"})
+        assert response.status_code == 200, response.text
+        return [a["id"] for a in response.json()["accounts"]]
+
+    # To unmute it a client looks it up by name (toot's `unmute NAME`)...
+    assert found("bobby") == [bob.sid]
+    # ... but it stays out of prefix matches.
+    assert found("bob") == []
