@@ -32,6 +32,10 @@ LAZY_COMMANDS: dict[str, LazyCommand] = {
         "roost.accounts.command:accounts",
         'Sign-ups waiting for approval (registrations mode "approved").',
     ),
+    "admin": LazyCommand(
+        "roost.admin.command:admin",
+        "Moderation: suspend, silence or disable accounts, and handle reports.",
+    ),
     "backup": LazyCommand(
         "roost.backup:backup",
         "Back the embedded database (and media folder) up into DESTINATION, online.",

@@ -111,10 +111,12 @@ class Services:
 def register_job_handlers(runner: JobRunner) -> None:
     """Every domain's background jobs, by kind."""
     from roost.accounts.mailjobs import JOB_HANDLERS as MAIL_JOBS
+    from roost.admin.actions import JOB_HANDLERS as MODERATION_JOBS
     from roost.media.jobs import JOB_HANDLERS as MEDIA_JOBS
     from roost.media.jobs import PERIODIC as MEDIA_PERIODIC
     from roost.notifications.jobs import JOB_HANDLERS as NOTIFICATION_JOBS
     from roost.push.delivery import JOB_HANDLERS as PUSH_JOBS
+    from roost.relationships.expiry import JOB_HANDLERS as MUTE_JOBS
     from roost.relationships.requests import JOB_HANDLERS as RELATIONSHIP_JOBS
     from roost.search.trends import JOB_HANDLERS as SEARCH_JOBS
     from roost.search.trends import PERIODIC as SEARCH_PERIODIC
@@ -123,6 +125,8 @@ def register_job_handlers(runner: JobRunner) -> None:
     handlers = {
         **TIMELINE_JOBS,
         **RELATIONSHIP_JOBS,
+        **MUTE_JOBS,
+        **MODERATION_JOBS,
         **MAIL_JOBS,
         **NOTIFICATION_JOBS,
         **PUSH_JOBS,

@@ -113,3 +113,39 @@ class SearchQuery(msgspec.Struct, kw_only=True):
     # Only local accounts exist, so there is nothing to resolve remotely.
     resolve: bool = False
     following: bool = False
+
+
+class FeaturedTag(msgspec.Struct, kw_only=True):
+    """A hashtag featured on a profile."""
+
+    id: str
+    name: str
+    url: str
+    statuses_count: int
+    last_status_at: str | None
+
+
+class FeaturedTagForm(msgspec.Struct, kw_only=True):
+    name: str
+
+
+class Preferences(
+    msgspec.Struct,
+    kw_only=True,
+    rename={
+        "visibility": "posting:default:visibility",
+        "sensitive": "posting:default:sensitive",
+        "language": "posting:default:language",
+        "expand_media": "reading:expand:media",
+        "expand_spoilers": "reading:expand:spoilers",
+        "autoplay_gifs": "reading:autoplay:gifs",
+    },
+):
+    """What the account chose as defaults (Mastodon's Preferences hash)."""
+
+    visibility: str
+    sensitive: bool
+    language: str | None
+    expand_media: str = "default"
+    expand_spoilers: bool = False
+    autoplay_gifs: bool = False

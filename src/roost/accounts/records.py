@@ -36,11 +36,17 @@ class AccountRecord(msgspec.Struct, array_like=True):
     # Sign-up state; entries cached before these fields existed read as true.
     approved: bool = True
     confirmed: bool = True
+    # Moderation (roost.admin.actions); entries cached before these fields
+    # existed read as false.
+    suspended: bool = False
+    silenced: bool = False
 
 
 def is_listed(record: AccountRecord, *, confirmation_required: bool) -> bool:
     """Whether other people may see the account: as on Mastodon, a sign-up
-    that waits for its confirmation or for an admin is not found."""
-    if not record.approved:
+    that waits for its confirmation or for an admin is not found; nor is a
+    suspended account (lookups and account search leave it out; moderators
+    see it through the admin API)."""
+    if not record.approved or record.suspended:
         return False
     return record.confirmed or not confirmation_required

@@ -13,11 +13,21 @@ from roost.accounts.entities import (
     Account,
     ConfirmationQuery,
     CredentialAccount,
+    FeaturedTag,
+    FeaturedTagForm,
     LookupQuery,
+    Preferences,
     ProfileForm,
     ResendForm,
     SearchQuery,
     SignUpForm,
+)
+from roost.accounts.featured import (
+    FeaturedTagRow,
+    feature_tag,
+    list_featured_tags,
+    suggested_tags,
+    unfeature_tag,
 )
 from roost.accounts.lookup import lookup_account, search_accounts
 from roost.accounts.pages import confirmation_page
@@ -30,16 +40,18 @@ from roost.accounts.store import load_account
 from roost.accounts.validation import parse_birth_date
 from roost.api.client_address import client_address
 from roost.api.errors import ApiError
-from roost.api.responses import NO_STORE, json_response
+from roost.api.responses import NO_STORE, EmptyObject, empty_object, json_response
 from roost.api.routing import Context, Router
 from roost.api.uploads import received_upload
 from roost.kernel.errors import NotFound
+from roost.kernel.timefmt import format_date
 from roost.limits import spend_sign_up
 from roost.media.profile import check_profile_image, upload_profile_image
 from roost.media.service import UploadedFile, upload_limit
 from roost.oauth.entities import Token
 from roost.oauth.serializers import serialize_token
 from roost.relationships.requests import count_follow_requests
+from roost.statuses.entities import Tag
 
 router = Router("accounts")
 
@@ -93,7 +105,7 @@ async def register_account(ctx: Context, form: SignUpForm) -> Response:
 async def resend_confirmation_mail(ctx: Context, form: ResendForm) -> Response:
     assert ctx.viewer is not None
     await resend_confirmation(ctx.services, viewer=ctx.viewer, email=form.email)
-    return json_response({})
+    return empty_object()
 
 
 @router.get(
@@ -213,3 +225,100 @@ async def get_account(ctx: Context) -> Response:
 def _listed(ctx: Context, record: AccountRecord) -> bool:
     required = ctx.services.settings.email_confirmation_required
     return is_listed(record, confirmation_required=required)
+
+
+# -- preferences and featured hashtags ---------------------------------------
+
+
+@router.get(
+    "/api/v1/preferences",
+    summary="The caller's posting and reading preferences",
+    auth="user",
+    scope="read:accounts",
+    response=Preferences,
+)
+async def preferences(ctx: Context) -> Response:
+    record = await load_account(ctx.services, ctx.user_id)
+    if record is None:
+        raise NotFound()
+    return json_response(
+        Preferences(
+            visibility=record.default_privacy,
+            sensitive=record.default_sensitive,
+            language=record.default_language,
+        )
+    )
+
+
+def _featured(ctx: Context, row: FeaturedTagRow) -> FeaturedTag:
+    return FeaturedTag(
+        id=str(row.id),
+        name=row.name,
+        url=f"{ctx.services.settings.public_url}/tags/{row.name}",
+        statuses_count=row.statuses_count,
+        last_status_at=format_date(row.last_status_at) if row.last_status_at else None,
+    )
+
+
+@router.get(
+    "/api/v1/featured_tags",
+    summary="Hashtags the caller features on the profile",
+    auth="user",
+    scope="read:accounts",
+    response=list[FeaturedTag],
+)
+async def featured_tags(ctx: Context) -> Response:
+    rows = await list_featured_tags(ctx.services, account_id=ctx.user_id)
+    return json_response([_featured(ctx, r) for r in rows])
+
+
+@router.post(
+    "/api/v1/featured_tags",
+    summary="Feature a hashtag on the profile (at most 10)",
+    auth="user",
+    scope="write:accounts",
+    response=FeaturedTag,
+    errors=(422,),
+)
+async def feature_tag_route(ctx: Context, form: FeaturedTagForm) -> Response:
+    row = await feature_tag(ctx.services, account_id=ctx.user_id, name=form.name)
+    return json_response(_featured(ctx, row))
+
+
+@router.delete(
+    "/api/v1/featured_tags/{id:int}",
+    summary="Stop featuring a hashtag",
+    auth="user",
+    scope="write:accounts",
+    response=EmptyObject,
+    errors=(404,),
+)
+async def unfeature_tag_route(ctx: Context) -> Response:
+    await unfeature_tag(ctx.services, account_id=ctx.user_id, featured_id=ctx.path_id())
+    return empty_object()
+
+
+@router.get(
+    "/api/v1/featured_tags/suggestions",
+    summary="Hashtags the caller uses most and does not feature yet",
+    auth="user",
+    scope="read:accounts",
+    response=list[Tag],
+)
+async def featured_tag_suggestions(ctx: Context) -> Response:
+    names = await suggested_tags(ctx.services, account_id=ctx.user_id)
+    public_url = ctx.services.settings.public_url
+    return json_response([Tag(name=n, url=f"{public_url}/tags/{n}") for n in names])
+
+
+@router.get(
+    "/api/v1/accounts/{id:int}/featured_tags",
+    summary="Hashtags an account features on its profile",
+    auth="optional",
+    scope="read:accounts",
+    response=list[FeaturedTag],
+    errors=(404,),
+)
+async def account_featured_tags(ctx: Context) -> Response:
+    rows = await list_featured_tags(ctx.services, account_id=ctx.path_id())
+    return json_response([_featured(ctx, r) for r in rows])

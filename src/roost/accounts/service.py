@@ -20,6 +20,7 @@ from roost.accounts.validation import (
 )
 from roost.db import schema
 from roost.kernel.errors import Forbidden
+from roost.notifications.outbox import notify_admins_of_sign_up
 
 if TYPE_CHECKING:
     from roost.oauth.tokens import IssuedToken
@@ -176,13 +177,13 @@ async def sign_up(
             await insert_account(conn, account)
             if needs_confirmation:
                 await request_confirmation(conn, services, account.id)
+            await notify_admins_of_sign_up(conn, services, account.id)
             issued = await services.tokens.issue(
                 conn, app_id=app_id, account_id=account.id, scopes=scopes
             )
     except sa.exc.IntegrityError:
         raise _race_lost() from None
-    if needs_confirmation:
-        services.jobs.notify()
+    services.jobs.notify()
     return issued
 
 

@@ -23,6 +23,9 @@ _a = schema.accounts
 def _column(name: str) -> sa.ColumnElement[Any]:
     if name == "confirmed":
         return sa.case((_a.c.confirmed_at.is_(None), sa.false()), else_=sa.true()).label(name)
+    if name in ("suspended", "silenced"):
+        stamp = getattr(_a.c, f"{name}_at")
+        return sa.case((stamp.is_(None), sa.false()), else_=sa.true()).label(name)
     return getattr(_a.c, name)  # type: ignore[no-any-return]
 
 

@@ -19,7 +19,14 @@ if TYPE_CHECKING:
     from roost.services import Services
 
 _a = schema.accounts
-_ADMIN_COLUMNS = [_a.c.confirmed_at, _a.c.approved, _a.c.sign_up_reason, _a.c.created_by_app_id]
+_ADMIN_COLUMNS = [
+    _a.c.confirmed_at,
+    _a.c.approved,
+    _a.c.sign_up_reason,
+    _a.c.created_by_app_id,
+    _a.c.disabled,
+    _a.c.sensitized_at,
+]
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -31,12 +38,14 @@ class AdminAccountRow:
     approved: bool
     sign_up_reason: str | None
     created_by_app_id: int | None
+    disabled: bool = False
+    sensitized: bool = False
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
 class AccountFilter:
-    """``status``: active (approved) or pending (awaiting an admin); None:
-    every account."""
+    """``status``: active (approved, not suspended), pending (awaiting an
+    admin), disabled, silenced or suspended; None: every account."""
 
     status: str | None = None
     staff: bool = False
@@ -62,6 +71,8 @@ def _row(row: sa.Row[tuple[object, ...]]) -> AdminAccountRow:
         approved=bool(values["approved"]),
         sign_up_reason=values["sign_up_reason"],
         created_by_app_id=values["created_by_app_id"],
+        disabled=bool(values["disabled"]),
+        sensitized=values["sensitized_at"] is not None,
     )
 
 
@@ -87,7 +98,13 @@ async def list_admin_accounts(
     if which.status == "pending":
         query = query.where(_a.c.approved.is_(False))
     elif which.status == "active":
-        query = query.where(_a.c.approved.is_(True))
+        query = query.where(_a.c.approved.is_(True), _a.c.suspended_at.is_(None))
+    elif which.status == "disabled":
+        query = query.where(_a.c.disabled.is_(True))
+    elif which.status == "silenced":
+        query = query.where(_a.c.silenced_at.is_not(None))
+    elif which.status == "suspended":
+        query = query.where(_a.c.suspended_at.is_not(None))
     if which.staff:
         query = query.where(_a.c.is_admin.is_(True))
     if which.username:

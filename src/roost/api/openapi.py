@@ -101,8 +101,13 @@ def _inferred_errors(e: Endpoint) -> set[int]:
     return statuses
 
 
+def _is_json(media_type: str) -> bool:
+    """JSON itself or a JSON-based type (WebFinger's application/jrd+json)."""
+    return media_type == JSON or media_type.endswith("+json")
+
+
 def _success(e: Endpoint, schema_of: Callable[[Any], dict[str, Any]]) -> dict[str, Any]:
-    if e.media_type == JSON:
+    if _is_json(e.media_type):
         schema = schema_of(e.response) if e.response is not None else {"type": "object"}
     else:
         schema = {"type": "string"}
@@ -122,7 +127,7 @@ def _responses(
         }
     # Declared errors of HTML pages are pages; those of JSON endpoints and of
     # event streams (refused before the stream starts) are JSON.
-    json_declared = e.media_type in (JSON, EVENT_STREAM)
+    json_declared = _is_json(e.media_type) or e.media_type == EVENT_STREAM
     page_errors = set(e.errors) if not json_declared else set()
     json_errors = _inferred_errors(e) | (set(e.errors) if json_declared else set())
     for status in sorted(page_errors | json_errors):

@@ -145,6 +145,9 @@ class Endpoint:
             viewer = await services.tokens.viewer_for(token)
         if viewer is None:
             raise ApiError(401, "The access token is invalid")
+        if viewer.disabled:
+            # Suspended or disabled by a moderator: refused on every endpoint.
+            raise ApiError(403, "Your login is currently disabled")
         scopes = self.scopes
         if scopes and not (viewer.allows(scopes[0]) or any(map(viewer.allows, scopes[1:]))):
             raise ApiError(403, "This action is outside the authorized scopes")

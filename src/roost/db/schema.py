@@ -7,6 +7,8 @@ PostgreSQL: see docs/design.md, "Partitioning".
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import sqlalchemy as sa
 
 metadata = sa.MetaData(
@@ -62,6 +64,14 @@ accounts = sa.Table(
     sa.Column("sign_up_reason", sa.Text, nullable=True),
     # The OAuth app that created the account through POST /api/v1/accounts.
     sa.Column("created_by_app_id", sa.BigInteger, nullable=True),
+    # Moderation (migration 0016_social): a suspended account cannot sign in
+    # and its statuses are hidden everywhere; a silenced one stays out of
+    # public timelines; a disabled one cannot sign in; a sensitized one's
+    # media is marked sensitive.
+    sa.Column("suspended_at", TS, nullable=True),
+    sa.Column("silenced_at", TS, nullable=True),
+    sa.Column("disabled", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Column("sensitized_at", TS, nullable=True),
 )
 
 statuses = sa.Table(
@@ -157,6 +167,9 @@ follows = _relation_table(
     "follows",
     sa.Column("notify", sa.Boolean, nullable=False, server_default=sa.false()),
     sa.Column("show_reblogs", sa.Boolean, nullable=False, server_default=sa.true()),
+    # The languages the follower wants from this account (NULL: all), as
+    # asked with ``languages[]`` (migration 0016_social).
+    sa.Column("languages", sa.JSON, nullable=True),
 )
 # The followers who asked to be notified of an account's posts (migration
 # 0008_notifications): found without walking every follower of a hot account.
@@ -175,12 +188,35 @@ follow_requests = _relation_table(
     "follow_requests",
     sa.Column("notify", sa.Boolean, nullable=False, server_default=sa.false()),
     sa.Column("show_reblogs", sa.Boolean, nullable=False, server_default=sa.true()),
+    sa.Column("languages", sa.JSON, nullable=True),
 )
 blocks = _relation_table("blocks")
 mutes = _relation_table(
     "mutes",
     sa.Column("hide_notifications", sa.Boolean, nullable=False, server_default=sa.true()),
+    # A mute with a duration ends then (migration 0016_social): reads ignore
+    # it from that time on and a job deletes it.
+    sa.Column("expires_at", TS, nullable=True),
 )
+
+
+def mute_in_force() -> sa.ColumnElement[bool]:
+    """SQL: the ``mutes`` row has not reached its end (every read of mutes
+    uses it, so an expired mute stops counting before its job deletes it)."""
+    return sa.or_(mutes.c.expires_at.is_(None), mutes.c.expires_at > datetime.now(UTC))
+
+
+# The few moderated accounts, read by every public timeline page to leave
+# them out (roost.timelines.listing).
+sa.Index(
+    "ix_accounts_moderated",
+    accounts.c.id,
+    sqlite_where=sa.text("silenced_at IS NOT NULL OR suspended_at IS NOT NULL"),
+    postgresql_where=sa.text("silenced_at IS NOT NULL OR suspended_at IS NOT NULL"),
+)
+
+# Accounts an account features on its profile (Mastodon's endorsements).
+endorsements = _relation_table("endorsements")
 
 
 def _status_mark_table(name: str) -> sa.Table:
@@ -322,6 +358,60 @@ markers = sa.Table(
     sa.Column("last_read_id", sa.BigInteger, nullable=False),
     sa.Column("version", sa.Integer, nullable=False, server_default="0"),
     sa.Column("updated_at", TS, nullable=False),
+)
+
+
+# Domains an account blocks (migration 0016_social). Roost does not federate,
+# so no account has another domain: the list is kept for clients and changes
+# nothing else.
+domain_blocks = sa.Table(
+    "domain_blocks",
+    metadata,
+    sa.Column("account_id", sa.BigInteger, primary_key=True, autoincrement=False),
+    sa.Column("domain", sa.String(253), primary_key=True),
+    sa.Column("id", sa.BigInteger, nullable=False, unique=True),
+    sa.Column("created_at", TS, nullable=False),
+)
+
+# Hashtags an account features on its profile.
+featured_tags = sa.Table(
+    "featured_tags",
+    metadata,
+    sa.Column("id", sa.BigInteger, primary_key=True, autoincrement=False),
+    sa.Column("account_id", sa.BigInteger, nullable=False),
+    sa.Column("tag_id", sa.BigInteger, nullable=False),
+    sa.Column("created_at", TS, nullable=False),
+    sa.UniqueConstraint("account_id", "tag_id"),
+)
+
+# Accounts a user asked never to be suggested again.
+suggestion_dismissals = sa.Table(
+    "suggestion_dismissals",
+    metadata,
+    sa.Column("account_id", sa.BigInteger, primary_key=True, autoincrement=False),
+    sa.Column("target_account_id", sa.BigInteger, primary_key=True, autoincrement=False),
+    sa.Column("created_at", TS, nullable=False),
+)
+
+# Reports of accounts (and some of their statuses) to the moderators.
+reports = sa.Table(
+    "reports",
+    metadata,
+    sa.Column("id", sa.BigInteger, primary_key=True, autoincrement=False),
+    # Who reported, and whom.
+    sa.Column("account_id", sa.BigInteger, nullable=False),
+    sa.Column("target_account_id", sa.BigInteger, nullable=False),
+    sa.Column("status_ids", sa.JSON, nullable=False, server_default="[]"),
+    sa.Column("rule_ids", sa.JSON, nullable=False, server_default="[]"),
+    sa.Column("comment", sa.Text, nullable=False, server_default=""),
+    # spam | legal | violation | other
+    sa.Column("category", sa.String(16), nullable=False, server_default="other"),
+    sa.Column("assigned_account_id", sa.BigInteger, nullable=True),
+    sa.Column("action_taken_at", TS, nullable=True),
+    sa.Column("action_taken_by_account_id", sa.BigInteger, nullable=True),
+    sa.Column("created_at", TS, nullable=False),
+    sa.Column("updated_at", TS, nullable=False),
+    sa.Index("ix_reports_target_account_id", "target_account_id"),
 )
 
 # Web Push subscriptions (roost.push): one per access token, as on Mastodon.

@@ -166,3 +166,82 @@ class Readiness(msgspec.Struct, kw_only=True):
 
     status: str
     checks: dict[str, str]
+
+
+class WeekActivity(msgspec.Struct, kw_only=True):
+    """One week of ``GET /api/v1/instance/activity`` (numbers as strings)."""
+
+    week: str
+    statuses: str
+    logins: str
+    registrations: str
+
+
+class ExtendedDescription(msgspec.Struct, kw_only=True):
+    updated_at: str
+    content: str
+
+
+class PrivacyPolicy(msgspec.Struct, kw_only=True):
+    updated_at: str
+    content: str
+
+
+class Announcement(msgspec.Struct, kw_only=True):
+    """Mastodon's Announcement; Roost publishes none yet."""
+
+    id: str
+    content: str
+    published_at: str
+    all_day: bool
+    read: bool
+
+
+class JrdLink(msgspec.Struct, kw_only=True, omit_defaults=True):
+    rel: str
+    type: str | None = None
+    href: str | None = None
+    template: str | None = None
+
+
+class Jrd(msgspec.Struct, kw_only=True):
+    """A WebFinger answer (JSON Resource Descriptor)."""
+
+    subject: str
+    aliases: list[str]
+    links: list[JrdLink]
+
+
+class NodeInfoLinks(msgspec.Struct, kw_only=True):
+    links: list[JrdLink]
+
+
+class NodeInfoSoftware(msgspec.Struct, kw_only=True):
+    name: str
+    version: str
+
+
+class NodeInfoUsers(msgspec.Struct, kw_only=True, rename="camel"):
+    total: int
+    active_month: int
+    active_halfyear: int
+
+
+class NodeInfoUsage(msgspec.Struct, kw_only=True, rename="camel"):
+    users: NodeInfoUsers
+    local_posts: int
+
+
+class NodeInfoServices(msgspec.Struct, kw_only=True):
+    outbound: list[str]
+    inbound: list[str]
+
+
+class NodeInfo(msgspec.Struct, kw_only=True, rename="camel"):
+    version: str
+    software: NodeInfoSoftware
+    protocols: list[str]
+    services: NodeInfoServices
+    usage: NodeInfoUsage
+    open_registrations: bool
+    metadata: dict[str, str]

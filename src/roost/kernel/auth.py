@@ -23,6 +23,9 @@ class Viewer:
     # The sign-up state of the token's account (true for app-only tokens).
     confirmed: bool = True
     approved: bool = True
+    # The account is suspended or its login disabled by a moderator: its
+    # tokens are refused everywhere.
+    disabled: bool = False
 
     def allows(self, scope: str) -> bool:
         if scope in self.scopes:
@@ -38,6 +41,8 @@ class Viewer:
     def restriction(self, *, confirmation_required: bool) -> str | None:
         """Why this account may not use user endpoints yet, in Mastodon's
         words, or None when it may."""
+        if self.disabled:
+            return "Your login is currently disabled"
         if confirmation_required and not self.confirmed:
             return "Your login is missing a confirmed e-mail address"
         if not self.approved:

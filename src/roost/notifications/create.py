@@ -2,7 +2,8 @@
 into being, inside the worker's transaction.
 
 It drops what must never be sent (one's own actions; actors the receiver
-blocks, is blocked by, or muted with notifications) and what exists already
+blocks, is blocked by, or muted with notifications; silenced accounts the
+receiver does not follow) and what exists already
 (the unique key: liking, unliking and liking again notifies once), and
 returns the rows really added. Whatever delivers notifications hooks in
 here: the caller publishes the returned rows to the streams after the
@@ -66,10 +67,39 @@ async def _silenced(conn: AsyncConnection, pairs: set[tuple[int, int]]) -> set[t
             _m.c.account_id.in_(receivers),
             _m.c.target_account_id.in_(actors),
             _m.c.hide_notifications,
+            schema.mute_in_force(),
         ),
     )
     found = {(int(r), int(a)) for r, a in (await conn.execute(query)).all()}
-    return found & pairs
+    return (found | await _limited(conn, pairs, actors)) & pairs
+
+
+async def _limited(
+    conn: AsyncConnection, pairs: set[tuple[int, int]], actors: list[int]
+) -> set[tuple[int, int]]:
+    """(receiver, actor) pairs where a moderator silenced the actor and the
+    receiver does not follow it: as on Mastodon, a limited account reaches
+    only its followers."""
+    a, f = schema.accounts, schema.follows
+    silenced = {
+        int(i)
+        for (i,) in (
+            await conn.execute(
+                sa.select(a.c.id).where(a.c.id.in_(actors), a.c.silenced_at.is_not(None))
+            )
+        ).all()
+    }
+    if not silenced:
+        return set()
+    candidates = {(r, actor) for r, actor in pairs if actor in silenced}
+    follows = await conn.execute(
+        sa.select(f.c.account_id, f.c.target_account_id).where(
+            f.c.account_id.in_(sorted({r for r, _ in candidates})),
+            f.c.target_account_id.in_(sorted(silenced)),
+        )
+    )
+    followed = {(int(r), int(t)) for r, t in follows.all()}
+    return candidates - followed
 
 
 async def create(

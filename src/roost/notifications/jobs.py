@@ -29,11 +29,13 @@ from roost.jobs.runner import Job, JobHandler
 from roost.notifications.create import NewNotification, NotificationRow, create
 from roost.notifications.delivery import publish_notifications
 from roost.notifications.outbox import (
+    ADMIN_SIGN_UP,
     FAVOURITE,
     FOLLOW,
     FOLLOW_REQUEST,
     MENTION,
     NOTIFY_EVENT,
+    NOTIFY_SIGN_UP,
     NOTIFY_STATUS,
     REBLOG,
     STATUS,
@@ -141,7 +143,23 @@ async def create_event_notification(
     return created
 
 
+async def notify_sign_up(job: Job) -> None:
+    """``admin.sign_up`` to every administrator, if the account still exists."""
+    services = job.services
+    account_id = int(job.payload["account_id"])
+    a = schema.accounts
+    async with services.db.write() as conn:
+        exists = (await conn.execute(sa.select(a.c.id).where(a.c.id == account_id))).first()
+        if exists is None:
+            return  # rejected or deleted meanwhile
+        admins = (await conn.execute(sa.select(a.c.id).where(a.c.is_admin.is_(True)))).all()
+        notes = [NewNotification(int(r[0]), ADMIN_SIGN_UP, account_id) for r in admins]
+        created = await create(services, conn, notes)
+    await publish_notifications(services, created)
+
+
 JOB_HANDLERS: dict[str, JobHandler] = {
     NOTIFY_STATUS: notify_status,
     NOTIFY_EVENT: notify_event,
+    NOTIFY_SIGN_UP: notify_sign_up,
 }

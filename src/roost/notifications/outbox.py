@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from roost.db import schema
@@ -24,12 +25,15 @@ REBLOG = "reblog"
 FOLLOW = "follow"
 FOLLOW_REQUEST = "follow_request"
 FAVOURITE = "favourite"
-TYPES = (MENTION, STATUS, REBLOG, FOLLOW, FOLLOW_REQUEST, FAVOURITE)
+# Administrators hear of each sign-up.
+ADMIN_SIGN_UP = "admin.sign_up"
+TYPES = (MENTION, STATUS, REBLOG, FOLLOW, FOLLOW_REQUEST, FAVOURITE, ADMIN_SIGN_UP)
 
 # Job kinds: a new status or reblog (its mentions, its author's notify
 # subscribers, the reblogged author), and one account acting on another.
 NOTIFY_STATUS = "notify_status"
 NOTIFY_EVENT = "notify_event"
+NOTIFY_SIGN_UP = "notify_sign_up"
 
 _n = schema.notifications
 
@@ -61,6 +65,17 @@ async def notify_about_event(
             "status_id": status_id,
         },
     )
+
+
+async def notify_admins_of_sign_up(
+    conn: AsyncConnection, services: Services, account_id: int
+) -> None:
+    """In the transaction of a sign-up: every administrator is to hear of it
+    (no job at all while the server has no administrator)."""
+    a = schema.accounts
+    admin = await conn.execute(sa.select(a.c.id).where(a.c.is_admin.is_(True)).limit(1))
+    if admin.first() is not None:
+        await enqueue(conn, services.ids, NOTIFY_SIGN_UP, {"account_id": account_id})
 
 
 async def forget_about_statuses(conn: AsyncConnection, status_ids: list[int]) -> None:

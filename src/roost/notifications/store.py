@@ -46,7 +46,10 @@ def silenced(viewer_id: int) -> sa.ColumnElement[bool]:
         sa.exists().where(_b.c.account_id == viewer_id, _b.c.target_account_id == actor),
         sa.exists().where(_b.c.account_id == actor, _b.c.target_account_id == viewer_id),
         sa.exists().where(
-            _m.c.account_id == viewer_id, _m.c.target_account_id == actor, _m.c.hide_notifications
+            _m.c.account_id == viewer_id,
+            _m.c.target_account_id == actor,
+            _m.c.hide_notifications,
+            schema.mute_in_force(),
         ),
     )
 

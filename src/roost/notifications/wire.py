@@ -62,7 +62,12 @@ async def render_parts(
 ) -> Rendered:
     """The Account of each actor and the Status of each status, for the viewer."""
     records = await load_accounts(services, {r.from_account_id for r in rows})
-    accounts = {i: _encode(serialize_account(services.settings, r)) for i, r in records.items()}
+    # Notifications from suspended accounts are hidden like their statuses.
+    accounts = {
+        i: _encode(serialize_account(services.settings, r))
+        for i, r in records.items()
+        if not r.suspended
+    }
     status_ids = list(dict.fromkeys(r.status_id for r in rows if r.status_id))
     # A status hidden by the viewer's notification filters takes its
     # notification with it (``shows``); warn filters mark the status.

@@ -44,7 +44,11 @@ async def authenticate_login(
         column = a.c.email if "@" in key else a.c.username_key
         async with services.db.read(primary=True) as conn:
             row = (
-                await conn.execute(sa.select(a.c.id, a.c.password_hash).where(column == key))
+                await conn.execute(
+                    sa.select(a.c.id, a.c.password_hash, a.c.suspended_at, a.c.disabled).where(
+                        column == key
+                    )
+                )
             ).first()
     account = str(row.id) if row else key
     await check_login_failures(services, ip=ip, account=account)
@@ -61,6 +65,9 @@ async def authenticate_login(
         await record_login_failure(services, ip=ip, account=account)
         return None
     await record_login_success(services, ip=ip, account=account)
+    if row.suspended_at is not None or row.disabled:
+        # Suspended and disabled accounts cannot sign in (roost.admin.actions).
+        return None
     account_id = int(row.id)
     changes: dict[str, Any] = {"last_login_at": datetime.now(UTC)}
     if passwords.needs_rehash(stored):

@@ -37,7 +37,15 @@ _GRANULAR = {
 
 BROAD_SCOPES = ("read", "write", "follow", "push", "profile")
 KNOWN_SCOPES = frozenset(
-    [*BROAD_SCOPES, "admin:read", "admin:write", "admin:read:accounts", "admin:write:accounts"]
+    [
+        *BROAD_SCOPES,
+        "admin:read",
+        "admin:write",
+        "admin:read:accounts",
+        "admin:write:accounts",
+        "admin:read:reports",
+        "admin:write:reports",
+    ]
     + [f"{broad}:{name}" for broad, names in _GRANULAR.items() for name in names]
 )
 DEFAULT_SCOPE = "read"

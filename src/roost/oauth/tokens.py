@@ -60,6 +60,8 @@ class TokenService:
                         t.c.scopes,
                         a.c.confirmed_at,
                         a.c.approved,
+                        a.c.suspended_at,
+                        a.c.disabled,
                     )
                     .select_from(t.outerjoin(a, a.c.id == t.c.account_id))
                     .where(t.c.token_hash == token_hash, t.c.revoked_at.is_(None))
@@ -71,15 +73,19 @@ class TokenService:
         has_account = row.account_id is not None
         confirmed = not has_account or row.confirmed_at is not None
         approved = not has_account or bool(row.approved)
+        disabled = has_account and (row.suspended_at is not None or bool(row.disabled))
         # Only tokens of accounts in good standing are cached (a cached viewer
         # is always confirmed and approved): confirming or approving an account
         # then takes effect at once in every process, with nothing to invalidate.
-        if confirmed and approved:
+        # Suspending or disabling one drops its tokens' entries (forget_account).
+        if confirmed and approved and not disabled:
             packed = msgspec.msgpack.encode(
                 _CachedViewer(row.id, row.app_id, row.account_id, scopes)
             )
             await cache.set_many({key: packed}, ttl=TOKEN_CACHE_TTL)
-        return Viewer(row.id, row.app_id, row.account_id, frozenset(scopes), confirmed, approved)
+        return Viewer(
+            row.id, row.app_id, row.account_id, frozenset(scopes), confirmed, approved, disabled
+        )
 
     async def issue(
         self,
@@ -130,6 +136,16 @@ class TokenService:
                 )
             )
         await self.forget(token_hash)
+
+    async def forget_account(self, account_id: int) -> None:
+        """Drop the cached viewers of every token of an account (after its
+        suspension or disabling was committed) and end its streams."""
+        t = schema.oauth_tokens
+        async with self._services.db.read(primary=True) as conn:
+            rows = (
+                await conn.execute(sa.select(t.c.token_hash).where(t.c.account_id == account_id))
+            ).all()
+        await self.forget(*(str(r[0]) for r in rows))
 
     async def forget(self, *token_hashes: str) -> None:
         """Drop cached viewers after their tokens' revocation was committed,

@@ -38,6 +38,8 @@ _a, _f, _b, _r = schema.accounts, schema.follows, schema.blocks, schema.follow_r
 
 TIMELINE_FOLLOW = "timeline_follow"
 TIMELINE_UNFOLLOW = "timeline_unfollow"
+# The end of a mute with a duration (handled in ``expiry``).
+MUTE_EXPIRED = "mute_expired"
 # The outbox event of a follow request made, changed or removed (handled in
 # ``requests``); ``event`` in its payload is one of these.
 FOLLOW_REQUEST_CHANGED = "follow_request_changed"
@@ -59,6 +61,8 @@ class FollowOptions:
 
     show_reblogs: bool = True
     notify: bool = False
+    # The languages asked for (None: all); kept, not yet applied to feeds.
+    languages: list[str] | None = None
 
 
 async def lock_accounts(
@@ -126,14 +130,18 @@ async def update_options(
     *,
     reblogs: bool | None,
     notify: bool | None,
+    languages: list[str] | None = None,
 ) -> bool:
-    """Change the given options of a follow or request (None keeps a value);
-    True when there was anything to write."""
-    changes: dict[str, bool] = {}
+    """Change the given options of a follow or request (None keeps a value;
+    an empty ``languages`` list means all languages again); True when there
+    was anything to write."""
+    changes: dict[str, object] = {}
     if reblogs is not None:
         changes["show_reblogs"] = reblogs
     if notify is not None:
         changes["notify"] = notify
+    if languages is not None:
+        changes["languages"] = languages or None
     if not changes:
         return False
     await conn.execute(table.update().where(_pair(table, account_id, target_id)).values(**changes))
@@ -171,13 +179,15 @@ async def take_request(
         await conn.execute(
             _r.delete()
             .where(_pair(_r, account_id, target_id))
-            .returning(_r.c.show_reblogs, _r.c.notify)
+            .returning(_r.c.show_reblogs, _r.c.notify, _r.c.languages)
         )
     ).first()
     if row is None:
         return None
     await forget_follow_request(conn, account_id, target_id)
-    return FollowOptions(show_reblogs=bool(row.show_reblogs), notify=bool(row.notify))
+    return FollowOptions(
+        show_reblogs=bool(row.show_reblogs), notify=bool(row.notify), languages=row.languages
+    )
 
 
 async def add_follow(
@@ -202,6 +212,7 @@ async def add_follow(
             "created_at": datetime.now(UTC),
             "show_reblogs": options.show_reblogs,
             "notify": options.notify,
+            "languages": options.languages or None,
         },
     )
     if added:

@@ -67,7 +67,9 @@ async def exclusions_among(
             _b.c.account_id.in_(receiver_ids), _b.c.target_account_id.in_(involved_ids)
         ),
         sa.select(_m.c.account_id, _m.c.target_account_id).where(
-            _m.c.account_id.in_(receiver_ids), _m.c.target_account_id.in_(involved_ids)
+            _m.c.account_id.in_(receiver_ids),
+            _m.c.target_account_id.in_(involved_ids),
+            schema.mute_in_force(),
         ),
         sa.select(_b.c.target_account_id, _b.c.account_id).where(
             _b.c.account_id.in_(involved_ids), _b.c.target_account_id.in_(receiver_ids)

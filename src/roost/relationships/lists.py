@@ -50,7 +50,11 @@ async def account_page(
     records = await load_accounts(services, (int(r[1]) for r in rows))
     settings = services.settings
     return AccountPage(
-        accounts=[serialize_account(settings, records[r[1]]) for r in rows if r[1] in records],
+        accounts=[
+            serialize_account(settings, records[r[1]])
+            for r in rows
+            if r[1] in records and not records[r[1]].suspended
+        ],
         cursor_ids=[int(r[0]) for r in rows],
     )
 
@@ -102,13 +106,18 @@ async def list_mutes(services: Services, *, account_id: int, page: Page) -> Acco
 
 
 async def get_relationships(
-    services: Services, *, viewer_id: int, account_ids: Iterable[str]
+    services: Services,
+    *,
+    viewer_id: int,
+    account_ids: Iterable[str],
+    with_suspended: bool = False,
 ) -> list[Relationship]:
     """Relationships with each existing account among ``account_ids`` (request
-    order, duplicates and unknown or malformed ids left out)."""
+    order, duplicates and unknown or malformed ids left out; suspended
+    accounts too unless ``with_suspended``)."""
     wanted = [i for i in map(parse_id, account_ids) if i is not None]
     wanted = list(dict.fromkeys(wanted))[:MAX_RELATIONSHIP_IDS]
     existing = await load_accounts(services, wanted)
-    targets = [i for i in wanted if i in existing]
+    targets = [i for i in wanted if i in existing and (with_suspended or not existing[i].suspended)]
     states = await load_pair_states(services, viewer_id, targets)
     return [relationship_entity(t, states[t]) for t in targets]

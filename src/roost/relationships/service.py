@@ -11,14 +11,17 @@ counters, no timeline job, and no followers-only statuses until authorized.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
+
+import sqlalchemy as sa
 
 from roost.db import schema
 from roost.jobs.queue import enqueue
-from roost.kernel.errors import Forbidden
+from roost.kernel.errors import Forbidden, ValidationFailed
 from roost.notifications.outbox import FOLLOW, notify_about_event
 from roost.relationships.edges import (
+    MUTE_EXPIRED,
     REQUEST_UPDATED,
     REQUESTED,
     TIMELINE_FOLLOW,
@@ -67,6 +70,7 @@ async def _request_follow(
     *,
     reblogs: bool | None,
     notify: bool | None,
+    languages: list[str] | None,
     outcome: Outcome,
 ) -> None:
     """Ask a locked account to be followed, or change the pending request's
@@ -82,13 +86,16 @@ async def _request_follow(
             "created_at": datetime.now(UTC),
             "show_reblogs": True if reblogs is None else reblogs,
             "notify": False if notify is None else notify,
+            "languages": languages,
         },
     )
     if added:
         # The target's ``follow_request`` notification comes from this
         # event (see ``requests.follow_request_changed``).
         await request_changed(services, conn, account_id, target_id, REQUESTED, outcome)
-    elif await update_options(conn, _r, account_id, target_id, reblogs=reblogs, notify=notify):
+    elif await update_options(
+        conn, _r, account_id, target_id, reblogs=reblogs, notify=notify, languages=languages
+    ):
         await request_changed(services, conn, account_id, target_id, REQUEST_UPDATED, outcome)
 
 
@@ -99,6 +106,7 @@ async def follow_account(
     target_id: int,
     reblogs: bool | None = None,
     notify: bool | None = None,
+    languages: list[str] | None = None,
 ) -> Relationship:
     """Follow ``target_id`` (or update the options of an existing follow);
     a locked target gets a follow request instead (``requested``).
@@ -113,7 +121,13 @@ async def follow_account(
         if await has_edge(conn, _f, account_id, target_id):
             # Already a follower (possibly from before the target locked).
             if await update_options(
-                conn, _f, account_id, target_id, reblogs=reblogs, notify=notify
+                conn,
+                _f,
+                account_id,
+                target_id,
+                reblogs=reblogs,
+                notify=notify,
+                languages=languages,
             ):
                 outcome.changed = True
         elif target_locked:
@@ -124,6 +138,7 @@ async def follow_account(
                 target_id,
                 reblogs=reblogs,
                 notify=notify,
+                languages=languages,
                 outcome=outcome,
             )
         else:
@@ -133,6 +148,7 @@ async def follow_account(
             options = FollowOptions(
                 show_reblogs=pending.show_reblogs if reblogs is None else reblogs,
                 notify=pending.notify if notify is None else notify,
+                languages=pending.languages if languages is None else languages,
             )
             if await add_follow(services, conn, account_id, target_id, options, outcome):
                 await notify_about_event(
@@ -186,14 +202,33 @@ async def unblock_account(services: Services, *, account_id: int, target_id: int
 
 
 async def mute_account(
-    services: Services, *, account_id: int, target_id: int, notifications: bool = True
+    services: Services,
+    *,
+    account_id: int,
+    target_id: int,
+    notifications: bool = True,
+    duration: int | None = None,
 ) -> Relationship:
     """Mute ``target_id`` (and its notifications unless ``notifications`` is false).
 
-    Mutes do not expire: Mastodon's ``duration`` is accepted and ignored."""
+    ``duration`` (seconds; 0 or None: until unmuted) ends the mute then:
+    reads stop counting it at that time and the ``mute_expired`` job
+    deletes it, bringing the account's statuses back as an unmute does."""
+    if duration is not None and duration < 0:
+        raise ValidationFailed("duration must not be negative")
+    now = datetime.now(UTC)
+    expires_at = now + timedelta(seconds=duration) if duration else None
     outcome = Outcome()
     async with services.db.write() as conn:
         await lock_pair(services, conn, account_id, target_id)
+        # A mute that ended but whose job has not run yet is replaced.
+        await conn.execute(
+            _m.delete().where(
+                _m.c.account_id == account_id,
+                _m.c.target_account_id == target_id,
+                sa.not_(schema.mute_in_force()),
+            )
+        )
         added = await insert_ignore(
             services,
             conn,
@@ -202,10 +237,19 @@ async def mute_account(
                 "account_id": account_id,
                 "target_account_id": target_id,
                 "id": services.ids.next_id(),
-                "created_at": datetime.now(UTC),
+                "created_at": now,
                 "hide_notifications": notifications,
+                "expires_at": expires_at,
             },
         )
+        if expires_at is not None:
+            await enqueue(
+                conn,
+                services.ids,
+                MUTE_EXPIRED,
+                {"account_id": account_id, "target_account_id": target_id},
+                run_after=expires_at,
+            )
         if added:
             # The muted account's statuses leave the home timeline like an unfollow.
             await enqueue(
@@ -219,7 +263,7 @@ async def mute_account(
             await conn.execute(
                 _m.update()
                 .where(_m.c.account_id == account_id, _m.c.target_account_id == target_id)
-                .values(hide_notifications=notifications)
+                .values(hide_notifications=notifications, expires_at=expires_at)
             )
         outcome.changed = True
     return await finish(services, account_id, target_id, outcome)

@@ -23,7 +23,8 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Iterable, Mapping, Sequence
-from typing import TYPE_CHECKING
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
 
 import msgspec
 import sqlalchemy as sa
@@ -48,7 +49,16 @@ HOT_FOLLOWS_TTL = 300
 _f, _b, _m, _r = schema.follows, schema.blocks, schema.mutes, schema.follow_requests
 
 # Row kinds of the UNION query below.
-_FOLLOWING, _FOLLOWED_BY, _BLOCKING, _BLOCKED_BY, _MUTING, _REQUESTED, _REQUESTED_BY = range(7)
+(
+    _FOLLOWING,
+    _FOLLOWED_BY,
+    _BLOCKING,
+    _BLOCKED_BY,
+    _MUTING,
+    _REQUESTED,
+    _REQUESTED_BY,
+    _ENDORSED,
+) = range(8)
 
 
 class PairState(msgspec.Struct, array_like=True):
@@ -66,6 +76,9 @@ class PairState(msgspec.Struct, array_like=True):
     # last: entries cached before they existed still decode (as False).
     requested: bool = False
     requested_by: bool = False
+    # The languages the follow (or request) asks for; None: all.
+    languages: list[str] | None = None
+    endorsed: bool = False
 
 
 _pair_decoder = msgspec.msgpack.Decoder(PairState)
@@ -78,39 +91,67 @@ def _kind(code: int) -> sa.ColumnElement[int]:
     return sa.literal_column(str(code), sa.Integer).label("kind")
 
 
-def _pair_query(viewer_id: int, targets: Sequence[int]) -> sa.CompoundSelect[int, int, bool, bool]:
+def _pair_query(viewer_id: int, targets: Sequence[int]) -> sa.CompoundSelect[Any]:
     """Everything between the viewer and ``targets`` in one statement."""
     no = sa.false()
+    none = sa.null()
+    no_end = sa.cast(sa.null(), schema.TS)
+    _e = schema.endorsements
     return sa.union_all(
-        sa.select(_kind(_FOLLOWING), _f.c.target_account_id, _f.c.show_reblogs, _f.c.notify).where(
-            _f.c.account_id == viewer_id, _f.c.target_account_id.in_(targets)
-        ),
-        sa.select(_kind(_FOLLOWED_BY), _f.c.account_id, no, no).where(
+        sa.select(
+            _kind(_FOLLOWING),
+            _f.c.target_account_id,
+            _f.c.show_reblogs,
+            _f.c.notify,
+            _f.c.languages,
+            no_end,
+        ).where(_f.c.account_id == viewer_id, _f.c.target_account_id.in_(targets)),
+        sa.select(_kind(_FOLLOWED_BY), _f.c.account_id, no, no, none, no_end).where(
             _f.c.target_account_id == viewer_id, _f.c.account_id.in_(targets)
         ),
-        sa.select(_kind(_BLOCKING), _b.c.target_account_id, no, no).where(
+        sa.select(_kind(_BLOCKING), _b.c.target_account_id, no, no, none, no_end).where(
             _b.c.account_id == viewer_id, _b.c.target_account_id.in_(targets)
         ),
-        sa.select(_kind(_BLOCKED_BY), _b.c.account_id, no, no).where(
+        sa.select(_kind(_BLOCKED_BY), _b.c.account_id, no, no, none, no_end).where(
             _b.c.target_account_id == viewer_id, _b.c.account_id.in_(targets)
         ),
-        sa.select(_kind(_MUTING), _m.c.target_account_id, _m.c.hide_notifications, no).where(
-            _m.c.account_id == viewer_id, _m.c.target_account_id.in_(targets)
+        sa.select(
+            _kind(_MUTING),
+            _m.c.target_account_id,
+            _m.c.hide_notifications,
+            no,
+            none,
+            _m.c.expires_at,
+        ).where(
+            _m.c.account_id == viewer_id,
+            _m.c.target_account_id.in_(targets),
+            schema.mute_in_force(),
         ),
-        sa.select(_kind(_REQUESTED), _r.c.target_account_id, _r.c.show_reblogs, _r.c.notify).where(
-            _r.c.account_id == viewer_id, _r.c.target_account_id.in_(targets)
-        ),
-        sa.select(_kind(_REQUESTED_BY), _r.c.account_id, no, no).where(
+        sa.select(
+            _kind(_REQUESTED),
+            _r.c.target_account_id,
+            _r.c.show_reblogs,
+            _r.c.notify,
+            _r.c.languages,
+            no_end,
+        ).where(_r.c.account_id == viewer_id, _r.c.target_account_id.in_(targets)),
+        sa.select(_kind(_REQUESTED_BY), _r.c.account_id, no, no, none, no_end).where(
             _r.c.target_account_id == viewer_id, _r.c.account_id.in_(targets)
+        ),
+        sa.select(_kind(_ENDORSED), _e.c.target_account_id, no, no, none, no_end).where(
+            _e.c.account_id == viewer_id, _e.c.target_account_id.in_(targets)
         ),
     )
 
 
-def _apply(state: PairState, kind: int, flag_a: bool, flag_b: bool) -> None:
+def _apply(
+    state: PairState, kind: int, flag_a: bool, flag_b: bool, languages: list[str] | None
+) -> None:
     if kind == _FOLLOWING:
         state.following = True
         state.showing_reblogs = bool(flag_a)
         state.notifying = bool(flag_b)
+        state.languages = languages
     elif kind == _FOLLOWED_BY:
         state.followed_by = True
     elif kind == _BLOCKING:
@@ -123,8 +164,11 @@ def _apply(state: PairState, kind: int, flag_a: bool, flag_b: bool) -> None:
         # a follow and a request of the same pair never coexist.
         state.showing_reblogs = bool(flag_a)
         state.notifying = bool(flag_b)
+        state.languages = languages
     elif kind == _REQUESTED_BY:
         state.requested_by = True
+    elif kind == _ENDORSED:
+        state.endorsed = True
     else:
         state.muting = True
         state.muting_notifications = bool(flag_a)
@@ -161,17 +205,29 @@ async def load_pair_states(
         async with services.db.read(primary=True) as conn:
             rows = (await conn.execute(_pair_query(viewer_id, missing))).all()
         for row in rows:
-            _apply(fresh[int(row[1])], int(row[0]), bool(row[2]), bool(row[3]))
+            _apply(fresh[int(row[1])], int(row[0]), bool(row[2]), bool(row[3]), row[4])
+        ttl = _ttl_until(row[5] for row in rows)
         found.update(fresh)
         await services.cache.set_many(
             {pair_key(viewer_id, t): _encoder.encode(s) for t, s in fresh.items()},
-            ttl=RELATIONSHIP_CACHE_TTL,
+            ttl=ttl or RELATIONSHIP_CACHE_TTL,
         )
     return found
 
 
 async def load_pair_state(services: Services, viewer_id: int, target_id: int) -> PairState:
     return (await load_pair_states(services, viewer_id, [target_id]))[target_id]
+
+
+def _ttl_until(ends: Iterable[datetime | None]) -> int | None:
+    """Seconds until the first of these mute ends, when one comes within the
+    cache TTL: an entry holding a mute must not outlive it (the
+    ``mute_expired`` job drops it as well)."""
+    moments = [e if e.tzinfo else e.replace(tzinfo=UTC) for e in ends if e is not None]
+    if not moments:
+        return None
+    seconds = int((min(moments) - datetime.now(UTC)).total_seconds()) + 1
+    return max(1, seconds) if seconds < RELATIONSHIP_CACHE_TTL else None
 
 
 def relationship_entity(target_id: int, state: PairState) -> Relationship:
@@ -187,6 +243,8 @@ def relationship_entity(target_id: int, state: PairState) -> Relationship:
         muting_notifications=state.muting_notifications,
         requested=state.requested,
         requested_by=state.requested_by,
+        endorsed=state.endorsed,
+        languages=state.languages,
     )
 
 
@@ -236,14 +294,19 @@ async def load_excluded_ids(services: Services, viewer_id: int) -> frozenset[int
     raw = (await services.cache.get_many([key])).get(key)
     if raw is not None:
         return frozenset(_ids_decoder.decode(raw))
-    query = sa.union(
-        sa.select(_b.c.target_account_id).where(_b.c.account_id == viewer_id),
-        sa.select(_m.c.target_account_id).where(_m.c.account_id == viewer_id),
-        sa.select(_b.c.account_id).where(_b.c.target_account_id == viewer_id),
+    no_end = sa.cast(sa.null(), schema.TS)
+    query = sa.union_all(
+        sa.select(_b.c.target_account_id, no_end).where(_b.c.account_id == viewer_id),
+        sa.select(_m.c.target_account_id, _m.c.expires_at).where(
+            _m.c.account_id == viewer_id, schema.mute_in_force()
+        ),
+        sa.select(_b.c.account_id, no_end).where(_b.c.target_account_id == viewer_id),
     )
     async with services.db.read(primary=True) as conn:
-        ids = [int(r[0]) for r in (await conn.execute(query)).all()]
-    await services.cache.set_many({key: _encoder.encode(ids)}, ttl=RELATIONSHIP_CACHE_TTL)
+        rows = (await conn.execute(query)).all()
+    ids = list(dict.fromkeys(int(r[0]) for r in rows))
+    ttl = _ttl_until(r[1] for r in rows)
+    await services.cache.set_many({key: _encoder.encode(ids)}, ttl=ttl or RELATIONSHIP_CACHE_TTL)
     return frozenset(ids)
 
 

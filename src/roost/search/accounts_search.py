@@ -41,14 +41,18 @@ async def search_accounts(
     excluded: frozenset[int],
 ) -> list[AccountRecord]:
     """Accounts matching ``text``: the exact account first, then by prefix,
-    most followed first. Unlisted sign-ups and ``excluded`` left out."""
+    most followed first. Unlisted sign-ups and ``excluded`` left out, except
+    the exact account: clients find a muted or blocked account that way to
+    unmute or unblock it (toot's ``unmute NAME`` searches for NAME)."""
     settings = services.settings
     found: list[AccountRecord] = []
+    exact_id: int | None = None
     exact_wanted = offset == 0 and following_of is None
     if exact_wanted and local_username(text, domain=settings.domain) is not None:
         exact = await lookup_account(services, acct=text)
         if exact is not None:
             found.append(exact)
+            exact_id = exact.id
     prefix = _prefix(text)
     if prefix:
         dialect = services.db.engine.dialect.name
@@ -86,7 +90,7 @@ async def search_accounts(
     seen: set[int] = set()
     result = []
     for record in found:
-        if record.id in seen or record.id in excluded:
+        if record.id in seen or (record.id in excluded and record.id != exact_id):
             continue
         if not is_listed(record, confirmation_required=settings.email_confirmation_required):
             continue

@@ -188,8 +188,8 @@ async def render_statuses(
         entity = serialized.get(account_id)
         if entity is None:
             found = accounts.get(account_id)
-            if found is None:
-                return None
+            if found is None or found.suspended:
+                return None  # a suspended author's statuses are hidden everywhere
             entity = serialized[account_id] = serialize_account(settings, found)
         return entity
 

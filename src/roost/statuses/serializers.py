@@ -63,7 +63,7 @@ def serialize_status(
             acct=m.username,
         )
         for m in (mentioned.get(i) for i in record.mention_ids)
-        if m is not None
+        if m is not None and not m.suspended
     ]
     status = Status(
         id=str(record.id),

@@ -62,6 +62,8 @@ _DYNAMIC = frozenset(
 _encode = msgspec.json.encode
 _decode = msgspec.json.decode
 _account_decoder = msgspec.msgpack.Decoder(AccountRecord)
+# The account fragment of a suspended account: there is none to show.
+_SUSPENDED = ("", b"")
 
 
 class _Fragments:
@@ -161,22 +163,27 @@ class _Writer:
         return self.batch.accounts.get(account_id)
 
     def account(self, account_id: int) -> tuple[str, bytes] | None:
-        """(username, Account JSON) of an account; None when it does not exist."""
+        """(username, Account JSON) of an account; None when it does not
+        exist or is suspended (its statuses are then dropped everywhere)."""
         raw = self.batch.account_blobs.get(account_id)
         if raw is None:
             record = self.batch.accounts.get(account_id)
-            if record is None:
+            if record is None or record.suspended:
                 return None
             return record.username, _encode(serialize_account(self.settings, record))
         items = self.accounts.items
         entry = items.get(raw)
         if entry is None:
             record = _account_decoder.decode(raw)
-            entry = (record.username, _encode(serialize_account(self.settings, record)))
+            entry = (
+                _SUSPENDED
+                if record.suspended
+                else (record.username, _encode(serialize_account(self.settings, record)))
+            )
             self.accounts.put(raw, entry)
         else:
             items.move_to_end(raw)
-        return entry
+        return None if entry is _SUSPENDED else entry
 
     def mentions(self, record: StatusRecord) -> bytes:
         found = (self.account(i) for i in record.mention_ids)

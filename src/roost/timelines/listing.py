@@ -44,6 +44,16 @@ def _without_excluded(query: sa.Select[int], excluded: Set[int]) -> sa.Select[in
     return query.where(_s.c.account_id.not_in(list(excluded))) if excluded else query
 
 
+def _without_moderated(query: sa.Select[int]) -> sa.Select[int]:
+    """Public timelines leave out silenced and suspended accounts (a handful:
+    the sub-select reads the moderated accounts only, see roost.admin.actions)."""
+    a = schema.accounts
+    moderated = sa.select(a.c.id).where(
+        sa.or_(a.c.silenced_at.is_not(None), a.c.suspended_at.is_not(None))
+    )
+    return query.where(_s.c.account_id.not_in(moderated))
+
+
 async def account_status_ids(
     services: Services,
     *,
@@ -94,7 +104,7 @@ async def public_status_ids(
     )
     if only_media:
         query = query.where(_with_media())
-    return await _ids(services, _without_excluded(query, excluded), page)
+    return await _ids(services, _without_moderated(_without_excluded(query, excluded)), page)
 
 
 async def _tag_ids(services: Services, names: Sequence[str]) -> dict[str, int]:
@@ -153,4 +163,4 @@ async def tag_status_ids(
         query = query.where(
             _s.c.id.not_in(sa.select(_st.c.status_id).where(_st.c.tag_id.in_(none_ids)))
         )
-    return await _ids(services, _without_excluded(query, excluded), page)
+    return await _ids(services, _without_moderated(_without_excluded(query, excluded)), page)

@@ -1,0 +1,43 @@
+"""`roost admin`: the moderation commands act as the admin API does."""
+
+from __future__ import annotations
+
+from click.testing import CliRunner
+
+from roost.cli import main
+from roost.config import Settings
+from tests.accounts.test_command import _env
+from tests.helpers import ApiClient
+from tests.timelines.support import post, timeline
+
+
+def test_suspend_silence_and_reports_from_the_command_line(
+    client: ApiClient, settings: Settings
+) -> None:
+    client.make_user("boss", is_admin=True)
+    alice, troll = client.make_user("alice"), client.make_user("troll")
+    status = post(client, troll, "spam")
+    report = client.post("/api/v1/reports", user=alice, data={"account_id": troll.sid}).json()
+    runner = CliRunner()
+    env = _env(settings)
+
+    listed = runner.invoke(main, ["admin", "reports"], env=env)
+    assert listed.exit_code == 0, listed.output
+    assert f"{report['id']} " in listed.output and "@alice reports @troll" in listed.output
+
+    done = runner.invoke(main, ["admin", "suspend", "@troll", "--report", report["id"]], env=env)
+    assert done.exit_code == 0, done.output
+    assert "suspended @troll" in done.output
+    # The server's own caches are dropped by its worker.
+    client.drain()
+    assert client.get("/api/v1/accounts/verify_credentials", user=troll).status_code == 403
+    assert status not in timeline(client, "/api/v1/timelines/public")
+    assert "no open reports" in runner.invoke(main, ["admin", "reports"], env=env).output
+
+    assert runner.invoke(main, ["admin", "unsuspend", "troll"], env=env).exit_code == 0
+    client.drain()
+    assert client.get("/api/v1/accounts/verify_credentials", user=troll).status_code == 200
+
+    unknown = runner.invoke(main, ["admin", "silence", "nobody"], env=env)
+    assert unknown.exit_code == 1
+    assert "Account not found" in unknown.output
