@@ -49,7 +49,7 @@ async def _run(url: str) -> None:
     try:
         await migrate(engine)
         async with engine.begin() as conn:
-            await conn.run_sync(downgrade, "0010_search")
+            await conn.run_sync(downgrade, "0015_conversations")
             tables, columns, before_indexes = await conn.run_sync(_shape)
             assert not NEW_TABLES & tables
             assert "suspended_at" not in columns
