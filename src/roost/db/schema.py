@@ -100,6 +100,23 @@ statuses = sa.Table(
     ),
 )
 
+# Every version of an edited status (migration 0011_status_edits): the
+# first edit also stores the original, so the history starts where the
+# status did. A status never edited has no rows here.
+status_edits = sa.Table(
+    "status_edits",
+    metadata,
+    sa.Column("id", sa.BigInteger, primary_key=True, autoincrement=False),
+    sa.Column("status_id", sa.BigInteger, nullable=False),
+    sa.Column("account_id", sa.BigInteger, nullable=False),
+    sa.Column("text", sa.Text, nullable=False, server_default=""),
+    sa.Column("content", sa.Text, nullable=False, server_default=""),
+    sa.Column("spoiler_text", sa.String(500), nullable=False, server_default=""),
+    sa.Column("sensitive", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Column("created_at", TS, nullable=False),
+    sa.Index("ix_status_edits_status_id_id", "status_id", "id"),
+)
+
 # Counters of a status, split over a few shard rows (migration 0003_counters):
 # each like/reblog/reply adds to one random shard, so concurrent writers of a
 # viral status do not all queue on one row lock. The count is the SUM over the

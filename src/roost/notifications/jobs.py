@@ -35,8 +35,10 @@ from roost.notifications.outbox import (
     MENTION,
     NOTIFY_EVENT,
     NOTIFY_STATUS,
+    NOTIFY_STATUS_UPDATE,
     REBLOG,
     STATUS,
+    UPDATE,
 )
 from roost.statuses.records import DIRECT
 from roost.statuses.writes import lock_statuses
@@ -97,6 +99,34 @@ async def notify_status(job: Job) -> None:
     await publish_notifications(services, created)
 
 
+async def notify_status_update(job: Job) -> None:
+    """``update`` of an edited status to the accounts that reblogged or
+    favourited it or that it mentions. Each receiver keeps one ``update``
+    per status: the one of the latest edit replaces an earlier one."""
+    services = job.services
+    status_id = int(job.payload["status_id"])
+    async with services.db.write() as conn:
+        if not await lock_statuses(conn, [status_id]):
+            return  # deleted before the job ran
+        author = int(
+            (
+                await conn.execute(sa.select(_s.c.account_id).where(_s.c.id == status_id))
+            ).scalar_one()
+        )
+        fav = schema.favourites
+        receivers = sa.union(
+            sa.select(_s.c.account_id).where(_s.c.reblog_of_id == status_id),
+            sa.select(fav.c.account_id).where(fav.c.status_id == status_id),
+            sa.select(_mentions.c.account_id).where(_mentions.c.status_id == status_id),
+        )
+        found = sorted({int(r[0]) for r in await conn.execute(receivers)})
+        n = schema.notifications
+        await conn.execute(n.delete().where(n.c.type == UPDATE, n.c.status_id == status_id))
+        notes = [NewNotification(r, UPDATE, author, status_id) for r in found]
+        created = await create(services, conn, notes)
+    await publish_notifications(services, created)
+
+
 async def _still_holds(
     conn: AsyncConnection, type: str, actor: int, receiver: int, status_id: int
 ) -> bool:
@@ -144,4 +174,5 @@ async def create_event_notification(
 JOB_HANDLERS: dict[str, JobHandler] = {
     NOTIFY_STATUS: notify_status,
     NOTIFY_EVENT: notify_event,
+    NOTIFY_STATUS_UPDATE: notify_status_update,
 }

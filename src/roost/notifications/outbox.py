@@ -24,12 +24,15 @@ REBLOG = "reblog"
 FOLLOW = "follow"
 FOLLOW_REQUEST = "follow_request"
 FAVOURITE = "favourite"
-TYPES = (MENTION, STATUS, REBLOG, FOLLOW, FOLLOW_REQUEST, FAVOURITE)
+UPDATE = "update"
+TYPES = (MENTION, STATUS, REBLOG, FOLLOW, FOLLOW_REQUEST, FAVOURITE, UPDATE)
 
 # Job kinds: a new status or reblog (its mentions, its author's notify
 # subscribers, the reblogged author), and one account acting on another.
 NOTIFY_STATUS = "notify_status"
 NOTIFY_EVENT = "notify_event"
+# An edited status: ``update`` to those who reblogged, liked or are mentioned.
+NOTIFY_STATUS_UPDATE = "notify_status_update"
 
 _n = schema.notifications
 
@@ -37,6 +40,11 @@ _n = schema.notifications
 async def notify_about_status(conn: AsyncConnection, services: Services, status_id: int) -> None:
     """In the transaction that inserts a status or reblog."""
     await enqueue(conn, services.ids, NOTIFY_STATUS, {"status_id": status_id})
+
+
+async def notify_about_edit(conn: AsyncConnection, services: Services, status_id: int) -> None:
+    """In the transaction that edits a status."""
+    await enqueue(conn, services.ids, NOTIFY_STATUS_UPDATE, {"status_id": status_id})
 
 
 async def notify_about_event(

@@ -101,7 +101,13 @@ async def remove_statuses(
     if not deleted:
         return removed
     gone = sorted(deleted)
-    for table in (schema.favourites, schema.bookmarks, schema.mentions, schema.status_tags):
+    for table in (
+        schema.favourites,
+        schema.bookmarks,
+        schema.mentions,
+        schema.status_tags,
+        schema.status_edits,
+    ):
         await conn.execute(table.delete().where(table.c.status_id.in_(gone)))
     await delete_counts(conn, gone)
     await forget_about_statuses(conn, gone)

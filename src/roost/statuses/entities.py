@@ -77,3 +77,25 @@ class Context(msgspec.Struct, kw_only=True):
 
     ancestors: list[Status]
     descendants: list[Status]
+
+
+class StatusEdit(msgspec.Struct, kw_only=True):
+    """One version of a status, as ``GET /api/v1/statuses/:id/history`` lists
+    them (oldest first)."""
+
+    content: str
+    spoiler_text: str
+    sensitive: bool
+    created_at: str
+    account: Account
+    media_attachments: list[Any]
+    emojis: list[Any]
+    poll: dict[str, Any] | None = None
+
+
+class StatusSource(msgspec.Struct, kw_only=True):
+    """The plain text of a status, for editing it."""
+
+    id: str
+    text: str
+    spoiler_text: str

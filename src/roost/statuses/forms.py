@@ -75,6 +75,28 @@ def _first(*values: T | None) -> T | None:
     return None
 
 
+class EditStatusForm(msgspec.Struct, kw_only=True):
+    """``PUT /api/v1/statuses/:id``: what an edit may change (visibility and
+    the parent may not). Absent ``sensitive`` and ``language`` keep theirs."""
+
+    status: str | None = None
+    spoiler_text: str | None = None
+    sensitive: bool | None = None
+    language: str | None = None
+    media_ids: list[str | int] | None = None
+    poll: dict[str, Any] | None = None
+    poll_options: list[str] | None = msgspec.field(name="poll[options]", default=None)
+    poll_expires_in: str | int | None = msgspec.field(name="poll[expires_in]", default=None)
+    poll_multiple: str | bool | None = msgspec.field(name="poll[multiple]", default=None)
+    poll_hide_totals: str | bool | None = msgspec.field(name="poll[hide_totals]", default=None)
+
+    def has_poll(self) -> bool:
+        return bool(self.poll or self.poll_options) or any(
+            value not in (None, "")
+            for value in (self.poll_expires_in, self.poll_multiple, self.poll_hide_totals)
+        )
+
+
 class ReblogForm(msgspec.Struct, kw_only=True):
     visibility: str | None = None
 

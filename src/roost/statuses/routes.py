@@ -13,9 +13,11 @@ from roost.api.routing import Context, Router
 from roost.kernel.errors import NotFound, ValidationFailed
 from roost.statuses.deletion import delete_status
 from roost.statuses.drafts import NewStatus
+from roost.statuses.edits import StatusChange, edit_status, status_history, status_source
 from roost.statuses.entities import Context as ThreadContext
-from roost.statuses.entities import Status
+from roost.statuses.entities import Status, StatusEdit, StatusSource
 from roost.statuses.forms import (
+    EditStatusForm,
     PostStatusForm,
     ReblogForm,
     StatusesQuery,
@@ -111,6 +113,54 @@ async def get_statuses(ctx: Context, query: StatusesQuery) -> Response:
 async def get_status(ctx: Context) -> Response:
     status = await render_status(ctx.services, ctx.path_id(), viewer_id=ctx.viewer_id)
     return json_response(status)
+
+
+@router.put(
+    "/api/v1/statuses/{id:int}",
+    summary="Edit a status (its text, content warning, sensitivity, language)",
+    auth="user",
+    scope="write:statuses",
+    response=Status,
+)
+async def update_status(ctx: Context, form: EditStatusForm) -> Response:
+    if any(str(m) for m in form.media_ids or ()):
+        raise ValidationFailed("media not supported yet")
+    if form.has_poll():
+        raise ValidationFailed("polls are not supported yet")
+    change = StatusChange(
+        status_id=ctx.path_id(),
+        editor_id=ctx.user_id,
+        text=form.status or "",
+        spoiler_text=form.spoiler_text or "",
+        sensitive=form.sensitive,
+        language=form.language,
+    )
+    await edit_status(ctx.services, change)
+    return await _render_for_user(ctx, change.status_id)
+
+
+@router.get(
+    "/api/v1/statuses/{id:int}/history",
+    summary="The versions of a status, oldest first",
+    auth="optional",
+    scope="read:statuses",
+    response=list[StatusEdit],
+)
+async def get_history(ctx: Context) -> Response:
+    versions = await status_history(ctx.services, ctx.path_id(), viewer_id=ctx.viewer_id)
+    return json_response(versions)
+
+
+@router.get(
+    "/api/v1/statuses/{id:int}/source",
+    summary="The plain text of a status, to edit it",
+    auth="user",
+    scope="read:statuses",
+    response=StatusSource,
+)
+async def get_source(ctx: Context) -> Response:
+    source = await status_source(ctx.services, ctx.path_id(), viewer_id=ctx.user_id)
+    return json_response(source)
 
 
 @router.delete(

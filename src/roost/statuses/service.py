@@ -36,7 +36,7 @@ def idempotency_digest(key: str) -> str:
     return hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()
 
 
-async def _mention_targets(services: Services, text: str) -> dict[str, MentionTarget]:
+async def mention_targets(services: Services, text: str) -> dict[str, MentionTarget]:
     names = mention_candidates(text, local_domain=services.settings.domain)
     if not names:
         return {}
@@ -123,7 +123,7 @@ async def _compose(
         draft.text,
         public_url=settings.public_url,
         local_domain=settings.domain,
-        accounts=await _mention_targets(services, draft.text),
+        accounts=await mention_targets(services, draft.text),
     )
     return StatusRecord(
         id=services.ids.next_id(),

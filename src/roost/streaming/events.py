@@ -32,6 +32,8 @@ if TYPE_CHECKING:
 log = logging.getLogger("roost.streaming")
 
 UPDATE, DELETE, NOTIFICATION = "update", "delete", "notification"
+# An edited status, sent where its ``update`` went.
+STATUS_UPDATE = "status.update"
 # Not sent to clients: the token of the streams listening was revoked.
 REVOKED = "revoked"
 PUBLIC, DELETES = "public", "deletes"

@@ -94,10 +94,10 @@ class Stream:
         if self.name == USER_NOTIFICATION:
             return event == "notification"
         if self.name == DIRECT:
-            return event == "update"
+            return event in ("update", "status.update")
         if self.name == USER:
             return True
-        return event in ("update", "delete")
+        return event in ("update", "status.update", "delete")
 
 
 def parse_stream(name: str | None, tag: str | None = None) -> Stream:
