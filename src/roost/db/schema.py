@@ -85,6 +85,8 @@ statuses = sa.Table(
     # The favourite/reblog/reply counters live in status_counters (0003).
     sa.Column("created_at", TS, nullable=False),
     sa.Column("edited_at", TS, nullable=True),
+    # The status's poll (migration 0012_polls): a poll's id is its status's.
+    sa.Column("poll_id", sa.BigInteger, nullable=True),
     sa.Index("ix_statuses_account_id_id", "account_id", "id"),
     sa.Index("ix_statuses_in_reply_to_id", "in_reply_to_id"),
     sa.Index("ix_statuses_reblog_of_id", "reblog_of_id"),
@@ -115,6 +117,41 @@ status_edits = sa.Table(
     sa.Column("sensitive", sa.Boolean, nullable=False, server_default=sa.false()),
     sa.Column("created_at", TS, nullable=False),
     sa.Index("ix_status_edits_status_id_id", "status_id", "id"),
+)
+
+# Polls (migration 0012_polls). A poll has its status's id. Each voter has
+# one poll_voters row (the primary key is the one-vote-per-account rule,
+# without locking the poll); the counts are sharded like status_counters:
+# each vote adds 1 to a random shard of every option chosen and of the
+# voters' row (option -1), and the count is the SUM over the shards.
+polls = sa.Table(
+    "polls",
+    metadata,
+    sa.Column("id", sa.BigInteger, primary_key=True, autoincrement=False),
+    sa.Column("account_id", sa.BigInteger, nullable=False),
+    sa.Column("options", sa.JSON, nullable=False),
+    sa.Column("multiple", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Column("hide_totals", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Column("expires_at", TS, nullable=False),
+    sa.Column("created_at", TS, nullable=False),
+)
+
+poll_voters = sa.Table(
+    "poll_voters",
+    metadata,
+    sa.Column("poll_id", sa.BigInteger, primary_key=True, autoincrement=False),
+    sa.Column("account_id", sa.BigInteger, primary_key=True, autoincrement=False),
+    sa.Column("choices", sa.JSON, nullable=False),
+    sa.Column("created_at", TS, nullable=False),
+)
+
+poll_counters = sa.Table(
+    "poll_counters",
+    metadata,
+    sa.Column("poll_id", sa.BigInteger, primary_key=True, autoincrement=False),
+    sa.Column("option", sa.SmallInteger, primary_key=True, autoincrement=False),
+    sa.Column("shard", sa.SmallInteger, primary_key=True, autoincrement=False),
+    sa.Column("votes", sa.Integer, nullable=False, server_default="0"),
 )
 
 # Counters of a status, split over a few shard rows (migration 0003_counters):

@@ -17,9 +17,15 @@ from roost.ids import IdGenerator
 
 
 async def enqueue(
-    conn: AsyncConnection, ids: IdGenerator, kind: str, payload: dict[str, Any]
+    conn: AsyncConnection,
+    ids: IdGenerator,
+    kind: str,
+    payload: dict[str, Any],
+    *,
+    run_after: datetime | None = None,
 ) -> int:
-    """Add a job in the open transaction; returns its id."""
+    """Add a job in the open transaction; returns its id. ``run_after``: not
+    due before then (a poll's end, a scheduled status)."""
     job_id = ids.next_id()
     now = datetime.now(UTC)
     await conn.execute(
@@ -29,7 +35,7 @@ async def enqueue(
             payload=payload,
             state="pending",
             attempts=0,
-            run_after=now,
+            run_after=now if run_after is None else run_after,
             created_at=now,
         )
     )

@@ -34,8 +34,10 @@ from roost.notifications.outbox import (
     FOLLOW_REQUEST,
     MENTION,
     NOTIFY_EVENT,
+    NOTIFY_POLL_ENDED,
     NOTIFY_STATUS,
     NOTIFY_STATUS_UPDATE,
+    POLL,
     REBLOG,
     STATUS,
     UPDATE,
@@ -127,6 +129,30 @@ async def notify_status_update(job: Job) -> None:
     await publish_notifications(services, created)
 
 
+async def notify_poll_ended(job: Job) -> None:
+    """``poll`` to the voters and the author of a poll that has ended (run
+    when it ends: the job is due then). A poll's id is its status's."""
+    services = job.services
+    poll_id = int(job.payload["poll_id"])
+    async with services.db.write() as conn:
+        if not await lock_statuses(conn, [poll_id]):
+            return  # deleted before it ended
+        author = (
+            await conn.execute(sa.select(_s.c.account_id).where(_s.c.id == poll_id))
+        ).scalar_one()
+        v = schema.poll_voters
+        voters = [
+            int(r[0])
+            for r in await conn.execute(
+                sa.select(v.c.account_id).where(v.c.poll_id == poll_id).order_by(v.c.account_id)
+            )
+        ]
+        # The author's own comes "from" the author, as Mastodon's does.
+        notes = [NewNotification(r, POLL, int(author), poll_id) for r in [*voters, int(author)]]
+        created = await create(services, conn, notes)
+    await publish_notifications(services, created)
+
+
 async def _still_holds(
     conn: AsyncConnection, type: str, actor: int, receiver: int, status_id: int
 ) -> bool:
@@ -175,4 +201,5 @@ JOB_HANDLERS: dict[str, JobHandler] = {
     NOTIFY_STATUS: notify_status,
     NOTIFY_EVENT: notify_event,
     NOTIFY_STATUS_UPDATE: notify_status_update,
+    NOTIFY_POLL_ENDED: notify_poll_ended,
 }

@@ -8,6 +8,7 @@ the rest of the domain so that statuses and relationships can use it.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -25,7 +26,8 @@ FOLLOW = "follow"
 FOLLOW_REQUEST = "follow_request"
 FAVOURITE = "favourite"
 UPDATE = "update"
-TYPES = (MENTION, STATUS, REBLOG, FOLLOW, FOLLOW_REQUEST, FAVOURITE, UPDATE)
+POLL = "poll"
+TYPES = (MENTION, STATUS, REBLOG, FOLLOW, FOLLOW_REQUEST, FAVOURITE, UPDATE, POLL)
 
 # Job kinds: a new status or reblog (its mentions, its author's notify
 # subscribers, the reblogged author), and one account acting on another.
@@ -33,6 +35,8 @@ NOTIFY_STATUS = "notify_status"
 NOTIFY_EVENT = "notify_event"
 # An edited status: ``update`` to those who reblogged, liked or are mentioned.
 NOTIFY_STATUS_UPDATE = "notify_status_update"
+# A poll ended: ``poll`` to its voters and its author (due at the poll's end).
+NOTIFY_POLL_ENDED = "notify_poll_ended"
 
 _n = schema.notifications
 
@@ -45,6 +49,13 @@ async def notify_about_status(conn: AsyncConnection, services: Services, status_
 async def notify_about_edit(conn: AsyncConnection, services: Services, status_id: int) -> None:
     """In the transaction that edits a status."""
     await enqueue(conn, services.ids, NOTIFY_STATUS_UPDATE, {"status_id": status_id})
+
+
+async def notify_when_poll_ends(
+    conn: AsyncConnection, services: Services, poll_id: int, ends_at: datetime
+) -> None:
+    """In the transaction that posts a status with a poll."""
+    await enqueue(conn, services.ids, NOTIFY_POLL_ENDED, {"poll_id": poll_id}, run_after=ends_at)
 
 
 async def notify_about_event(

@@ -31,6 +31,26 @@ class Location(msgspec.Struct, kw_only=True):
     longitude: float | None
 
 
+class PollOption(msgspec.Struct, kw_only=True):
+    title: str
+    votes_count: int | None  # None while the totals are hidden
+
+
+class Poll(msgspec.Struct, kw_only=True):
+    """A Mastodon Poll. ``voted`` and ``own_votes`` only for a signed-in viewer."""
+
+    id: str
+    expires_at: str | None
+    expired: bool
+    multiple: bool
+    votes_count: int
+    voters_count: int | None
+    options: list[PollOption]
+    emojis: list[Any]
+    voted: bool | msgspec.UnsetType = msgspec.UNSET
+    own_votes: list[int] | msgspec.UnsetType = msgspec.UNSET
+
+
 class Status(msgspec.Struct, kw_only=True):
     """A Mastodon Status.
 
@@ -62,7 +82,7 @@ class Status(msgspec.Struct, kw_only=True):
     tags: list[Tag]
     emojis: list[Any]
     card: dict[str, Any] | None = None
-    poll: dict[str, Any] | None = None
+    poll: Poll | None = None
     location: Location | None = None
     favourited: bool | msgspec.UnsetType = msgspec.UNSET
     reblogged: bool | msgspec.UnsetType = msgspec.UNSET

@@ -6,8 +6,9 @@ from typing import Any, TypeVar
 
 import msgspec
 
-from roost.kernel.errors import NotFound
+from roost.kernel.errors import NotFound, ValidationFailed
 from roost.kernel.idtext import parse_id
+from roost.statuses.drafts import NewPoll
 
 T = TypeVar("T")
 
@@ -43,8 +44,7 @@ class PostStatusForm(msgspec.Struct, kw_only=True):
     place_name: str | None = None
     latitude: float | None = None
     longitude: float | None = None
-    # Polls are not supported yet: read only to refuse them (as JSON
-    # ``"poll": {...}`` or as ``poll[options][]=...`` form fields).
+    # A poll, as JSON ``"poll": {...}`` or as ``poll[options][]=...`` form fields.
     poll: dict[str, Any] | None = None
     poll_options: list[str] | None = msgspec.field(name="poll[options]", default=None)
     poll_expires_in: str | int | None = msgspec.field(name="poll[expires_in]", default=None)
@@ -58,6 +58,17 @@ class PostStatusForm(msgspec.Struct, kw_only=True):
             for value in (self.poll_expires_in, self.poll_multiple, self.poll_hide_totals)
         )
 
+    def new_poll(self) -> NewPoll | None:
+        """The poll asked for (None when none), whichever shape was used."""
+        return parse_poll(
+            self.has_poll(),
+            self.poll,
+            self.poll_options,
+            self.poll_expires_in,
+            self.poll_multiple,
+            self.poll_hide_totals,
+        )
+
     def place(self) -> tuple[str | None, float | None, float | None]:
         """(name, latitude, longitude), whichever shape the client used."""
         nested = self.location or LocationForm()
@@ -66,6 +77,60 @@ class PostStatusForm(msgspec.Struct, kw_only=True):
             _first(nested.latitude, self.location_latitude, self.latitude),
             _first(nested.longitude, self.location_longitude, self.longitude),
         )
+
+
+def _flag(value: Any, name: str) -> bool:
+    if value is None or value == "":
+        return False
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in ("true", "1", "on"):
+        return True
+    if text in ("false", "0", "off"):
+        return False
+    raise ValidationFailed(f"poll[{name}] must be a boolean")
+
+
+def _seconds(value: Any) -> int | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool):
+        raise ValidationFailed("poll[expires_in] must be a number of seconds")
+    try:
+        return int(str(value).strip()) if not isinstance(value, int) else value
+    except ValueError:
+        raise ValidationFailed("poll[expires_in] must be a number of seconds") from None
+
+
+def parse_poll(
+    asked: bool,
+    nested: dict[str, Any] | None,
+    options: list[str] | None,
+    expires_in: Any,
+    multiple: Any,
+    hide_totals: Any,
+) -> NewPoll | None:
+    """A NewPoll from the JSON object or the flat form fields (not validated
+    beyond the types: see ``drafts.validate_poll``)."""
+    if not asked:
+        return None
+    body = nested or {}
+    raw_options = body.get("options", options) or []
+    if not isinstance(raw_options, list) or not all(isinstance(o, str) for o in raw_options):
+        raise ValidationFailed("poll[options] must be a list of strings")
+    return NewPoll(
+        options=list(raw_options),
+        expires_in=_seconds(body.get("expires_in", expires_in)),
+        multiple=_flag(body.get("multiple", multiple), "multiple"),
+        hide_totals=_flag(body.get("hide_totals", hide_totals), "hide_totals"),
+    )
+
+
+class VoteForm(msgspec.Struct, kw_only=True):
+    """``POST /api/v1/polls/:id/votes``: the chosen option numbers."""
+
+    choices: list[str | int] = []
 
 
 def _first(*values: T | None) -> T | None:

@@ -45,6 +45,8 @@ class StatusRecord(msgspec.Struct, array_like=True):
     edited_at: datetime | None
     mention_ids: list[int] = []
     tags: list[str] = []
+    # Last, with a default: records cached before polls existed still decode.
+    poll_id: int | None = None
 
     @property
     def is_reblog(self) -> bool:

@@ -15,12 +15,13 @@ from roost.statuses.deletion import delete_status
 from roost.statuses.drafts import NewStatus
 from roost.statuses.edits import StatusChange, edit_status, status_history, status_source
 from roost.statuses.entities import Context as ThreadContext
-from roost.statuses.entities import Status, StatusEdit, StatusSource
+from roost.statuses.entities import Poll, Status, StatusEdit, StatusSource
 from roost.statuses.forms import (
     EditStatusForm,
     PostStatusForm,
     ReblogForm,
     StatusesQuery,
+    VoteForm,
     parse_status_id,
 )
 from roost.statuses.hydrate import render_status, render_statuses
@@ -37,6 +38,7 @@ from roost.statuses.marks import (
     unbookmark_status,
     unfavourite_status,
 )
+from roost.statuses.pollvotes import show_poll, vote
 from roost.statuses.reblogs import reblog_status, unreblog_status
 from roost.statuses.service import post_status
 from roost.statuses.targets import visible_target
@@ -56,12 +58,13 @@ MAX_IDS = 40
     errors=(404,),  # in_reply_to_id names no status
 )
 async def create_status(ctx: Context, form: PostStatusForm) -> Response:
-    if any(str(m) for m in form.media_ids or ()):
+    has_media = any(str(m) for m in form.media_ids or ())
+    if has_media and form.has_poll():
+        raise ValidationFailed("A status can't have both media and a poll")
+    if has_media:
         raise ValidationFailed("media not supported yet")
     if form.scheduled_at:
         raise ValidationFailed("scheduled statuses are not supported")
-    if form.has_poll():
-        raise ValidationFailed("polls are not supported yet")
     place_name, latitude, longitude = form.place()
     new = NewStatus(
         author_id=ctx.user_id,
@@ -75,6 +78,7 @@ async def create_status(ctx: Context, form: PostStatusForm) -> Response:
         latitude=latitude,
         longitude=longitude,
         idempotency_key=ctx.request.headers.get("idempotency-key") or None,
+        poll=form.new_poll(),
     )
     status_id = await post_status(ctx.services, new)
     status = await render_status(ctx.services, status_id, viewer_id=ctx.user_id, primary=True)
@@ -340,3 +344,29 @@ async def bookmarks(ctx: Context, query: PageQuery) -> Response:
     return await _statuses_page(
         ctx, await list_bookmarks(ctx.services, account_id=ctx.user_id, page=page)
     )
+
+
+@router.get(
+    "/api/v1/polls/{id:int}",
+    summary="View a poll",
+    auth="optional",
+    scope="read:statuses",
+    response=Poll,
+)
+async def get_poll(ctx: Context) -> Response:
+    poll = await show_poll(ctx.services, ctx.path_id(), viewer_id=ctx.viewer_id)
+    return json_response(poll)
+
+
+@router.post(
+    "/api/v1/polls/{id:int}/votes",
+    summary="Vote in a poll (once; several choices only in a multiple-choice poll)",
+    auth="user",
+    scope="write:statuses",
+    response=Poll,
+)
+async def vote_in_poll(ctx: Context, form: VoteForm) -> Response:
+    poll = await vote(
+        ctx.services, poll_id=ctx.path_id(), account_id=ctx.user_id, choices=form.choices
+    )
+    return json_response(poll)

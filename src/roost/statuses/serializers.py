@@ -12,7 +12,7 @@ from roost.config import Settings
 from roost.kernel.timefmt import format_datetime
 from roost.statuses.content import tag_url
 from roost.statuses.counters import ZERO, Counts
-from roost.statuses.entities import Location, Mention, Status, Tag
+from roost.statuses.entities import Location, Mention, Poll, Status, Tag
 from roost.statuses.records import VISIBILITIES, StatusRecord
 from roost.statuses.visibility import BOOKMARKED, FAVOURITED, REBLOGGED, ViewerState
 
@@ -44,6 +44,7 @@ def serialize_status(
     state: ViewerState,
     counts: Counts = ZERO,
     reblog: Status | None = None,
+    poll: Poll | None = None,
 ) -> Status:
     """One Status; ``reblog`` is the already serialized original of a reblog
     (a reblog's own counts are zero: likes and replies go to the original)."""
@@ -86,6 +87,7 @@ def serialize_status(
         mentions=mentions,
         tags=[Tag(name=t, url=tag_url(settings.public_url, t)) for t in record.tags],
         emojis=[],
+        poll=poll,
         location=_location(record),
     )
     if state.viewer_id is not None:

@@ -15,11 +15,12 @@ from roost.db import schema
 from roost.jobs.queue import enqueue
 from roost.kernel.errors import NotFound
 from roost.limits import spend_status
-from roost.notifications.outbox import notify_about_status
+from roost.notifications.outbox import notify_about_status, notify_when_poll_ends
 from roost.statuses.content import MentionTarget, mention_candidates, render_text
 from roost.statuses.counters import Counts, add_counts, forget_counts, remember_zero_counts
 from roost.statuses.drafts import Draft, NewStatus, validate
 from roost.statuses.hydrate import load_with_originals
+from roost.statuses.polls import PollRecord, insert_poll, now_of
 from roost.statuses.records import DIRECT, StatusRecord
 from roost.statuses.store import remember_new_status, row_values
 from roost.statuses.visibility import visible_records
@@ -91,8 +92,19 @@ async def post_status(services: Services, new: NewStatus) -> int:
     parent = await _resolve_parent(services, new.author_id, new.in_reply_to_id)
     await spend_status(services, account_id=new.author_id)
     record = await _compose(services, new.author_id, draft, parent)
+    poll = None
+    if draft.poll is not None:
+        assert draft.poll.expires_in is not None  # validate_poll checked it
+        poll = PollRecord(
+            id=record.id,
+            account_id=record.account_id,
+            options=draft.poll.options,
+            multiple=draft.poll.multiple,
+            hide_totals=draft.poll.hide_totals,
+            expires_at=now_of(services) + timedelta(seconds=draft.poll.expires_in),
+        )
     digest = idempotency_digest(new.idempotency_key) if new.idempotency_key else None
-    status_id = await _insert(services, record, digest)
+    status_id = await _insert(services, record, digest, poll)
     if status_id == record.id:
         await _after_commit(services, record)
     return status_id
@@ -125,8 +137,9 @@ async def _compose(
         local_domain=settings.domain,
         accounts=await mention_targets(services, draft.text),
     )
+    status_id = services.ids.next_id()
     return StatusRecord(
-        id=services.ids.next_id(),
+        id=status_id,
         account_id=author_id,
         text=draft.text,
         content=rendered.html,
@@ -145,10 +158,14 @@ async def _compose(
         # Ordered as a read from the database orders them.
         mention_ids=sorted(rendered.mention_ids),
         tags=sorted(set(rendered.tags)),
+        # A poll has its status's id.
+        poll_id=None if draft.poll is None else status_id,
     )
 
 
-async def _insert(services: Services, record: StatusRecord, digest: str | None) -> int:
+async def _insert(
+    services: Services, record: StatusRecord, digest: str | None, poll: PollRecord | None
+) -> int:
     """Write the status and everything that goes with it in one transaction.
     Returns its id, or that of the status already posted with ``digest``."""
     try:
@@ -158,6 +175,9 @@ async def _insert(services: Services, record: StatusRecord, digest: str | None) 
                 if earlier is not None:
                     return earlier
             await _insert_rows(conn, services, record)
+            if poll is not None:
+                await insert_poll(conn, poll, record.created_at)
+                await notify_when_poll_ends(conn, services, poll.id, poll.expires_at)
             if digest is not None:
                 await conn.execute(
                     schema.idempotency_keys.insert().values(

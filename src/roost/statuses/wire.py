@@ -56,6 +56,7 @@ _DYNAMIC = frozenset(
         "muted",
         "bookmarked",
         "pinned",
+        "poll",
     }
 )
 
@@ -218,6 +219,8 @@ class _Writer:
             reblog,
             b',"mentions":',
             self.mentions(record) if record.mention_ids else b"[]",
+            b',"poll":',
+            b"null" if record.poll_id is None else _encode(batch.poll(record)),
         ]
         if self.viewer is not None:
             parts.append(_FLAGS[batch.state.flags.get(target, 0), record.account_id == self.viewer])

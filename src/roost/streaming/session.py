@@ -220,6 +220,8 @@ class StreamSession:
             shared.anonymous is not None
             and shared.original_author_id is None
             and shared.author_id != self.viewer_id
+            # A poll shows the viewer's own votes: rendered for each viewer.
+            and b'"poll":null' in shared.anonymous
         ):
             # A public or unlisted original by someone else: the shared
             # rendering with the flags of a viewer who has not marked it.
