@@ -9,7 +9,7 @@ LOCK := requirements.lock
 LOCK_VENV := .venv-lock
 PIP_TOOLS := pip-tools==7.6.2
 
-.PHONY: run test test-fast lint lock bench setup system-deps clean
+.PHONY: run test test-fast lint lock bench setup system-deps runtime-deps clean
 
 # `pip check` fails when pyproject.toml asks for something the lock does not
 # hold (a dependency added without `make lock`).
@@ -31,12 +31,18 @@ lock:
 		--extra dev --extra bench --generate-hashes --allow-unsafe --strip-extras \
 		--no-emit-index-url --no-emit-find-links --output-file $(LOCK) pyproject.toml
 
-## Install the system packages the project uses (wrk for benchmarks).
+## Install the system packages the project uses (ffmpeg for video
+## processing, wrk for benchmarks).
 system-deps:
 	./scripts/install-system-deps.sh
 
-## Serve Roost on http://127.0.0.1:8000 with the embedded default.
-run: $(STAMP)
+## Only what the server needs at run time (ffmpeg).
+runtime-deps:
+	./scripts/install-system-deps.sh runtime
+
+## Serve Roost on http://127.0.0.1:8000 with the embedded default (its
+## workers run ffmpeg for videos, so that is installed first).
+run: $(STAMP) runtime-deps
 	$(BIN)/roost serve
 
 ## The CI run: lint, types and every test with coverage (PostgreSQL and

@@ -40,6 +40,7 @@ FIXTURE_MARKERS = {
     "redis_client": ("redis",),
     "redis_cluster_url": ("redis",),
     "start_worker": ("e2e",),  # `roost worker` processes
+    "s3_endpoint": ("e2e",),  # the S3 API server process
 }
 # ...and these values of a parametrized fixture (backend and the like).
 PARAM_MARKERS = {
@@ -151,3 +152,12 @@ def settings(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> Se
 def client(settings: Settings) -> Iterator[ApiClient]:
     with ApiClient.start(settings) as api:
         yield api
+
+
+@pytest.fixture(scope="session")
+def s3_endpoint(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The endpoint URL of a real S3 API server on loopback, for the session."""
+    from tests.s3_server import s3_server
+
+    with s3_server(tmp_path_factory.mktemp("s3")) as endpoint:
+        yield endpoint

@@ -1,7 +1,7 @@
 """``roost backup`` and ``roost restore``: the embedded default's data, whole.
 
 The embedded default keeps everything in the data directory: the SQLite
-database and, once media is stored locally, the media folder. A backup is a
+database and the local media folder (``ROOST_MEDIA_DIR``). A backup is a
 directory holding a consistent copy of the database, made with SQLite's
 online backup API while the server runs (in WAL mode the copy reads one
 snapshot and blocks no writer), then a copy of the media folder, and a
@@ -50,8 +50,7 @@ def sqlite_path(settings: Settings) -> Path:
 
 
 def media_dir(settings: Settings) -> Path:
-    configured = str(getattr(settings, "media_dir", "") or "")
-    return Path(configured) if configured else settings.data_dir / MEDIA
+    return settings.effective_media_dir
 
 
 def _revision(conn: sqlite3.Connection) -> str | None:

@@ -52,6 +52,10 @@ LAZY_COMMANDS: dict[str, LazyCommand] = {
     "create-admin": LazyCommand(
         "roost.accounts.command:create_admin", "Create an administrator account."
     ),
+    "media": LazyCommand("roost.media.command:media", "Media files: sweep unattached uploads."),
+    "push": LazyCommand(
+        "roost.push.command:push", "Web Push delivery: subscriptions and their failures."
+    ),
     "restore": LazyCommand(
         "roost.backup:restore", "Restore a backup made by `roost backup` into the data directory."
     ),

@@ -7,6 +7,8 @@ scale-out deployment run the same code:
   directory) or ``postgresql://user@host:5432/db``.
 * ``ROOST_REDIS_URL``: empty (in-process cache and timeline store) or
   ``redis://host:6379/0``, or ``redis+cluster://host:6379`` for Redis Cluster.
+* ``ROOST_MEDIA_STORAGE``: ``local`` (files under the data directory) or
+  ``s3`` (an S3-compatible bucket described by the ``ROOST_S3_*`` settings).
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from typing import Any
 _LOCAL_BINDS = frozenset({"127.0.0.1", "::1", "0.0.0.0", "::", "localhost", ""})
 REGISTRATIONS_MODES = ("open", "approved", "none")
 SMTP_TLS_MODES = ("auto", "starttls", "tls", "none")
+MEDIA_STORAGES = ("local", "s3")
 
 
 def _parse_bool(value: str) -> bool:
@@ -111,6 +114,57 @@ class Settings:
     # minimum; production should not.
     password_hash_time_cost: int = 3
     password_hash_memory_kib: int = 65_536
+    # Web Push. The VAPID key pair (base64url: the 65-byte public point, the
+    # 32-byte private scalar); empty: made on first start and kept in the
+    # database, so that every process signs with the same key.
+    vapid_public_key: str = ""
+    vapid_private_key: str = ""
+    # The VAPID "sub" claim, a contact for push services; empty:
+    # mailto:<the mail sender>.
+    vapid_subject: str = ""
+    # How long a push service keeps an undelivered message (TTL header).
+    push_ttl_seconds: int = 172_800
+    # How long one delivery attempt waits for the push service.
+    push_timeout_seconds: float = 10.0
+    # Delivery attempts per message before it is dropped (backoff between).
+    push_max_attempts: int = 5
+    # Push endpoints on loopback addresses, also over plain http: for tests
+    # and development only (the endpoint must otherwise be https and public).
+    push_allow_loopback: bool = False
+    # Where media files live: local (a directory, served by Roost) | s3 (an
+    # S3-compatible bucket, the ROOST_S3_* below).
+    media_storage: str = "local"
+    # Media files (photos, videos, avatars) of the local blob store; empty:
+    # <data_dir>/media.
+    media_dir: str = ""
+    # Where clients fetch media from: a CDN host or the bucket's public URL;
+    # empty: <public_url>/system/media, served by Roost from media_dir
+    # (local), or <endpoint>/<bucket> (s3).
+    media_public_url: str = ""
+    # Largest upload accepted, in bytes (the body is streamed to disk and cut
+    # off past the limit).
+    media_max_image_bytes: int = 16 * 1024 * 1024
+    media_max_video_bytes: int = 99 * 1024 * 1024
+    # Images with more pixels than this are refused before decoding
+    # (decompression bombs); larger ones that pass are scaled down to fit
+    # 3840 px on the long side.
+    media_max_image_pixels: int = 33_177_600
+    # Media processed at the same time by one worker process (each one is a
+    # thread or an ffmpeg process).
+    media_processing_concurrency: int = 2
+    # Uploads never attached to a status are deleted after this many hours.
+    media_unattached_hours: int = 24
+    # S3-compatible object storage (AWS S3, MinIO, Ceph, R2...). An empty
+    # endpoint means AWS; empty credentials, botocore's own chain (AWS_*
+    # variables, an instance or task role).
+    s3_endpoint_url: str = ""
+    s3_bucket: str = ""
+    s3_region: str = "us-east-1"
+    s3_access_key_id: str = ""
+    s3_secret_access_key: str = ""
+    # Canned ACL of uploaded objects; empty for buckets whose ACLs are
+    # disabled (public reads then come from a bucket policy).
+    s3_acl: str = "public-read"
     log_level: str = "info"
     # text (one readable line per record) | json (one JSON object per line).
     log_format: str = "text"
@@ -128,6 +182,7 @@ class Settings:
             "require_email_confirmation": ("auto", "true", "false"),
             "smtp_tls": SMTP_TLS_MODES,
             "log_format": ("text", "json"),
+            "media_storage": MEDIA_STORAGES,
         }
         for name, allowed in choices.items():
             value = getattr(self, name)
@@ -156,10 +211,39 @@ class Settings:
         return f"notifications@{host}"
 
     @property
+    def push_subject(self) -> str:
+        return self.vapid_subject or f"mailto:{self.mail_sender}"
+
+    @property
     def effective_database_url(self) -> str:
         if self.database_url:
             return self.database_url
         return f"sqlite:///{(self.data_dir / 'roost.db').resolve()}"
+
+    @property
+    def job_loops(self) -> int:
+        """Job loops of a worker by default: one more than the media jobs it
+        may process at once, so that fan-out never waits behind a video."""
+        return self.media_processing_concurrency + 1
+
+    @property
+    def effective_media_dir(self) -> Path:
+        return Path(self.media_dir) if self.media_dir else self.data_dir / "media"
+
+    @property
+    def media_base_url(self) -> str:
+        """The URL a blob key is appended to (no trailing slash): the public
+        URL or CDN when set, else where the store serves its files (Roost
+        itself for local storage, the bucket for S3)."""
+        if self.media_public_url:
+            base = self.media_public_url
+        elif self.media_storage == "s3" and self.s3_endpoint_url:
+            base = f"{self.s3_endpoint_url.rstrip('/')}/{self.s3_bucket}"
+        elif self.media_storage == "s3":
+            base = f"https://{self.s3_bucket}.s3.{self.s3_region}.amazonaws.com"
+        else:
+            base = f"{self.public_url}/system/media"
+        return base.rstrip("/")
 
     @property
     def served_authority(self) -> str:

@@ -7,13 +7,23 @@ request that still arrives. Only after the drain period does it stop
 listening, finish its in-flight requests and exit.
 
 The state is per process: each app server process drains on its own.
+
+When the server finally stops (after the drain, or at once on Ctrl-C), the
+stop hooks run before it waits for in-flight requests: long-lived
+responses (streams) end there, so their clients reconnect to another server
+instead of holding the exit until the graceful-shutdown timeout.
 """
 
 from __future__ import annotations
 
+import logging
 import time
+from collections.abc import Callable
+
+log = logging.getLogger("roost.lifecycle")
 
 _draining_since: list[float] = []
+_stop_hooks: list[Callable[[], None]] = []
 
 
 def begin_draining() -> None:
@@ -29,3 +39,19 @@ def draining() -> bool:
 def reset() -> None:
     """Ready again (for tests that drain in process)."""
     _draining_since.clear()
+
+
+def on_stop(hook: Callable[[], None]) -> None:
+    """Run ``hook`` when this process stops serving (once per hook)."""
+    if hook not in _stop_hooks:
+        _stop_hooks.append(hook)
+
+
+def run_stop_hooks() -> None:
+    """Called by the server as it stops listening; a failing hook is logged
+    and does not keep the others from running."""
+    for hook in list(_stop_hooks):
+        try:
+            hook()
+        except Exception:
+            log.exception("stop hook %r failed", hook)

@@ -87,5 +87,5 @@ async def spend_status_deletion(services: Services, *, account_id: int) -> None:
 
 
 async def spend_media_upload(services: Services, *, account_id: int) -> None:
-    """Count one media upload by ``account_id`` (for the media endpoint to come)."""
+    """Count one media upload (an attachment, avatar or header) by ``account_id``."""
     await spend(services, services.budgets.media_uploads, account_id)

@@ -69,6 +69,12 @@ class DrainingServer(uvicorn.Server):
                 self.should_exit = True
         return await super().on_tick(counter)
 
+    async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
+        # Streams end first (roost.lifecycle): the in-flight requests uvicorn
+        # then waits for are short ones.
+        lifecycle.run_stop_hooks()
+        await super().shutdown(sockets)
+
 
 def _drain_seconds() -> float:
     return Settings.from_env().shutdown_drain_seconds

@@ -440,3 +440,152 @@ def report(result: Path, markdown: bool, plot_path: Path | None) -> None:
     if plot_path is not None:
         drawn = plot_results(document, plot_path)
         click.echo(f"wrote {drawn}" if drawn else "nothing to plot", err=True)
+
+
+@bench.command("video")
+@click.option("--seconds", default=10.0, show_default=True, help="Length of the test clip.")
+@click.option("--size", default="1280x720", show_default=True, help="Its picture size.")
+@click.option("--fps", default=30, show_default=True, help="Its frame rate.")
+@click.option("--bitrate", default="8M", show_default=True, help="Its video bitrate (a phone's).")
+@click.option("--repetitions", default=3, show_default=True, help="Transcodes measured.")
+def video(seconds: float, size: str, fps: int, bitrate: str, repetitions: int) -> None:
+    """Transcode speed of the video pipeline (ffmpeg) as a real-time factor."""
+    from roost_bench.video import measure
+
+    run = measure(seconds=seconds, size=size, fps=fps, bitrate=bitrate, repetitions=repetitions)
+    out = run.output
+    console.print(
+        f"[bold]video[/]: {run.seconds:.1f} s of {run.size} at {run.fps} fps, "
+        f"{run.input_bitrate / 1e6:.1f} Mbit/s -> {out.size} {out.video_codec}/"
+        f"{out.audio_codec} at {out.bitrate / 1e6:.2f} Mbit/s"
+    )
+    console.print(
+        "transcode s: "
+        + ", ".join(f"{s:.2f}" for s in run.transcode_s)
+        + f"; real-time factor {run.realtime_factor:.2f}x"
+    )
+    console.print(
+        "transcode CPU s: "
+        + ", ".join(f"{s:.2f}" for s in run.transcode_cpu_s)
+        + f"; {run.cpu_realtime_factor:.2f} video s per CPU s; poster frame s: "
+        + ", ".join(f"{s:.2f}" for s in run.poster_s)
+    )
+
+
+@bench.command("media")
+@click.option("--seconds", default=20.0, show_default=True, help="Length of each steady run.")
+@click.option("--photo-rate", default=1.0, show_default=True, help="Photo uploads per second.")
+@click.option("--video-rate", default=0.2, show_default=True, help="Video uploads per second.")
+@click.option("--photo-size", default="4032x3024", show_default=True, help="Photo size (WxH).")
+@click.option("--video-size", default="1280x720", show_default=True, help="Video size (WxH).")
+@click.option("--video-seconds", default=5.0, show_default=True, help="Video length.")
+@click.option("--burst", default=12, show_default=True, help="Photos sent at once (throughput).")
+@click.option(
+    "--home-seconds", default=5.0, show_default=True, help="Each wrk run of the home reads."
+)
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(path_type=Path),
+    default=DEFAULT_DIR,
+    show_default=True,
+    help="Directory for the JSON result.",
+)
+def media(
+    seconds: float,
+    photo_rate: float,
+    video_rate: float,
+    photo_size: str,
+    video_size: str,
+    video_seconds: float,
+    burst: int,
+    home_seconds: float,
+    out_dir: Path,
+) -> None:
+    """Photo and video upload-to-ready latency and photo throughput (embedded)."""
+    import tempfile
+
+    from roost_bench.media import (
+        MediaOptions,
+        home_share,
+        measure_media,
+        media_server,
+        prepare_forms,
+    )
+    from roost_bench.runner import run_async
+
+    width, _, height = photo_size.partition("x")
+    options = MediaOptions(
+        seconds=seconds,
+        photo_rate=photo_rate,
+        video_rate=video_rate,
+        photo_size=(int(width), int(height)),
+        video_seconds=video_seconds,
+        video_size=video_size,
+        burst=burst,
+    )
+    _quiet_logs()
+    forms = prepare_forms(options)
+    with (
+        tempfile.TemporaryDirectory(prefix="roost-bench-media-") as tmp,
+        media_server(Path(tmp)) as (url, cast),
+    ):
+        result = run_async(measure_media(url, cast, options, forms))
+        result["home"] = home_share(url, cast, seconds=home_seconds)
+    for kind in ("photo", "video"):
+        row = result[kind]
+        lat = row["latency_ms"]
+        console.print(
+            f"[bold]{kind}[/] {row['size']}: {row['uploads']} uploads at {row['rate_per_s']:g}/s, "
+            f"upload to ready p50 {lat['p50']:.0f} ms, p99 {lat['p99']:.0f} ms; "
+            f"{row['upload_bytes_mean'] / 1e6:.2f} MB sent, "
+            f"{row['stored_bytes_mean'] / 1e6:.2f} MB stored per upload"
+        )
+    console.print(
+        f"photos processed: {result['photos_per_s_per_worker']:.2f}/s by one worker "
+        f"(burst of {result['burst']})"
+    )
+    home = result["home"]
+    console.print(
+        "home page of 20 statuses: text-only "
+        + ", ".join(f"{r:,.0f}" for r in home["text_rps"])
+        + " req/s; with "
+        + f"{result['home_page']['photos']} photos "
+        + ", ".join(f"{r:,.0f}" for r in home["media_rps"])
+        + f" req/s: {home['media_share_of_text']:.0%} of text-only "
+        + f"({home['response_bytes']['media']:,} vs {home['response_bytes']['text']:,} bytes)"
+    )
+    path = write_result(
+        "media", {"settings": dataclasses.asdict(options), "results": result}, out_dir
+    )
+    console.print(f"wrote {path}")
+    console.print(f"capacity: roost capacity --media-result {path}")
+
+
+@bench.command("images")
+@click.option("--repetitions", default=5, show_default=True, help="Photos per library.")
+@click.option(
+    "--size",
+    default="4000x3000",
+    show_default=True,
+    help="Width x height of the generated photo (12 MP by default).",
+)
+def images(repetitions: int, size: str) -> None:
+    """Pillow against libvips on a 12 MP JPEG: time and peak memory per photo."""
+    from roost_bench.images import run
+
+    try:
+        width, height = (int(v) for v in size.lower().split("x"))
+    except ValueError:
+        raise click.BadParameter("WIDTHxHEIGHT, e.g. 4000x3000", param_hint="--size") from None
+    photo_bytes, measured = run(repetitions, size=(width, height))
+    console.print(
+        f"[bold]images[/]: a {width}x{height} JPEG of {photo_bytes / 1e6:.1f} MB, "
+        f"{repetitions} runs per library, one thread"
+    )
+    for m in measured:
+        console.print(
+            f"  {m.library}: median {m.median_ms:.0f} ms wall "
+            f"(min {min(m.seconds) * 1000:.0f}, max {max(m.seconds) * 1000:.0f}), "
+            f"{m.median_cpu_ms:.0f} ms CPU, peak memory +{m.peak_mib:.0f} MiB"
+        )

@@ -99,3 +99,38 @@ def test_table_output_names_every_group() -> None:
     assert result.exit_code == 0, result.output
     for word in ("rates", "storage", "network", "timeline cache", "machines", "stated defaults"):
         assert word in result.output
+
+
+def media_result(path: Path, results: dict[str, Any]) -> Path:
+    path.write_text(json.dumps({"kind": "media", "results": results}))
+    return path
+
+
+def test_media_result_supplies_photo_sizes_and_processing_rate(tmp_path: Path) -> None:
+    result_file = media_result(
+        tmp_path / "media.json",
+        {"photo": {"stored_bytes_mean": 1_200_000}, "photos_per_s_per_worker": 4.0},
+    )
+    document = run("--media-result", str(result_file))
+    assert document["inputs"]["scale"]["media_bytes"] == 1_200_000
+    assert document["inputs"]["throughput"]["photos_per_core"] == 4.0
+    assert str(result_file) in document["inputs"]["throughput"]["source"]
+    # 5,000 posts/s x 10% x 1.2 MB x 86,400 s = 51.84 TB of media a day
+    assert figure(document, "media_per_day") == 432_000_000 * 0.1 * 1_200_000
+    # ⌈12,000 posts/s x 10% ÷ 4 photos/s ÷ 0.6⌉ = 500 worker processes
+    assert figure(document, "media_workers") == 500
+    # An explicit option still wins.
+    document = run("--media-result", str(result_file), "--media-bytes", "1000")
+    assert document["inputs"]["scale"]["media_bytes"] == 1000
+
+
+def test_a_file_that_is_not_a_media_result_is_refused(tmp_path: Path) -> None:
+    for name, content in [
+        ("bench.json", {"kind": "bench", "results": []}),
+        ("empty.json", {"kind": "media", "results": {"photo": {}}}),
+    ]:
+        path = tmp_path / name
+        path.write_text(json.dumps(content))
+        result = CliRunner().invoke(main, ["capacity", "--media-result", str(path)])
+        assert result.exit_code != 0
+        assert str(path) in result.output

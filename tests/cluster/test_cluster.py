@@ -67,8 +67,13 @@ def test_the_written_configuration_passes_haproxy_check(tmp_path: Path) -> None:
         "option forwardfor",
         "timeout queue",
         "timeout tunnel",
+        "use_backend roost_streaming if streaming",
     ):
         assert expected in text, expected
+    # Streams have a backend of their own, without the per-server request cap.
+    streaming = text.split("\nbackend roost_streaming", 1)[1]
+    assert "server app3 127.0.0.1:8083" in streaming
+    assert "maxconn" not in streaming.split("default-server", 1)[1]
     path = tmp_path / "haproxy.cfg"
     path.write_text(text)
     check = subprocess.run(

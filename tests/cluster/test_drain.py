@@ -8,6 +8,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -25,6 +26,17 @@ def _status(url: str) -> int | None:
         return httpx.get(url, timeout=2).status_code
     except httpx.TransportError:
         return None
+
+
+def _read_stream(url: str, ended: threading.Event) -> None:
+    """Hold a public stream open until the server ends it."""
+    try:
+        with httpx.stream("GET", url, timeout=httpx.Timeout(5, read=60)) as response:
+            for _ in response.iter_lines():
+                pass
+    except httpx.TransportError:
+        pass
+    ended.set()
 
 
 def _drains(tmp_path: Path, *, workers: int, extra_env: dict[str, str]) -> None:
@@ -59,6 +71,13 @@ def _drains(tmp_path: Path, *, workers: int, extra_env: dict[str, str]) -> None:
             while _status(f"{base}/readyz") != 200:
                 assert process.poll() is None and time.monotonic() < deadline, log_path.read_text()
                 time.sleep(0.1)
+            # A stream open through the stop: the server ends it as it stops
+            # listening, instead of waiting for it (up to 30 s) before exiting.
+            ended = threading.Event()
+            reader = threading.Thread(
+                target=_read_stream, args=(f"{base}/api/v1/streaming/public", ended), daemon=True
+            )
+            reader.start()
             process.send_signal(signal.SIGTERM)
             signalled = time.monotonic()
             # Readiness fails within a moment (every child: several answers in a row)...
@@ -69,8 +88,9 @@ def _drains(tmp_path: Path, *, workers: int, extra_env: dict[str, str]) -> None:
             assert _status(f"{base}/api/v1/instance") == 200
             assert _status(f"{base}/livez") == 200
             assert time.monotonic() - signalled < DRAIN, "the checks took the whole drain"
-            assert process.wait(timeout=DRAIN + 15) == 0, log_path.read_text()
+            assert process.wait(timeout=DRAIN + 10) == 0, log_path.read_text()
             assert time.monotonic() - signalled >= DRAIN - 0.2
+            assert ended.wait(5), "the open stream outlived the server"
             assert _status(f"{base}/livez") is None  # no longer listening
         finally:
             if process.poll() is None:

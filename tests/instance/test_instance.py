@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import base64
 from pathlib import Path
 
 import pytest
@@ -41,7 +42,10 @@ def test_instance_v2(client: ApiClient) -> None:
     assert body["api_versions"] == {"mastodon": 2}
     config = body["configuration"]
     assert config["urls"]["streaming"] == "ws://testserver"
-    assert config["vapid"] == {"public_key": ""}
+    # The VAPID key made on the first start: an uncompressed P-256 point.
+    public_key = config["vapid"]["public_key"]
+    assert public_key == client.services.vapid.server_key  # type: ignore[union-attr]
+    assert len(base64.urlsafe_b64decode(public_key)) == 65
     assert config["statuses"]["max_characters"] == 500
     assert config["accounts"]["max_profile_fields"] == 4
     assert body["registrations"]["enabled"] is True

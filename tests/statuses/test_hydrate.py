@@ -74,9 +74,9 @@ def test_rendering_20_or_40_costs_the_same(client: ApiClient) -> None:
     large = cost(client, ids, viewer)
     assert small == large
     queries, round_trips = large
-    # statuses+mentions+tags, twice (reblogged originals), one grouped query
-    # for the counts, accounts, the viewer's relations, the viewer's flags
-    assert queries <= 10
+    # statuses+mentions+tags+media, twice (reblogged originals), one grouped
+    # query for the counts, accounts, the viewer's relations, the viewer's flags
+    assert queries <= 12
     # statuses with their counts, twice (originals), accounts with the
     # viewer's relations and flags
     assert round_trips <= 3

@@ -150,13 +150,13 @@ def test_form_booleans_and_visibility(client: ApiClient) -> None:
     assert bad.status_code == 422
 
 
-def test_media_ids_refused_for_now(client: ApiClient) -> None:
+def test_unknown_media_ids_are_refused(client: ApiClient) -> None:
     alice = client.make_user("alice")
     response = client.post(
         "/api/v1/statuses", user=alice, data={"status": "x", "media_ids[]": ["123"]}
     )
     assert response.status_code == 422
-    assert "media" in response.json()["error"]
+    assert "Media 123" in response.json()["error"]
     assert status_row_count(client) == 0
 
 

@@ -25,7 +25,7 @@ def test_account_statuses_by_relationship(client: ApiClient) -> None:
     client.post(f"/api/v1/accounts/{stranger.id}/block", user=alice)
     assert timeline(client, path, stranger) == []
     assert client.get("/api/v1/accounts/98765/statuses").status_code == 404
-    # No pins and no media yet.
+    # No pins; none of these statuses has media.
     assert timeline(client, path, alice, pinned="true") == []
     assert timeline(client, path, alice, only_media="true") == []
 

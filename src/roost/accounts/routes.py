@@ -32,13 +32,20 @@ from roost.api.client_address import client_address
 from roost.api.errors import ApiError
 from roost.api.responses import NO_STORE, json_response
 from roost.api.routing import Context, Router
+from roost.api.uploads import received_upload
 from roost.kernel.errors import NotFound
 from roost.limits import spend_sign_up
+from roost.media.profile import check_profile_image, upload_profile_image
+from roost.media.service import UploadedFile, upload_limit
 from roost.oauth.entities import Token
 from roost.oauth.serializers import serialize_token
 from roost.relationships.requests import count_follow_requests
 
 router = Router("accounts")
+
+PROFILE_IMAGES = ("avatar", "header")
+# Seconds update_credentials waits for a new picture to be processed.
+PROFILE_IMAGE_WAIT = 5.0
 
 
 async def _credential_response(ctx: Context, record: AccountRecord) -> Response:
@@ -118,15 +125,25 @@ async def verify_credentials(ctx: Context) -> Response:
 
 @router.patch(
     "/api/v1/accounts/update_credentials",
-    summary="Update the calling user's profile (avatar and header uploads: not yet)",
+    summary="Update the calling user's profile (multipart: avatar and header images)",
     auth="user",
     scope="write:accounts",
     response=CredentialAccount,
     errors=(404,),  # the account was deleted meanwhile
+    uploads=PROFILE_IMAGES,
+    upload_limit=upload_limit,
 )
 async def update_credentials(ctx: Context, form: ProfileForm) -> Response:
     form = await read_profile_form(ctx.request, form)
     source = form.source
+    received = received_upload(ctx.request)
+    pictures = {
+        kind: UploadedFile(found.path, found.size)
+        for kind in PROFILE_IMAGES
+        if received is not None and (found := received.files.get(kind)) is not None
+    }
+    for kind, file in pictures.items():
+        await check_profile_image(ctx.services, kind=kind, file=file)
     record = await update_profile(
         ctx.services,
         account_id=ctx.user_id,
@@ -141,6 +158,15 @@ async def update_credentials(ctx: Context, form: ProfileForm) -> Response:
         sensitive=source.sensitive if source else None,
         language=source.language if source else None,
     )
+    if pictures:
+        # Processed by a job; this process's workers usually finish it
+        # before the answer (otherwise the new picture shows a moment later).
+        wait = PROFILE_IMAGE_WAIT if ctx.services.settings.run_workers else 0.0
+        for kind, file in pictures.items():
+            await upload_profile_image(
+                ctx.services, account_id=ctx.user_id, kind=kind, file=file, wait=wait
+            )
+        record = await load_account(ctx.services, ctx.user_id) or record
     return await _credential_response(ctx, record)
 
 

@@ -8,6 +8,7 @@ from roost.accounts.entities import Account, CredentialAccount, Field, Source
 from roost.accounts.records import AccountRecord
 from roost.config import Settings
 from roost.kernel.timefmt import format_date, format_datetime
+from roost.media.profile_keys import is_profile_key, static_key
 
 
 def note_html(note: str) -> str:
@@ -21,17 +22,21 @@ def note_html(note: str) -> str:
     )
 
 
-def _media_url(settings: Settings, url: str, fallback: str) -> str:
+def _media_url(settings: Settings, url: str, fallback: str, *, static: bool = False) -> str:
     if not url:
         return f"{settings.public_url}/static/{fallback}"
     if url.startswith(("http://", "https://")):
         return url
+    if is_profile_key(url):  # an uploaded picture in the blob store
+        return f"{settings.media_base_url}/{static_key(url) if static else url}"
     return f"{settings.public_url}/{url.lstrip('/')}"
 
 
 def serialize_account(settings: Settings, record: AccountRecord) -> Account:
     avatar = _media_url(settings, record.avatar_url, "avatar-missing.png")
     header = _media_url(settings, record.header_url, "header-missing.png")
+    avatar_static = _media_url(settings, record.avatar_url, "avatar-missing.png", static=True)
+    header_static = _media_url(settings, record.header_url, "header-missing.png", static=True)
     profile_url = f"{settings.public_url}/@{record.username}"
     return Account(
         id=str(record.id),
@@ -42,9 +47,9 @@ def serialize_account(settings: Settings, record: AccountRecord) -> Account:
         display_name=record.display_name,
         note=note_html(record.note),
         avatar=avatar,
-        avatar_static=avatar,
+        avatar_static=avatar_static,
         header=header,
-        header_static=header,
+        header_static=header_static,
         locked=record.locked,
         bot=record.bot,
         group=False,

@@ -113,6 +113,8 @@ def _responses(
     e: Endpoint, error_schema: dict[str, Any], schema_of: Callable[[Any], dict[str, Any]]
 ) -> dict[str, Any]:
     responses: dict[str, Any] = {str(e.status): _success(e, schema_of)}
+    for status in e.also:
+        responses[str(status)] = _success(e, schema_of)
     if e.redirects:
         responses["302"] = {
             "description": _DESCRIPTIONS[302],

@@ -41,7 +41,7 @@ MAX_JSON_DEPTH = 32
 _FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 # Parsed once per request: a handler that re-reads the form with its own
 # key syntax (accounts' bracket keys) gets the same checked fields.
-_FORM_KEY = "roost.form_fields"
+FORM_KEY = "roost.form_fields"
 _QUERY_KEY = "roost.query_fields"
 
 
@@ -158,7 +158,7 @@ def _content_type(request: Request) -> str:
 async def form_fields(request: Request) -> list[tuple[str, str]]:
     """The (name, value) pairs of a form body (file parts left out), checked;
     empty for a request that is not a form."""
-    cached: list[tuple[str, str]] | None = request.scope.get(_FORM_KEY)
+    cached: list[tuple[str, str]] | None = request.scope.get(FORM_KEY)
     if cached is not None:
         return cached
     content_type = _content_type(request)
@@ -180,7 +180,7 @@ async def form_fields(request: Request) -> list[tuple[str, str]]:
             raise ApiError(400, "Malformed form body: invalid UTF-8") from None
         fields = _split_pairs(text, "form body")
     _refuse_nul(fields)
-    request.scope[_FORM_KEY] = fields
+    request.scope[FORM_KEY] = fields
     return fields
 
 

@@ -20,6 +20,8 @@ from starlette.routing import Route
 from roost.api.auth import VIEWER_KEY, bearer_token
 from roost.api.errors import ApiError
 from roost.api.params import parse_body, parse_query
+from roost.api.uploads import LimitOf, accept_upload, is_multipart, received_upload
+from roost.config import Settings
 from roost.db.replicas import reading_as
 from roost.kernel.auth import Viewer
 from roost.kernel.errors import NotFound
@@ -81,6 +83,13 @@ class Endpoint:
     media_type: str = "application/json"
     redirects: bool = False
     errors: tuple[int, ...] = ()
+    # Other success statuses with the same body (202 for "still processing").
+    also: tuple[int, ...] = ()
+    # File fields of a multipart body, streamed to disk before the form is
+    # parsed (roost.api.uploads); the handler reads them with received_upload.
+    uploads: tuple[str, ...] = ()
+    # Each file's size limit from its first bytes (see roost.api.uploads).
+    upload_limit: Callable[[Settings, str, bytes], int] | None = None
 
     def route(self) -> Route:
         return Route(self.path, self._endpoint, methods=[self.method], name=self.handler.__name__)
@@ -93,14 +102,36 @@ class Endpoint:
         kwargs: dict[str, Any] = {}
         if self.query is not None:
             kwargs["query"] = parse_query(request, self.query)
-        if self.form is not None:
-            kwargs["form"] = await parse_body(request, self.form)
-        ctx = Context(request, services, viewer)
-        if self.method == "GET":
-            # A read may run twice: once more when it met a database
-            # connection that died under it (roost.db.engine).
-            return await services.db.once_more_on_disconnect(lambda: self.handler(ctx, **kwargs))
-        return await self.handler(ctx, **kwargs)
+        if self.uploads and is_multipart(request):
+            settings = services.settings
+            await accept_upload(
+                request,
+                frozenset(self.uploads),
+                max(settings.media_max_image_bytes, settings.media_max_video_bytes),
+                settings.data_dir / "tmp",
+                self._limit_of(settings),
+            )
+        try:
+            if self.form is not None:
+                kwargs["form"] = await parse_body(request, self.form)
+            ctx = Context(request, services, viewer)
+            if self.method == "GET":
+                # A read may run twice: once more when it met a database
+                # connection that died under it (roost.db.engine).
+                return await services.db.once_more_on_disconnect(
+                    lambda: self.handler(ctx, **kwargs)
+                )
+            return await self.handler(ctx, **kwargs)
+        finally:
+            upload = received_upload(request)
+            if upload is not None:
+                upload.close()
+
+    def _limit_of(self, settings: Settings) -> LimitOf | None:
+        limit = self.upload_limit
+        if limit is None:
+            return None
+        return lambda field, head: limit(settings, field, head)
 
     async def _authenticate(self, request: Request, services: Services) -> Viewer | None:
         if self.auth == "none":
@@ -153,6 +184,9 @@ class Router:
         media_type: str = "application/json",
         redirects: bool = False,
         errors: tuple[int, ...] = (),
+        also: tuple[int, ...] = (),
+        uploads: tuple[str, ...] = (),
+        upload_limit: Callable[[Settings, str, bytes], int] | None = None,
     ) -> Callable[[Handler], Handler]:
         """Declare an endpoint; ``scope`` may name alternatives (any one will do)."""
         scopes = (scope,) if isinstance(scope, str) else tuple(scope or ())
@@ -179,6 +213,9 @@ class Router:
                     media_type=media_type,
                     redirects=redirects,
                     errors=errors,
+                    also=also,
+                    uploads=uploads,
+                    upload_limit=upload_limit,
                 )
             )
             return handler

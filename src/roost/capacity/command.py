@@ -70,14 +70,23 @@ def _print(throughput: Throughput, figures: list[Figure]) -> None:
     default=None,
     help="A `roost bench` JSON result: its per-core throughput replaces the defaults.",
 )
+@click.option(
+    "--media-result",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    default=None,
+    help="A `roost bench media` JSON result: its stored bytes per photo and photos "
+    "processed per second replace the defaults.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the inputs and figures as JSON.")
-def _capacity(bench_result: Path | None, as_json: bool, **values: Any) -> None:
+def _capacity(
+    bench_result: Path | None, media_result: Path | None, as_json: bool, **values: Any
+) -> None:
     """Back-of-the-envelope capacity for a target scale (Twitter 2013 by default).
 
     Every figure is printed with the formula it came from.
     """
     try:
-        scale, throughput = build_inputs(values, bench_result)
+        scale, throughput = build_inputs(values, bench_result, media_result)
     except (ValueError, TypeError, json.JSONDecodeError) as exc:
         raise click.ClickException(str(exc)) from exc
     figures = estimate(scale, throughput)

@@ -5,12 +5,14 @@ app server process sustained on the home-timeline read, on posting, and how
 many fan-out inserts one worker process made per second. Those replace the
 stated per-core defaults, so the estimate uses the operator's own hardware.
 The file is read through ``roost.capacity.results``, the schema the bench
-writes it with.
+writes it with. A `roost bench media` result supplies the bytes stored per
+photo and the photos a worker processes per second.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import json
 from pathlib import Path
 from typing import Any
 
@@ -40,6 +42,7 @@ HELP: dict[str, str] = {
     "timeline_reads_per_core": "Home timeline reads/s one app process sustains.",
     "posts_per_core": "Posts/s one app process sustains.",
     "fanout_inserts_per_core": "Timeline inserts/s one worker process makes.",
+    "photos_per_core": "Photos/s one worker process makes ready.",
     "cores_per_server": "Cores per app server.",
     "utilization": "Planned share of capacity in use at peak (0-1).",
     "cache_node_memory_gb": "Memory per cache node, GB.",
@@ -75,23 +78,58 @@ def throughput_from_bench(data: bytes | str) -> dict[str, float]:
     return found
 
 
-def build_inputs(values: dict[str, Any], bench_file: Path | None) -> tuple[Scale, Throughput]:
-    """Scale and Throughput from option values (None = default) and a bench result.
+def media_from_bench(data: bytes | str) -> tuple[dict[str, Any], dict[str, float]]:
+    """What a `roost bench media` result measured: the bytes stored per photo
+    (original and preview: the model's ``media_bytes``, a status with one
+    photo) and the photos one worker made ready per second."""
+    document = json.loads(data)
+    if not isinstance(document, dict) or document.get("kind") != "media":
+        raise ValueError("not a `roost bench media` result")
+    results = document.get("results")
+    if not isinstance(results, dict):
+        raise ValueError("not a `roost bench media` result")
+    try:
+        stored = int(results["photo"]["stored_bytes_mean"])
+        photos = float(results["photos_per_s_per_worker"])
+    except (KeyError, TypeError, ValueError) as exc:
+        raise ValueError(f"the media result lacks {exc}") from None
+    if stored <= 0 or photos <= 0:
+        raise ValueError("the media result holds no measured photos")
+    return {"media_bytes": stored}, {"photos_per_core": photos}
 
-    An explicit option wins over the bench result, which wins over the default.
+
+def build_inputs(
+    values: dict[str, Any], bench_file: Path | None, media_file: Path | None = None
+) -> tuple[Scale, Throughput]:
+    """Scale and Throughput from option values (None = default), a bench
+    result and a media bench result.
+
+    An explicit option wins over the bench results, which win over the defaults.
     """
-    scale_values = {
-        f.name: values[f.name] for f in dataclasses.fields(Scale) if values.get(f.name) is not None
-    }
+    scale_values: dict[str, Any] = {}
     throughput_values: dict[str, Any] = {}
-    source = "stated defaults"
+    sources: list[str] = []
     if bench_file is not None:
         try:
             measured = throughput_from_bench(bench_file.read_bytes())
         except (ValueError, OSError) as exc:
             raise ValueError(f"{bench_file}: {exc}") from exc
         throughput_values.update(measured)
-        source = f"{bench_file} ({', '.join(sorted(measured))}); other figures stated defaults"
+        sources.append(f"{bench_file} ({', '.join(sorted(measured))})")
+    if media_file is not None:
+        try:
+            sizes, rates = media_from_bench(media_file.read_bytes())
+        except (ValueError, OSError) as exc:
+            raise ValueError(f"{media_file}: {exc}") from exc
+        scale_values.update(sizes)
+        throughput_values.update(rates)
+        sources.append(f"{media_file} ({', '.join(sorted(sizes | rates))})")
+    source = (
+        "; ".join(sources) + "; other figures stated defaults" if sources else "stated defaults"
+    )
+    for f in dataclasses.fields(Scale):
+        if values.get(f.name) is not None:
+            scale_values[f.name] = values[f.name]
     for f in dataclasses.fields(Throughput):
         if f.name != "source" and values.get(f.name) is not None:
             throughput_values[f.name] = values[f.name]

@@ -66,6 +66,9 @@ class Throughput:
     timeline_reads_per_core: float = 2_000.0
     posts_per_core: float = 500.0
     fanout_inserts_per_core: float = 50_000.0
+    # Photos one worker process makes ready per second (decode, resize,
+    # preview, blurhash, store): `roost bench media` measures it.
+    photos_per_core: float = 2.0
     cores_per_server: int = 16
     # Plan for this share of each machine's capacity, keeping headroom.
     utilization: float = 0.6
@@ -83,6 +86,7 @@ class Throughput:
                 "timeline_reads_per_core",
                 "posts_per_core",
                 "fanout_inserts_per_core",
+                "photos_per_core",
                 "cores_per_server",
                 "utilization",
                 "cache_node_memory_gb",
@@ -162,6 +166,8 @@ FIGURES: tuple[tuple[str, str, str, str, str], ...] = (
     ("machines", "app_servers", "app servers", "servers", "ceil(app_cores / cores_per_server)"),
     ("machines", "workers", "fan-out worker processes", "processes",
      "ceil(fanout_peak / fanout_inserts_per_core / utilization)"),
+    ("machines", "media_workers", "media worker processes (photos)", "processes",
+     "ceil(posts_peak * media_share / photos_per_core / utilization)"),
     ("machines", "cache_nodes_memory", "cache nodes for memory", "nodes",
      "ceil(timeline_cache * cache_replicas"
      " / (cache_node_memory_gb * bytes_per_gb * cache_memory_usable))"),

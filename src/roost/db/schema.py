@@ -377,3 +377,77 @@ markers = sa.Table(
     sa.Column("version", sa.Integer, nullable=False, server_default="0"),
     sa.Column("updated_at", TS, nullable=False),
 )
+
+# Web Push subscriptions (roost.push): one per access token, as on Mastodon.
+# The keys are stored as sent, re-encoded as base64url; the access token
+# itself only sealed (see roost.push.sealing). The counters make a failing
+# push service visible to operators (`roost push status`).
+push_subscriptions = sa.Table(
+    "push_subscriptions",
+    metadata,
+    sa.Column("id", sa.BigInteger, primary_key=True, autoincrement=False),
+    sa.Column("account_id", sa.BigInteger, nullable=False),
+    sa.Column("token_id", sa.BigInteger, nullable=False, unique=True),
+    sa.Column("endpoint", sa.String(2048), nullable=False),
+    sa.Column("key_p256dh", sa.String(100), nullable=False),
+    sa.Column("key_auth", sa.String(50), nullable=False),
+    sa.Column("standard", sa.Boolean, nullable=False, server_default=sa.false()),
+    # The alert types switched on, as a JSON list of names.
+    sa.Column("alerts", sa.JSON, nullable=False),
+    sa.Column("policy", sa.String(16), nullable=False, server_default="all"),
+    sa.Column("access_token_sealed", sa.Text, nullable=True),
+    # Failed attempts since the last delivery (reset by a success), and totals.
+    sa.Column("failures", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("failures_total", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("deliveries_total", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("last_error", sa.String(500), nullable=True),
+    sa.Column("last_failure_at", TS, nullable=True),
+    sa.Column("last_delivery_at", TS, nullable=True),
+    sa.Column("created_at", TS, nullable=False),
+    sa.Column("updated_at", TS, nullable=False),
+    sa.Index("ix_push_subscriptions_account_id", "account_id"),
+)
+
+# The instance's VAPID key pair, made on first start (a single row, id 1)
+# unless ROOST_VAPID_* set one: every app server and worker signs with it.
+vapid_keys = sa.Table(
+    "vapid_keys",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("public_key", sa.String(100), nullable=False),
+    sa.Column("private_key", sa.String(100), nullable=False),
+    sa.Column("created_at", TS, nullable=False),
+)
+
+# Photos and videos (migration 0007_media). An upload is a row with the raw
+# file under ``upload_key`` until a worker has processed it into
+# ``file_key`` (and ``preview_key``); it belongs to no status until a post
+# attaches it (``status_id``, in the order of ``position``).
+media_attachments = sa.Table(
+    "media_attachments",
+    metadata,
+    sa.Column("id", sa.BigInteger, primary_key=True, autoincrement=False),
+    sa.Column("account_id", sa.BigInteger, nullable=False),
+    sa.Column("status_id", sa.BigInteger, nullable=True),
+    sa.Column("position", sa.SmallInteger, nullable=False, server_default="0"),
+    # image | gifv | video (Mastodon's MediaAttachment type)
+    sa.Column("kind", sa.String(8), nullable=False),
+    # processing | ready | failed
+    sa.Column("state", sa.String(12), nullable=False),
+    sa.Column("error", sa.String(300), nullable=True),
+    sa.Column("upload_key", sa.String(200), nullable=True),
+    sa.Column("thumbnail_upload_key", sa.String(200), nullable=True),
+    sa.Column("file_key", sa.String(200), nullable=True),
+    sa.Column("preview_key", sa.String(200), nullable=True),
+    sa.Column("file_size", sa.BigInteger, nullable=True),
+    sa.Column("description", sa.Text, nullable=False, server_default=""),
+    sa.Column("focus_x", sa.Float, nullable=False, server_default="0"),
+    sa.Column("focus_y", sa.Float, nullable=False, server_default="0"),
+    sa.Column("meta", sa.JSON, nullable=True),
+    sa.Column("blurhash", sa.String(100), nullable=True),
+    sa.Column("created_at", TS, nullable=False),
+    sa.Column("processed_at", TS, nullable=True),
+    sa.Index("ix_media_attachments_account_id_id", "account_id", "id"),
+    sa.Index("ix_media_attachments_status_id", "status_id"),
+    sa.Index("ix_media_attachments_created_at", "created_at"),
+)

@@ -13,6 +13,7 @@ from roost.instance.entities import CustomEmoji, InstanceV1, InstanceV2, Readine
 from roost.instance.health import readiness
 from roost.instance.serializers import serialize_instance_v1, serialize_instance_v2
 from roost.instance.stats import InstanceFacts, load_instance_facts
+from roost.push.keys import vapid_keys
 
 router = Router("instance")
 
@@ -44,7 +45,10 @@ async def instance_v1_slash(ctx: Context) -> Response:
 @router.get("/api/v2/instance", summary="Server information (v2)", auth="none", response=InstanceV2)
 async def instance_v2(ctx: Context) -> Response:
     facts, contact = await _facts_and_contact(ctx)
-    return json_response(serialize_instance_v2(ctx.services.settings, facts, contact))
+    vapid_key = (await vapid_keys(ctx.services)).server_key
+    return json_response(
+        serialize_instance_v2(ctx.services.settings, facts, contact, vapid_key=vapid_key)
+    )
 
 
 @router.get("/api/v1/instance/rules", summary="Server rules", auth="none", response=list[Rule])

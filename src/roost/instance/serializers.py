@@ -28,26 +28,13 @@ from roost.instance.entities import (
     Vapid,
 )
 from roost.instance.stats import InstanceFacts
-from roost.oauth.serializers import vapid_public_key
+from roost.media import limits
 
 # Clients keep only what precedes the space and pick endpoints by it:
 # 4.3.0 means v2 media upload, v1 trends by tag, api_versions in v2 instance.
 VERSION = f"4.3.0 (compatible; Roost {roost.__version__})"
 API_VERSIONS = {"mastodon": 2}
 DESCRIPTION = "A Roost server: short posts, follows, likes and timelines."
-# The media domain enforces its own limits; these are what clients are told.
-SUPPORTED_MIME_TYPES = [
-    "image/jpeg",
-    "image/png",
-    "image/gif",
-    "image/webp",
-    "image/heic",
-    "image/heif",
-    "image/avif",
-    "video/mp4",
-    "video/webm",
-    "video/quicktime",
-]
 
 
 def _streaming_base(settings: Settings) -> str:
@@ -62,20 +49,21 @@ def _streaming_base(settings: Settings) -> str:
 def _statuses(settings: Settings) -> StatusesConfig:
     return StatusesConfig(
         max_characters=settings.max_status_chars,
-        max_media_attachments=4,
+        max_media_attachments=limits.MAX_ATTACHMENTS,
         characters_reserved_per_url=23,
     )
 
 
-def _media() -> MediaConfig:
+def _media(settings: Settings) -> MediaConfig:
+    """The limits the media domain enforces, as clients read them."""
     return MediaConfig(
-        supported_mime_types=SUPPORTED_MIME_TYPES,
-        image_size_limit=16 * 1024 * 1024,
-        image_matrix_limit=33_177_600,  # 7680 x 4320
-        video_size_limit=99 * 1024 * 1024,
-        video_frame_rate_limit=120,
-        video_matrix_limit=8_294_400,  # 3840 x 2160
-        description_limit=1500,
+        supported_mime_types=list(limits.SUPPORTED_MIME_TYPES),
+        image_size_limit=limits.image_size_limit(settings),
+        image_matrix_limit=limits.image_matrix_limit(settings),
+        video_size_limit=limits.video_size_limit(settings),
+        video_frame_rate_limit=limits.VIDEO_FRAME_RATE_LIMIT,
+        video_matrix_limit=limits.VIDEO_MATRIX_LIMIT,
+        description_limit=limits.DESCRIPTION_LIMIT,
     )
 
 
@@ -139,7 +127,7 @@ def serialize_instance_v1(
         configuration=ConfigurationV1(
             accounts=_accounts(),
             statuses=_statuses(settings),
-            media_attachments=_media(),
+            media_attachments=_media(settings),
             polls=_polls(),
         ),
         contact_account=contact,
@@ -148,7 +136,7 @@ def serialize_instance_v1(
 
 
 def serialize_instance_v2(
-    settings: Settings, facts: InstanceFacts, contact: Account | None
+    settings: Settings, facts: InstanceFacts, contact: Account | None, *, vapid_key: str
 ) -> InstanceV2:
     base = settings.public_url.rstrip("/")
     return InstanceV2(
@@ -163,10 +151,10 @@ def serialize_instance_v2(
         languages=["en"],
         configuration=ConfigurationV2(
             urls=UrlsV2(streaming=_streaming_base(settings)),
-            vapid=Vapid(public_key=vapid_public_key(settings)),
+            vapid=Vapid(public_key=vapid_key),
             accounts=_accounts(),
             statuses=_statuses(settings),
-            media_attachments=_media(),
+            media_attachments=_media(settings),
             polls=_polls(),
             translation=Translation(enabled=False),
         ),

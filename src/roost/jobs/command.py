@@ -112,9 +112,9 @@ def _run(coro: Coroutine[Any, Any, int]) -> int:
 @click.option(
     "--concurrency",
     type=click.IntRange(min=1, max=256),
-    default=1,
-    show_default=True,
-    help="Job loops running side by side in this process.",
+    default=None,
+    help="Job loops running side by side in this process (default: one more than "
+    "ROOST_MEDIA_PROCESSING_CONCURRENCY, so media never holds every loop).",
 )
 @click.option(
     "--poll-interval",
@@ -136,7 +136,9 @@ def _run(coro: Coroutine[Any, Any, int]) -> int:
     show_default=True,
     help="Address of the metrics port (it has no token: keep it private).",
 )
-def worker(concurrency: int, poll_interval: float, metrics_port: int, metrics_host: str) -> None:
+def worker(
+    concurrency: int | None, poll_interval: float, metrics_port: int, metrics_host: str
+) -> None:
     """Run background jobs (fan-out and the like) until SIGTERM or SIGINT.
 
     Settings come from the ROOST_* environment, as for `roost serve`. Scale-out:
@@ -145,11 +147,12 @@ def worker(concurrency: int, poll_interval: float, metrics_port: int, metrics_ho
     same ROOST_DATABASE_URL and ROOST_REDIS_URL.
     """
     settings = Settings.from_env()
+    loops = concurrency or settings.job_loops
     sys.exit(
         _run(
             run_worker(
                 settings,
-                concurrency=concurrency,
+                concurrency=loops,
                 poll_interval=poll_interval,
                 metrics_port=metrics_port,
                 metrics_host=metrics_host,

@@ -80,6 +80,16 @@ class LeaseLost(Exception):
     """The job's lease ran out and another worker claimed it."""
 
 
+class RetryLater(Exception):
+    """A failure that names the earliest moment worth trying again (a
+    service's ``Retry-After``): the backoff waits at least ``after``, at
+    most an hour."""
+
+    def __init__(self, message: str, *, after: timedelta) -> None:
+        super().__init__(message)
+        self.after = after
+
+
 @dataclasses.dataclass(slots=True)
 class Job:
     id: int
@@ -301,6 +311,8 @@ class JobRunner:
             parked = attempts >= MAX_ATTEMPTS
             delay = timedelta(seconds=min(2**attempts, 3600))
             JOB_FAILURES.labels(job.kind, "parked" if parked else "retry").inc()
+            if isinstance(exc, RetryLater):
+                delay = max(delay, min(exc.after, timedelta(hours=1)))
             log.warning("job %s (%s) failed, attempt %s: %r", job.id, job.kind, attempts, exc)
         job.settled = True
         async with self.services.db.write() as conn:

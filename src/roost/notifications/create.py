@@ -23,6 +23,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from roost.db import schema
 from roost.notifications.outbox import POLL
+from roost.push.delivery import enqueue_pushes
+from roost.push.payload import Notice
 
 if TYPE_CHECKING:
     from roost.services import Services
@@ -103,6 +105,26 @@ async def create(
         )
         if (await conn.execute(stmt)).first() is not None:
             created.append(row)
-    # Delivery hook: a job enqueued here for ``created`` (Web Push) commits
-    # or rolls back with the notifications themselves.
+    # Delivery hook: the Web Push jobs of ``created`` commit or roll back
+    # with the notifications themselves.
+    await enqueue_pushes_for(services, conn, created)
     return created
+
+
+async def enqueue_pushes_for(
+    services: Services, conn: AsyncConnection, created: Sequence[NotificationRow]
+) -> None:
+    """One push delivery job per subscription that admits each new row."""
+    notices = [
+        (
+            row.account_id,
+            Notice(
+                notification_id=row.id,
+                type=row.type,
+                from_account_id=row.from_account_id,
+                status_id=row.status_id or None,
+            ),
+        )
+        for row in created
+    ]
+    await enqueue_pushes(conn, services, notices)

@@ -17,6 +17,7 @@ from roost.oauth.entities import TokenForm
 from roost.oauth.errors import OAuthError
 from roost.oauth.login import authenticate_login
 from roost.oauth.scopes import all_covered, parse_scopes, unknown_scopes
+from roost.push.service import move_to_refreshed_token
 
 if TYPE_CHECKING:
     from roost.oauth.tokens import IssuedToken
@@ -111,6 +112,19 @@ async def _refresh_grant(services: Services, *, app: AppRecord, form: TokenForm)
             raise OAuthError("invalid_grant")
         issued = await services.tokens.issue(
             conn, app_id=app.id, account_id=row.account_id, scopes=" ".join(scopes)
+        )
+        new_id = (
+            await conn.execute(
+                sa.select(t.c.id).where(t.c.token_hash == hash_token(issued.access_token))
+            )
+        ).scalar_one()
+        # The session goes on under the new token, and so do its pushes.
+        await move_to_refreshed_token(
+            conn,
+            services,
+            old_token_id=int(row.id),
+            new_token_id=new_id,
+            access_token=issued.access_token,
         )
     await services.tokens.forget(str(row.token_hash))
     return issued

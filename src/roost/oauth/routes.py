@@ -34,6 +34,7 @@ from roost.oauth.entities import (
 from roost.oauth.errors import OAuthError
 from roost.oauth.grants import grant_token, revoke_token
 from roost.oauth.serializers import serialize_application, serialize_token, server_metadata
+from roost.push.keys import vapid_keys
 
 router = Router("oauth")
 
@@ -78,7 +79,10 @@ async def create_app(ctx: Context, form: AppForm) -> Response:
         website=form.website,
     )
     app = serialize_application(
-        ctx.services.settings, registered.app, client_secret=registered.client_secret
+        ctx.services.settings,
+        registered.app,
+        vapid_key=(await vapid_keys(ctx.services)).server_key,
+        client_secret=registered.client_secret,
     )
     return json_response(app, headers=NO_STORE)
 
@@ -94,7 +98,8 @@ async def verify_app_credentials(ctx: Context) -> Response:
     app = await load_app(ctx.services, ctx.viewer.app_id)
     if app is None:
         raise ApiError(401, "The access token is invalid")
-    return json_response(serialize_application(ctx.services.settings, app))
+    vapid_key = (await vapid_keys(ctx.services)).server_key
+    return json_response(serialize_application(ctx.services.settings, app, vapid_key=vapid_key))
 
 
 # The authorize pages answer in HTML; refusals the client can be trusted with

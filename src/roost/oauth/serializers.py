@@ -11,16 +11,11 @@ from roost.oauth.scopes import KNOWN_SCOPES
 from roost.oauth.tokens import IssuedToken
 
 
-def vapid_public_key(settings: Settings) -> str:
-    """The Web Push server key, once the push domain configures one."""
-    key = getattr(settings, "vapid_public_key", "")
-    return key if isinstance(key, str) else ""
-
-
 def serialize_application(
-    settings: Settings, app: AppRecord, *, client_secret: str | None = None
+    settings: Settings, app: AppRecord, *, vapid_key: str, client_secret: str | None = None
 ) -> Application:
-    """The Application entity; credentials only in the registration answer."""
+    """The Application entity; credentials only in the registration answer.
+    ``vapid_key`` is the instance's Web Push server key (roost.push.keys)."""
     return Application(
         id=str(app.id),
         name=app.name,
@@ -28,7 +23,7 @@ def serialize_application(
         scopes=app.scopes,
         redirect_uris=app.redirect_uris,
         redirect_uri="\n".join(app.redirect_uris),
-        vapid_key=vapid_public_key(settings),
+        vapid_key=vapid_key,
         client_id=app.client_id if client_secret is not None else None,
         client_secret=client_secret,
         client_secret_expires_at=0 if client_secret is not None else None,

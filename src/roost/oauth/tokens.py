@@ -122,6 +122,13 @@ class TokenService:
                 .where(t.c.token_hash == token_hash, t.c.revoked_at.is_(None))
                 .values(revoked_at=datetime.now(UTC))
             )
+            # Its Web Push subscription ends with it, as on Mastodon.
+            p = schema.push_subscriptions
+            await conn.execute(
+                p.delete().where(
+                    p.c.token_id.in_(sa.select(t.c.id).where(t.c.token_hash == token_hash))
+                )
+            )
         await self.forget(token_hash)
 
     async def forget(self, *token_hashes: str) -> None:

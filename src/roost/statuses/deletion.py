@@ -16,6 +16,7 @@ from roost.db import schema
 from roost.jobs.queue import enqueue
 from roost.kernel.errors import NotFound
 from roost.limits import spend_status_deletion
+from roost.media.attach import release_media_of_statuses
 from roost.notifications.outbox import forget_about_statuses, forget_reblog
 from roost.statuses.counters import ZERO, Counts, add_counts, delete_counts, forget_counts
 from roost.statuses.entities import Status
@@ -110,6 +111,8 @@ async def remove_statuses(
         schema.status_edits,
     ):
         await conn.execute(table.delete().where(table.c.status_id.in_(gone)))
+    # The files go by a job once this commits.
+    await release_media_of_statuses(conn, services.ids, gone)
     await delete_counts(conn, gone)
     await delete_polls(conn, gone)  # a poll has its status's id
     await forget_about_statuses(conn, gone)

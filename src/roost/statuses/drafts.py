@@ -55,6 +55,7 @@ class NewStatus:
     latitude: float | None = None
     longitude: float | None = None
     idempotency_key: str | None = None
+    media_ids: tuple[int, ...] = ()
     poll: NewPoll | None = None
 
 
@@ -133,13 +134,13 @@ def validate_place(name: str | None, latitude: float | None, longitude: float | 
     return Place(name, latitude, longitude)
 
 
-def _check_length(text: str, spoiler_text: str, max_chars: int) -> None:
+def _check_length(text: str, spoiler_text: str, max_chars: int, *, has_media: bool) -> None:
     raw_limit = max_chars * RAW_LENGTH_FACTOR
     if len(text) > raw_limit:
         raise ValidationFailed(f"Text is too long ({raw_limit} characters at most, links in full)")
     if len(spoiler_text) > MAX_SPOILER:
         raise ValidationFailed(f"Spoiler text is too long (maximum is {MAX_SPOILER} characters)")
-    if not text.strip():
+    if not text.strip() and not has_media:
         raise ValidationFailed("Text can't be blank")
     if countable_length(text, spoiler_text=spoiler_text) > max_chars:
         raise ValidationFailed(f"Text character limit of {max_chars} exceeded")
@@ -151,7 +152,7 @@ def validate(new: NewStatus, author: AccountRecord, *, max_chars: int) -> Draft:
     if visibility is None:
         raise ValidationFailed("Visibility is not included in the list")
     spoiler_text = new.spoiler_text.strip()
-    _check_length(new.text, spoiler_text, max_chars)
+    _check_length(new.text, spoiler_text, max_chars, has_media=bool(new.media_ids))
     sensitive = author.default_sensitive if new.sensitive is None else new.sensitive
     language = author.default_language if new.language is None else new.language
     return Draft(

@@ -7,6 +7,7 @@ from typing import Any
 import msgspec
 
 from roost.accounts.entities import Account
+from roost.media.entities import MediaAttachment
 
 
 class Mention(msgspec.Struct, kw_only=True):
@@ -77,7 +78,7 @@ class Status(msgspec.Struct, kw_only=True):
     content: str
     reblog: Status | None
     account: Account
-    media_attachments: list[Any]
+    media_attachments: list[MediaAttachment]
     mentions: list[Mention]
     tags: list[Tag]
     emojis: list[Any]

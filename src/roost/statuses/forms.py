@@ -172,6 +172,20 @@ class StatusesQuery(msgspec.Struct, kw_only=True):
     id: list[str | int] = []
 
 
+def parse_media_ids(raw: list[str | int] | None) -> tuple[int, ...]:
+    """The attachment ids of a new status (empty values ignored); 422 for an
+    id that cannot exist."""
+    ids: list[int] = []
+    for value in raw or ():
+        if value == "":
+            continue
+        parsed = parse_id(value)
+        if parsed is None:
+            raise ValidationFailed(f"Media {value!r} does not exist")
+        ids.append(parsed)
+    return tuple(ids)
+
+
 def parse_status_id(raw: str | int | None) -> int | None:
     """A status id sent in a body: None when absent, 404 when it cannot exist."""
     if raw is None or raw == "":

@@ -6,6 +6,8 @@ from datetime import datetime
 
 import msgspec
 
+from roost.media.records import MediaRecord
+
 # Stored as a small integer in statuses.visibility; the index is the code.
 VISIBILITIES = ("public", "unlisted", "private", "direct")
 PUBLIC, UNLISTED, PRIVATE, DIRECT = range(4)
@@ -22,7 +24,7 @@ def visibility_code(name: str) -> int | None:
 class StatusRecord(msgspec.Struct, array_like=True):
     """Everything needed to render a Status, kept compact for the cache.
 
-    Mentions and tags travel with the status so that a cached status renders
+    Mentions, tags and media attachments travel with the status so that a cached status renders
     without touching the database. The favourite/reblog/reply counts do not:
     they change far more often and are cached on their own (counters.py).
     """
@@ -45,6 +47,9 @@ class StatusRecord(msgspec.Struct, array_like=True):
     edited_at: datetime | None
     mention_ids: list[int] = []
     tags: list[str] = []
+    # Attachments, in order: immutable once attached, so they travel (and
+    # are cached) with the status.
+    media: list[MediaRecord] = []
     # Last, with a default: records cached before polls existed still decode.
     poll_id: int | None = None
 

@@ -22,6 +22,7 @@ from roost.statuses.forms import (
     ReblogForm,
     StatusesQuery,
     VoteForm,
+    parse_media_ids,
     parse_status_id,
 )
 from roost.statuses.hydrate import render_status, render_statuses
@@ -58,11 +59,8 @@ MAX_IDS = 40
     errors=(404,),  # in_reply_to_id names no status
 )
 async def create_status(ctx: Context, form: PostStatusForm) -> Response:
-    has_media = any(str(m) for m in form.media_ids or ())
-    if has_media and form.has_poll():
+    if form.has_poll() and any(str(m) for m in form.media_ids or ()):
         raise ValidationFailed("A status can't have both media and a poll")
-    if has_media:
-        raise ValidationFailed("media not supported yet")
     if form.scheduled_at:
         raise ValidationFailed("scheduled statuses are not supported")
     place_name, latitude, longitude = form.place()
@@ -79,6 +77,7 @@ async def create_status(ctx: Context, form: PostStatusForm) -> Response:
         longitude=longitude,
         idempotency_key=ctx.request.headers.get("idempotency-key") or None,
         poll=form.new_poll(),
+        media_ids=parse_media_ids(form.media_ids),
     )
     status_id = await post_status(ctx.services, new)
     status = await render_status(ctx.services, status_id, viewer_id=ctx.user_id, primary=True)

@@ -10,6 +10,7 @@ from roost.accounts.entities import Account
 from roost.accounts.records import AccountRecord
 from roost.config import Settings
 from roost.kernel.timefmt import format_datetime
+from roost.media.serializers import serialize_media
 from roost.statuses.content import tag_url
 from roost.statuses.counters import ZERO, Counts
 from roost.statuses.entities import Location, Mention, Poll, Status, Tag
@@ -83,7 +84,7 @@ def serialize_status(
         content=record.content,
         reblog=reblog,
         account=account,
-        media_attachments=[],
+        media_attachments=[serialize_media(settings, m) for m in record.media],
         mentions=mentions,
         tags=[Tag(name=t, url=tag_url(settings.public_url, t)) for t in record.tags],
         emojis=[],

@@ -15,6 +15,8 @@ from roost.db import schema
 from roost.jobs.queue import enqueue
 from roost.kernel.errors import NotFound
 from roost.limits import spend_status
+from roost.media.attach import attach_media, attachable_media
+from roost.media.records import MediaRecord
 from roost.notifications.outbox import notify_about_status, notify_when_poll_ends
 from roost.statuses.content import MentionTarget, mention_candidates, render_text
 from roost.statuses.counters import Counts, add_counts, forget_counts, remember_zero_counts
@@ -90,8 +92,9 @@ async def post_status(services: Services, new: NewStatus) -> int:
         raise NotFound()
     draft = validate(new, author, max_chars=services.settings.max_status_chars)
     parent = await _resolve_parent(services, new.author_id, new.in_reply_to_id)
+    media = await attachable_media(services, account_id=new.author_id, media_ids=new.media_ids)
     await spend_status(services, account_id=new.author_id)
-    record = await _compose(services, new.author_id, draft, parent)
+    record = await _compose(services, new.author_id, draft, parent, media)
     poll = None
     if draft.poll is not None:
         assert draft.poll.expires_in is not None  # validate_poll checked it
@@ -127,7 +130,11 @@ async def _resolve_parent(
 
 
 async def _compose(
-    services: Services, author_id: int, draft: Draft, parent: StatusRecord | None
+    services: Services,
+    author_id: int,
+    draft: Draft,
+    parent: StatusRecord | None,
+    media: list[MediaRecord],
 ) -> StatusRecord:
     """The record to insert: rendered HTML, mentions and tags, a fresh id."""
     settings = services.settings
@@ -158,6 +165,7 @@ async def _compose(
         # Ordered as a read from the database orders them.
         mention_ids=sorted(rendered.mention_ids),
         tags=sorted(set(rendered.tags)),
+        media=media,
         # A poll has its status's id.
         poll_id=None if draft.poll is None else status_id,
     )
@@ -205,6 +213,10 @@ async def _insert_rows(conn: AsyncConnection, services: Services, record: Status
     if parent_id is not None and not await lock_statuses(conn, [parent_id]):
         raise NotFound()  # deleted meanwhile
     await conn.execute(schema.statuses.insert().values(**row_values(record)))
+    if record.media:
+        await attach_media(
+            conn, status_id=record.id, account_id=record.account_id, media=record.media
+        )
     if record.mention_ids:
         await conn.execute(
             schema.mentions.insert(),

@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from roost.db import schema
 from roost.kernel.cachekeys import STATUS_PREFIX, status_key
+from roost.media.store import fetch_for_statuses
 from roost.statuses.records import StatusRecord
 
 if TYPE_CHECKING:
@@ -24,7 +25,9 @@ if TYPE_CHECKING:
 
 STATUS_CACHE_TTL = 3600
 _s = schema.statuses
-_ROW_FIELDS = [f for f in StatusRecord.__struct_fields__ if f not in ("mention_ids", "tags")]
+_ROW_FIELDS = [
+    f for f in StatusRecord.__struct_fields__ if f not in ("mention_ids", "tags", "media")
+]
 _COLUMNS = [getattr(_s.c, name) for name in _ROW_FIELDS]
 _decoder = msgspec.msgpack.Decoder(StatusRecord)
 _encoder = msgspec.msgpack.Encoder()
@@ -34,12 +37,13 @@ _encoder = msgspec.msgpack.Encoder()
 
 
 def row_values(record: StatusRecord) -> dict[str, Any]:
-    """The ``statuses`` row of a record (mentions and tags live elsewhere)."""
+    """The ``statuses`` row of a record (mentions, tags and media live elsewhere)."""
     return {name: getattr(record, name) for name in _ROW_FIELDS}
 
 
 async def fetch_status_records(conn: AsyncConnection, ids: list[int]) -> dict[int, StatusRecord]:
-    """Records straight from the database: statuses, mentions, tags (three queries)."""
+    """Records straight from the database: statuses, mentions, tags, media
+    (four queries)."""
     rows = (await conn.execute(sa.select(*_COLUMNS).where(_s.c.id.in_(ids)))).all()
     if not rows:
         return {}
@@ -64,6 +68,8 @@ async def fetch_status_records(conn: AsyncConnection, ids: list[int]) -> dict[in
         )
         for status_id, name in tag_rows:
             records[status_id].tags.append(name)
+        for status_id, media in (await fetch_for_statuses(conn, own)).items():
+            records[status_id].media = media
     return records
 
 

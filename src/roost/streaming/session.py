@@ -20,10 +20,13 @@ matter here (reblogs only if shown, no replies to others).
 from __future__ import annotations
 
 import dataclasses
+import weakref
 from collections import OrderedDict
 from typing import TYPE_CHECKING
 
+from roost import lifecycle
 from roost.infra.events import Event
+from roost.infra.metrics import STREAMING_CONNECTIONS
 from roost.notifications import store as notification_store
 from roost.notifications.wire import render_notifications
 from roost.relationships.store import load_excluded_ids, load_hot_follows
@@ -114,6 +117,20 @@ class _SharedStatuses:
 _shared = _SharedStatuses()
 
 
+# The sessions open in this process, ended together when it stops serving.
+_open_sessions: weakref.WeakSet[StreamSession] = weakref.WeakSet()
+
+
+def close_all_sessions() -> None:
+    """End every open stream of this process (the server is stopping: each
+    client reconnects, through the balancer, to a server that is not)."""
+    for session in list(_open_sessions):
+        session.close()
+
+
+lifecycle.on_stop(close_all_sessions)
+
+
 class StreamSession:
     def __init__(
         self, services: Services, viewer_id: int | None, token_hash: str | None = None
@@ -125,6 +142,9 @@ class StreamSession:
         self.subscription = services.events.subscribe(limit=services.settings.streaming_queue_limit)
         self.streams: dict[Stream, list[str]] = {}
         self._hot: dict[int, bool] | None = None
+        self._closed = False
+        _open_sessions.add(self)
+        STREAMING_CONNECTIONS.inc()
 
     @property
     def overflowed(self) -> bool:
@@ -160,6 +180,10 @@ class StreamSession:
         self.subscription.remove([c for c in channels if c not in still])
 
     def close(self) -> None:
+        if not self._closed:
+            self._closed = True
+            _open_sessions.discard(self)
+            STREAMING_CONNECTIONS.dec()
         self.subscription.close()
 
     async def next(self, wait: float | None) -> Outgoing | None:

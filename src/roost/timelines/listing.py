@@ -21,6 +21,7 @@ if TYPE_CHECKING:
 MAX_EXTRA_TAGS = 10
 
 _s, _m, _t, _st = schema.statuses, schema.mentions, schema.tags, schema.status_tags
+_media = schema.media_attachments
 
 
 async def _ids(services: Services, query: sa.Select[int], page: Page) -> list[int]:
@@ -32,6 +33,11 @@ async def _ids(services: Services, query: sa.Select[int], page: Page) -> list[in
 def _not_reply_to_others() -> sa.ColumnElement[bool]:
     """Keeps top-level statuses and self-replies (threads)."""
     return sa.or_(_s.c.in_reply_to_id.is_(None), _s.c.in_reply_to_account_id == _s.c.account_id)
+
+
+def _with_media() -> sa.ColumnElement[bool]:
+    """Statuses with at least one attachment (reblogs have none of their own)."""
+    return sa.exists().where(_media.c.status_id == _s.c.id)
 
 
 def _without_excluded(query: sa.Select[int], excluded: Set[int]) -> sa.Select[int]:
@@ -48,6 +54,7 @@ async def account_status_ids(
     exclude_replies: bool = False,
     exclude_reblogs: bool = False,
     tagged: str | None = None,
+    only_media: bool = False,
 ) -> list[int]:
     """Ids of an account's statuses that the viewer may see, newest first:
     everything for the owner; public, unlisted (and private for followers)
@@ -64,6 +71,8 @@ async def account_status_ids(
         query = query.where(_not_reply_to_others())
     if exclude_reblogs:
         query = query.where(_s.c.reblog_of_id.is_(None))
+    if only_media:
+        query = query.where(_with_media())
     if tagged is not None:
         name = normalize_tag(tagged.strip().lstrip("#"))
         if not _storable(name):
@@ -75,12 +84,16 @@ async def account_status_ids(
     return await _ids(services, query, page)
 
 
-async def public_status_ids(services: Services, *, excluded: Set[int], page: Page) -> list[int]:
+async def public_status_ids(
+    services: Services, *, excluded: Set[int], page: Page, only_media: bool = False
+) -> list[int]:
     """Public, original (not reblog) statuses that are not replies to others,
     as Mastodon's public timeline; accounts in ``excluded`` left out."""
     query = sa.select(_s.c.id).where(
         _s.c.visibility == PUBLIC, _s.c.reblog_of_id.is_(None), _not_reply_to_others()
     )
+    if only_media:
+        query = query.where(_with_media())
     return await _ids(services, _without_excluded(query, excluded), page)
 
 
@@ -112,6 +125,7 @@ async def tag_status_ids(
     none_tags: Sequence[str] = (),
     excluded: Set[int],
     page: Page,
+    only_media: bool = False,
 ) -> list[int]:
     """Public statuses with ``tag`` or any of ``any_tags``, all of ``all_tags``
     and none of ``none_tags``, newest first."""
@@ -132,6 +146,8 @@ async def tag_status_ids(
         query = query.where(
             _s.c.id.in_(sa.select(_st.c.status_id).where(_st.c.tag_id == known[name]))
         )
+    if only_media:
+        query = query.where(_with_media())
     none_ids = [known[n] for n in unwanted if n in known]
     if none_ids:
         query = query.where(

@@ -66,9 +66,8 @@ async def account_timeline(
     the account blocks the viewer, 404 when it does not exist."""
     if await load_account(services, account_id) is None:
         raise NotFound()
-    # Pinning does not exist yet, and neither do media attachments, so
-    # "only pinned" and "only with media" select nothing.
-    if pinned or only_media:
+    # Pinning does not exist yet: "only pinned" selects nothing.
+    if pinned:
         return EMPTY
     follows = False
     if viewer_id is not None and viewer_id != account_id:
@@ -85,6 +84,7 @@ async def account_timeline(
         exclude_replies=exclude_replies,
         exclude_reblogs=exclude_reblogs,
         tagged=tagged,
+        only_media=only_media,
     )
     return TimelineSlice(ids, None)
 
@@ -98,12 +98,13 @@ async def public_timeline(
     only_media: bool = False,
 ) -> TimelineSlice:
     """A page of the public timeline (every account is local here, so
-    ``local`` changes nothing and ``remote`` selects nothing; no media yet,
-    so ``only_media`` selects nothing)."""
-    if remote or only_media:
+    ``local`` changes nothing and ``remote`` selects nothing)."""
+    if remote:
         return EMPTY
     excluded = await _excluded(services, viewer_id)
-    ids = await listing.public_status_ids(services, excluded=excluded, page=page)
+    ids = await listing.public_status_ids(
+        services, excluded=excluded, page=page, only_media=only_media
+    )
     return TimelineSlice(ids, excluded)
 
 
@@ -120,7 +121,7 @@ async def tag_timeline(
     only_media: bool = False,
 ) -> TimelineSlice:
     """A page of public statuses with a hashtag (and the any/all/none filters)."""
-    if remote or only_media:
+    if remote:
         return EMPTY
     excluded = await _excluded(services, viewer_id)
     ids = await listing.tag_status_ids(
@@ -131,5 +132,6 @@ async def tag_timeline(
         none_tags=none_tags,
         excluded=excluded,
         page=page,
+        only_media=only_media,
     )
     return TimelineSlice(ids, excluded)

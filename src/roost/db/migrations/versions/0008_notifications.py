@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0008_notifications"
-down_revision = "0006_worker_ids"
+down_revision = "0007_media"
 branch_labels = None
 depends_on = None
 

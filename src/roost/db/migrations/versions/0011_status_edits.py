@@ -1,7 +1,7 @@
 """status edits
 
 Revision ID: 0011_status_edits
-Revises: 0008_notifications
+Revises: 0009_push
 
 The versions of edited statuses (the original is stored with the first
 edit), for ``GET /api/v1/statuses/:id/history``.
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0011_status_edits"
-down_revision = "0008_notifications"
+down_revision = "0009_push"
 branch_labels = None
 depends_on = None
 

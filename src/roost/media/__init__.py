@@ -1,0 +1,1 @@
+"""Photos and videos: uploads, their processing in workers, attachments to statuses."""

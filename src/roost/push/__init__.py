@@ -1,0 +1,1 @@
+"""Web Push: subscriptions per access token and the delivery of notifications."""
