@@ -25,8 +25,15 @@ from roost.accounts.serializers import serialize_account
 from roost.accounts.store import load_account
 from roost.db import schema
 from roost.jobs.queue import enqueue
-from roost.kernel.errors import NotFound
+from roost.kernel.errors import NotFound, ValidationFailed
 from roost.kernel.timefmt import format_datetime
+from roost.media.attach import (
+    attachable_media,
+    check_attachment_set,
+    describe_media,
+    replace_media,
+)
+from roost.media.records import MediaRecord
 from roost.notifications.outbox import notify_about_edit
 from roost.statuses.content import render_text
 from roost.statuses.drafts import NewStatus, validate
@@ -56,6 +63,33 @@ class StatusChange:
     spoiler_text: str = ""
     sensitive: bool | None = None
     language: str | None = None
+    # The attachments afterwards, in order (None: unchanged), and new
+    # descriptions/focal points: (media id, description, focus).
+    media_ids: tuple[int, ...] | None = None
+    media_attributes: tuple[tuple[int, str | None, tuple[float, float] | None], ...] = ()
+
+
+async def _wanted_media(
+    services: Services, record: StatusRecord, media_ids: tuple[int, ...] | None
+) -> list[MediaRecord] | None:
+    """The attachments the edit leaves, validated as on posting (kept ones
+    plus the editor's new uploads); None when the edit does not touch them."""
+    if media_ids is None:
+        return None
+    if len(set(media_ids)) != len(media_ids):
+        raise ValidationFailed("The same media is attached more than once")
+    current = {m.id: m for m in record.media}
+    fresh = await attachable_media(
+        services,
+        account_id=record.account_id,
+        media_ids=[i for i in media_ids if i not in current],
+    )
+    by_id = {**current, **{m.id: m for m in fresh}}
+    wanted = [by_id[i] for i in media_ids]
+    check_attachment_set(wanted)
+    if wanted and record.poll_id is not None:
+        raise ValidationFailed("A status can't have both media and a poll")
+    return wanted
 
 
 async def _own_status(services: Services, status_id: int, editor_id: int) -> StatusRecord:
@@ -74,6 +108,8 @@ async def edit_status(services: Services, change: StatusChange) -> None:
     author = await load_account(services, change.editor_id)
     if author is None:
         raise NotFound()
+    media = await _wanted_media(services, record, change.media_ids)
+    kept = record.media if media is None else media
     draft = validate(
         NewStatus(
             author_id=change.editor_id,
@@ -85,6 +121,7 @@ async def edit_status(services: Services, change: StatusChange) -> None:
             place_name=record.place_name,
             latitude=record.latitude,
             longitude=record.longitude,
+            media_ids=tuple(m.id for m in kept),
         ),
         author,
         max_chars=services.settings.max_status_chars,
@@ -160,6 +197,17 @@ async def edit_status(services: Services, change: StatusChange) -> None:
             await conn.execute(
                 st.insert(), [{"status_id": record.id, "tag_id": i} for i in tag_ids]
             )
+        if media is not None:
+            await replace_media(
+                conn,
+                services.ids,
+                status_id=record.id,
+                account_id=change.editor_id,
+                current=[m.id for m in record.media],
+                wanted=media,
+            )
+        if change.media_attributes:
+            await describe_media(conn, status_id=record.id, descriptions=change.media_attributes)
         await enqueue(conn, services.ids, ANNOUNCE_EDIT, {"status_id": record.id})
         await notify_about_edit(conn, services, record.id)
     await forget_statuses(services, record.id)

@@ -8,6 +8,7 @@ import msgspec
 
 from roost.kernel.errors import NotFound, ValidationFailed
 from roost.kernel.idtext import parse_id
+from roost.media.service import check_description, parse_focus
 from roost.statuses.drafts import NewPoll
 
 T = TypeVar("T")
@@ -140,6 +141,12 @@ def _first(*values: T | None) -> T | None:
     return None
 
 
+class MediaAttributes(msgspec.Struct, kw_only=True):
+    id: str | int
+    description: str | None = None
+    focus: str | None = None
+
+
 class EditStatusForm(msgspec.Struct, kw_only=True):
     """``PUT /api/v1/statuses/:id``: what an edit may change (visibility and
     the parent may not). Absent ``sensitive`` and ``language`` keep theirs."""
@@ -149,6 +156,8 @@ class EditStatusForm(msgspec.Struct, kw_only=True):
     sensitive: bool | None = None
     language: str | None = None
     media_ids: list[str | int] | None = None
+    # JSON: [{"id", "description", "focus"}] for the status's own attachments.
+    media_attributes: list[MediaAttributes] | None = None
     poll: dict[str, Any] | None = None
     poll_options: list[str] | None = msgspec.field(name="poll[options]", default=None)
     poll_expires_in: str | int | None = msgspec.field(name="poll[expires_in]", default=None)
@@ -184,6 +193,19 @@ def parse_media_ids(raw: list[str | int] | None) -> tuple[int, ...]:
             raise ValidationFailed(f"Media {value!r} does not exist")
         ids.append(parsed)
     return tuple(ids)
+
+
+def parse_media_attributes(
+    raw: list[MediaAttributes] | None,
+) -> tuple[tuple[int, str | None, tuple[float, float] | None], ...]:
+    """(id, description, focus) of each ``media_attributes[]`` entry."""
+    found = []
+    for entry in raw or ():
+        media_id = parse_id(entry.id)
+        if media_id is None:
+            raise ValidationFailed(f"Media {entry.id!r} does not exist")
+        found.append((media_id, check_description(entry.description), parse_focus(entry.focus)))
+    return tuple(found)
 
 
 def parse_status_id(raw: str | int | None) -> int | None:

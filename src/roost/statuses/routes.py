@@ -22,6 +22,7 @@ from roost.statuses.forms import (
     ReblogForm,
     StatusesQuery,
     VoteForm,
+    parse_media_attributes,
     parse_media_ids,
     parse_status_id,
 )
@@ -126,10 +127,8 @@ async def get_status(ctx: Context) -> Response:
     response=Status,
 )
 async def update_status(ctx: Context, form: EditStatusForm) -> Response:
-    if any(str(m) for m in form.media_ids or ()):
-        raise ValidationFailed("media not supported yet")
     if form.has_poll():
-        raise ValidationFailed("polls are not supported yet")
+        raise ValidationFailed("changing a poll by editing is not supported yet")
     change = StatusChange(
         status_id=ctx.path_id(),
         editor_id=ctx.user_id,
@@ -137,6 +136,8 @@ async def update_status(ctx: Context, form: EditStatusForm) -> Response:
         spoiler_text=form.spoiler_text or "",
         sensitive=form.sensitive,
         language=form.language,
+        media_ids=None if form.media_ids is None else parse_media_ids(form.media_ids),
+        media_attributes=parse_media_attributes(form.media_attributes),
     )
     await edit_status(ctx.services, change)
     return await _render_for_user(ctx, change.status_id)
