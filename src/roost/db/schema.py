@@ -154,6 +154,18 @@ poll_counters = sa.Table(
     sa.Column("votes", sa.Integer, nullable=False, server_default="0"),
 )
 
+# Statuses pinned to their author's profile (migration 0013_status_pins),
+# newest pin first by id; a handful per account.
+status_pins = sa.Table(
+    "status_pins",
+    metadata,
+    sa.Column("account_id", sa.BigInteger, primary_key=True, autoincrement=False),
+    sa.Column("status_id", sa.BigInteger, primary_key=True, autoincrement=False),
+    sa.Column("id", sa.BigInteger, nullable=False),
+    sa.Column("created_at", TS, nullable=False),
+    sa.Index("ix_status_pins_status_id", "status_id"),
+)
+
 # Counters of a status, split over a few shard rows (migration 0003_counters):
 # each like/reblog/reply adds to one random shard, so concurrent writers of a
 # viral status do not all queue on one row lock. The count is the SUM over the

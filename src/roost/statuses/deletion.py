@@ -109,6 +109,7 @@ async def remove_statuses(
         schema.mentions,
         schema.status_tags,
         schema.status_edits,
+        schema.status_pins,
     ):
         await conn.execute(table.delete().where(table.c.status_id.in_(gone)))
     # The files go by a job once this commits.

@@ -40,6 +40,7 @@ from roost.statuses.marks import (
     unbookmark_status,
     unfavourite_status,
 )
+from roost.statuses.pins import pin_status, unpin_status
 from roost.statuses.pollvotes import show_poll, vote
 from roost.statuses.reblogs import reblog_status, unreblog_status
 from roost.statuses.service import post_status
@@ -244,6 +245,30 @@ async def reblog(ctx: Context, form: ReblogForm) -> Response:
 async def unreblog(ctx: Context) -> Response:
     original = await unreblog_status(ctx.services, account_id=ctx.user_id, status_id=ctx.path_id())
     return await _render_for_user(ctx, original)
+
+
+@router.post(
+    "/api/v1/statuses/{id:int}/pin",
+    summary="Pin one of your public or unlisted statuses to your profile (at most 5)",
+    auth="user",
+    scope="write:accounts",
+    response=Status,
+)
+async def pin(ctx: Context) -> Response:
+    await pin_status(ctx.services, account_id=ctx.user_id, status_id=ctx.path_id())
+    return await _render_for_user(ctx, ctx.path_id())
+
+
+@router.post(
+    "/api/v1/statuses/{id:int}/unpin",
+    summary="Unpin a status from your profile",
+    auth="user",
+    scope="write:accounts",
+    response=Status,
+)
+async def unpin(ctx: Context) -> Response:
+    await unpin_status(ctx.services, account_id=ctx.user_id, status_id=ctx.path_id())
+    return await _render_for_user(ctx, ctx.path_id())
 
 
 @router.post(

@@ -15,7 +15,7 @@ from roost.statuses.content import tag_url
 from roost.statuses.counters import ZERO, Counts
 from roost.statuses.entities import Location, Mention, Poll, Status, Tag
 from roost.statuses.records import VISIBILITIES, StatusRecord
-from roost.statuses.visibility import BOOKMARKED, FAVOURITED, REBLOGGED, ViewerState
+from roost.statuses.visibility import BOOKMARKED, FAVOURITED, PINNED, REBLOGGED, ViewerState
 
 
 def status_uri(settings: Settings, username: str, status_id: int) -> str:
@@ -100,7 +100,7 @@ def serialize_status(
         status.bookmarked = bool(marks & BOOKMARKED)
         status.muted = False
         if record.account_id == state.viewer_id:
-            status.pinned = False
+            status.pinned = bool(marks & PINNED)
     return status
 
 

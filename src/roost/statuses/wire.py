@@ -30,7 +30,7 @@ from roost.statuses.entities import Mention
 from roost.statuses.hydrate import Batch, load_batch
 from roost.statuses.records import StatusRecord
 from roost.statuses.serializers import serialize_status
-from roost.statuses.visibility import ANONYMOUS, BOOKMARKED, FAVOURITED, REBLOGGED
+from roost.statuses.visibility import ANONYMOUS, BOOKMARKED, FAVOURITED, PINNED, REBLOGGED
 
 if TYPE_CHECKING:
     from roost.services import Services
@@ -109,12 +109,12 @@ def _viewer_flags(marks: int, own: bool) -> bytes:
         b"true" if marks & BOOKMARKED else b"false",
     ]
     if own:
-        parts.append(b',"pinned":false')
+        parts.append(b',"pinned":true' if marks & PINNED else b',"pinned":false')
     return b"".join(parts)
 
 
-# Every combination of the three marks, and whether the viewer is the author.
-_FLAGS = {(m, own): _viewer_flags(m, own) for m in range(8) for own in (False, True)}
+# Every combination of the four marks, and whether the viewer is the author.
+_FLAGS = {(m, own): _viewer_flags(m, own) for m in range(16) for own in (False, True)}
 
 
 def _static_json(settings: Settings, record: StatusRecord, author: AccountRecord) -> bytes:
