@@ -104,6 +104,7 @@ def register_job_handlers(runner: JobRunner) -> None:
     from roost.notifications.jobs import JOB_HANDLERS as NOTIFICATION_JOBS
     from roost.push.delivery import JOB_HANDLERS as PUSH_JOBS
     from roost.relationships.requests import JOB_HANDLERS as RELATIONSHIP_JOBS
+    from roost.statuses.scheduling import JOB_HANDLERS as SCHEDULED_JOBS
     from roost.timelines.fanout import JOB_HANDLERS as TIMELINE_JOBS
 
     handlers = {
@@ -113,6 +114,7 @@ def register_job_handlers(runner: JobRunner) -> None:
         **NOTIFICATION_JOBS,
         **PUSH_JOBS,
         **MEDIA_JOBS,
+        **SCHEDULED_JOBS,
     }
     for kind, handler in handlers.items():
         runner.register(kind, handler)

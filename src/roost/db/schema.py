@@ -166,6 +166,19 @@ status_pins = sa.Table(
     sa.Index("ix_status_pins_status_id", "status_id"),
 )
 
+# Statuses to publish later (migration 0014_scheduled_statuses): what the
+# client sent, published by a job due at ``scheduled_at``.
+scheduled_statuses = sa.Table(
+    "scheduled_statuses",
+    metadata,
+    sa.Column("id", sa.BigInteger, primary_key=True, autoincrement=False),
+    sa.Column("account_id", sa.BigInteger, nullable=False),
+    sa.Column("scheduled_at", TS, nullable=False),
+    sa.Column("params", sa.JSON, nullable=False),
+    sa.Column("created_at", TS, nullable=False),
+    sa.Index("ix_scheduled_statuses_account_id_id", "account_id", "id"),
+)
+
 # Counters of a status, split over a few shard rows (migration 0003_counters):
 # each like/reblog/reply adds to one random shard, so concurrent writers of a
 # viral status do not all queue on one row lock. The count is the SUM over the

@@ -120,3 +120,34 @@ class StatusSource(msgspec.Struct, kw_only=True):
     id: str
     text: str
     spoiler_text: str
+
+
+class ScheduledPoll(msgspec.Struct, kw_only=True):
+    options: list[str]
+    expires_in: str
+    multiple: bool
+    hide_totals: bool
+
+
+class ScheduledParams(msgspec.Struct, kw_only=True):
+    """What will be posted, as the client asked for it."""
+
+    text: str
+    poll: ScheduledPoll | None
+    media_ids: list[str] | None
+    sensitive: bool | None
+    spoiler_text: str | None
+    visibility: str | None
+    in_reply_to_id: str | None
+    language: str | None
+    application_id: int | None = None
+    scheduled_at: None = None
+    idempotency: str | None = None
+    with_rate_limit: bool = False
+
+
+class ScheduledStatus(msgspec.Struct, kw_only=True):
+    id: str
+    scheduled_at: str
+    params: ScheduledParams
+    media_attachments: list[Any]

@@ -128,6 +128,12 @@ def parse_poll(
     )
 
 
+class RescheduleForm(msgspec.Struct, kw_only=True):
+    """``PUT /api/v1/scheduled_statuses/:id``."""
+
+    scheduled_at: str | None = None
+
+
 class VoteForm(msgspec.Struct, kw_only=True):
     """``POST /api/v1/polls/:id/votes``: the chosen option numbers."""
 

@@ -15,11 +15,12 @@ from roost.statuses.deletion import delete_status
 from roost.statuses.drafts import NewStatus
 from roost.statuses.edits import StatusChange, edit_status, status_history, status_source
 from roost.statuses.entities import Context as ThreadContext
-from roost.statuses.entities import Poll, Status, StatusEdit, StatusSource
+from roost.statuses.entities import Poll, ScheduledStatus, Status, StatusEdit, StatusSource
 from roost.statuses.forms import (
     EditStatusForm,
     PostStatusForm,
     ReblogForm,
+    RescheduleForm,
     StatusesQuery,
     VoteForm,
     parse_media_attributes,
@@ -43,6 +44,14 @@ from roost.statuses.marks import (
 from roost.statuses.pins import pin_status, unpin_status
 from roost.statuses.pollvotes import show_poll, vote
 from roost.statuses.reblogs import reblog_status, unreblog_status
+from roost.statuses.scheduling import (
+    cancel_scheduled,
+    list_scheduled,
+    parse_scheduled_at,
+    reschedule,
+    schedule_status,
+    show_scheduled,
+)
 from roost.statuses.service import post_status
 from roost.statuses.targets import visible_target
 from roost.statuses.threads import load_context
@@ -57,14 +66,12 @@ MAX_IDS = 40
     summary="Post a status (Roost extension: location)",
     auth="user",
     scope="write:statuses",
-    response=Status,
+    response=(Status, ScheduledStatus),  # a ScheduledStatus with scheduled_at
     errors=(404,),  # in_reply_to_id names no status
 )
 async def create_status(ctx: Context, form: PostStatusForm) -> Response:
     if form.has_poll() and any(str(m) for m in form.media_ids or ()):
         raise ValidationFailed("A status can't have both media and a poll")
-    if form.scheduled_at:
-        raise ValidationFailed("scheduled statuses are not supported")
     place_name, latitude, longitude = form.place()
     new = NewStatus(
         author_id=ctx.user_id,
@@ -81,6 +88,9 @@ async def create_status(ctx: Context, form: PostStatusForm) -> Response:
         poll=form.new_poll(),
         media_ids=parse_media_ids(form.media_ids),
     )
+    if form.scheduled_at:
+        at = parse_scheduled_at(form.scheduled_at)
+        return json_response(await schedule_status(ctx.services, new, at))
     status_id = await post_status(ctx.services, new)
     status = await render_status(ctx.services, status_id, viewer_id=ctx.user_id, primary=True)
     return json_response(status)
@@ -395,3 +405,52 @@ async def vote_in_poll(ctx: Context, form: VoteForm) -> Response:
         ctx.services, poll_id=ctx.path_id(), account_id=ctx.user_id, choices=form.choices
     )
     return json_response(poll)
+
+
+@router.get(
+    "/api/v1/scheduled_statuses",
+    summary="Your statuses waiting for their time",
+    auth="user",
+    scope="read:statuses",
+    response=list[ScheduledStatus],
+)
+async def scheduled_statuses(ctx: Context, query: PageQuery) -> Response:
+    page = page_from(query, default=20, maximum=40)
+    found = await list_scheduled(ctx.services, ctx.user_id, page)
+    return json_response(found, headers=link_header(ctx.request, [int(s.id) for s in found]))
+
+
+@router.get(
+    "/api/v1/scheduled_statuses/{id:int}",
+    summary="One of your scheduled statuses",
+    auth="user",
+    scope="read:statuses",
+    response=ScheduledStatus,
+)
+async def scheduled_status(ctx: Context) -> Response:
+    return json_response(await show_scheduled(ctx.services, ctx.user_id, ctx.path_id()))
+
+
+@router.put(
+    "/api/v1/scheduled_statuses/{id:int}",
+    summary="Move a scheduled status to another time (at least 5 minutes ahead)",
+    auth="user",
+    scope="write:statuses",
+    response=ScheduledStatus,
+)
+async def move_scheduled_status(ctx: Context, form: RescheduleForm) -> Response:
+    if not form.scheduled_at:
+        raise ValidationFailed("scheduled_at is required")
+    at = parse_scheduled_at(form.scheduled_at)
+    return json_response(await reschedule(ctx.services, ctx.user_id, ctx.path_id(), at))
+
+
+@router.delete(
+    "/api/v1/scheduled_statuses/{id:int}",
+    summary="Cancel a scheduled status",
+    auth="user",
+    scope="write:statuses",
+)
+async def cancel_scheduled_status(ctx: Context) -> Response:
+    await cancel_scheduled(ctx.services, ctx.user_id, ctx.path_id())
+    return json_response({})
