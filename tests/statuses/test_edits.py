@@ -153,6 +153,12 @@ def test_edit_sends_status_update_to_the_streams(client: ApiClient) -> None:
         assert "after" in updates[0][1]["content"]
         assert updates[0][1]["edited_at"] is not None
 
+    async def close() -> None:
+        for session in (home, public, tag):
+            session.close()
+
+    client.call(close)
+
 
 def test_deleting_an_edited_status_removes_its_history(client: ApiClient) -> None:
     alice = client.make_user("alice")
