@@ -73,6 +73,8 @@ def all_endpoints() -> list[Endpoint]:
     from roost.oauth.routes import router as oauth
     from roost.push.routes import router as push
     from roost.relationships.routes import router as relationships
+    from roost.search.routes import router as search
+    from roost.search.routes import timelines_router as nearby
     from roost.statuses.routes import router as statuses
     from roost.streaming.routes import router as streaming
     from roost.timelines.routes import router as timelines
@@ -85,10 +87,12 @@ def all_endpoints() -> list[Endpoint]:
         relationships,
         statuses,
         timelines,
+        nearby,
         notifications,
         streaming,
         push,
         media,
+        search,
     ]
     return [e for r in routers for e in r.endpoints]
 

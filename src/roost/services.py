@@ -104,6 +104,8 @@ def register_job_handlers(runner: JobRunner) -> None:
     from roost.notifications.jobs import JOB_HANDLERS as NOTIFICATION_JOBS
     from roost.push.delivery import JOB_HANDLERS as PUSH_JOBS
     from roost.relationships.requests import JOB_HANDLERS as RELATIONSHIP_JOBS
+    from roost.search.trends import JOB_HANDLERS as SEARCH_JOBS
+    from roost.search.trends import PERIODIC as SEARCH_PERIODIC
     from roost.statuses.scheduling import JOB_HANDLERS as SCHEDULED_JOBS
     from roost.timelines.fanout import JOB_HANDLERS as TIMELINE_JOBS
 
@@ -115,9 +117,10 @@ def register_job_handlers(runner: JobRunner) -> None:
         **PUSH_JOBS,
         **MEDIA_JOBS,
         **SCHEDULED_JOBS,
+        **SEARCH_JOBS,
     }
     for kind, handler in handlers.items():
-        runner.register(kind, handler)
+        runner.register(kind, handler, every=SEARCH_PERIODIC.get(kind))
 
 
 def build_blob_store(settings: Settings) -> BlobStore:

@@ -40,6 +40,9 @@ async def make_services(job_settings: Settings) -> AsyncIterator[MakeServices]:
     def make(**changes: object) -> Services:
         settings = job_settings.replace(worker_id=len(made) + 1, **changes)
         services = build_services(settings)
+        # These tests count and claim only the jobs they enqueue: no
+        # periodic jobs (the trends refresh) from running workers.
+        services.jobs.periodic.clear()
         made.append(services)
         return services
 

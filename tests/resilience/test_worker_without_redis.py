@@ -40,7 +40,8 @@ async def test_worker_postpones_fanout_while_redis_is_unreachable(
     with anyio.fail_after(30):
         while True:
             async with services.db.read(primary=True) as conn:
-                # The post's notification job needs no Redis: the fan-out's waits.
+                # The post's notification job needs no Redis: the fan-out's waits
+                # (the worker also enqueues its periodic trends refresh).
                 query = sa.select(schema.jobs).where(schema.jobs.c.kind == "fanout_status")
                 (job,) = (await conn.execute(query)).all()
             if job.last_error is not None:

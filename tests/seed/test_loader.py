@@ -109,6 +109,19 @@ def test_reed98_loads_with_exact_counters(settings: Settings) -> None:
         account_ids = {row.id for row in accounts}
         assert mention_rows and all(m.account_id in account_ids for m in mention_rows)
         assert report.mentions == len(mention_rows)
+        # Trends and tag history see the seeded public statuses' tags: one
+        # use per tag, hour and account, as posting records them.
+        tu, st = schema.tag_uses, schema.status_tags
+        expected = (
+            sa.select(st.c.tag_id, s.c.account_id, (s.c.id // (1 << 22) // 3_600_000))
+            .select_from(st.join(s, s.c.id == st.c.status_id))
+            .where(s.c.visibility == 0)
+            .distinct()
+            .subquery()
+        )
+        uses = await _scalar(services, sa.select(sa.func.count()).select_from(tu))
+        assert uses > 0
+        assert uses == await _scalar(services, sa.select(sa.func.count()).select_from(expected))
 
     run(settings, body)
 

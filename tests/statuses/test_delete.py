@@ -19,6 +19,7 @@ def test_delete_returns_source_and_cleans_up(client: ApiClient) -> None:
     assert client.get(f"/api/v1/statuses/{root['id']}").json()["replies_count"] == 1
     assert account_row(client, bob)["statuses_count"] == 2
 
+    tag_id = int(client.get("/api/v1/tags/gone").json()["id"])
     response = client.delete(f"/api/v1/statuses/{sid}", user=alice)
     assert response.status_code == 200, response.text
     body = response.json()
@@ -37,7 +38,8 @@ def test_delete_returns_source_and_cleans_up(client: ApiClient) -> None:
     assert account_row(client, bob)["statuses_count"] == 1
     assert client.get("/api/v1/favourites", user=bob).json() == []
     jobs = jobs_of_kind(client, "unfanout_status")
-    assert {"status_id": int(sid), "author_id": alice.id} in jobs
+    # The tags it carried: their followers got it too (#gone).
+    assert {"status_id": int(sid), "author_id": alice.id, "tag_ids": [tag_id]} in jobs
     assert {
         "status_id": int(wrapper["id"]),
         "author_id": bob.id,

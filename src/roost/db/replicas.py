@@ -45,7 +45,11 @@ from roost.infra.metrics import DB_REPLICA_USABLE
 log = logging.getLogger("roost.db")
 
 # Position in the WAL as a number of bytes (comparable, unlike the text form).
-_PRIMARY_LSN = sa.text("SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), '0/0')::bigint")
+# The insert position, not pg_current_wal_lsn() (the write position): with
+# synchronous_commit off a committed transaction's WAL may not be written
+# yet, and a floor taken from the write position would let a replica that
+# lacks the commit answer its author.
+_PRIMARY_LSN = sa.text("SELECT pg_wal_lsn_diff(pg_current_wal_insert_lsn(), '0/0')::bigint")
 _REPLAYED_LSN = sa.text("SELECT pg_wal_lsn_diff(pg_last_wal_replay_lsn(), '0/0')::bigint")
 POLL_TIMEOUT = 2.0
 

@@ -476,3 +476,65 @@ media_attachments = sa.Table(
     sa.Index("ix_media_attachments_status_id", "status_id"),
     sa.Index("ix_media_attachments_created_at", "created_at"),
 )
+
+# Search, hashtags, trends and places (migration 0010_search).
+#
+# The full-text index itself is not here: it is engine-specific and lives
+# next to the statuses it indexes, kept current by triggers (SQLite: the
+# FTS5 table ``search_statuses``; PostgreSQL: the ``search_statuses`` table
+# of tsvectors, its GIN index, and the pattern indexes of account and tag
+# names). Everything the engines own is named with this prefix, so
+# the schema comparison leaves it alone (see roost.search.engine).
+ENGINE_OWNED_PREFIX = "search_"
+
+# Who follows which hashtag: the owner's side pages by id, fan-out reads a
+# tag's followers in batches by (tag_id, id).
+tag_follows = sa.Table(
+    "tag_follows",
+    metadata,
+    sa.Column("account_id", sa.BigInteger, primary_key=True, autoincrement=False),
+    sa.Column("tag_id", sa.BigInteger, primary_key=True, autoincrement=False),
+    sa.Column("id", sa.BigInteger, nullable=False, unique=True),
+    sa.Column("created_at", TS, nullable=False),
+    sa.Index("ix_tag_follows_tag_id_id", "tag_id", "id"),
+)
+
+# One row per (tag, hour, account) that used the tag in a public status that
+# hour: counting rows counts distinct accounts, so one account posting a tag
+# a thousand times is one use. ``hour`` is hours since the id epoch.
+tag_uses = sa.Table(
+    "tag_uses",
+    metadata,
+    sa.Column("tag_id", sa.BigInteger, primary_key=True, autoincrement=False),
+    sa.Column("hour", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("account_id", sa.BigInteger, primary_key=True, autoincrement=False),
+    sa.Index("ix_tag_uses_hour", "hour"),
+)
+
+# What the trends job computed last: a score per tag and per status, with
+# the time it was computed (the next run decays the old score from there).
+trending_tags = sa.Table(
+    "trending_tags",
+    metadata,
+    sa.Column("tag_id", sa.BigInteger, primary_key=True, autoincrement=False),
+    sa.Column("score", sa.Float, nullable=False),
+    sa.Column("computed_at", TS, nullable=False),
+)
+trending_statuses = sa.Table(
+    "trending_statuses",
+    metadata,
+    sa.Column("status_id", sa.BigInteger, primary_key=True, autoincrement=False),
+    sa.Column("score", sa.Float, nullable=False),
+    sa.Column("computed_at", TS, nullable=False),
+)
+
+# The geohash cells of every located public status, at a few precisions
+# (roost.search.geo): the nearby timeline reads each covering cell's newest
+# ids backwards on the primary key, never scanning the table.
+status_cells = sa.Table(
+    "status_cells",
+    metadata,
+    sa.Column("cell", sa.String(12), primary_key=True),
+    sa.Column("status_id", sa.BigInteger, primary_key=True, autoincrement=False),
+    sa.Index("ix_status_cells_status_id", "status_id"),
+)

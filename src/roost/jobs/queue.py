@@ -7,9 +7,11 @@ the table next runs it. Jobs must be idempotent; they run at least once.
 
 from __future__ import annotations
 
+import zlib
 from datetime import UTC, datetime
 from typing import Any
 
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from roost.db import schema
@@ -40,3 +42,34 @@ async def enqueue(
         )
     )
     return job_id
+
+
+def periodic_job_id(kind: str, period: int) -> int:
+    """The id of ``kind``'s job for one period: far below every generated id
+    (those start at 2^22), so it never collides with one, and the same for
+    every process, so a period's job is enqueued once however many try."""
+    return (zlib.crc32(kind.encode()) % 1000) * 10**8 + period
+
+
+async def enqueue_periodic(
+    conn: AsyncConnection, kind: str, *, interval: float, now: datetime
+) -> None:
+    """Enqueue ``kind``'s job for the period of ``now``, due at once;
+    nothing if that period's job is already there."""
+    period = int(now.timestamp() // interval)
+    module: Any = postgresql if conn.dialect.name == "postgresql" else sqlite
+    statement = module.insert(schema.jobs).on_conflict_do_nothing(index_elements=["id"])
+    await conn.execute(
+        statement,
+        [
+            {
+                "id": periodic_job_id(kind, period),
+                "kind": kind,
+                "payload": {"period": period},
+                "state": "pending",
+                "attempts": 0,
+                "run_after": now,
+                "created_at": now,
+            }
+        ],
+    )

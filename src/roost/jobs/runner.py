@@ -59,6 +59,7 @@ from roost.db import schema
 from roost.infra.metrics import JOB_FAILURES, JOB_LEASES_LOST, JOBS_DONE
 from roost.infra.resilient import BackendUnavailable
 from roost.infra.wakeups import JobWakeups
+from roost.jobs.queue import enqueue_periodic
 
 if TYPE_CHECKING:
     from roost.services import Services
@@ -184,9 +185,37 @@ class JobRunner:
         self._publishing = False
         self._publish_again = False
         self._tasks: set[asyncio.Task[None]] = set()
+        # Periodic jobs (kind -> interval in seconds): every running worker
+        # enqueues each period's job when the period starts (and once when it
+        # starts); the job's id is derived from the period, so the period's
+        # job is enqueued once however many workers try
+        # (queue.enqueue_periodic). No row waits in the table between runs.
+        self.periodic: dict[str, float] = {}
 
-    def register(self, kind: str, handler: JobHandler) -> None:
+    def register(self, kind: str, handler: JobHandler, *, every: float | None = None) -> None:
         self.handlers[kind] = handler
+        if every is not None:
+            self.periodic[kind] = every
+
+    async def _periodic_loop(self) -> None:
+        shortest = min(self.periodic.values())
+        while not self._stopping:
+            try:
+                await self.ensure_periodic()
+                self._wake()
+            except Exception:  # the database is away: try again next period
+                log.exception("could not enqueue the periodic jobs")
+            now = self.clock().timestamp()
+            await asyncio.sleep(shortest - now % shortest + 0.01)
+
+    async def ensure_periodic(self) -> None:
+        """Enqueue the current period's job of every periodic kind (once per
+        period whichever process asks)."""
+        if not self.periodic:
+            return
+        async with self.services.db.write() as conn:
+            for kind, interval in self.periodic.items():
+                await enqueue_periodic(conn, kind, interval=interval, now=self.clock())
 
     def notify(self) -> None:
         """Wake the job loops after a commit that enqueued work, here and,
@@ -442,6 +471,8 @@ class JobRunner:
         and, with ``wakeups``, a listener; returns once stopped and every loop
         has finished its current job."""
         helpers = [asyncio.create_task(self._heartbeat())]
+        if self.periodic:
+            helpers.append(asyncio.create_task(self._periodic_loop()))
         if self.wakeups is not None:
             helpers.append(asyncio.create_task(self.wakeups.listen(self._wake)))
         try:

@@ -20,7 +20,7 @@ import dataclasses
 import time
 from collections.abc import Callable, Iterator
 from contextlib import aclosing, contextmanager
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import numpy as np
@@ -28,6 +28,8 @@ import sqlalchemy as sa
 from rich.progress import Progress, TaskID
 
 from roost.db import schema
+from roost.ids import id_from_datetime
+from roost.search.indexing import backfill_tag_uses
 from roost.seed.bulk import bulk_stage, insert_columns, prefetch
 from roost.seed.clock import IntArray, SeedClock
 from roost.seed.graphs import FollowGraph
@@ -127,6 +129,13 @@ async def seed_database(
         await _load_accounts(
             services, opts, rng, plan, clock, account_ids, followers, following, bar
         )
+
+    with _timed(seconds, "tag uses"):
+        # What posting records for trends and tag history (the bulk load
+        # bypasses it), over the days trends look at.
+        async with services.db.write() as conn:
+            since = id_from_datetime((now or datetime.now(UTC)) - timedelta(days=8))
+            await backfill_tag_uses(conn, since_id=since)
 
     with _timed(seconds, "analyze"):
         async with services.db.write() as conn:

@@ -22,7 +22,7 @@ from roost.statuses.counters import ZERO, Counts, add_counts, delete_counts, for
 from roost.statuses.entities import Status
 from roost.statuses.hydrate import render_status
 from roost.statuses.polls import delete_polls
-from roost.statuses.records import DIRECT
+from roost.statuses.records import DIRECT, PUBLIC
 from roost.statuses.serializers import with_source
 from roost.statuses.store import forget_statuses
 from roost.statuses.visibility import forget_flags
@@ -103,14 +103,25 @@ async def remove_statuses(
     if not deleted:
         return removed
     gone = sorted(deleted)
-    for table in (
+    # The hashtags of the deleted statuses: their followers got them too.
+    st = schema.status_tags
+    tags_of: dict[int, list[int]] = {}
+    for row_id, tag_id in await conn.execute(
+        sa.select(st.c.status_id, st.c.tag_id).where(st.c.status_id.in_(gone))
+    ):
+        tags_of.setdefault(int(row_id), []).append(int(tag_id))
+    # The full-text index entry goes with the status row (a delete trigger
+    # on both databases); the place cells go here.
+    dependants = (
         schema.favourites,
         schema.bookmarks,
         schema.mentions,
         schema.status_tags,
+        schema.status_cells,
         schema.status_edits,
         schema.status_pins,
-    ):
+    )
+    for table in dependants:
         await conn.execute(table.delete().where(table.c.status_id.in_(gone)))
     # The files go by a job once this commits.
     await release_media_of_statuses(conn, services.ids, gone)
@@ -130,7 +141,9 @@ async def remove_statuses(
         if target is not None and target[0] in alive:
             status_id, one = target
             deltas[status_id] = deltas.get(status_id, ZERO) + -one
-        payload: dict[str, int] = {"status_id": row.id, "author_id": row.account_id}
+        payload: dict[str, object] = {"status_id": row.id, "author_id": row.account_id}
+        if row.visibility == PUBLIC and row.reblog_of_id is None and row.id in tags_of:
+            payload["tag_ids"] = sorted(tags_of[row.id])
         if row.reblog_of_id is not None:
             payload["reblog_of_id"] = row.reblog_of_id
             removed.unreblogged.add((row.account_id, row.reblog_of_id))

@@ -18,6 +18,7 @@ from roost.limits import spend_status
 from roost.media.attach import attach_media, attachable_media
 from roost.media.records import MediaRecord
 from roost.notifications.outbox import notify_about_status, notify_when_poll_ends
+from roost.search.indexing import index_new_status
 from roost.statuses.content import MentionTarget, mention_candidates, render_text
 from roost.statuses.counters import Counts, add_counts, forget_counts, remember_zero_counts
 from roost.statuses.drafts import Draft, NewStatus, validate
@@ -228,6 +229,16 @@ async def _insert_rows(conn: AsyncConnection, services: Services, record: Status
             schema.status_tags.insert(),
             [{"status_id": record.id, "tag_id": i} for i in tag_ids],
         )
+    await index_new_status(
+        conn,
+        status_id=record.id,
+        account_id=record.account_id,
+        visibility=record.visibility,
+        is_reblog=record.reblog_of_id is not None,
+        tag_ids=tag_ids,
+        latitude=record.latitude,
+        longitude=record.longitude,
+    )
     # Like Mastodon, direct messages do not count as posts on a profile.
     posts = 0 if record.visibility == DIRECT else 1
     await bump_statuses_count(conn, record.account_id, posts, posted_at=record.created_at)

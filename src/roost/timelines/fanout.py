@@ -38,7 +38,8 @@ from roost.relationships.graph import (
     follows_among,
 )
 from roost.relationships.store import forget_relationships, load_excluded_ids
-from roost.statuses.records import DIRECT
+from roost.search.tag_followers import status_tag_ids, tag_follower_page
+from roost.statuses.records import DIRECT, PUBLIC
 from roost.streaming.events import STATUS_UPDATE, direct_channel, publish, user_channel
 from roost.timelines.filters import (
     ReceiverView,
@@ -119,18 +120,29 @@ async def _deliver_direct(services: Services, status: StatusFacts) -> None:
 
 
 async def fanout_status(job: Job) -> None:
-    """Deliver a new status to the home timelines that should show it."""
+    """Deliver a new status to the home timelines that should show it: the
+    author's followers (or, for a hot author, the hot-post cache), then the
+    followers of its hashtags. The payload's ``phase`` says which part a
+    resumed job is in."""
     services = job.services
     status_id = int(job.payload["status_id"])
     async with services.db.read(primary=True) as conn:
         status = await load_status_facts(conn, status_id)
     if status is None:
         return  # deleted before delivery: nothing to do
-    await services.timelines.push([home_key(status.account_id)], status.id)
-    FANOUT_DELIVERIES.inc()
-    if status.visibility == DIRECT:
-        await _deliver_direct(services, status)
-        return
+    if job.payload.get("phase") != "tags":
+        await services.timelines.push([home_key(status.account_id)], status.id)
+        FANOUT_DELIVERIES.inc()
+        if status.visibility == DIRECT:
+            await _deliver_direct(services, status)
+            return
+        await _deliver_to_followers(job, status)
+    if status.visibility == PUBLIC and status.reblog_of_id is None:
+        await _deliver_to_tag_followers(job, status)
+
+
+async def _deliver_to_followers(job: Job, status: StatusFacts) -> None:
+    services = job.services
     hot = await is_hot(services, status.account_id)
     if hot:
         await refresh_hot_posts(services, status.account_id)
@@ -194,14 +206,54 @@ async def announce_status_edit(job: Job) -> None:
         await job.checkpoint(after=after)
 
 
+async def _deliver_to_tag_followers(job: Job, status: StatusFacts) -> None:
+    """Mastodon 4's followed hashtags: a public original status reaches the
+    home timeline of everyone following one of its tags, except those who
+    block or mute its author or are blocked by it. In batches by
+    tag_follows.id, checkpointed like the followers' batches (a status
+    with no tag followers costs one query and no checkpoint)."""
+    services = job.services
+    after = int(job.payload.get("tag_after", 0))
+    batch_size = max(1, services.settings.fanout_batch_size)
+    while True:
+        async with services.db.read(primary=True) as conn:
+            tags = status_tag_ids(status.id)
+            batch = await tag_follower_page(conn, tags, after=after, limit=batch_size)
+            receivers = sorted({a for _, a in batch if a != status.account_id})
+            excluded = (
+                {r for r, _ in await exclusions_among(conn, receivers, [status.account_id])}
+                if receivers
+                else set()
+            )
+        admitted = [r for r in receivers if r not in excluded]
+        if admitted:
+            await services.timelines.push([home_key(r) for r in admitted], status.id)
+            FANOUT_DELIVERIES.inc(len(admitted))
+            await announce_status(services, status.id, map(user_channel, admitted))
+        if len(batch) < batch_size:
+            return
+        after = batch[-1][0]
+        await job.checkpoint(phase="tags", tag_after=after)
+
+
 async def unfanout_status(job: Job) -> None:
     """Take a deleted status out of every home timeline it may be in: the
     author's, the followers' and (when the payload lists them) the mentioned
-    accounts'. The status row is gone, so the payload carries the author."""
-    services = job.services
+    accounts' and the followers of its hashtags (``tag_ids``). The status
+    row is gone, so the payload carries the author."""
     payload = job.payload
     status_id = int(payload["status_id"])
     author_id = int(payload["author_id"])
+    if payload.get("phase") != "tags":
+        await _remove_from_followers(job, status_id, author_id)
+    tag_ids = [int(t) for t in payload.get("tag_ids", [])]
+    if tag_ids:
+        await _remove_from_tag_followers(job, status_id, tag_ids)
+
+
+async def _remove_from_followers(job: Job, status_id: int, author_id: int) -> None:
+    services = job.services
+    payload = job.payload
     mentioned = [int(m) for m in payload.get("mentioned_account_ids", [])]
     await services.timelines.remove_everywhere(
         [home_key(author_id), *(home_key(m) for m in mentioned)], status_id
@@ -229,6 +281,25 @@ async def unfanout_status(job: Job) -> None:
             return
         after = batch[-1].follow_id
         await job.checkpoint(after=after)
+
+
+async def _remove_from_tag_followers(job: Job, status_id: int, tag_ids: list[int]) -> None:
+    """The followers of the deleted status's hashtags, in batches like the
+    delivery (the status_tags rows are gone: the payload names the tags)."""
+    services = job.services
+    after = int(job.payload.get("tag_after", 0))
+    batch_size = max(1, services.settings.fanout_batch_size)
+    while True:
+        async with services.db.read(primary=True) as conn:
+            batch = await tag_follower_page(conn, tag_ids, after=after, limit=batch_size)
+        receivers = sorted({a for _, a in batch})
+        if receivers:
+            await services.timelines.remove_everywhere([home_key(r) for r in receivers], status_id)
+            await announce_deletion(services, status_id, map(user_channel, receivers))
+        if len(batch) < batch_size:
+            return
+        after = batch[-1][0]
+        await job.checkpoint(phase="tags", tag_after=after)
 
 
 async def _forget_again(services: Services, account_id: int, target_id: int) -> None:

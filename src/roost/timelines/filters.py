@@ -107,6 +107,17 @@ def admits_home(status: StatusFacts, view: ReceiverView, *, mentioned: bool = Fa
     return True
 
 
+def admits_tagged(status: StatusFacts, view: ReceiverView) -> bool:
+    """A public original status with a hashtag the receiver follows (the
+    caller knows it has one): delivered unless the receiver blocks or mutes
+    its author or is blocked by it (Mastodon 4's followed hashtags)."""
+    return (
+        status.visibility == 0
+        and status.reblog_of_id is None
+        and status.account_id not in view.excluded
+    )
+
+
 def involved_accounts(status: StatusFacts) -> list[int]:
     """Accounts whose blocks and mutes matter for delivering ``status``."""
     ids = [status.account_id]
@@ -128,8 +139,9 @@ FactsSelect = sa.Select[int, int, int, int | None, int | None, int | None, int |
 FactsRow = sa.Row[int, int, int, int | None, int | None, int | None, int | None]
 
 
-def facts_query() -> FactsSelect:
-    """Select StatusFacts columns; callers add the FROM joins' filters and paging."""
+def facts_query(source: sa.FromClause | None = None) -> FactsSelect:
+    """Select StatusFacts columns; callers add the FROM joins' filters and paging.
+    ``source``: what ``statuses`` is read from (a join that holds it)."""
     return sa.select(
         _s.c.id,
         _s.c.account_id,
@@ -138,7 +150,9 @@ def facts_query() -> FactsSelect:
         _s.c.reblog_of_id,
         _original.c.account_id.label("original_account_id"),
         _original.c.in_reply_to_account_id.label("original_reply_to_account_id"),
-    ).select_from(_s.outerjoin(_original, _original.c.id == _s.c.reblog_of_id))
+    ).select_from(
+        (_s if source is None else source).outerjoin(_original, _original.c.id == _s.c.reblog_of_id)
+    )
 
 
 def facts_from_rows(rows: Sequence[FactsRow]) -> list[StatusFacts]:

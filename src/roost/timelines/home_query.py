@@ -1,10 +1,11 @@
 """The home timeline from the database: what a rebuild loads into the cache
 and what a page older than the cache is read from.
 
-Three id-ordered streams are read a chunk at a time: the account's own
-statuses, those of the accounts it follows, and direct statuses that
-mention it. They are merged and passed through ``filters.admits_home``, the
-rule fan-out applies, so a rebuilt timeline matches a fanned-out one.
+Four id-ordered streams are read a chunk at a time: the account's own
+statuses, those of the accounts it follows, direct statuses that mention
+it, and public statuses with a hashtag it follows. They are merged and
+passed through ``filters.admits_home`` (and ``admits_tagged``), the rules
+fan-out applies, so a rebuilt timeline matches a fanned-out one.
 """
 
 from __future__ import annotations
@@ -20,12 +21,13 @@ from roost.db.paging import paged
 from roost.kernel.paging import Page
 from roost.relationships.graph import followed_ids_query, following_map
 from roost.relationships.store import load_excluded_ids
-from roost.statuses.records import DIRECT
+from roost.statuses.records import DIRECT, PUBLIC
 from roost.timelines.filters import (
     FactsSelect,
     ReceiverView,
     StatusFacts,
     admits_home,
+    admits_tagged,
     facts_from_rows,
     facts_query,
 )
@@ -34,6 +36,7 @@ if TYPE_CHECKING:
     from roost.services import Services
 
 _s, _m, _f = schema.statuses, schema.mentions, schema.follows
+_st, _tf = schema.status_tags, schema.tag_follows
 MIN_CHUNK = 40
 # A reader who follows nobody visible could make the loop scan for long;
 # after this many chunks the page is returned as it is.
@@ -69,8 +72,27 @@ def _followed(viewer_id: int, page: Page, dialect: str) -> FactsSelect:
     return paged(merged, newest.c.id, page)
 
 
-def _streams(viewer_id: int, page: Page, dialect: str) -> list[tuple[FactsSelect, bool]]:
-    """(paged query, mentioned) of each stream."""
+def _tagged(viewer_id: int, page: Page, dialect: str) -> FactsSelect:
+    """One page of the public original statuses carrying a hashtag the
+    viewer follows (as fan-out delivers them). On PostgreSQL each followed
+    tag's newest statuses come from the status_tags primary key first (a
+    LATERAL join, as for followed accounts)."""
+    wanted = (_s.c.visibility == PUBLIC, _s.c.reblog_of_id.is_(None))
+    if dialect != "postgresql":
+        followed_tags = sa.select(_tf.c.tag_id).where(_tf.c.account_id == viewer_id)
+        tagged_ids = sa.select(_st.c.status_id).where(_st.c.tag_id.in_(followed_tags))
+        return paged(facts_query().where(_s.c.id.in_(tagged_ids), *wanted), _s.c.id, page)
+    newest = paged(
+        sa.select(_st.c.status_id).where(_st.c.tag_id == _tf.c.tag_id), _st.c.status_id, page
+    ).lateral("tagged")
+    source = _tf.join(newest, sa.true()).join(_s, _s.c.id == newest.c.status_id)
+    query = facts_query(source).where(_tf.c.account_id == viewer_id, *wanted)
+    return paged(query, _s.c.id, page)
+
+
+def _streams(viewer_id: int, page: Page, dialect: str) -> list[tuple[FactsSelect, str]]:
+    """(paged query, kind) of each stream: "plain", "mentioned" (direct
+    statuses that mention the viewer) or "tagged" (a followed hashtag)."""
     own = facts_query().where(_s.c.account_id == viewer_id)
     direct = (
         facts_query()
@@ -78,27 +100,27 @@ def _streams(viewer_id: int, page: Page, dialect: str) -> list[tuple[FactsSelect
         .where(_m.c.account_id == viewer_id, _s.c.visibility == DIRECT)
     )
     return [
-        (paged(own, _s.c.id, page), False),
-        (_followed(viewer_id, page, dialect), False),
-        (paged(direct, _s.c.id, page), True),
+        (paged(own, _s.c.id, page), "plain"),
+        (_followed(viewer_id, page, dialect), "plain"),
+        (paged(direct, _s.c.id, page), "mentioned"),
+        (_tagged(viewer_id, page, dialect), "tagged"),
     ]
 
 
 @dataclasses.dataclass(slots=True)
 class _Round:
-    facts: dict[int, tuple[StatusFacts, bool]]
+    facts: dict[int, tuple[StatusFacts, set[str]]]
     boundary: int | None  # results are complete only up to here; None: streams exhausted
 
 
 async def _read_round(conn: AsyncConnection, viewer_id: int, page: Page, chunk: int) -> _Round:
     bounded = dataclasses.replace(page, limit=chunk)
-    facts: dict[int, tuple[StatusFacts, bool]] = {}
+    facts: dict[int, tuple[StatusFacts, set[str]]] = {}
     edges: list[int] = []
-    for query, mentioned in _streams(viewer_id, bounded, conn.dialect.name):
+    for query, kind in _streams(viewer_id, bounded, conn.dialect.name):
         rows = facts_from_rows((await conn.execute(query)).all())
         for fact in rows:
-            known = facts.get(fact.id)
-            facts[fact.id] = (fact, mentioned or (known is not None and known[1]))
+            facts.setdefault(fact.id, (fact, set()))[1].add(kind)
         if len(rows) == chunk:
             # This stream has more beyond its last row (the furthest from the
             # page's start), so the merged result is only complete up to there.
@@ -127,8 +149,10 @@ async def query_home_ids(services: Services, *, viewer_id: int, page: Page) -> l
                     status_id < found.boundary if not page.ascending else status_id > found.boundary
                 ):
                     break
-                fact, mentioned = found.facts[status_id]
-                if admits_home(fact, view, mentioned=mentioned):
+                fact, kinds = found.facts[status_id]
+                if admits_home(fact, view, mentioned="mentioned" in kinds) or (
+                    "tagged" in kinds and admits_tagged(fact, view)
+                ):
                     chosen.append(status_id)
             if len(chosen) >= page.limit or found.boundary is None:
                 break

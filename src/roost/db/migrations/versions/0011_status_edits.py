@@ -1,7 +1,7 @@
 """status edits
 
 Revision ID: 0011_status_edits
-Revises: 0009_push
+Revises: 0010_search
 
 The versions of edited statuses (the original is stored with the first
 edit), for ``GET /api/v1/statuses/:id/history``.
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0011_status_edits"
-down_revision = "0009_push"
+down_revision = "0010_search"
 branch_labels = None
 depends_on = None
 

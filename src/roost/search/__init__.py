@@ -1,0 +1,1 @@
+"""Search, hashtags (follows, trends) and the nearby timeline."""
