@@ -69,7 +69,13 @@ def test_edit_media_rules(client: ApiClient) -> None:
         json={"status": "q", "poll": {"options": ["a", "b"], "expires_in": 600}},
     ).json()["id"]
     mixed = client.put(
-        f"/api/v1/statuses/{poll}", user=alice, json={"status": "q", "media_ids": [mine[0]]}
+        f"/api/v1/statuses/{poll}",
+        user=alice,
+        json={
+            "status": "q",
+            "media_ids": [mine[0]],
+            "poll": {"options": ["a", "b"], "expires_in": 600},
+        },
     )
     assert mixed.status_code == 422
     blank = client.put(f"/api/v1/statuses/{sid}", user=alice, json={"status": "", "media_ids": []})

@@ -182,3 +182,34 @@ def test_deleting_the_status_removes_the_poll(client: ApiClient) -> None:
     assert client.delete(f"/api/v1/statuses/{poll_id}", user=alice).status_code == 200
     assert client.get(f"/api/v1/polls/{poll_id}").status_code == 404
     client.drain()  # the end's job finds nothing
+
+
+def test_editing_the_poll(client: ApiClient, clock: ManualClock) -> None:
+    alice = client.make_user("alice")
+    bob = client.make_user("bob")
+    sid = poll_post(client, alice, ["tea", "coffee"])["id"]
+    client.post(f"/api/v1/polls/{sid}/votes", user=bob, json={"choices": [0]})
+    same = {"options": ["tea", "coffee"], "expires_in": 3600}
+    kept = client.put(f"/api/v1/statuses/{sid}", user=alice, json={"status": "q", "poll": same})
+    assert kept.status_code == 200, kept.text
+    assert kept.json()["poll"]["votes_count"] == 1
+    assert client.get(f"/api/v1/polls/{sid}", user=bob).json()["own_votes"] == [0]
+
+    other = {"options": ["tea", "water"], "expires_in": 7200}
+    changed = client.put(f"/api/v1/statuses/{sid}", user=alice, json={"status": "q", "poll": other})
+    assert [o["title"] for o in changed.json()["poll"]["options"]] == ["tea", "water"]
+    assert changed.json()["poll"]["votes_count"] == 0
+    again = client.get(f"/api/v1/polls/{sid}", user=bob).json()
+    assert again["voted"] is False and again["own_votes"] == []
+    clock.advance(3601)  # the first poll's end: nothing
+    client.drain()
+    assert client.get("/api/v1/notifications", user=alice).json() == []
+    client.post(f"/api/v1/polls/{sid}/votes", user=bob, json={"choices": [1]})
+    clock.advance(3600)
+    client.drain()
+    notes = client.get("/api/v1/notifications", user=bob).json()
+    assert [n["type"] for n in notes] == ["poll"]
+
+    removed = client.put(f"/api/v1/statuses/{sid}", user=alice, json={"status": "no poll"})
+    assert removed.json()["poll"] is None
+    assert client.get(f"/api/v1/polls/{sid}").status_code == 404

@@ -19,6 +19,7 @@ After the commit the new notifications go to the event bus (``delivery``).
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
@@ -137,6 +138,16 @@ async def notify_poll_ended(job: Job) -> None:
     async with services.db.write() as conn:
         if not await lock_statuses(conn, [poll_id]):
             return  # deleted before it ended
+        polls = schema.polls
+        ends = (
+            await conn.execute(sa.select(polls.c.expires_at).where(polls.c.id == poll_id))
+        ).scalar()
+        if ends is None:
+            return  # the poll was removed by an edit
+        ends = ends if ends.tzinfo else ends.replace(tzinfo=UTC)
+        planned = job.payload.get("ends_at")
+        if planned and abs(datetime.fromisoformat(planned).timestamp() - ends.timestamp()) > 0.001:
+            return  # replaced by an edit: the new poll's job notifies
         author = (
             await conn.execute(sa.select(_s.c.account_id).where(_s.c.id == poll_id))
         ).scalar_one()

@@ -55,7 +55,13 @@ async def notify_when_poll_ends(
     conn: AsyncConnection, services: Services, poll_id: int, ends_at: datetime
 ) -> None:
     """In the transaction that posts a status with a poll."""
-    await enqueue(conn, services.ids, NOTIFY_POLL_ENDED, {"poll_id": poll_id}, run_after=ends_at)
+    await enqueue(
+        conn,
+        services.ids,
+        NOTIFY_POLL_ENDED,
+        {"poll_id": poll_id, "ends_at": ends_at.isoformat()},
+        run_after=ends_at,
+    )
 
 
 async def notify_about_event(

@@ -16,10 +16,11 @@ commit is enough for every timeline, thread and cache to show the edit.
 from __future__ import annotations
 
 import dataclasses
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from roost.accounts.serializers import serialize_account
 from roost.accounts.store import load_account
@@ -34,10 +35,11 @@ from roost.media.attach import (
     replace_media,
 )
 from roost.media.records import MediaRecord
-from roost.notifications.outbox import notify_about_edit
+from roost.notifications.outbox import notify_about_edit, notify_when_poll_ends
 from roost.statuses.content import render_text
-from roost.statuses.drafts import NewStatus, validate
+from roost.statuses.drafts import NewPoll, NewStatus, validate
 from roost.statuses.entities import StatusEdit, StatusSource
+from roost.statuses.polls import PollRecord, delete_polls, forget_poll, insert_poll, now_of
 from roost.statuses.records import VISIBILITIES, StatusRecord
 from roost.statuses.service import mention_targets
 from roost.statuses.store import forget_statuses, load_statuses
@@ -67,6 +69,9 @@ class StatusChange:
     # descriptions/focal points: (media id, description, focus).
     media_ids: tuple[int, ...] | None = None
     media_attributes: tuple[tuple[int, str | None, tuple[float, float] | None], ...] = ()
+    # The poll afterwards, as Mastodon: None removes one the status had; the
+    # same options and kind keep it with its votes; other ones start anew.
+    poll: NewPoll | None = None
 
 
 async def _wanted_media(
@@ -87,8 +92,6 @@ async def _wanted_media(
     by_id = {**current, **{m.id: m for m in fresh}}
     wanted = [by_id[i] for i in media_ids]
     check_attachment_set(wanted)
-    if wanted and record.poll_id is not None:
-        raise ValidationFailed("A status can't have both media and a poll")
     return wanted
 
 
@@ -110,6 +113,8 @@ async def edit_status(services: Services, change: StatusChange) -> None:
         raise NotFound()
     media = await _wanted_media(services, record, change.media_ids)
     kept = record.media if media is None else media
+    if kept and change.poll is not None:
+        raise ValidationFailed("A status can't have both media and a poll")
     draft = validate(
         NewStatus(
             author_id=change.editor_id,
@@ -122,6 +127,7 @@ async def edit_status(services: Services, change: StatusChange) -> None:
             latitude=record.latitude,
             longitude=record.longitude,
             media_ids=tuple(m.id for m in kept),
+            poll=change.poll,
         ),
         author,
         max_chars=services.settings.max_status_chars,
@@ -172,6 +178,9 @@ async def edit_status(services: Services, change: StatusChange) -> None:
             _e.insert(),
             [{**v, "status_id": record.id, "account_id": change.editor_id} for v in versions],
         )
+        poll_id, reset_voters = await _change_poll(
+            conn, services, record, draft.poll, created_at=now
+        )
         await conn.execute(
             _s.update()
             .where(_s.c.id == record.id)
@@ -182,6 +191,7 @@ async def edit_status(services: Services, change: StatusChange) -> None:
                 sensitive=draft.sensitive,
                 language=draft.language,
                 edited_at=now,
+                poll_id=poll_id,
             )
         )
         m, st = schema.mentions, schema.status_tags
@@ -211,7 +221,59 @@ async def edit_status(services: Services, change: StatusChange) -> None:
         await enqueue(conn, services.ids, ANNOUNCE_EDIT, {"status_id": record.id})
         await notify_about_edit(conn, services, record.id)
     await forget_statuses(services, record.id)
+    if record.poll_id is not None:
+        await forget_poll(services, record.poll_id, reset_voters)
     services.jobs.notify()
+
+
+async def _change_poll(
+    conn: AsyncConnection,
+    services: Services,
+    record: StatusRecord,
+    poll: NewPoll | None,
+    *,
+    created_at: datetime,
+) -> tuple[int | None, list[int]]:
+    """The status's poll after the edit (its id or None) and the voters
+    whose votes were dropped (their cached votes go after the commit)."""
+    p, v = schema.polls, schema.poll_voters
+    old = None
+    if record.poll_id is not None:
+        old = (
+            await conn.execute(sa.select(p.c.options, p.c.multiple).where(p.c.id == record.id))
+        ).first()
+    same = (
+        old is not None
+        and poll is not None
+        and [str(o) for o in old.options] == poll.options
+        and bool(old.multiple) == poll.multiple
+    )
+    if same and poll is not None:
+        await conn.execute(
+            p.update().where(p.c.id == record.id).values(hide_totals=poll.hide_totals)
+        )
+        return record.id, []  # the same question: its votes stay
+    voters: list[int] = []
+    if old is not None:
+        voters = [
+            int(r[0])
+            for r in await conn.execute(sa.select(v.c.account_id).where(v.c.poll_id == record.id))
+        ]
+        await delete_polls(conn, [record.id])
+    if poll is None:
+        return None, voters
+    assert poll.expires_in is not None  # validate_poll checked it
+    fresh = PollRecord(
+        id=record.id,
+        account_id=record.account_id,
+        options=poll.options,
+        multiple=poll.multiple,
+        hide_totals=poll.hide_totals,
+        expires_at=now_of(services) + timedelta(seconds=poll.expires_in),
+    )
+    await insert_poll(conn, fresh, created_at)
+    await notify_when_poll_ends(conn, services, fresh.id, fresh.expires_at)
+    return record.id, voters
 
 
 async def status_history(

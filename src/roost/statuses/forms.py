@@ -176,6 +176,16 @@ class EditStatusForm(msgspec.Struct, kw_only=True):
             for value in (self.poll_expires_in, self.poll_multiple, self.poll_hide_totals)
         )
 
+    def new_poll(self) -> NewPoll | None:
+        return parse_poll(
+            self.has_poll(),
+            self.poll,
+            self.poll_options,
+            self.poll_expires_in,
+            self.poll_multiple,
+            self.poll_hide_totals,
+        )
+
 
 class ReblogForm(msgspec.Struct, kw_only=True):
     visibility: str | None = None

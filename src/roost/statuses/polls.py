@@ -135,6 +135,14 @@ async def forget_poll_counts(services: Services, poll_id: int) -> None:
     await services.cache.delete(poll_counts_key(poll_id))
 
 
+async def forget_poll(services: Services, poll_id: int, voters: Sequence[int]) -> None:
+    """After an edit changed or removed a poll: the poll, its counts and the
+    cached votes of those whose votes went with it."""
+    await services.cache.delete(
+        poll_key(poll_id), poll_counts_key(poll_id), *(poll_vote_key(v, poll_id) for v in voters)
+    )
+
+
 async def remember_own_votes(
     services: Services, viewer_id: int, poll_id: int, choices: Sequence[int]
 ) -> None:

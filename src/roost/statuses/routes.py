@@ -138,8 +138,6 @@ async def get_status(ctx: Context) -> Response:
     response=Status,
 )
 async def update_status(ctx: Context, form: EditStatusForm) -> Response:
-    if form.has_poll():
-        raise ValidationFailed("changing a poll by editing is not supported yet")
     change = StatusChange(
         status_id=ctx.path_id(),
         editor_id=ctx.user_id,
@@ -149,6 +147,7 @@ async def update_status(ctx: Context, form: EditStatusForm) -> Response:
         language=form.language,
         media_ids=None if form.media_ids is None else parse_media_ids(form.media_ids),
         media_attributes=parse_media_attributes(form.media_attributes),
+        poll=form.new_poll(),
     )
     await edit_status(ctx.services, change)
     return await _render_for_user(ctx, change.status_id)
