@@ -120,6 +120,7 @@ def register_job_handlers(runner: JobRunner) -> None:
     from roost.relationships.requests import JOB_HANDLERS as RELATIONSHIP_JOBS
     from roost.search.trends import JOB_HANDLERS as SEARCH_JOBS
     from roost.search.trends import PERIODIC as SEARCH_PERIODIC
+    from roost.statuses.scheduling import JOB_HANDLERS as SCHEDULED_JOBS
     from roost.timelines.fanout import JOB_HANDLERS as TIMELINE_JOBS
 
     handlers = {
@@ -131,6 +132,7 @@ def register_job_handlers(runner: JobRunner) -> None:
         **NOTIFICATION_JOBS,
         **PUSH_JOBS,
         **MEDIA_JOBS,
+        **SCHEDULED_JOBS,
         **SEARCH_JOBS,
     }
     periodic = {**SEARCH_PERIODIC, **MEDIA_PERIODIC}

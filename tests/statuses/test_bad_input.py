@@ -21,7 +21,10 @@ BAD_BODIES: list[Any] = [
     {"status": "x", "latitude": "nan", "longitude": "0"},
     {"status": "x", "media_ids": "1"},
     {"status": "x", "spoiler_text": "s" * 501},
-    {"status": "x", "scheduled_at": "2030-01-01T00:00:00Z"},
+    {"status": "x", "scheduled_at": "next week"},
+    {"status": "x", "scheduled_at": "2000-01-01T00:00:00Z"},
+    {"status": "x", "scheduled_at": ["2030-01-01T00:00:00Z"]},
+    {"status": "x", "poll": {"options": ["a", "b"], "expires_in": 600}, "media_ids": ["1"]},
 ]
 
 

@@ -79,7 +79,7 @@ def test_characters_are_counted_as_graphemes(client: ApiClient) -> None:
     assert status_row_count(client) == 3
 
 
-def test_polls_are_refused_not_dropped(client: ApiClient) -> None:
+def test_polls_are_taken_in_both_shapes_not_dropped(client: ApiClient) -> None:
     alice = client.make_user("alice")
     poll = {"options": ["yes", "no"], "expires_in": 300}
     as_json = client.post("/api/v1/statuses", user=alice, json={"status": "vote", "poll": poll})
@@ -89,8 +89,8 @@ def test_polls_are_refused_not_dropped(client: ApiClient) -> None:
         data={"status": "vote", "poll[options][]": ["yes", "no"], "poll[expires_in]": "300"},
     )
     for response in (as_json, as_form):
-        assert response.status_code == 422
-        assert response.json() == {"error": "Validation failed: polls are not supported yet"}
-    assert status_row_count(client) == 0
+        assert response.status_code == 200, response.text
+        assert [o["title"] for o in response.json()["poll"]["options"]] == ["yes", "no"]
+    assert status_row_count(client) == 2
     # An absent poll sent as null is no poll.
     assert post(client, alice, "no vote", poll=None)["poll"] is None

@@ -47,6 +47,32 @@ def test_warm_home_read_runs_no_sql(client: ApiClient) -> None:
     assert flags(again[private]) == (False, False, True)
 
 
+def test_warm_home_read_with_pins_polls_and_edits_runs_no_sql(client: ApiClient) -> None:
+    alice, bob = client.make_user("alice"), client.make_user("bob")
+    follow(client, alice, bob)
+    client.drain()
+    poll = client.post(
+        "/api/v1/statuses",
+        user=bob,
+        json={"status": "vote", "poll": {"options": ["a", "b"], "expires_in": 600}},
+    ).json()["id"]
+    client.post(f"/api/v1/polls/{poll}/votes", user=alice, json={"choices": [1]})
+    edited = post(client, bob, "draft")
+    client.put(f"/api/v1/statuses/{edited}", user=bob, json={"status": "final"})
+    pinned = post(client, alice, "pinned one")
+    client.post(f"/api/v1/statuses/{pinned}/pin", user=alice)
+    client.drain()
+    first = page(client, alice)
+    assert first[poll]["poll"]["own_votes"] == [1]
+    assert first[poll]["poll"]["options"][1]["votes_count"] == 1
+    assert first[edited]["edited_at"] is not None and "final" in first[edited]["content"]
+    assert first[pinned]["pinned"] is True
+    with client.count_queries() as statements:
+        again = page(client, alice)
+    assert statements == []
+    assert again == first
+
+
 def test_flags_follow_each_mark_at_once(client: ApiClient) -> None:
     alice, bob = client.make_user("alice"), client.make_user("bob")
     follow(client, alice, bob)

@@ -218,13 +218,25 @@ def _parameters(e: Endpoint, components: dict[str, Any]) -> list[dict[str, Any]]
 def build_openapi(endpoints: Sequence[Endpoint]) -> dict[str, Any]:
     types: list[Any] = [ErrorBody, OAuthErrorBody]
     for e in endpoints:
-        for kind in (e.query, e.form, e.response):
+        for kind in (e.query, e.form):
             if kind is not None:
                 types.append(kind)
+        # A tuple of entities: the endpoint answers with one of them.
+        if isinstance(e.response, tuple):
+            types.extend(e.response)
+        elif e.response is not None:
+            types.append(e.response)
     unique = list(dict.fromkeys(types))
     schemas, components = msgspec.json.schema_components(unique, ref_template=_ref_template())
     by_type = dict(zip(unique, schemas, strict=True))
-    responses_of = [by_type[e.response] for e in endpoints if e.response is not None]
+
+    def schema_of(kind: Any) -> dict[str, Any]:
+        if isinstance(kind, tuple):
+            return {"anyOf": [by_type[k] for k in kind]}
+        found: dict[str, Any] = by_type[kind]
+        return found
+
+    responses_of = [schema_of(e.response) for e in endpoints if e.response is not None]
     _mark_entity_ids(_reachable(responses_of, components), components)
     error = by_type[ErrorBody]
     oauth_error = {"anyOf": [by_type[OAuthErrorBody], error]}
@@ -237,7 +249,7 @@ def build_openapi(endpoints: Sequence[Endpoint]) -> dict[str, Any]:
             "summary": e.summary,
             "tags": [e.tag],
             "parameters": _parameters(e, components),
-            "responses": _responses(e, error_schema, by_type.__getitem__),
+            "responses": _responses(e, error_schema, schema_of),
         }
         if e.form is not None:
             body_schema = by_type[e.form]

@@ -95,6 +95,8 @@ statuses = sa.Table(
     # The favourite/reblog/reply counters live in status_counters (0003).
     sa.Column("created_at", TS, nullable=False),
     sa.Column("edited_at", TS, nullable=True),
+    # The status's poll (migration 0018_polls): a poll's id is its status's.
+    sa.Column("poll_id", sa.BigInteger, nullable=True),
     sa.Index("ix_statuses_account_id_id", "account_id", "id"),
     sa.Index("ix_statuses_in_reply_to_id", "in_reply_to_id"),
     sa.Index("ix_statuses_reblog_of_id", "reblog_of_id"),
@@ -108,6 +110,83 @@ statuses = sa.Table(
         sqlite_where=sa.text("reblog_of_id IS NOT NULL"),
         postgresql_where=sa.text("reblog_of_id IS NOT NULL"),
     ),
+)
+
+# Every version of an edited status (migration 0017_status_edits): the
+# first edit also stores the original, so the history starts where the
+# status did. A status never edited has no rows here.
+status_edits = sa.Table(
+    "status_edits",
+    metadata,
+    sa.Column("id", sa.BigInteger, primary_key=True, autoincrement=False),
+    sa.Column("status_id", sa.BigInteger, nullable=False),
+    sa.Column("account_id", sa.BigInteger, nullable=False),
+    sa.Column("text", sa.Text, nullable=False, server_default=""),
+    sa.Column("content", sa.Text, nullable=False, server_default=""),
+    sa.Column("spoiler_text", sa.String(500), nullable=False, server_default=""),
+    sa.Column("sensitive", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Column("created_at", TS, nullable=False),
+    sa.Index("ix_status_edits_status_id_id", "status_id", "id"),
+)
+
+# Polls (migration 0018_polls). A poll has its status's id. Each voter has
+# one poll_voters row (the primary key is the one-vote-per-account rule,
+# without locking the poll); the counts are sharded like status_counters:
+# each vote adds 1 to a random shard of every option chosen and of the
+# voters' row (option -1), and the count is the SUM over the shards.
+polls = sa.Table(
+    "polls",
+    metadata,
+    sa.Column("id", sa.BigInteger, primary_key=True, autoincrement=False),
+    sa.Column("account_id", sa.BigInteger, nullable=False),
+    sa.Column("options", sa.JSON, nullable=False),
+    sa.Column("multiple", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Column("hide_totals", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Column("expires_at", TS, nullable=False),
+    sa.Column("created_at", TS, nullable=False),
+)
+
+poll_voters = sa.Table(
+    "poll_voters",
+    metadata,
+    sa.Column("poll_id", sa.BigInteger, primary_key=True, autoincrement=False),
+    sa.Column("account_id", sa.BigInteger, primary_key=True, autoincrement=False),
+    sa.Column("choices", sa.JSON, nullable=False),
+    sa.Column("created_at", TS, nullable=False),
+)
+
+poll_counters = sa.Table(
+    "poll_counters",
+    metadata,
+    sa.Column("poll_id", sa.BigInteger, primary_key=True, autoincrement=False),
+    sa.Column("option", sa.SmallInteger, primary_key=True, autoincrement=False),
+    sa.Column("shard", sa.SmallInteger, primary_key=True, autoincrement=False),
+    sa.Column("votes", sa.Integer, nullable=False, server_default="0"),
+)
+
+# Statuses pinned to their author's profile (migration 0019_status_pins),
+# newest pin first by id; a handful per account.
+status_pins = sa.Table(
+    "status_pins",
+    metadata,
+    sa.Column("account_id", sa.BigInteger, primary_key=True, autoincrement=False),
+    sa.Column("status_id", sa.BigInteger, primary_key=True, autoincrement=False),
+    sa.Column("id", sa.BigInteger, nullable=False),
+    sa.Column("created_at", TS, nullable=False),
+    sa.Index("ix_status_pins_status_id", "status_id"),
+)
+
+# Statuses to publish later (migration 0020_scheduled_statuses): what the
+# client sent, published by a job due at ``scheduled_at``.
+scheduled_statuses = sa.Table(
+    "scheduled_statuses",
+    metadata,
+    sa.Column("id", sa.BigInteger, primary_key=True, autoincrement=False),
+    sa.Column("account_id", sa.BigInteger, nullable=False),
+    sa.Column("scheduled_at", TS, nullable=False),
+    sa.Column("params", sa.JSON, nullable=False),
+    sa.Column("created_at", TS, nullable=False),
+    sa.Index("ix_scheduled_statuses_account_id_id", "account_id", "id"),
 )
 
 # Counters of a status, split over a few shard rows (migration 0003_counters):

@@ -64,9 +64,74 @@ async def attachable_media(
         if row.state == FAILED:
             raise _invalid(f"Media {media_id} could not be processed")
         records.append(record_of(row))
+    check_attachment_set(records)
+    return records
+
+
+def check_attachment_set(records: Sequence[MediaRecord]) -> None:
+    """The mix rule over a status's whole set: up to four images, or one
+    video or GIF alone."""
+    if len(records) > MAX_IMAGES:
+        raise _invalid(f"At most {MAX_IMAGES} images can be attached")
     if len(records) > 1 and any(r.kind != IMAGE for r in records):
         raise _invalid("A video or GIF cannot be attached together with other media")
-    return records
+
+
+async def replace_media(
+    conn: AsyncConnection,
+    ids: IdGenerator,
+    *,
+    status_id: int,
+    account_id: int,
+    current: Sequence[int],
+    wanted: Sequence[MediaRecord],
+) -> None:
+    """An edited status's attachments become ``wanted``, in that order
+    (inside the edit's transaction): new ones are attached (guarded as on
+    posting), the ones left out are deleted with their files (by a job)."""
+    keep = {r.id for r in wanted}
+    dropped = [i for i in current if i not in keep]
+    if dropped:
+        rows = (await conn.execute(sa.select(*KEY_COLUMNS).where(_m.c.id.in_(dropped)))).all()
+        await conn.execute(_m.delete().where(_m.c.id.in_(dropped), _m.c.status_id == status_id))
+        keys = keys_of_rows(rows)
+        if keys:
+            await enqueue(conn, ids, "delete_blobs", {"keys": keys})
+    owned = set(current)
+    await attach_media(
+        conn,
+        status_id=status_id,
+        account_id=account_id,
+        media=[r for r in wanted if r.id not in owned],
+    )
+    for position, record in enumerate(wanted):
+        await conn.execute(
+            _m.update()
+            .where(_m.c.id == record.id, _m.c.status_id == status_id)
+            .values(position=position)
+        )
+
+
+async def describe_media(
+    conn: AsyncConnection,
+    *,
+    status_id: int,
+    descriptions: Sequence[tuple[int, str | None, tuple[float, float] | None]],
+) -> None:
+    """New descriptions and focal points of a status's own attachments
+    (``media_attributes[]`` of an edit); None leaves a value as it is."""
+    for media_id, description, focus in descriptions:
+        values: dict[str, object] = {}
+        if description is not None:
+            values["description"] = description
+        if focus is not None:
+            values["focus_x"], values["focus_y"] = focus
+        if values:
+            result = await conn.execute(
+                _m.update().where(_m.c.id == media_id, _m.c.status_id == status_id).values(values)
+            )
+            if result.rowcount != 1:
+                raise _invalid(f"Media {media_id} is not attached to this status")
 
 
 async def attach_media(

@@ -23,6 +23,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from roost.db import schema
+from roost.notifications.outbox import POLL
 from roost.push.delivery import enqueue_pushes
 from roost.push.payload import Notice
 
@@ -107,7 +108,8 @@ async def create(
 ) -> list[NotificationRow]:
     """Insert the notifications that should exist among ``notes`` (in the
     caller's transaction); the rows really added, in order."""
-    wanted = [n for n in notes if n.account_id != n.from_account_id]
+    # Never of one's own actions, except the end of one's own poll.
+    wanted = [n for n in notes if n.account_id != n.from_account_id or n.type == POLL]
     if not wanted:
         return []
     silent = await _silenced(conn, {(n.account_id, n.from_account_id) for n in wanted})

@@ -19,6 +19,7 @@ After the commit the new notifications go to the event bus (``delivery``).
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
@@ -35,10 +36,14 @@ from roost.notifications.outbox import (
     FOLLOW_REQUEST,
     MENTION,
     NOTIFY_EVENT,
+    NOTIFY_POLL_ENDED,
     NOTIFY_SIGN_UP,
     NOTIFY_STATUS,
+    NOTIFY_STATUS_UPDATE,
+    POLL,
     REBLOG,
     STATUS,
+    UPDATE,
 )
 from roost.statuses.records import DIRECT
 from roost.statuses.writes import lock_statuses
@@ -96,6 +101,68 @@ async def notify_status(job: Job) -> None:
         if not await lock_statuses(conn, [status_id]):
             return  # deleted before the job ran
         created = await create(services, conn, await _status_notes(conn, status_id))
+    await publish_notifications(services, created)
+
+
+async def notify_status_update(job: Job) -> None:
+    """``update`` of an edited status to the accounts that reblogged or
+    favourited it or that it mentions. Each receiver keeps one ``update``
+    per status: the one of the latest edit replaces an earlier one."""
+    services = job.services
+    status_id = int(job.payload["status_id"])
+    async with services.db.write() as conn:
+        if not await lock_statuses(conn, [status_id]):
+            return  # deleted before the job ran
+        author = int(
+            (
+                await conn.execute(sa.select(_s.c.account_id).where(_s.c.id == status_id))
+            ).scalar_one()
+        )
+        fav = schema.favourites
+        receivers = sa.union(
+            sa.select(_s.c.account_id).where(_s.c.reblog_of_id == status_id),
+            sa.select(fav.c.account_id).where(fav.c.status_id == status_id),
+            sa.select(_mentions.c.account_id).where(_mentions.c.status_id == status_id),
+        )
+        found = sorted({int(r[0]) for r in await conn.execute(receivers)})
+        n = schema.notifications
+        await conn.execute(n.delete().where(n.c.type == UPDATE, n.c.status_id == status_id))
+        notes = [NewNotification(r, UPDATE, author, status_id) for r in found]
+        created = await create(services, conn, notes)
+    await publish_notifications(services, created)
+
+
+async def notify_poll_ended(job: Job) -> None:
+    """``poll`` to the voters and the author of a poll that has ended (run
+    when it ends: the job is due then). A poll's id is its status's."""
+    services = job.services
+    poll_id = int(job.payload["poll_id"])
+    async with services.db.write() as conn:
+        if not await lock_statuses(conn, [poll_id]):
+            return  # deleted before it ended
+        polls = schema.polls
+        ends = (
+            await conn.execute(sa.select(polls.c.expires_at).where(polls.c.id == poll_id))
+        ).scalar()
+        if ends is None:
+            return  # the poll was removed by an edit
+        ends = ends if ends.tzinfo else ends.replace(tzinfo=UTC)
+        planned = job.payload.get("ends_at")
+        if planned and abs(datetime.fromisoformat(planned).timestamp() - ends.timestamp()) > 0.001:
+            return  # replaced by an edit: the new poll's job notifies
+        author = (
+            await conn.execute(sa.select(_s.c.account_id).where(_s.c.id == poll_id))
+        ).scalar_one()
+        v = schema.poll_voters
+        voters = [
+            int(r[0])
+            for r in await conn.execute(
+                sa.select(v.c.account_id).where(v.c.poll_id == poll_id).order_by(v.c.account_id)
+            )
+        ]
+        # The author's own comes "from" the author, as Mastodon's does.
+        notes = [NewNotification(r, POLL, int(author), poll_id) for r in [*voters, int(author)]]
+        created = await create(services, conn, notes)
     await publish_notifications(services, created)
 
 
@@ -162,4 +229,6 @@ JOB_HANDLERS: dict[str, JobHandler] = {
     NOTIFY_STATUS: notify_status,
     NOTIFY_EVENT: notify_event,
     NOTIFY_SIGN_UP: notify_sign_up,
+    NOTIFY_STATUS_UPDATE: notify_status_update,
+    NOTIFY_POLL_ENDED: notify_poll_ended,
 }

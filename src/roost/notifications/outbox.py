@@ -8,6 +8,7 @@ the rest of the domain so that statuses and relationships can use it.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
@@ -27,13 +28,19 @@ FOLLOW_REQUEST = "follow_request"
 FAVOURITE = "favourite"
 # Administrators hear of each sign-up.
 ADMIN_SIGN_UP = "admin.sign_up"
-TYPES = (MENTION, STATUS, REBLOG, FOLLOW, FOLLOW_REQUEST, FAVOURITE, ADMIN_SIGN_UP)
+UPDATE = "update"
+POLL = "poll"
+TYPES = (MENTION, STATUS, REBLOG, FOLLOW, FOLLOW_REQUEST, FAVOURITE, UPDATE, POLL, ADMIN_SIGN_UP)
 
 # Job kinds: a new status or reblog (its mentions, its author's notify
 # subscribers, the reblogged author), and one account acting on another.
 NOTIFY_STATUS = "notify_status"
 NOTIFY_EVENT = "notify_event"
 NOTIFY_SIGN_UP = "notify_sign_up"
+# An edited status: ``update`` to those who reblogged, liked or are mentioned.
+NOTIFY_STATUS_UPDATE = "notify_status_update"
+# A poll ended: ``poll`` to its voters and its author (due at the poll's end).
+NOTIFY_POLL_ENDED = "notify_poll_ended"
 
 _n = schema.notifications
 
@@ -41,6 +48,24 @@ _n = schema.notifications
 async def notify_about_status(conn: AsyncConnection, services: Services, status_id: int) -> None:
     """In the transaction that inserts a status or reblog."""
     await enqueue(conn, services.ids, NOTIFY_STATUS, {"status_id": status_id})
+
+
+async def notify_about_edit(conn: AsyncConnection, services: Services, status_id: int) -> None:
+    """In the transaction that edits a status."""
+    await enqueue(conn, services.ids, NOTIFY_STATUS_UPDATE, {"status_id": status_id})
+
+
+async def notify_when_poll_ends(
+    conn: AsyncConnection, services: Services, poll_id: int, ends_at: datetime
+) -> None:
+    """In the transaction that posts a status with a poll."""
+    await enqueue(
+        conn,
+        services.ids,
+        NOTIFY_POLL_ENDED,
+        {"poll_id": poll_id, "ends_at": ends_at.isoformat()},
+        run_after=ends_at,
+    )
 
 
 async def notify_about_event(

@@ -21,6 +21,7 @@ from roost.notifications.outbox import forget_about_statuses, forget_reblog
 from roost.statuses.counters import ZERO, Counts, add_counts, delete_counts, forget_counts
 from roost.statuses.entities import Status
 from roost.statuses.hydrate import render_status
+from roost.statuses.polls import delete_polls
 from roost.statuses.records import DIRECT, PUBLIC
 from roost.statuses.serializers import with_source
 from roost.statuses.store import forget_statuses
@@ -117,12 +118,15 @@ async def remove_statuses(
         schema.mentions,
         schema.status_tags,
         schema.status_cells,
+        schema.status_edits,
+        schema.status_pins,
     )
     for table in dependants:
         await conn.execute(table.delete().where(table.c.status_id.in_(gone)))
     # The files go by a job once this commits.
     await release_media_of_statuses(conn, services.ids, gone)
     await delete_counts(conn, gone)
+    await delete_polls(conn, gone)  # a poll has its status's id
     await forget_about_statuses(conn, gone)
     deltas: dict[int, Counts] = {}
     per_author: Counter[int] = Counter()

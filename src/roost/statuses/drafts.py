@@ -21,7 +21,22 @@ RAW_LENGTH_FACTOR = 10
 # text, but its raw length must also fit its column.
 MAX_SPOILER = 500
 MAX_PLACE_NAME = 200
+# Poll limits, as /api/v1/instance announces them.
+MAX_POLL_OPTIONS = 4
+MAX_POLL_OPTION_CHARS = 50
+MIN_POLL_EXPIRATION = 300
+MAX_POLL_EXPIRATION = 2_629_746
 _LANGUAGE = re.compile(r"[A-Za-z]{2,3}(?:-[A-Za-z0-9]{1,8})*")
+
+
+@dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
+class NewPoll:
+    """A poll as the client sent it (``expires_in`` in seconds)."""
+
+    options: list[str]
+    expires_in: int | None
+    multiple: bool = False
+    hide_totals: bool = False
 
 
 @dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
@@ -41,6 +56,7 @@ class NewStatus:
     longitude: float | None = None
     idempotency_key: str | None = None
     media_ids: tuple[int, ...] = ()
+    poll: NewPoll | None = None
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -60,6 +76,33 @@ class Draft:
     sensitive: bool
     language: str | None
     place: Place
+    poll: NewPoll | None = None
+
+
+def validate_poll(poll: NewPoll) -> NewPoll:
+    """The Mastodon rules of a poll: 2 to 4 distinct, non-blank options of at
+    most 50 characters, ending in 5 minutes to a month."""
+    options = [o.strip() for o in poll.options]
+    if len(options) < 2:
+        raise ValidationFailed("Poll must have at least 2 options")
+    if len(options) > MAX_POLL_OPTIONS:
+        raise ValidationFailed(f"Poll can have at most {MAX_POLL_OPTIONS} options")
+    if any(not o for o in options):
+        raise ValidationFailed("Poll options can't be blank")
+    if any(len(o) > MAX_POLL_OPTION_CHARS for o in options):
+        raise ValidationFailed(
+            f"Poll options can have at most {MAX_POLL_OPTION_CHARS} characters each"
+        )
+    if len(set(options)) != len(options):
+        raise ValidationFailed("Poll options must be unique")
+    if poll.expires_in is None:
+        raise ValidationFailed("Poll expiration is required")
+    if not MIN_POLL_EXPIRATION <= poll.expires_in <= MAX_POLL_EXPIRATION:
+        raise ValidationFailed(
+            f"Poll expiration must be between {MIN_POLL_EXPIRATION} and "
+            f"{MAX_POLL_EXPIRATION} seconds"
+        )
+    return dataclasses.replace(poll, options=options)
 
 
 def normalize_language(language: str | None) -> str | None:
@@ -119,4 +162,5 @@ def validate(new: NewStatus, author: AccountRecord, *, max_chars: int) -> Draft:
         sensitive=bool(sensitive) or bool(spoiler_text),
         language=normalize_language(language),
         place=validate_place(new.place_name, new.latitude, new.longitude),
+        poll=None if new.poll is None else validate_poll(new.poll),
     )

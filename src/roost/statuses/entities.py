@@ -33,6 +33,26 @@ class Location(msgspec.Struct, kw_only=True):
     longitude: float | None
 
 
+class PollOption(msgspec.Struct, kw_only=True):
+    title: str
+    votes_count: int | None  # None while the totals are hidden
+
+
+class Poll(msgspec.Struct, kw_only=True):
+    """A Mastodon Poll. ``voted`` and ``own_votes`` only for a signed-in viewer."""
+
+    id: str
+    expires_at: str | None
+    expired: bool
+    multiple: bool
+    votes_count: int
+    voters_count: int | None
+    options: list[PollOption]
+    emojis: list[Any]
+    voted: bool | msgspec.UnsetType = msgspec.UNSET
+    own_votes: list[int] | msgspec.UnsetType = msgspec.UNSET
+
+
 class Status(msgspec.Struct, kw_only=True):
     """A Mastodon Status.
 
@@ -64,7 +84,7 @@ class Status(msgspec.Struct, kw_only=True):
     tags: list[Tag]
     emojis: list[Any]
     card: dict[str, Any] | None = None
-    poll: dict[str, Any] | None = None
+    poll: Poll | None = None
     location: Location | None = None
     favourited: bool | msgspec.UnsetType = msgspec.UNSET
     reblogged: bool | msgspec.UnsetType = msgspec.UNSET
@@ -81,3 +101,56 @@ class Context(msgspec.Struct, kw_only=True):
 
     ancestors: list[Status]
     descendants: list[Status]
+
+
+class StatusEdit(msgspec.Struct, kw_only=True):
+    """One version of a status, as ``GET /api/v1/statuses/:id/history`` lists
+    them (oldest first)."""
+
+    content: str
+    spoiler_text: str
+    sensitive: bool
+    created_at: str
+    account: Account
+    media_attachments: list[Any]
+    emojis: list[Any]
+    poll: dict[str, Any] | None = None
+
+
+class StatusSource(msgspec.Struct, kw_only=True):
+    """The plain text of a status, for editing it."""
+
+    id: str
+    text: str
+    spoiler_text: str
+
+
+class ScheduledPoll(msgspec.Struct, kw_only=True):
+    options: list[str]
+    expires_in: str
+    multiple: bool
+    hide_totals: bool
+
+
+class ScheduledParams(msgspec.Struct, kw_only=True):
+    """What will be posted, as the client asked for it."""
+
+    text: str
+    poll: ScheduledPoll | None
+    media_ids: list[str] | None
+    sensitive: bool | None
+    spoiler_text: str | None
+    visibility: str | None
+    in_reply_to_id: str | None
+    language: str | None
+    application_id: int | None = None
+    scheduled_at: None = None
+    idempotency: str | None = None
+    with_rate_limit: bool = False
+
+
+class ScheduledStatus(msgspec.Struct, kw_only=True):
+    id: str
+    scheduled_at: str
+    params: ScheduledParams
+    media_attachments: list[Any]

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Mapping, Sequence, Set
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 from roost.accounts.entities import Account
@@ -26,7 +27,8 @@ from roost.accounts.store import load_accounts
 from roost.kernel.cachekeys import account_key, counts_key
 from roost.kernel.errors import NotFound
 from roost.statuses.counters import ZERO, Counts, decode_counts, load_counts
-from roost.statuses.entities import Status
+from roost.statuses.entities import Poll, Status
+from roost.statuses.polls import PollState, load_poll_states, now_of, serialize_poll
 from roost.statuses.records import StatusRecord
 from roost.statuses.serializers import serialize_status
 from roost.statuses.store import load_status_blobs, load_statuses
@@ -88,6 +90,19 @@ class Batch:
     # known; statuses.wire keys its fragments with them.
     status_blobs: dict[int, bytes]
     account_blobs: dict[int, bytes]
+    # The polls of the shown statuses (and reblogged originals), by poll id,
+    # with the viewer's votes, and the moment they are shown at.
+    polls: dict[int, PollState] = dataclasses.field(default_factory=dict)
+    now: datetime | None = None
+
+    def poll(self, record: StatusRecord) -> Poll | None:
+        """The Poll entity of a status, as of ``now``."""
+        if record.poll_id is None:
+            return None
+        state = self.polls.get(record.poll_id)
+        if state is None or self.now is None:
+            return None
+        return serialize_poll(state, self.now)
 
 
 def _excluded(record: StatusRecord, records: dict[int, StatusRecord], excluded: Set[int]) -> bool:
@@ -164,7 +179,22 @@ async def load_batch(
     else:
         missing = [i for i in account_ids if i not in account_blobs]
         accounts = await load_accounts(services, missing, cached={})
-    return Batch(shown, records, counts, accounts, state, status_blobs, account_blobs)
+    batch = Batch(shown, records, counts, accounts, state, status_blobs, account_blobs)
+    poll_ids = [r.poll_id for r in _with_originals(shown, records) if r.poll_id is not None]
+    if poll_ids:
+        batch.polls = await load_poll_states(services, poll_ids, viewer_id=viewer_id)
+        batch.now = now_of(services)
+    return batch
+
+
+def _with_originals(
+    shown: list[StatusRecord], records: dict[int, StatusRecord]
+) -> list[StatusRecord]:
+    found = list(shown)
+    for record in shown:
+        if record.reblog_of_id is not None and record.reblog_of_id in records:
+            found.append(records[record.reblog_of_id])
+    return found
 
 
 async def render_statuses(
@@ -210,6 +240,7 @@ async def render_statuses(
             state=state,
             counts=ZERO if reblog is not None else counts.get(record.id, ZERO),
             reblog=reblog,
+            poll=batch.poll(record),
         )
 
     result: list[Status] = []

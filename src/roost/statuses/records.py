@@ -50,6 +50,8 @@ class StatusRecord(msgspec.Struct, array_like=True):
     # Attachments, in order: immutable once attached, so they travel (and
     # are cached) with the status.
     media: list[MediaRecord] = []
+    # Last, with a default: records cached before polls existed still decode.
+    poll_id: int | None = None
 
     @property
     def is_reblog(self) -> bool:

@@ -13,12 +13,17 @@ from roost.api.routing import Context, Router
 from roost.kernel.errors import NotFound, ValidationFailed
 from roost.statuses.deletion import delete_status
 from roost.statuses.drafts import NewStatus
+from roost.statuses.edits import StatusChange, edit_status, status_history, status_source
 from roost.statuses.entities import Context as ThreadContext
-from roost.statuses.entities import Status
+from roost.statuses.entities import Poll, ScheduledStatus, Status, StatusEdit, StatusSource
 from roost.statuses.forms import (
+    EditStatusForm,
     PostStatusForm,
     ReblogForm,
+    RescheduleForm,
     StatusesQuery,
+    VoteForm,
+    parse_media_attributes,
     parse_media_ids,
     parse_status_id,
 )
@@ -36,7 +41,17 @@ from roost.statuses.marks import (
     unbookmark_status,
     unfavourite_status,
 )
+from roost.statuses.pins import pin_status, unpin_status
+from roost.statuses.pollvotes import show_poll, vote
 from roost.statuses.reblogs import reblog_status, unreblog_status
+from roost.statuses.scheduling import (
+    cancel_scheduled,
+    list_scheduled,
+    parse_scheduled_at,
+    reschedule,
+    schedule_status,
+    show_scheduled,
+)
 from roost.statuses.service import post_status
 from roost.statuses.targets import visible_target
 from roost.statuses.threads import load_context
@@ -51,14 +66,12 @@ MAX_IDS = 40
     summary="Post a status (Roost extension: location)",
     auth="user",
     scope="write:statuses",
-    response=Status,
+    response=(Status, ScheduledStatus),  # a ScheduledStatus with scheduled_at
     errors=(404,),  # in_reply_to_id names no status
 )
 async def create_status(ctx: Context, form: PostStatusForm) -> Response:
-    if form.scheduled_at:
-        raise ValidationFailed("scheduled statuses are not supported")
-    if form.has_poll():
-        raise ValidationFailed("polls are not supported yet")
+    if form.has_poll() and any(str(m) for m in form.media_ids or ()):
+        raise ValidationFailed("A status can't have both media and a poll")
     place_name, latitude, longitude = form.place()
     new = NewStatus(
         author_id=ctx.user_id,
@@ -72,8 +85,12 @@ async def create_status(ctx: Context, form: PostStatusForm) -> Response:
         latitude=latitude,
         longitude=longitude,
         idempotency_key=ctx.request.headers.get("idempotency-key") or None,
+        poll=form.new_poll(),
         media_ids=parse_media_ids(form.media_ids),
     )
+    if form.scheduled_at:
+        at = parse_scheduled_at(form.scheduled_at)
+        return json_response(await schedule_status(ctx.services, new, at))
     status_id = await post_status(ctx.services, new)
     status = await render_status(ctx.services, status_id, viewer_id=ctx.user_id, primary=True)
     return json_response(status)
@@ -111,6 +128,53 @@ async def get_statuses(ctx: Context, query: StatusesQuery) -> Response:
 async def get_status(ctx: Context) -> Response:
     status = await render_status(ctx.services, ctx.path_id(), viewer_id=ctx.viewer_id)
     return json_response(status)
+
+
+@router.put(
+    "/api/v1/statuses/{id:int}",
+    summary="Edit a status (its text, content warning, sensitivity, language)",
+    auth="user",
+    scope="write:statuses",
+    response=Status,
+)
+async def update_status(ctx: Context, form: EditStatusForm) -> Response:
+    change = StatusChange(
+        status_id=ctx.path_id(),
+        editor_id=ctx.user_id,
+        text=form.status or "",
+        spoiler_text=form.spoiler_text or "",
+        sensitive=form.sensitive,
+        language=form.language,
+        media_ids=None if form.media_ids is None else parse_media_ids(form.media_ids),
+        media_attributes=parse_media_attributes(form.media_attributes),
+        poll=form.new_poll(),
+    )
+    await edit_status(ctx.services, change)
+    return await _render_for_user(ctx, change.status_id)
+
+
+@router.get(
+    "/api/v1/statuses/{id:int}/history",
+    summary="The versions of a status, oldest first",
+    auth="optional",
+    scope="read:statuses",
+    response=list[StatusEdit],
+)
+async def get_history(ctx: Context) -> Response:
+    versions = await status_history(ctx.services, ctx.path_id(), viewer_id=ctx.viewer_id)
+    return json_response(versions)
+
+
+@router.get(
+    "/api/v1/statuses/{id:int}/source",
+    summary="The plain text of a status, to edit it",
+    auth="user",
+    scope="read:statuses",
+    response=StatusSource,
+)
+async def get_source(ctx: Context) -> Response:
+    source = await status_source(ctx.services, ctx.path_id(), viewer_id=ctx.user_id)
+    return json_response(source)
 
 
 @router.delete(
@@ -190,6 +254,30 @@ async def reblog(ctx: Context, form: ReblogForm) -> Response:
 async def unreblog(ctx: Context) -> Response:
     original = await unreblog_status(ctx.services, account_id=ctx.user_id, status_id=ctx.path_id())
     return await _render_for_user(ctx, original)
+
+
+@router.post(
+    "/api/v1/statuses/{id:int}/pin",
+    summary="Pin one of your public or unlisted statuses to your profile (at most 5)",
+    auth="user",
+    scope="write:accounts",
+    response=Status,
+)
+async def pin(ctx: Context) -> Response:
+    await pin_status(ctx.services, account_id=ctx.user_id, status_id=ctx.path_id())
+    return await _render_for_user(ctx, ctx.path_id())
+
+
+@router.post(
+    "/api/v1/statuses/{id:int}/unpin",
+    summary="Unpin a status from your profile",
+    auth="user",
+    scope="write:accounts",
+    response=Status,
+)
+async def unpin(ctx: Context) -> Response:
+    await unpin_status(ctx.services, account_id=ctx.user_id, status_id=ctx.path_id())
+    return await _render_for_user(ctx, ctx.path_id())
 
 
 @router.post(
@@ -290,3 +378,78 @@ async def bookmarks(ctx: Context, query: PageQuery) -> Response:
     return await _statuses_page(
         ctx, await list_bookmarks(ctx.services, account_id=ctx.user_id, page=page)
     )
+
+
+@router.get(
+    "/api/v1/polls/{id:int}",
+    summary="View a poll",
+    auth="optional",
+    scope="read:statuses",
+    response=Poll,
+)
+async def get_poll(ctx: Context) -> Response:
+    poll = await show_poll(ctx.services, ctx.path_id(), viewer_id=ctx.viewer_id)
+    return json_response(poll)
+
+
+@router.post(
+    "/api/v1/polls/{id:int}/votes",
+    summary="Vote in a poll (once; several choices only in a multiple-choice poll)",
+    auth="user",
+    scope="write:statuses",
+    response=Poll,
+)
+async def vote_in_poll(ctx: Context, form: VoteForm) -> Response:
+    poll = await vote(
+        ctx.services, poll_id=ctx.path_id(), account_id=ctx.user_id, choices=form.choices
+    )
+    return json_response(poll)
+
+
+@router.get(
+    "/api/v1/scheduled_statuses",
+    summary="Your statuses waiting for their time",
+    auth="user",
+    scope="read:statuses",
+    response=list[ScheduledStatus],
+)
+async def scheduled_statuses(ctx: Context, query: PageQuery) -> Response:
+    page = page_from(query, default=20, maximum=40)
+    found = await list_scheduled(ctx.services, ctx.user_id, page)
+    return json_response(found, headers=link_header(ctx.request, [int(s.id) for s in found]))
+
+
+@router.get(
+    "/api/v1/scheduled_statuses/{id:int}",
+    summary="One of your scheduled statuses",
+    auth="user",
+    scope="read:statuses",
+    response=ScheduledStatus,
+)
+async def scheduled_status(ctx: Context) -> Response:
+    return json_response(await show_scheduled(ctx.services, ctx.user_id, ctx.path_id()))
+
+
+@router.put(
+    "/api/v1/scheduled_statuses/{id:int}",
+    summary="Move a scheduled status to another time (at least 5 minutes ahead)",
+    auth="user",
+    scope="write:statuses",
+    response=ScheduledStatus,
+)
+async def move_scheduled_status(ctx: Context, form: RescheduleForm) -> Response:
+    if not form.scheduled_at:
+        raise ValidationFailed("scheduled_at is required")
+    at = parse_scheduled_at(form.scheduled_at)
+    return json_response(await reschedule(ctx.services, ctx.user_id, ctx.path_id(), at))
+
+
+@router.delete(
+    "/api/v1/scheduled_statuses/{id:int}",
+    summary="Cancel a scheduled status",
+    auth="user",
+    scope="write:statuses",
+)
+async def cancel_scheduled_status(ctx: Context) -> Response:
+    await cancel_scheduled(ctx.services, ctx.user_id, ctx.path_id())
+    return json_response({})

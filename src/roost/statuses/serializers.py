@@ -13,9 +13,9 @@ from roost.kernel.timefmt import format_datetime
 from roost.media.serializers import serialize_media
 from roost.statuses.content import tag_url
 from roost.statuses.counters import ZERO, Counts
-from roost.statuses.entities import Location, Mention, Status, Tag
+from roost.statuses.entities import Location, Mention, Poll, Status, Tag
 from roost.statuses.records import VISIBILITIES, StatusRecord
-from roost.statuses.visibility import BOOKMARKED, FAVOURITED, REBLOGGED, ViewerState
+from roost.statuses.visibility import BOOKMARKED, FAVOURITED, PINNED, REBLOGGED, ViewerState
 
 
 def status_uri(settings: Settings, username: str, status_id: int) -> str:
@@ -45,6 +45,7 @@ def serialize_status(
     state: ViewerState,
     counts: Counts = ZERO,
     reblog: Status | None = None,
+    poll: Poll | None = None,
 ) -> Status:
     """One Status; ``reblog`` is the already serialized original of a reblog
     (a reblog's own counts are zero: likes and replies go to the original)."""
@@ -87,6 +88,7 @@ def serialize_status(
         mentions=mentions,
         tags=[Tag(name=t, url=tag_url(settings.public_url, t)) for t in record.tags],
         emojis=[],
+        poll=poll,
         location=_location(record),
     )
     if state.viewer_id is not None:
@@ -98,7 +100,7 @@ def serialize_status(
         status.bookmarked = bool(marks & BOOKMARKED)
         status.muted = False
         if record.account_id == state.viewer_id:
-            status.pinned = False
+            status.pinned = bool(marks & PINNED)
     return status
 
 

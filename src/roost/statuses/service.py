@@ -17,12 +17,13 @@ from roost.kernel.errors import NotFound
 from roost.limits import spend_status
 from roost.media.attach import attach_media, attachable_media
 from roost.media.records import MediaRecord
-from roost.notifications.outbox import notify_about_status
+from roost.notifications.outbox import notify_about_status, notify_when_poll_ends
 from roost.search.indexing import index_new_status
 from roost.statuses.content import MentionTarget, mention_candidates, render_text
 from roost.statuses.counters import Counts, add_counts, forget_counts, remember_zero_counts
 from roost.statuses.drafts import Draft, NewStatus, validate
 from roost.statuses.hydrate import load_with_originals
+from roost.statuses.polls import PollRecord, insert_poll, now_of
 from roost.statuses.records import DIRECT, StatusRecord
 from roost.statuses.store import remember_new_status, row_values
 from roost.statuses.visibility import visible_records
@@ -39,7 +40,7 @@ def idempotency_digest(key: str) -> str:
     return hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()
 
 
-async def _mention_targets(services: Services, text: str) -> dict[str, MentionTarget]:
+async def mention_targets(services: Services, text: str) -> dict[str, MentionTarget]:
     names = mention_candidates(text, local_domain=services.settings.domain)
     if not names:
         return {}
@@ -95,8 +96,19 @@ async def post_status(services: Services, new: NewStatus) -> int:
     media = await attachable_media(services, account_id=new.author_id, media_ids=new.media_ids)
     await spend_status(services, account_id=new.author_id)
     record = await _compose(services, new.author_id, draft, parent, media)
+    poll = None
+    if draft.poll is not None:
+        assert draft.poll.expires_in is not None  # validate_poll checked it
+        poll = PollRecord(
+            id=record.id,
+            account_id=record.account_id,
+            options=draft.poll.options,
+            multiple=draft.poll.multiple,
+            hide_totals=draft.poll.hide_totals,
+            expires_at=now_of(services) + timedelta(seconds=draft.poll.expires_in),
+        )
     digest = idempotency_digest(new.idempotency_key) if new.idempotency_key else None
-    status_id = await _insert(services, record, digest)
+    status_id = await _insert(services, record, digest, poll)
     if status_id == record.id:
         await _after_commit(services, record)
     return status_id
@@ -131,10 +143,11 @@ async def _compose(
         draft.text,
         public_url=settings.public_url,
         local_domain=settings.domain,
-        accounts=await _mention_targets(services, draft.text),
+        accounts=await mention_targets(services, draft.text),
     )
+    status_id = services.ids.next_id()
     return StatusRecord(
-        id=services.ids.next_id(),
+        id=status_id,
         account_id=author_id,
         text=draft.text,
         content=rendered.html,
@@ -154,10 +167,14 @@ async def _compose(
         mention_ids=sorted(rendered.mention_ids),
         tags=sorted(set(rendered.tags)),
         media=media,
+        # A poll has its status's id.
+        poll_id=None if draft.poll is None else status_id,
     )
 
 
-async def _insert(services: Services, record: StatusRecord, digest: str | None) -> int:
+async def _insert(
+    services: Services, record: StatusRecord, digest: str | None, poll: PollRecord | None
+) -> int:
     """Write the status and everything that goes with it in one transaction.
     Returns its id, or that of the status already posted with ``digest``."""
     try:
@@ -167,6 +184,9 @@ async def _insert(services: Services, record: StatusRecord, digest: str | None) 
                 if earlier is not None:
                     return earlier
             await _insert_rows(conn, services, record)
+            if poll is not None:
+                await insert_poll(conn, poll, record.created_at)
+                await notify_when_poll_ends(conn, services, poll.id, poll.expires_at)
             if digest is not None:
                 await conn.execute(
                     schema.idempotency_keys.insert().values(

@@ -19,7 +19,7 @@ The viewer's side comes from the cache, so a warm read runs no SQL:
   and once more by the timeline job that follows each of them). Feeds pass
   the viewer's cached blocked-and-muted set instead, which holds every
   block, so only the authors of private statuses need a lookup there;
-* the viewer's favourited / bookmarked / reblogged flags per status
+* the viewer's favourited / bookmarked / reblogged / pinned flags per status
   (``vf:{viewer}:{status}``, one bitmask byte, absent marks cached too),
   dropped by whoever commits a change to them (marks, reblogs, deletion).
 
@@ -47,8 +47,8 @@ if TYPE_CHECKING:
 # Short enough that the rare cache-aside race (a reader writing back what it
 # read just before a mark was committed and its key dropped) heals quickly.
 FLAGS_CACHE_TTL = 600
-FAVOURITED, BOOKMARKED, REBLOGGED = 1, 2, 4
-_MASKS = [bytes([m]) for m in range(8)]
+FAVOURITED, BOOKMARKED, REBLOGGED, PINNED = 1, 2, 4, 8
+_MASKS = [bytes([m]) for m in range(16)]
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -162,7 +162,7 @@ def _kind(code: int) -> sa.ColumnElement[int]:
 def _flags_query() -> sa.CompoundSelect[int, int]:
     """The viewer's marks on a list of statuses; built once, with an
     expanding parameter, so a miss does not pay for building the statement."""
-    fav, bm, s = schema.favourites, schema.bookmarks, schema.statuses
+    fav, bm, s, pin = schema.favourites, schema.bookmarks, schema.statuses, schema.status_pins
     viewer: sa.BindParameter[int] = sa.bindparam("viewer")
     ids: sa.BindParameter[list[int]] = sa.bindparam("ids", expanding=True)
     return sa.union_all(
@@ -174,6 +174,9 @@ def _flags_query() -> sa.CompoundSelect[int, int]:
         ),
         sa.select(s.c.reblog_of_id.label("ref"), _kind(REBLOGGED)).where(
             s.c.account_id == viewer, s.c.reblog_of_id.in_(ids)
+        ),
+        sa.select(pin.c.status_id.label("ref"), _kind(PINNED)).where(
+            pin.c.account_id == viewer, pin.c.status_id.in_(ids)
         ),
     )
 

@@ -30,7 +30,7 @@ from roost.statuses.entities import Mention
 from roost.statuses.hydrate import Batch, load_batch
 from roost.statuses.records import StatusRecord
 from roost.statuses.serializers import serialize_status
-from roost.statuses.visibility import ANONYMOUS, BOOKMARKED, FAVOURITED, REBLOGGED
+from roost.statuses.visibility import ANONYMOUS, BOOKMARKED, FAVOURITED, PINNED, REBLOGGED
 
 if TYPE_CHECKING:
     from roost.services import Services
@@ -56,6 +56,7 @@ _DYNAMIC = frozenset(
         "muted",
         "bookmarked",
         "pinned",
+        "poll",
     }
 )
 
@@ -110,12 +111,12 @@ def _viewer_flags(marks: int, own: bool) -> bytes:
         b"true" if marks & BOOKMARKED else b"false",
     ]
     if own:
-        parts.append(b',"pinned":false')
+        parts.append(b',"pinned":true' if marks & PINNED else b',"pinned":false')
     return b"".join(parts)
 
 
-# Every combination of the three marks, and whether the viewer is the author.
-_FLAGS = {(m, own): _viewer_flags(m, own) for m in range(8) for own in (False, True)}
+# Every combination of the four marks, and whether the viewer is the author.
+_FLAGS = {(m, own): _viewer_flags(m, own) for m in range(16) for own in (False, True)}
 
 
 def _static_json(settings: Settings, record: StatusRecord, author: AccountRecord) -> bytes:
@@ -243,6 +244,8 @@ class _Writer:
             reblog,
             b',"mentions":',
             self.mentions(record) if record.mention_ids else b"[]",
+            b',"poll":',
+            b"null" if record.poll_id is None else _encode(batch.poll(record)),
         ]
         if self.viewer is not None:
             parts.append(_FLAGS[batch.state.flags.get(target, 0), record.account_id == self.viewer])

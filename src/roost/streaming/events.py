@@ -39,6 +39,8 @@ UPDATE, DELETE, NOTIFICATION = "update", "delete", "notification"
 CONVERSATION = "conversation"
 # The account's filters changed (no id): its clients re-read them.
 FILTERS_CHANGED = "filters_changed"
+# An edited status, sent where its ``update`` went.
+STATUS_UPDATE = "status.update"
 # Not sent to clients: the token of the streams listening was revoked.
 REVOKED = "revoked"
 PUBLIC, DELETES = "public", "deletes"

@@ -35,7 +35,7 @@ from roost.notifications import store as notification_store
 from roost.notifications.wire import render_notifications
 from roost.relationships.store import load_excluded_ids, load_hot_follows
 from roost.statuses.records import DIRECT
-from roost.statuses.store import load_statuses
+from roost.statuses.store import load_status_blobs, load_statuses
 from roost.statuses.wire import render_status_fragments, with_unmarked_flags
 from roost.streaming.events import (
     CONVERSATION,
@@ -43,6 +43,7 @@ from roost.streaming.events import (
     FILTERS_CHANGED,
     NOTIFICATION,
     REVOKED,
+    STATUS_UPDATE,
     UPDATE,
     BusMessage,
     decode_message,
@@ -73,6 +74,8 @@ class _Shared:
     author_id: int
     original_author_id: int | None
     anonymous: bytes | None
+    # The cached record it was rendered from: an edit changes it.
+    record: bytes | None = None
 
 
 class _SharedStatuses:
@@ -83,11 +86,22 @@ class _SharedStatuses:
         self.size = size
         self.items: OrderedDict[tuple[str, int], _Shared | None] = OrderedDict()
 
-    async def get(self, services: Services, status_id: int) -> _Shared | None:
+    async def get(
+        self, services: Services, status_id: int, *, fresh: bool = False
+    ) -> _Shared | None:
+        """``fresh`` (for ``status.update``): render again when the status
+        record changed since the kept rendering (one cache read)."""
         key = (services.settings.public_url, status_id)  # links depend on the URL
-        if key in self.items:
+        blobs: dict[int, bytes] = {}
+        if fresh:
+            records, blobs = await load_status_blobs(services, [status_id])
+            kept = self.items.get(key)
+            if kept is not None and kept.record == blobs.get(status_id):
+                return kept
+        elif key in self.items:
             return self.items[key]
-        records = await load_statuses(services, [status_id])
+        else:
+            records, blobs = await load_status_blobs(services, [status_id])
         record = records.get(status_id)
         shared: _Shared | None = None
         if record is not None:
@@ -97,7 +111,9 @@ class _SharedStatuses:
                 original_record = found.get(record.reblog_of_id)
                 original = original_record.account_id if original_record else None
             rendered = await render_status_fragments(services, [status_id], viewer_id=None)
-            shared = _Shared(record.account_id, original, rendered.get(status_id))
+            shared = _Shared(
+                record.account_id, original, rendered.get(status_id), blobs.get(status_id)
+            )
         self.items[key] = shared
         if len(self.items) > self.size:
             self.items.popitem(last=False)
@@ -228,10 +244,12 @@ class StreamSession:
             return Outgoing(streams, FILTERS_CHANGED, "undefined")
         if message.event == NOTIFICATION:
             payload = await self._notification(message)
-        elif message.event == UPDATE:
+        elif message.event in (UPDATE, STATUS_UPDATE):
             if event.channel.startswith("author:") and not await self._hot_admits(message.id):
                 return None
-            payload = await self._status(message.id, _context(streams))
+            payload = await self._status(
+                message.id, _context(streams), fresh=message.event == STATUS_UPDATE
+            )
             if payload is not None:
                 streams = [s for s in streams if not s.media_only or _has_media(payload)]
         else:
@@ -240,11 +258,11 @@ class StreamSession:
             return None
         return Outgoing(streams, message.event, payload)
 
-    async def _status(self, status_id: int, context: str) -> str | None:
+    async def _status(self, status_id: int, context: str, *, fresh: bool = False) -> str | None:
         """The status as this viewer sees it, or None (gone, not visible,
         by or of an account the viewer blocks, is blocked by or mutes, or
         hidden by the viewer's filters of the stream's ``context``)."""
-        shared = await _shared.get(self.services, status_id)
+        shared = await _shared.get(self.services, status_id, fresh=fresh)
         if shared is None:
             return None
         if self.viewer_id is None:
@@ -262,6 +280,8 @@ class StreamSession:
             shared.anonymous is not None
             and shared.original_author_id is None
             and shared.author_id != self.viewer_id
+            # A poll shows the viewer's own votes: rendered for each viewer.
+            and b'"poll":null' in shared.anonymous
         ):
             # A public or unlisted original by someone else: the shared
             # rendering with the flags of a viewer who has not marked it.

@@ -104,7 +104,7 @@ class Stream:
             return event == "conversation"
         if self.name == USER:
             return True
-        return event in ("update", "delete")
+        return event in ("update", "status.update", "delete")
 
 
 def parse_stream(name: str | None, tag: str | None = None, list_id: str | None = None) -> Stream:

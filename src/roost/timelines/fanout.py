@@ -48,7 +48,13 @@ from roost.relationships.graph import (
 from roost.relationships.store import forget_relationships, load_excluded_ids
 from roost.search.tag_followers import status_tag_ids, tag_follower_page
 from roost.statuses.records import DIRECT, PUBLIC
-from roost.streaming.events import list_channel, user_channel
+from roost.streaming.events import (
+    STATUS_UPDATE,
+    direct_channel,
+    list_channel,
+    publish,
+    user_channel,
+)
 from roost.timelines.filters import (
     ReceiverView,
     StatusFacts,
@@ -204,6 +210,45 @@ async def _deliver_to_followers(job: Job, status: StatusFacts) -> None:
             await services.timelines.push([list_timeline_key(i) for i in lists], status.id)
             FANOUT_DELIVERIES.inc(len(lists))
             await announce_status(services, status.id, map(list_channel, lists))
+        if len(batch) < batch_size:
+            return
+        after = batch[-1].follow_id
+        await job.checkpoint(after=after)
+
+
+async def announce_status_edit(job: Job) -> None:
+    """``status.update`` of an edited status to the streams its ``update``
+    went to: the author's, the mentioned accounts' (direct), the public and
+    hashtag streams, a hot author's channel, and the admitted followers'
+    user streams. Timelines hold ids: nothing else to do."""
+    services = job.services
+    status_id = int(job.payload["status_id"])
+    async with services.db.read(primary=True) as conn:
+        status = await load_status_facts(conn, status_id)
+        tags = await tag_names(conn, status_id) if status is not None else []
+        mentioned = await _mentioned_ids(conn, status_id) if status is not None else []
+    if status is None:
+        return
+    if status.visibility == DIRECT:
+        people = [status.account_id, *(m for m in mentioned if m != status.account_id)]
+        channels = [direct_channel(p) for p in people] + [user_channel(p) for p in people]
+        await publish(services, STATUS_UPDATE, status_id, channels)
+        return
+    hot = await is_hot(services, status.account_id)
+    after = int(job.payload.get("after", 0))
+    if after == 0:
+        channels = broadcast_channels(status, tags, hot=hot)
+        await publish(services, STATUS_UPDATE, status_id, channels)
+    if hot:
+        return
+    batch_size = max(1, services.settings.fanout_batch_size)
+    while True:
+        async with services.db.read(primary=True) as conn:
+            batch = await follower_page(conn, status.account_id, after=after, limit=batch_size)
+            receivers, lists = await _admitted_followers(conn, status, batch) if batch else ([], [])
+        channels = [user_channel(r) for r in receivers] + [list_channel(i) for i in lists]
+        if channels:
+            await publish(services, STATUS_UPDATE, status_id, channels)
         if len(batch) < batch_size:
             return
         after = batch[-1].follow_id
@@ -385,6 +430,7 @@ async def remove_unfollowed_account(job: Job) -> None:
 JOB_HANDLERS: dict[str, JobHandler] = {
     "fanout_status": fanout_status,
     "unfanout_status": unfanout_status,
+    "announce_status_edit": announce_status_edit,
     "timeline_follow": merge_followed_account,
     "timeline_unfollow": remove_unfollowed_account,
 }

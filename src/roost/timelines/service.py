@@ -18,6 +18,7 @@ from roost.kernel.errors import NotFound
 from roost.kernel.paging import Page
 from roost.lists.store import load_list
 from roost.relationships.store import load_excluded_ids, load_feed_filters, load_pair_state
+from roost.statuses.pins import pinned_status_ids
 from roost.timelines import listing
 from roost.timelines.home import read_home_timeline
 from roost.timelines.list_feed import read_list_timeline
@@ -97,15 +98,18 @@ async def account_timeline(
     the account blocks the viewer, 404 when it does not exist."""
     if await load_account(services, account_id) is None:
         raise NotFound()
-    # Pinning does not exist yet: "only pinned" selects nothing.
-    if pinned:
-        return EMPTY
     follows = False
     if viewer_id is not None and viewer_id != account_id:
         state = await load_pair_state(services, viewer_id, account_id)
         if state.blocked_by:
             return EMPTY
         follows = state.following
+    if pinned:
+        # A handful at most, all on the first page, newest pin first
+        # (rendering drops the hidden); a next page is empty.
+        if page.max_id is not None or page.since_id is not None or page.min_id is not None:
+            return EMPTY
+        return TimelineSlice(await pinned_status_ids(services, account_id, limit=page.limit), None)
     ids = await listing.account_status_ids(
         services,
         account_id=account_id,
