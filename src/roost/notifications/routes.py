@@ -110,7 +110,7 @@ async def clear(ctx: Context) -> Response:
 
 
 @router.get(
-    "/api/v1/notifications/{id}",
+    "/api/v1/notifications/{id:int}",
     summary="One of the caller's notifications",
     auth="user",
     scope="read:notifications",
@@ -125,7 +125,7 @@ async def notification(ctx: Context) -> Response:
 
 
 @router.post(
-    "/api/v1/notifications/{id}/dismiss",
+    "/api/v1/notifications/{id:int}/dismiss",
     summary="Delete one of the caller's notifications",
     auth="user",
     scope="write:notifications",
