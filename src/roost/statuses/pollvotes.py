@@ -97,4 +97,8 @@ async def vote(
     await forget_poll_counts(services, poll_id)
     await remember_own_votes(services, account_id, poll_id, picked)
     states = await load_poll_states(services, [poll_id], viewer_id=account_id)
+    # That read may have cached counts from before a concurrent vote's commit
+    # (whose delete came first): every vote ends with a delete, so the last
+    # cache operation of a burst of votes is one, and the next read is exact.
+    await forget_poll_counts(services, poll_id)
     return serialize_poll(states[poll_id], now_of(services))
