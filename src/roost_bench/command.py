@@ -103,7 +103,7 @@ def _numbers(kind: type[int] | type[float]) -> Callable[[Any, Any, str | None], 
     "--dataset",
     type=click.Path(exists=True, path_type=Path),
     default=None,
-    help="socfb-Reed98 folder (default: ../shared/datasets next to the repository).",
+    help="socfb-Reed98 folder (default: the copy shipped in roost.seed).",
 )
 @click.option("--repetitions", type=int, default=None, help="Measured wrk runs per figure.")
 @click.option("--duration", type=float, default=None, help="Seconds per wrk run.")
