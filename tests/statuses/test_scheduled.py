@@ -5,7 +5,7 @@ moves on a manual clock (the services' and the job runner's)."""
 from __future__ import annotations
 
 import time
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -133,3 +133,56 @@ def test_move_cancel_and_rules(client: ApiClient, clock: ManualClock) -> None:
     clock.advance(700)
     client.drain()
     assert len(statuses_of(client, alice.id)) == 1
+
+
+def test_daily_and_total_caps(
+    client: ApiClient, clock: ManualClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Mastodon's caps: 25 due on one UTC day, 300 waiting in all (lowered
+    here to keep the test short); moving a status into a full day is refused."""
+    from roost.statuses import scheduling
+
+    alice = client.make_user("alice")
+    # Noon of a day at least two days ahead, so every time lies on that day.
+    start = datetime.fromtimestamp(clock() + 2 * 86400, UTC).replace(hour=12, minute=0)
+
+    def on(day: int, minute: int) -> str:
+        return (start + timedelta(days=day, minutes=minute)).isoformat()
+
+    for i in range(scheduling.DAILY_LIMIT):
+        made = client.post(
+            "/api/v1/statuses", user=alice, json={"status": f"n{i}", "scheduled_at": on(0, i)}
+        )
+        assert made.status_code == 200, made.text
+    full = client.post(
+        "/api/v1/statuses", user=alice, json={"status": "one more", "scheduled_at": on(0, 40)}
+    )
+    assert full.status_code == 422
+    assert "Daily limit" in full.json()["error"]
+    other_day = client.post(
+        "/api/v1/statuses", user=alice, json={"status": "next", "scheduled_at": on(1, 0)}
+    )
+    assert other_day.status_code == 200, other_day.text
+    moved = client.put(
+        f"/api/v1/scheduled_statuses/{other_day.json()['id']}",
+        user=alice,
+        json={"scheduled_at": on(0, 50)},
+    )
+    assert moved.status_code == 422
+    # Moving a status within its own full day is allowed.
+    first = client.get("/api/v1/scheduled_statuses", user=alice, params={"limit": 40}).json()
+    same_day = next(s for s in first if s["params"]["text"] == "n0")
+    kept = client.put(
+        f"/api/v1/scheduled_statuses/{same_day['id']}",
+        user=alice,
+        json={"scheduled_at": on(0, 55)},
+    )
+    assert kept.status_code == 200, kept.text
+
+    monkeypatch.setattr(scheduling, "TOTAL_LIMIT", scheduling.DAILY_LIMIT + 1)
+    over = client.post(
+        "/api/v1/statuses", user=alice, json={"status": "too many", "scheduled_at": on(2, 0)}
+    )
+    assert over.status_code == 422
+    assert "Maximum number" in over.json()["error"]
+    assert count_rows(client, schema.scheduled_statuses) == scheduling.DAILY_LIMIT + 1

@@ -30,11 +30,17 @@ from roost.statuses.polls import now_of
 from roost.statuses.service import post_status
 
 if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncConnection
+
     from roost.services import Services
 
 log = logging.getLogger("roost.statuses")
 
 MIN_LEAD = timedelta(minutes=5)
+# Mastodon's caps: scheduled statuses waiting per account, and per UTC day
+# they are due on.
+TOTAL_LIMIT = 300
+DAILY_LIMIT = 25
 PUBLISH = "publish_scheduled_status"
 
 _t = schema.scheduled_statuses
@@ -52,6 +58,35 @@ def parse_scheduled_at(raw: str) -> datetime:
 def _check_time(services: Services, at: datetime) -> None:
     if at < now_of(services) + MIN_LEAD:
         raise ValidationFailed("Scheduled time must be at least 5 minutes in the future")
+
+
+async def _check_room(
+    conn: AsyncConnection, account_id: int, at: datetime, *, moving: int | None = None
+) -> None:
+    """422 when the account already waits on TOTAL_LIMIT scheduled statuses,
+    or on DAILY_LIMIT due the same UTC day as ``at`` (``moving``: the row
+    being moved, which does not count against its new day). Runs in the
+    writing transaction after the account row is locked, so two requests
+    racing for the last place cannot both take it."""
+    a = schema.accounts
+    await conn.execute(sa.select(a.c.id).where(a.c.id == account_id).with_for_update())
+    if moving is None:
+        total = await conn.scalar(
+            sa.select(sa.func.count()).select_from(_t).where(_t.c.account_id == account_id)
+        )
+        if int(total or 0) >= TOTAL_LIMIT:
+            raise ValidationFailed("Maximum number of scheduled statuses reached")
+    day = at.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+    same_day = sa.and_(
+        _t.c.account_id == account_id,
+        _t.c.scheduled_at >= day,
+        _t.c.scheduled_at < day + timedelta(days=1),
+    )
+    if moving is not None:
+        same_day = sa.and_(same_day, _t.c.id != moving)
+    daily = await conn.scalar(sa.select(sa.func.count()).select_from(_t).where(same_day))
+    if int(daily or 0) >= DAILY_LIMIT:
+        raise ValidationFailed("Daily limit of scheduled statuses reached")
 
 
 def _params(new: NewStatus) -> dict[str, Any]:
@@ -147,6 +182,7 @@ async def schedule_status(services: Services, new: NewStatus, at: datetime) -> S
     await attachable_media(services, account_id=new.author_id, media_ids=new.media_ids)
     scheduled_id = services.ids.next_id()
     async with services.db.write() as conn:
+        await _check_room(conn, new.author_id, at)
         await conn.execute(
             _t.insert().values(
                 id=scheduled_id,
@@ -198,6 +234,7 @@ async def reschedule(
 ) -> ScheduledStatus:
     _check_time(services, at)
     async with services.db.write() as conn:
+        await _check_room(conn, account_id, at, moving=scheduled_id)
         result = await conn.execute(
             _t.update()
             .where(_t.c.id == scheduled_id, _t.c.account_id == account_id)
