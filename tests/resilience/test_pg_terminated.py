@@ -164,3 +164,34 @@ def test_a_post_whose_connection_dies_before_its_commit_is_posted_once(
     assert len(calls) == 2  # the first attempt died and was rolled back
     statuses = client.get(f"/api/v1/accounts/{alice.sid}/statuses", user=alice).json()
     assert [s["id"] for s in statuses] == [posted.json()["id"]]
+
+
+def test_a_post_whose_commit_meets_a_dead_connection_gets_a_503_and_a_retry_posts_once(
+    client: ApiClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The connection dies inside the post's transaction, so the commit
+    fails after it was attempted: the handler is not run again (it might
+    have written) and the client hears 503 with Retry-After, not a 500.
+    The same post sent again with its Idempotency-Key is written once."""
+    alice = client.make_user("alice")
+    real_notify = status_service.notify_about_status  # type: ignore[attr-defined]
+    database = database_name(client)
+
+    async def notify_then_terminate(*args: Any, **kwargs: Any) -> None:
+        await real_notify(*args, **kwargs)
+        terminate_unseen(database)  # the transaction's connection dies before COMMIT
+
+    monkeypatch.setattr(status_service, "notify_about_status", notify_then_terminate)
+    headers = {"Idempotency-Key": "commit-cut-1"}
+    cut = client.post("/api/v1/statuses", user=alice, data={"status": "cut"}, headers=headers)
+    assert cut.status_code == 503, cut.text
+    assert cut.json()["error"] == "The database is unavailable; try again shortly"
+    assert cut.headers["Retry-After"] == "1"
+
+    monkeypatch.setattr(status_service, "notify_about_status", real_notify)
+    again = client.post("/api/v1/statuses", user=alice, data={"status": "cut"}, headers=headers)
+    assert again.status_code == 200, again.text
+    again_too = client.post("/api/v1/statuses", user=alice, data={"status": "cut"}, headers=headers)
+    assert again_too.json()["id"] == again.json()["id"]
+    mine = client.get(f"/api/v1/accounts/{alice.sid}/statuses", user=alice).json()
+    assert [s["id"] for s in mine] == [again.json()["id"]]

@@ -12,6 +12,7 @@ from starlette.responses import Response
 from starlette.routing import Match, Route
 
 from roost.api.client_address import client_address
+from roost.db.engine import database_unavailable
 from roost.kernel.errors import (
     DomainError,
     Forbidden,
@@ -103,11 +104,33 @@ async def handle_http_exception(request: Request, exc: Exception) -> Response:
     return error_response(exc.status_code, message, headers or None)
 
 
+# Seconds a client is asked to wait when the database was not usable.
+UNAVAILABLE_RETRY_AFTER = 1
+
+
 async def handle_unexpected(request: Request, exc: Exception) -> Response:
     try:
         caller = client_address(request)
     except Exception:  # no services (the app did not start): still log the error
         caller = "unknown"
+    if database_unavailable(exc):
+        # Not a bug of the request: the database went away under it (a
+        # restart, a failover, a terminated connection) or was too busy.
+        # When a commit was under way it may or may not have taken effect:
+        # a client retrying a post with its Idempotency-Key gets the one
+        # status either way.
+        log.warning(
+            "database unavailable on %s %s from %s: %s",
+            request.method,
+            request.url.path,
+            caller,
+            exc,
+        )
+        return error_response(
+            503,
+            "The database is unavailable; try again shortly",
+            {"Retry-After": str(UNAVAILABLE_RETRY_AFTER)},
+        )
     log.exception(
         "unhandled error on %s %s from %s", request.method, request.url.path, caller, exc_info=exc
     )

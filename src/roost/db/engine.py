@@ -60,6 +60,26 @@ def connection_lost(exc: sa.exc.DBAPIError) -> bool:
     return False
 
 
+def database_unavailable(exc: BaseException) -> bool:
+    """True when ``exc`` says the database could not be used (a connection
+    lost under a statement or a commit, refused, or none free in the pool in
+    time; SQLite busy past its timeout) rather than that the request was
+    wrong: the request may be tried again later."""
+    if isinstance(exc, sa.exc.TimeoutError | ConnectionRefusedError):
+        # asyncpg's refused connect reaches the caller unwrapped.
+        return True
+    if not isinstance(exc, sa.exc.DBAPIError):
+        return False
+    if connection_lost(exc):
+        return True
+    cause: BaseException | None = exc
+    while cause is not None:
+        if isinstance(cause, ConnectionError):
+            return True
+        cause = cause.__cause__ or cause.__context__
+    return isinstance(exc, sa.exc.OperationalError) and "database is locked" in str(exc.orig)
+
+
 def async_url(url: str) -> str:
     """Map a plain ``sqlite://``/``postgresql://`` URL to its asyncio driver."""
     if url.startswith("sqlite:"):
