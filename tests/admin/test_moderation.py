@@ -80,6 +80,12 @@ def test_suspension_hides_everything_and_locks_the_account_out(client: ApiClient
     alice, troll = client.make_user("alice"), client.make_user("troll")
     admin = make_admin(client)
     follow(client, alice, troll)
+    named = client.patch(
+        "/api/v1/accounts/update_credentials",
+        user=troll,
+        data={"display_name": "Troll Face", "note": "I post spam"},
+    )
+    assert named.status_code == 200, named.text
     client.drain()
     status = post(client, troll, "spam spam spam")
     client.drain()
@@ -110,10 +116,22 @@ def test_suspension_hides_everything_and_locks_the_account_out(client: ApiClient
     assert status not in home(client, alice)
     assert status not in timeline(client, "/api/v1/timelines/public")
     assert client.get(f"/api/v1/statuses/{status}", user=alice).status_code == 404
-    # And the account from lookups (account search uses the same rule).
-    lookup = client.get("/api/v1/accounts/lookup", params={"acct": "troll"}, user=alice)
-    assert lookup.status_code == 404
-    assert client.get(f"/api/v1/accounts/{troll.id}", user=alice).status_code == 404
+    # The account itself answers as Mastodon's stub: its name and counts,
+    # "suspended": true, nothing it wrote about itself; account search
+    # leaves it out, and its statuses are an empty list.
+    for shown in (
+        client.get("/api/v1/accounts/lookup", params={"acct": "troll"}, user=alice),
+        client.get(f"/api/v1/accounts/{troll.id}", user=alice),
+    ):
+        assert shown.status_code == 200, shown.text
+        stub = shown.json()
+        assert stub["suspended"] is True and stub["username"] == "troll"
+        assert stub["display_name"] == "" and stub["note"] == "" and stub["fields"] == []
+        assert stub["avatar"].endswith("/static/avatar-missing.png")
+    found = client.get("/api/v1/accounts/search", params={"q": "troll"}, user=alice).json()
+    assert found == []
+    troll_statuses = client.get(f"/api/v1/accounts/{troll.id}/statuses", user=alice)
+    assert troll_statuses.status_code == 200 and troll_statuses.json() == []
     assert (
         client.get("/api/v1/accounts/relationships", user=alice, params={"id[]": troll.sid}).json()
         == []
@@ -137,7 +155,9 @@ def test_suspension_hides_everything_and_locks_the_account_out(client: ApiClient
     assert lifted.json()["suspended"] is False
     assert client.get("/api/v1/accounts/verify_credentials", user=troll).status_code == 200
     assert status in home(client, alice)
-    assert client.get(f"/api/v1/accounts/{troll.id}", user=alice).status_code == 200
+    back = client.get(f"/api/v1/accounts/{troll.id}", user=alice)
+    assert back.status_code == 200
+    assert "suspended" not in back.json() and back.json()["display_name"] == "Troll Face"
 
 
 def test_silence_leaves_public_timelines_not_followers(client: ApiClient) -> None:

@@ -36,6 +36,10 @@ class Account(msgspec.Struct, kw_only=True):
     fields: list[Field]
     emojis: list[dict[str, str]]
     roles: list[dict[str, str]]
+    # Present only when true, as on Mastodon: a suspended account is shown
+    # as an empty stub; a silenced one is ``limited``.
+    suspended: bool | msgspec.UnsetType = msgspec.UNSET
+    limited: bool | msgspec.UnsetType = msgspec.UNSET
 
 
 class Source(msgspec.Struct, kw_only=True):

@@ -95,8 +95,9 @@ async def search_accounts(
         .limit(limit)
         .offset(offset)
     )
-    # Sign-ups waiting for confirmation or approval are not found (Mastodon).
-    select = select.where(a.c.approved.is_(True))
+    # Sign-ups waiting for confirmation or approval are not found, nor are
+    # suspended accounts (Mastodon).
+    select = select.where(a.c.approved.is_(True), a.c.suspended_at.is_(None))
     if services.settings.email_confirmation_required:
         select = select.where(a.c.confirmed_at.is_not(None))
     if following_of is not None:

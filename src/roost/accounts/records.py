@@ -42,11 +42,17 @@ class AccountRecord(msgspec.Struct, array_like=True):
     silenced: bool = False
 
 
+def is_signed_up(record: AccountRecord, *, confirmation_required: bool) -> bool:
+    """Whether the sign-up is complete (approved, and confirmed when the
+    server asks for it): before that the account is not known to others."""
+    return record.approved and (record.confirmed or not confirmation_required)
+
+
 def is_listed(record: AccountRecord, *, confirmation_required: bool) -> bool:
     """Whether other people may see the account: as on Mastodon, a sign-up
     that waits for its confirmation or for an admin is not found; nor is a
     suspended account (lookups and account search leave it out; moderators
     see it through the admin API)."""
-    if not record.approved or record.suspended:
-        return False
-    return record.confirmed or not confirmation_required
+    return not record.suspended and is_signed_up(
+        record, confirmation_required=confirmation_required
+    )

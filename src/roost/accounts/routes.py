@@ -33,7 +33,7 @@ from roost.accounts.lookup import lookup_account, search_accounts
 from roost.accounts.pages import confirmation_page
 from roost.accounts.params import field_pairs, read_profile_form
 from roost.accounts.profile import update_profile
-from roost.accounts.records import AccountRecord, is_listed
+from roost.accounts.records import AccountRecord, is_signed_up
 from roost.accounts.serializers import serialize_account, serialize_credential_account
 from roost.accounts.service import sign_up
 from roost.accounts.store import load_account
@@ -190,7 +190,7 @@ async def update_credentials(ctx: Context, form: ProfileForm) -> Response:
 )
 async def lookup(ctx: Context, query: LookupQuery) -> Response:
     record = await lookup_account(ctx.services, acct=query.acct)
-    if record is None or not _listed(ctx, record):
+    if record is None or not _signed_up(ctx, record):
         raise NotFound("Record")
     return json_response(serialize_account(ctx.services.settings, record))
 
@@ -217,14 +217,15 @@ async def search(ctx: Context, query: SearchQuery) -> Response:
 @router.get("/api/v1/accounts/{id:int}", summary="An account by id", response=Account)
 async def get_account(ctx: Context) -> Response:
     record = await load_account(ctx.services, ctx.path_id())
-    if record is None or not _listed(ctx, record):
+    if record is None or not _signed_up(ctx, record):
         raise NotFound("Record")
+    # A suspended account answers as Mastodon's stub (``suspended: true``).
     return json_response(serialize_account(ctx.services.settings, record))
 
 
-def _listed(ctx: Context, record: AccountRecord) -> bool:
+def _signed_up(ctx: Context, record: AccountRecord) -> bool:
     required = ctx.services.settings.email_confirmation_required
-    return is_listed(record, confirmation_required=required)
+    return is_signed_up(record, confirmation_required=required)
 
 
 # -- preferences and featured hashtags ---------------------------------------

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import html
 
+import msgspec
+
 from roost.accounts.entities import Account, CredentialAccount, Field, Source
 from roost.accounts.records import AccountRecord
 from roost.config import Settings
@@ -33,6 +35,8 @@ def _media_url(settings: Settings, url: str, fallback: str, *, static: bool = Fa
 
 
 def serialize_account(settings: Settings, record: AccountRecord) -> Account:
+    if record.suspended:
+        return _suspended_stub(settings, record)
     avatar = _media_url(settings, record.avatar_url, "avatar-missing.png")
     header = _media_url(settings, record.header_url, "header-missing.png")
     avatar_static = _media_url(settings, record.avatar_url, "avatar-missing.png", static=True)
@@ -63,7 +67,29 @@ def serialize_account(settings: Settings, record: AccountRecord) -> Account:
         fields=[Field(name=f["name"], value=html.escape(f["value"])) for f in record.fields],
         emojis=[],
         roles=[],
+        limited=True if record.silenced else msgspec.UNSET,
     )
+
+
+def _suspended_stub(settings: Settings, record: AccountRecord) -> Account:
+    """What others see of a suspended account, as on Mastodon: its name and
+    counts, nothing it wrote about itself, default pictures."""
+    blank = msgspec.structs.replace(
+        record,
+        display_name="",
+        note="",
+        fields=[],
+        avatar_url="",
+        header_url="",
+        locked=False,
+        bot=False,
+        discoverable=False,
+        suspended=False,
+        silenced=False,
+    )
+    stub = serialize_account(settings, blank)
+    stub.suspended = True
+    return stub
 
 
 def serialize_credential_account(
