@@ -25,7 +25,7 @@ from roost.search.trends import refresh_trends
 from roost.services import build_services
 from tests.helpers import CHEAP_PASSWORD_HASHING_ENV
 from tests.served import served_roost
-from tests.web.test_browser import CHROMIUM, FLAGS, PASSWORD, PHONE, Person
+from tests.web.test_browser import CHROMIUM, FLAGS, PASSWORD, PHONE, Person, shoot
 
 pytestmark = pytest.mark.e2e
 
@@ -227,6 +227,9 @@ def test_follow_requests_and_lists(chromium: Browser, server: tuple[str, Path]) 
     )
     page.reload()
     expect(page.locator(".status", has_text="Tomatoes are in")).to_be_visible()
+    page.get_by_text("Edit list and members").click()
+    shoot(page, "list")
+    page.get_by_text("Edit list and members").click()
     assert posted["id"] not in [s["id"] for s in wren_api.get("/api/v1/timelines/home")]
 
     # Renamed, with other replies and not exclusive any more.
@@ -295,8 +298,21 @@ def test_filters_warn_then_hide(chromium: Browser, server: tuple[str, Path]) -> 
     expect(feed.locator(".status", has_text="Dragonfly season")).to_be_visible()
     expect(feed.get_by_text("Filtered: Dragons")).to_be_visible()
     expect(feed.get_by_text("The dragon wins")).to_have_count(0)
+    shoot(page, "filtered")
     feed.get_by_role("button", name="Show anyway").click()
     expect(feed.locator(".status", has_text="The dragon wins")).to_be_visible()
+    # In notifications too (a context the filter was given).
+    mention = author_api.post("/api/v1/statuses", status="@reader a dragon for you")
+    eventually(
+        lambda: (
+            mention["id"]
+            in [n["status"]["id"] for n in reader_api.get("/api/v1/notifications") if n["status"]]
+        )
+    )
+    nav(page, "Notifications")
+    notice = page.locator(".notification", has_text="mentioned you")
+    expect(notice).to_contain_text("Filtered: Dragons")
+    expect(notice).not_to_contain_text("a dragon for you")
 
     # Now hidden, with a second keyword (a post that only it matches).
     spoiler = author_api.post("/api/v1/statuses", status="What a finale")
@@ -375,7 +391,7 @@ def test_trends_panel_and_followed_hashtags(chromium: Browser, server: tuple[str
     panel.get_by_role("link", name="#kiteday").click()
     expect(page.get_by_role("heading", name="#kiteday")).to_be_visible()
     expect(page.locator(".status", has_text="kite1 flies")).to_be_visible()
-    page.get_by_role("button", name="Follow #kiteday").click()
+    page.get_by_role("button", name="Follow #kiteday", exact=True).click()
     expect(page.get_by_role("button", name="Unfollow #kiteday")).to_be_visible()
     assert [t["name"] for t in fan_api.get("/api/v1/followed_tags")] == ["kiteday"]
     assert fan_api.get("/api/v1/tags/kiteday")["following"] is True
@@ -392,7 +408,7 @@ def test_trends_panel_and_followed_hashtags(chromium: Browser, server: tuple[str
         "kiteday",
     ]
     main.get_by_role("button", name="Unfollow #kiteday").click()
-    expect(main.get_by_role("button", name="Follow #kiteday")).to_be_visible()
+    expect(main.get_by_role("button", name="Follow #kiteday", exact=True)).to_be_visible()
     assert [t["name"] for t in fan_api.get("/api/v1/followed_tags")] == ["gardening"]
     page.reload()
     expect(main.get_by_role("link", name="#gardening")).to_be_visible()

@@ -28,7 +28,11 @@ export function renderFiltered(item, ctx) {
   const box = h("div", { class: "status filtered", dataset: { id: item.id } });
   replace(box,
     h("p", {}, `Filtered: ${titles}`),
-    h("button", { type: "button", "aria-expanded": "false", onclick: () => box.replaceWith(renderStatus(item, ctx)) }, "Show anyway"));
+    h("button", { type: "button", onclick: () => {
+      const shown = renderStatus(item, ctx);
+      box.replaceWith(shown);
+      shown.focus();
+    } }, "Show anyway"));
   return box;
 }
 

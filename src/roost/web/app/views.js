@@ -10,6 +10,7 @@ import { startSignIn, signUp } from "./auth.js";
 import { onEvent } from "./live.js";
 import { pushSwitch } from "./push.js";
 import { answerButtons, privacySettings } from "./requests.js";
+import { renderFiltered } from "./filters.js";
 
 const plural = (n, word) => `${n} ${word}${n === 1 ? "" : "s"}`;
 const heading = (text) => h("h1", { tabindex: "-1" }, text);
@@ -108,10 +109,10 @@ export function threadView(ctx, { id }) {
       const [status, context] = await Promise.all([api("GET", `/api/v1/statuses/${id}`), api("GET", `/api/v1/statuses/${id}/context`)]);
       const focused = renderStatus(status, ctx, { focused: true });
       replace(body,
-        context.ancestors.map((s) => renderStatus(s, ctx)),
+        context.ancestors.map((s) => renderFiltered(s, ctx)),
         focused,
         ctx.me ? composer(ctx, { replyTo: status, onPosted: (s) => body.append(renderStatus(s, ctx)) }) : null,
-        context.descendants.map((s) => renderStatus(s, ctx)));
+        context.descendants.map((s) => renderFiltered(s, ctx)));
       body.removeAttribute("role");
       focused.scrollIntoView({ block: "center" });
     } catch (e) {
@@ -213,7 +214,7 @@ const NOTIFICATION_TEXT = {
 
 export function renderNotification(ctx, n) {
   const line = h("p", { class: "notice" }, accountLink(n.account, displayName(n.account)), ` ${NOTIFICATION_TEXT[n.type] || n.type}`);
-  return h("div", { class: `notification n-${n.type}`, dataset: { id: n.id } }, line, n.status ? renderStatus(n.status, ctx) : accountRow(ctx, n.account),
+  return h("div", { class: `notification n-${n.type}`, dataset: { id: n.id } }, line, n.status ? renderFiltered(n.status, ctx) : accountRow(ctx, n.account),
     n.type === "follow_request" ? answerButtons(n.account) : null);
 }
 
