@@ -8,14 +8,16 @@ import { feed } from "./timeline.js";
 import { displayName } from "./status.js";
 import { heading, signInFirst, personRow, actButton } from "./pages.js";
 
-// Accept and reject for one waiting account; done() gets the answer.
-export function answerButtons(account, done = () => {}) {
+// Accept and reject for one waiting account; the menu's count goes down.
+export function answerButtons(ctx, account) {
   const box = h("span", { class: "answer", role: "group", "aria-label": `Request from ${displayName(account)}` });
   const answer = (path, said) => actButton(path === "authorize" ? "Accept" : "Reject", async () => {
     await api("POST", `/api/v1/follow_requests/${account.id}/${path}`);
     replace(box, h("span", { class: "tag" }, said));
     announce(`${displayName(account)}: ${said}`);
-    done(path);
+    const source = ctx.me?.source;
+    if (source) source.follow_requests_count = Math.max(0, (source.follow_requests_count || 1) - 1);
+    ctx.redraw();
   }, { class: path === "authorize" ? "primary" : "" });
   replace(box, answer("authorize", "Accepted"), answer("reject", "Rejected"));
   return box;
@@ -50,12 +52,11 @@ export function followRequestsView(ctx) {
   if (!ctx.me) return signInFirst();
   const list = feed(ctx, {
     path: "/api/v1/follow_requests",
-    render: (account) => personRow(account, answerButtons(account, () => {
-      if (ctx.me.source) ctx.me.source.follow_requests_count = Math.max(0, (ctx.me.source.follow_requests_count || 1) - 1);
-      ctx.redraw();
-    })),
+    render: (account) => personRow(account, answerButtons(ctx, account)),
     label: "Follow requests",
     empty: "Nobody is waiting for your approval.",
   });
+  // The count in the menu, as the server has it now.
+  api("GET", "/api/v1/accounts/verify_credentials").then((me) => { ctx.me = me; ctx.redraw(); }).catch(() => {});
   return h("div", {}, heading("Follow requests"), privacySettings(ctx), list);
 }

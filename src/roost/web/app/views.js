@@ -215,7 +215,7 @@ const NOTIFICATION_TEXT = {
 export function renderNotification(ctx, n) {
   const line = h("p", { class: "notice" }, accountLink(n.account, displayName(n.account)), ` ${NOTIFICATION_TEXT[n.type] || n.type}`);
   return h("div", { class: `notification n-${n.type}`, dataset: { id: n.id } }, line, n.status ? renderFiltered(n.status, ctx) : accountRow(ctx, n.account),
-    n.type === "follow_request" ? answerButtons(n.account) : null);
+    n.type === "follow_request" ? answerButtons(ctx, n.account) : null);
 }
 
 export function notificationsView(ctx) {
