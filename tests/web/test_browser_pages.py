@@ -189,6 +189,7 @@ def test_follow_requests_and_lists(chromium: Browser, server: tuple[str, Path]) 
     assert wren_api.get("/api/v1/follow_requests") == []
     nav(page, "Follow requests")
     expect(page.get_by_text("Nobody is waiting for your approval.")).to_be_visible()
+    fits_phone(page)
     expect(page.get_by_role("link", name=re.compile("^Follow requests"))).to_have_text(
         "Follow requests"
     )
@@ -351,6 +352,7 @@ def test_filters_warn_then_hide(chromium: Browser, server: tuple[str, Path]) -> 
     expect(page.get_by_role("region", name="Dragons")).to_contain_text("Keywords: finale")
     [dropped] = reader_api.get("/api/v2/filters")
     assert [k["keyword"] for k in dropped["keywords"]] == ["finale"]
+    fits_phone(page)
     page.get_by_role("button", name="Delete Dragons").click()
     page.get_by_role("button", name="Yes, delete “Dragons”").click()
     expect(page.get_by_text("No filters yet.")).to_be_visible()

@@ -25,7 +25,7 @@ export function renderFiltered(item, ctx) {
   if (!results.length) return renderStatus(item, ctx);
   if (results.some((r) => r.filter?.filter_action === "hide")) return h("div", { class: "filtered-out", hidden: true, dataset: { id: item.id } });
   const titles = [...new Set(results.map((r) => r.filter?.title).filter(Boolean))].join(", ");
-  const box = h("div", { class: "status filtered", dataset: { id: item.id } });
+  const box = h("article", { class: "status filtered", tabindex: "0", "aria-label": `Filtered: ${titles}`, dataset: { id: item.id } });
   replace(box,
     h("p", {}, `Filtered: ${titles}`),
     h("button", { type: "button", onclick: () => {
