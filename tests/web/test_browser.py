@@ -148,7 +148,7 @@ def test_two_people_use_the_web_app(browser: Browser, served: tuple[str, Path]) 
 
     # Profile editing.
     page.get_by_role("link", name="Settings").click()
-    page.get_by_label("Display name").fill("Alice Liddell")
+    page.get_by_label("Display name").fill("Wren Calder")
     page.get_by_label("Bio").fill("Curious <b>always</b>")
     page.get_by_role("button", name="Save profile").click()
     expect(page.get_by_text("Profile saved.")).to_be_visible()
@@ -226,7 +226,7 @@ def test_two_people_use_the_web_app(browser: Browser, served: tuple[str, Path]) 
     # Reply from the thread view.
     post.locator("a.when").click()
     expect(bob.page.get_by_role("heading", name="Thread")).to_be_visible()
-    reply = bob.page.get_by_role("form", name="Reply to Alice Liddell")
+    reply = bob.page.get_by_role("form", name="Reply to Wren Calder")
     expect(reply.get_by_label("Reply text")).to_have_value("@alice ")
     reply.get_by_label("Reply text").press_sequentially("nice one")
     reply.get_by_role("button", name="Reply").click()

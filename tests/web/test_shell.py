@@ -20,7 +20,22 @@ def web() -> TestClient:
 
 
 @pytest.mark.parametrize(
-    "path", ["/", "/@alice", "/@alice/123", "/statuses/1", "/tags/x", "/search", "/notifications"]
+    "path",
+    [
+        "/",
+        "/@alice",
+        "/@alice/123",
+        "/statuses/1",
+        "/tags/x",
+        "/search",
+        "/notifications",
+        "/lists",
+        "/lists/7",
+        "/filters",
+        "/filters/new",
+        "/followed_tags",
+        "/follow_requests",
+    ],
 )
 def test_every_app_path_gets_the_shell(web: TestClient, path: str) -> None:
     response = web.get(path)

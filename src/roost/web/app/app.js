@@ -6,6 +6,10 @@ import { h, replace, announce } from "./dom.js";
 import { finishSignIn, signOut } from "./auth.js";
 import { connect, disconnect, onEvent } from "./live.js";
 import * as views from "./views.js";
+import * as lists from "./lists.js";
+import * as filters from "./filters.js";
+import * as requests from "./requests.js";
+import * as hashtags from "./tags.js";
 
 const features = new Set((document.querySelector("meta[name=roost-features]")?.content || "").split(" ").filter(Boolean));
 
@@ -33,7 +37,14 @@ const ROUTES = [
   [/^\/notifications$/, () => views.notificationsView(ctx)],
   [/^\/bookmarks$/, () => views.bookmarksView(ctx)],
   [/^\/settings$/, () => views.settingsView(ctx)],
-  [/^\/tags\/([^/]+)$/, (m) => views.tagView(ctx, { name: decodeURIComponent(m[1]) })],
+  [/^\/tags\/([^/]+)$/, (m) => hashtags.tagView(ctx, { name: decodeURIComponent(m[1]) })],
+  [/^\/followed_tags$/, () => hashtags.followedTagsView(ctx)],
+  [/^\/lists$/, () => lists.listsView(ctx)],
+  [/^\/lists\/(\d+)$/, (m) => lists.listView(ctx, { id: m[1] })],
+  [/^\/filters$/, () => filters.filtersView(ctx)],
+  [/^\/filters\/new$/, () => filters.filterEditView(ctx, { id: null })],
+  [/^\/filters\/(\d+)$/, (m) => filters.filterEditView(ctx, { id: m[1] })],
+  [/^\/follow_requests$/, () => requests.followRequestsView(ctx)],
   [/^\/statuses\/(\d+)$/, (m) => views.threadView(ctx, { id: m[1] })],
   [/^\/@([^/]+)(?:\/([^/]+))?$/, (m) => views.profileView(ctx, { username: decodeURIComponent(m[1]), rest: m[2] })],
 ];
@@ -60,6 +71,12 @@ function drawChrome() {
     link("/public", "Public"),
     features.has("nearby") ? link("/nearby", "Nearby") : null,
     signedIn ? link("/bookmarks", "Bookmarks") : null,
+    signedIn ? link("/lists", "Lists") : null,
+    signedIn ? link("/followed_tags", "Hashtags") : null,
+    signedIn ? link("/filters", "Filters") : null,
+    signedIn && (ctx.me.locked || ctx.me.source?.follow_requests_count)
+      ? link("/follow_requests", "Follow requests", ctx.me.source?.follow_requests_count ? h("span", { class: "badge", "aria-label": `${ctx.me.source.follow_requests_count} waiting` }, String(ctx.me.source.follow_requests_count)) : null)
+      : null,
     signedIn ? link(`/@${ctx.me.acct}`, "Profile") : null,
     signedIn ? link("/settings", "Settings") : null,
     signedIn

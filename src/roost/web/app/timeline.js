@@ -4,9 +4,9 @@
 
 import { api } from "./api.js";
 import { h, replace } from "./dom.js";
-import { renderStatus } from "./status.js";
+import { renderFiltered } from "./filters.js";
 
-export function feed(ctx, { path, query = {}, render = (item) => renderStatus(item, ctx), empty = "Nothing here yet.", label }) {
+export function feed(ctx, { path, query = {}, render = (item) => renderFiltered(item, ctx), empty = "Nothing here yet.", label }) {
   const list = h("div", { class: "feed", role: "feed", "aria-label": label, "aria-busy": "true" });
   const more = h("button", { type: "button", class: "more", hidden: true }, "Load more");
   const status = h("p", { class: "feed-status", role: "status" });

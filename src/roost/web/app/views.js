@@ -9,6 +9,8 @@ import { composer } from "./compose.js";
 import { startSignIn, signUp } from "./auth.js";
 import { onEvent } from "./live.js";
 import { pushSwitch } from "./push.js";
+import { answerButtons, privacySettings } from "./requests.js";
+import { renderFiltered } from "./filters.js";
 
 const plural = (n, word) => `${n} ${word}${n === 1 ? "" : "s"}`;
 const heading = (text) => h("h1", { tabindex: "-1" }, text);
@@ -38,10 +40,6 @@ function welcomeView(ctx) {
 export function publicView(ctx, { local }) {
   return h("div", {}, heading(local ? "Local timeline" : "Public timeline"),
     feed(ctx, { path: "/api/v1/timelines/public", query: local ? { local: true } : {}, label: local ? "Local timeline" : "Public timeline" }));
-}
-
-export function tagView(ctx, { name }) {
-  return h("div", {}, heading(`#${name}`), feed(ctx, { path: `/api/v1/timelines/tag/${encodeURIComponent(name)}`, label: `Posts tagged ${name}` }));
 }
 
 export function bookmarksView(ctx) {
@@ -111,10 +109,10 @@ export function threadView(ctx, { id }) {
       const [status, context] = await Promise.all([api("GET", `/api/v1/statuses/${id}`), api("GET", `/api/v1/statuses/${id}/context`)]);
       const focused = renderStatus(status, ctx, { focused: true });
       replace(body,
-        context.ancestors.map((s) => renderStatus(s, ctx)),
+        context.ancestors.map((s) => renderFiltered(s, ctx)),
         focused,
         ctx.me ? composer(ctx, { replyTo: status, onPosted: (s) => body.append(renderStatus(s, ctx)) }) : null,
-        context.descendants.map((s) => renderStatus(s, ctx)));
+        context.descendants.map((s) => renderFiltered(s, ctx)));
       body.removeAttribute("role");
       focused.scrollIntoView({ block: "center" });
     } catch (e) {
@@ -141,6 +139,7 @@ function relationButtons(ctx, account) {
       rel.following || rel.requested ? act("unfollow", rel.requested ? "Cancel request" : "Unfollow") : act("follow", "Follow"),
       rel.muting ? act("unmute", "Unmute") : act("mute", "Mute"),
       rel.blocking ? act("unblock", "Unblock") : act("block", "Block"),
+      rel.requested ? h("span", { class: "tag requested" }, "Requested") : null,
       rel.followed_by ? h("span", { class: "tag" }, "Follows you") : null);
   };
   api("GET", "/api/v1/accounts/relationships", { query: { "id[]": account.id } }).then((r) => r[0] && draw(r[0])).catch(() => {});
@@ -215,7 +214,8 @@ const NOTIFICATION_TEXT = {
 
 export function renderNotification(ctx, n) {
   const line = h("p", { class: "notice" }, accountLink(n.account, displayName(n.account)), ` ${NOTIFICATION_TEXT[n.type] || n.type}`);
-  return h("div", { class: `notification n-${n.type}`, dataset: { id: n.id } }, line, n.status ? renderStatus(n.status, ctx) : accountRow(ctx, n.account));
+  return h("div", { class: `notification n-${n.type}`, dataset: { id: n.id } }, line, n.status ? renderFiltered(n.status, ctx) : accountRow(ctx, n.account),
+    n.type === "follow_request" ? answerButtons(ctx, n.account) : null);
 }
 
 export function notificationsView(ctx) {
@@ -260,7 +260,8 @@ export function settingsView(ctx) {
       error.hidden = false;
     }
   });
-  return h("div", {}, heading("Settings"), h("h2", {}, "Profile"), form, h("h2", {}, "Notifications in this browser"), pushSwitch(ctx));
+  return h("div", {}, heading("Settings"), h("h2", {}, "Profile"), form, h("h2", {}, "Notifications in this browser"), pushSwitch(ctx),
+    h("h2", {}, "Followers"), privacySettings(ctx));
 }
 
 export function callbackView(ctx, finish) {
