@@ -6,6 +6,7 @@ import { h, replace, announce } from "./dom.js";
 import { finishSignIn, signOut } from "./auth.js";
 import { connect, disconnect, onEvent } from "./live.js";
 import * as views from "./views.js";
+import { scheduledView } from "./scheduled.js";
 
 const features = new Set((document.querySelector("meta[name=roost-features]")?.content || "").split(" ").filter(Boolean));
 
@@ -33,6 +34,7 @@ const ROUTES = [
   [/^\/notifications$/, () => views.notificationsView(ctx)],
   [/^\/bookmarks$/, () => views.bookmarksView(ctx)],
   [/^\/settings$/, () => views.settingsView(ctx)],
+  [/^\/scheduled$/, () => scheduledView(ctx)],
   [/^\/tags\/([^/]+)$/, (m) => views.tagView(ctx, { name: decodeURIComponent(m[1]) })],
   [/^\/statuses\/(\d+)$/, (m) => views.threadView(ctx, { id: m[1] })],
   [/^\/@([^/]+)(?:\/([^/]+))?$/, (m) => views.profileView(ctx, { username: decodeURIComponent(m[1]), rest: m[2] })],
@@ -60,6 +62,7 @@ function drawChrome() {
     link("/public", "Public"),
     features.has("nearby") ? link("/nearby", "Nearby") : null,
     signedIn ? link("/bookmarks", "Bookmarks") : null,
+    signedIn ? link("/scheduled", "Scheduled") : null,
     signedIn ? link(`/@${ctx.me.acct}`, "Profile") : null,
     signedIn ? link("/settings", "Settings") : null,
     signedIn
