@@ -109,6 +109,26 @@ def test_polls_edits_pins_deletion_and_schedules(
         "100% Robin (your choice)"
     )
 
+    # An ended poll shows its results, not a form, to one who never voted.
+    ended = bob.page.evaluate(
+        """async () => {
+            const { renderPoll } = await import(document.querySelector("script[type=module]")
+                .src.replace("app.js", "poll.js"));
+            const poll = { id: "1", expired: true, expires_at: "2020-01-01T00:00:00Z",
+                multiple: false, votes_count: 4, voters_count: 4, voted: false, own_votes: [],
+                options: [{ title: "a", votes_count: 3 }, { title: "b", votes_count: 1 }] };
+            const box = renderPoll({ poll }, { me: { id: "9" } });
+            return [box.querySelectorAll("form").length,
+                [...box.querySelectorAll("li")].map((li) => li.textContent),
+                box.querySelector(".poll-summary").textContent];
+        }"""
+    )
+    assert ended == [0, ["75% a", "25% b"], "4 people · Closed"]
+
+    # Alice's own post, shown at once, does not also wait behind the "new
+    # posts" bar when the stream brought it too.
+    expect(page.get_by_role("button", name=re.compile("new post"))).to_have_count(0)
+
     # Alice edits her post in place: the composer holds the source text.
     post.get_by_role("button", name="Edit", exact=True).click()
     editor = post.get_by_role("form", name="Edit post")

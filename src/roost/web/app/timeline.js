@@ -72,7 +72,16 @@ export function feed(ctx, { path, query = {}, render = (item) => renderStatus(it
     bar.textContent = pending.length === 1 ? "1 new post" : `${pending.length} new posts`;
     bar.hidden = !pending.length;
   };
-  el.addTop = (item) => { add([item], true); status.textContent = ""; };
+  // One's own new post: shown at once, and no longer waiting behind the bar
+  // if the stream brought it before the answer to the post did.
+  el.addTop = (item) => {
+    const at = pending.findIndex((p) => p.id === item.id);
+    if (at >= 0) pending.splice(at, 1);
+    bar.textContent = pending.length === 1 ? "1 new post" : `${pending.length} new posts`;
+    bar.hidden = !pending.length;
+    add([item], true);
+    status.textContent = "";
+  };
   el.reload = () => { seen.clear(); pending.length = 0; next = undefined; replace(list); load(); };
   load();
   return el;
