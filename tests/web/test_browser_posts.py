@@ -39,6 +39,8 @@ def test_polls_edits_pins_deletion_and_schedules(
     alice.sign_up()
     bob.sign_up()
     page = alice.page
+    alice_id = call(base, bob, "GET", "/api/v1/accounts/lookup?acct=alice")[1]["id"]
+    assert call(base, bob, "POST", f"/api/v1/accounts/{alice_id}/follow")[0] == 200
 
     # A poll with a content warning: three options (one of them markup), one
     # hour, several choices.
@@ -125,6 +127,12 @@ def test_polls_edits_pins_deletion_and_schedules(
     )
     assert ended == [0, ["75% a", "25% b"], "4 people · Closed"]
 
+    # Bob reads his home timeline, where her post is, results and all.
+    bob.page.get_by_role("link", name="Home").click()
+    bobs = bob.page.locator(f'.status[data-id="{status_id}"]')
+    expect(bobs.locator(".poll-results")).to_have_count(1)
+    bob.page.get_by_role("heading", name="Home").focus()
+
     # Alice's own post, shown at once, does not also wait behind the "new
     # posts" bar when the stream brought it too.
     expect(page.get_by_role("button", name=re.compile("new post"))).to_have_count(0)
@@ -144,6 +152,10 @@ def test_polls_edits_pins_deletion_and_schedules(
     code, status = call(base, alice, "GET", f"/api/v1/statuses/{status_id}")
     assert status["edited_at"] and "do you like" in status["content"]
     assert status["poll"]["votes_count"] == 2  # same options: the votes stay
+    # Bob sees the edit arrive live, his vote still counted as his.
+    expect(bobs.locator(".content")).to_contain_text("Which birds do you like?")
+    expect(bobs.get_by_role("button", name="Edited: show the edit history")).to_be_visible()
+    expect(bobs.locator(".poll-results li").first).to_have_text("100% Robin (your choice)")
     # Its history: the original and the edit, newest first.
     post.get_by_role("button", name="Edited: show the edit history").click()
     history = page.get_by_role("dialog", name="Edit history")

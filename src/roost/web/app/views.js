@@ -19,6 +19,7 @@ export function homeView(ctx) {
   const stop = onEvent((event, payload, stream) => {
     if (event === "update" && (!stream || stream.includes("user"))) timeline.push(payload);
     if (event === "delete") timeline.drop(String(payload));
+    if (event === "status.update") timeline.update(payload);
   });
   return { node: h("div", {}, heading("Home"), composer(ctx, { onPosted: (s) => timeline.addTop(s) }), timeline), cleanup: stop };
 }
