@@ -66,7 +66,7 @@ export function composer(ctx, { replyTo = null, edit = null, onPosted, onSchedul
     counter.classList.toggle("over", remaining < 0);
     submit.disabled = remaining < 0 || uploading() || (!text.value.trim() && !attachments.length);
     // A post holds media or a poll, not both.
-    pollButton.disabled = attachments.length > 0;
+    pollButton.disabled = attachments.length > 0 || Boolean(edit?.media_attachments?.length);
     fileInput.disabled = poll.active;
     fileLabel.classList.toggle("disabled", poll.active);
     pollButton.setAttribute("aria-pressed", String(poll.active));
