@@ -221,6 +221,20 @@ def test_polls_edits_pins_deletion_and_schedules(
     item = page.locator(".scheduled", has_text="Later: <b>owls</b>")
     expect(item).to_be_visible()
     assert item.locator("b").count() == 0
+    # Moved an hour later (the field holds the local time).
+    later = datetime.fromisoformat(default) + timedelta(hours=1)
+    item.get_by_label("New time").fill(later.strftime("%Y-%m-%dT%H:%M"))
+    item.get_by_role("button", name="Move").click()
+    page.wait_for_function(
+        "t => document.querySelector('.scheduled time').dateTime !== t",
+        arg=scheduled[0]["scheduled_at"],
+    )
+    moved = call(base, alice, "GET", "/api/v1/scheduled_statuses")[1]
+    assert (
+        timedelta(minutes=59)
+        <= datetime.fromisoformat(moved[0]["scheduled_at"].replace("Z", "+00:00")) - when
+        <= timedelta(minutes=61)
+    )
     item.get_by_role("button", name=re.compile("^Cancel the post scheduled for")).click()
     page.get_by_role("dialog").get_by_role("button", name="Cancel post").click()
     expect(page.get_by_text("Nothing scheduled.")).to_be_visible()

@@ -14,7 +14,7 @@ import { pollEditor } from "./poll.js";
 let seq = 0;
 
 // datetime-local wants the local time as "YYYY-MM-DDTHH:MM".
-function localInput(date) {
+export function localInput(date) {
   const pad = (n) => String(n).padStart(2, "0");
   return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())}T${pad(date.getHours())}:${pad(date.getMinutes())}`;
 }
