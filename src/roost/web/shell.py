@@ -49,6 +49,7 @@ APP_PATHS = (
     "/notifications",
     "/bookmarks",
     "/settings",
+    "/scheduled",
     "/tags/{name}",
     "/followed_tags",
     "/lists",

@@ -10,6 +10,7 @@ import * as lists from "./lists.js";
 import * as filters from "./filters.js";
 import * as requests from "./requests.js";
 import * as hashtags from "./tags.js";
+import { scheduledView } from "./scheduled.js";
 
 const features = new Set((document.querySelector("meta[name=roost-features]")?.content || "").split(" ").filter(Boolean));
 
@@ -37,6 +38,7 @@ const ROUTES = [
   [/^\/notifications$/, () => views.notificationsView(ctx)],
   [/^\/bookmarks$/, () => views.bookmarksView(ctx)],
   [/^\/settings$/, () => views.settingsView(ctx)],
+  [/^\/scheduled$/, () => scheduledView(ctx)],
   [/^\/tags\/([^/]+)$/, (m) => hashtags.tagView(ctx, { name: decodeURIComponent(m[1]) })],
   [/^\/followed_tags$/, () => hashtags.followedTagsView(ctx)],
   [/^\/lists$/, () => lists.listsView(ctx)],
@@ -77,6 +79,7 @@ function drawChrome() {
     signedIn && (ctx.me.locked || ctx.me.source?.follow_requests_count)
       ? link("/follow_requests", "Follow requests", ctx.me.source?.follow_requests_count ? h("span", { class: "badge", "aria-label": `${ctx.me.source.follow_requests_count} waiting` }, String(ctx.me.source.follow_requests_count)) : null)
       : null,
+    signedIn ? link("/scheduled", "Scheduled") : null,
     signedIn ? link(`/@${ctx.me.acct}`, "Profile") : null,
     signedIn ? link("/settings", "Settings") : null,
     signedIn

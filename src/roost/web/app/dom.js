@@ -90,3 +90,18 @@ export function announce(text) {
   const live = document.getElementById("announcer");
   if (live) { live.textContent = ""; setTimeout(() => { live.textContent = text; }, 30); }
 }
+
+// A modal question with two buttons; resolves true when the action is
+// chosen. Cancel comes first and takes the focus (Escape cancels too).
+export function confirmDialog(question, action, keep = "Cancel") {
+  return new Promise((resolve) => {
+    const dialog = h("dialog", { class: "confirm", "aria-label": question },
+      h("p", {}, question),
+      h("form", { method: "dialog", class: "buttons" },
+        h("button", { type: "submit", value: "cancel" }, keep),
+        h("button", { type: "submit", value: "yes", class: "primary danger" }, action)));
+    dialog.addEventListener("close", () => { dialog.remove(); resolve(dialog.returnValue === "yes"); });
+    document.body.append(dialog);
+    dialog.showModal();
+  });
+}

@@ -13,6 +13,7 @@ export function feed(ctx, { path, query = {}, render = (item) => renderFiltered(
   const pending = [];
   const bar = h("button", { type: "button", class: "new-posts", hidden: true });
   const seen = new Set();
+  const shown = new Map(); // item id -> {item, node}, for edits arriving live
   let next = undefined;
   let loading = false;
 
@@ -21,7 +22,9 @@ export function feed(ctx, { path, query = {}, render = (item) => renderFiltered(
     for (const item of items) {
       if (seen.has(item.id)) continue;
       seen.add(item.id);
-      nodes.push(render(item));
+      const node = render(item);
+      shown.set(item.id, { item, node });
+      nodes.push(node);
     }
     if (atTop) list.prepend(...nodes); else list.append(...nodes);
   };
@@ -72,8 +75,37 @@ export function feed(ctx, { path, query = {}, render = (item) => renderFiltered(
     bar.textContent = pending.length === 1 ? "1 new post" : `${pending.length} new posts`;
     bar.hidden = !pending.length;
   };
-  el.addTop = (item) => { add([item], true); status.textContent = ""; };
-  el.reload = () => { seen.clear(); pending.length = 0; next = undefined; replace(list); load(); };
+  // One's own new post: shown at once, and no longer waiting behind the bar
+  // if the stream brought it before the answer to the post did.
+  el.addTop = (item) => {
+    const at = pending.findIndex((p) => p.id === item.id);
+    if (at >= 0) pending.splice(at, 1);
+    bar.textContent = pending.length === 1 ? "1 new post" : `${pending.length} new posts`;
+    bar.hidden = !pending.length;
+    add([item], true);
+    status.textContent = "";
+  };
+  // An edited status (a status.update event): drawn again where it shows,
+  // boosts of it included, unless the reader is inside it (editing it, say).
+  // The stream renders it for nobody in particular: the reader's own marks
+  // and poll votes are kept from the version shown.
+  el.update = (update) => {
+    for (const entry of shown.values()) {
+      const inner = entry.item.reblog || entry.item;
+      if (inner.id !== update.id || !entry.node.isConnected || entry.node.contains(document.activeElement)) continue;
+      const status = { ...update };
+      for (const mark of ["favourited", "reblogged", "bookmarked", "muted", "pinned"]) if (status[mark] === undefined && mark in inner) status[mark] = inner[mark];
+      if (status.poll && inner.poll?.id === status.poll.id && status.poll.voted === undefined) {
+        status.poll = { ...status.poll, voted: inner.poll.voted, own_votes: inner.poll.own_votes };
+      }
+      if (entry.item.reblog) entry.item.reblog = status; else entry.item = status;
+      const node = render(entry.item);
+      entry.node.replaceWith(node);
+      entry.node = node;
+    }
+    pending.forEach((p, i) => { if (p.id === update.id) pending[i] = update; else if (p.reblog?.id === update.id) p.reblog = update; });
+  };
+  el.reload = () => { shown.clear(); seen.clear(); pending.length = 0; next = undefined; replace(list); load(); };
   load();
   return el;
 }

@@ -4,7 +4,7 @@
 import { api, ApiError, token } from "./api.js";
 import { h, replace, sanitize, announce } from "./dom.js";
 import { feed } from "./timeline.js";
-import { renderStatus, avatar, displayName, accountLink } from "./status.js";
+import { renderStatus, avatar, displayName, accountLink, pinnedPosts } from "./status.js";
 import { composer } from "./compose.js";
 import { startSignIn, signUp } from "./auth.js";
 import { onEvent } from "./live.js";
@@ -21,6 +21,7 @@ export function homeView(ctx) {
   const stop = onEvent((event, payload, stream) => {
     if (event === "update" && (!stream || stream.includes("user"))) timeline.push(payload);
     if (event === "delete") timeline.drop(String(payload));
+    if (event === "status.update") timeline.update(payload);
   });
   return { node: h("div", {}, heading("Home"), composer(ctx, { onPosted: (s) => timeline.addTop(s) }), timeline), cleanup: stop };
 }
@@ -157,7 +158,7 @@ export function profileView(ctx, { username, rest }) {
         [["posts", "", plural(account.statuses_count, "post")], ["following", "/following", `${account.following_count} following`], ["followers", "/followers", plural(account.followers_count, "follower")]]
           .map(([key, suffix, label]) => h("a", { href: `/@${account.acct}${suffix}`, "data-nav": true, "aria-current": key === tab ? "page" : null }, label)));
       const list = tab === "posts"
-        ? feed(ctx, { path: `/api/v1/accounts/${account.id}/statuses`, label: `Posts by ${displayName(account)}` })
+        ? [pinnedPosts(ctx, account), feed(ctx, { path: `/api/v1/accounts/${account.id}/statuses`, label: `Posts by ${displayName(account)}` })]
         : feed(ctx, { path: `/api/v1/accounts/${account.id}/${tab}`, render: (a) => accountRow(ctx, a), label: tab, empty: "Nobody yet." });
       replace(body,
         h("div", { class: "profile" },
