@@ -72,3 +72,17 @@ class Person:
         value = self.page.evaluate("localStorage.getItem('roost.token')")
         assert isinstance(value, str)
         return value
+
+
+def shoot(page: Page, name: str) -> None:
+    if not SCREENSHOTS:
+        return
+    IMAGES.mkdir(parents=True, exist_ok=True)
+    # Not "networkidle": the live stream stays open. Pictures loaded is enough.
+    page.wait_for_function("[...document.images].every(i => i.complete)")
+    page.screenshot(path=str(IMAGES / f"web-{name}-desktop.png"))
+    size = page.viewport_size
+    page.set_viewport_size(PHONE)
+    page.screenshot(path=str(IMAGES / f"web-{name}-phone.png"))
+    if size:
+        page.set_viewport_size(size)

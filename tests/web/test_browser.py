@@ -14,25 +14,11 @@ import re
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Browser, expect
 
-from tests.web.people import IMAGES, PASSWORD, PHONE, SCREENSHOTS, Person, png
+from tests.web.people import PASSWORD, PHONE, Person, png, shoot
 
 pytestmark = pytest.mark.e2e
-
-
-def shoot(page: Page, name: str) -> None:
-    if not SCREENSHOTS:
-        return
-    IMAGES.mkdir(parents=True, exist_ok=True)
-    # Not "networkidle": the live stream stays open. Pictures loaded is enough.
-    page.wait_for_function("[...document.images].every(i => i.complete)")
-    page.screenshot(path=str(IMAGES / f"web-{name}-desktop.png"))
-    size = page.viewport_size
-    page.set_viewport_size(PHONE)
-    page.screenshot(path=str(IMAGES / f"web-{name}-phone.png"))
-    if size:
-        page.set_viewport_size(size)
 
 
 def test_two_people_use_the_web_app(browser: Browser, served: tuple[str, Path]) -> None:

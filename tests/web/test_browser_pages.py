@@ -18,14 +18,14 @@ from typing import Any
 
 import httpx2 as httpx
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 
 from roost.config import Settings
 from roost.search.trends import refresh_trends
 from roost.services import build_services
 from tests.helpers import CHEAP_PASSWORD_HASHING_ENV
 from tests.served import served_roost
-from tests.web.test_browser import CHROMIUM, FLAGS, PASSWORD, PHONE, Person, shoot
+from tests.web.people import PASSWORD, PHONE, Person, shoot
 
 pytestmark = pytest.mark.e2e
 
@@ -42,16 +42,6 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path
     }
     with served_roost(root, env=env) as (port, _log):
         yield f"http://localhost:{port}", root / "data"
-
-
-@pytest.fixture(scope="module")
-def chromium() -> Iterator[Browser]:
-    if not Path(CHROMIUM).exists():
-        pytest.fail("chromium is missing: run scripts/install-system-deps.sh")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
-        yield browser
-        browser.close()
 
 
 class Api:
@@ -143,10 +133,10 @@ def nav(page: Page, name: str) -> None:
     page.get_by_role("navigation", name="Main").get_by_role("link", name=name).click()
 
 
-def test_follow_requests_and_lists(chromium: Browser, server: tuple[str, Path]) -> None:
+def test_follow_requests_and_lists(browser: Browser, server: tuple[str, Path]) -> None:
     base, _data = server
-    wren, wren_api = browser_person(chromium, base, "wren")
-    otto, otto_api = browser_person(chromium, base, "otto")
+    wren, wren_api = browser_person(browser, base, "wren")
+    otto, otto_api = browser_person(browser, base, "otto")
     pia_api = Api.sign_up(base, "pia")
 
     # Wren locks her account in the settings.
@@ -267,9 +257,9 @@ def test_follow_requests_and_lists(chromium: Browser, server: tuple[str, Path]) 
     assert wren.errors == [] and otto.errors == []
 
 
-def test_filters_warn_then_hide(chromium: Browser, server: tuple[str, Path]) -> None:
+def test_filters_warn_then_hide(browser: Browser, server: tuple[str, Path]) -> None:
     base, _data = server
-    reader, reader_api = browser_person(chromium, base, "reader")
+    reader, reader_api = browser_person(browser, base, "reader")
     author_api = Api.sign_up(base, "author")
     reader_api.post(f"/api/v1/accounts/{author_api.id}/follow")
 
@@ -379,7 +369,7 @@ def _refresh_trends(data_dir: Path) -> None:
         pool.submit(asyncio.run, run()).result(timeout=60)
 
 
-def test_trends_panel_and_followed_hashtags(chromium: Browser, server: tuple[str, Path]) -> None:
+def test_trends_panel_and_followed_hashtags(browser: Browser, server: tuple[str, Path]) -> None:
     base, data = server
     # Four people use a tag within the hour: the trends job ranks it.
     for name in ("kite1", "kite2", "kite3", "kite4"):
@@ -388,7 +378,7 @@ def test_trends_panel_and_followed_hashtags(chromium: Browser, server: tuple[str
     trending = httpx.get(f"{base}/api/v1/trends/tags").json()
     assert [t["name"] for t in trending] == ["kiteday"]
 
-    fan, fan_api = browser_person(chromium, base, "fan")
+    fan, fan_api = browser_person(browser, base, "fan")
     page = fan.page
     panel = page.get_by_role("complementary", name="Trending hashtags")
     expect(panel.get_by_role("heading", name="Trending")).to_be_visible()
