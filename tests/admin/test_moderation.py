@@ -228,6 +228,50 @@ def test_admins_hear_of_sign_ups(client: ApiClient) -> None:
     assert client.get("/api/v1/notifications", user=newcomer).json() == []
 
 
+def test_admins_hear_of_reports(client: ApiClient) -> None:
+    """``admin.report`` to each administrator (not the reporter, even when
+    an administrator files it), with the Report entity, in v1, grouped v2
+    and by type; nobody else hears of it."""
+    admin = make_admin(client)
+    alice, troll = client.make_user("alice"), client.make_user("troll")
+    bad = post(client, troll, "something nasty")
+    filed = client.post(
+        "/api/v1/reports",
+        user=alice,
+        data={"account_id": troll.sid, "status_ids[]": [bad], "comment": "rude"},
+    ).json()
+    second = client.post(
+        "/api/v1/reports", user=alice, data={"account_id": troll.sid, "comment": "again"}
+    ).json()
+    own = client.post(
+        "/api/v1/reports", user=admin, data={"account_id": troll.sid, "comment": "mine"}
+    )
+    assert own.status_code == 200, own.text
+    client.drain()
+    found = client.get("/api/v1/notifications", user=admin).json()
+    assert [(n["type"], n["account"]["id"], n["report"]["id"]) for n in found] == [
+        ("admin.report", alice.sid, second["id"]),
+        ("admin.report", alice.sid, filed["id"]),
+    ]
+    first = found[1]["report"]
+    assert first["comment"] == "rude" and first["status_ids"] == [bad]
+    assert first["target_account"]["id"] == troll.sid
+    assert "status" not in found[1]
+    only = client.get(
+        "/api/v1/notifications", user=admin, params={"types[]": "admin.report"}
+    ).json()
+    assert len(only) == 2
+    grouped = client.get("/api/v2/notifications", user=admin).json()
+    groups = grouped["notification_groups"]
+    assert [(g["type"], g["report"]["id"]) for g in groups] == [
+        ("admin.report", second["id"]),
+        ("admin.report", filed["id"]),
+    ]
+    assert all("status_id" not in g for g in groups) and grouped["statuses"] == []
+    for someone in (alice, troll):
+        assert client.get("/api/v1/notifications", user=someone).json() == []
+
+
 def test_suspended_accounts_leave_search(client: ApiClient) -> None:
     alice, troll = client.make_user("alice"), client.make_user("trollface")
     if client.get("/api/v2/search", user=alice, params={"q": "x"}).status_code == 404:

@@ -21,6 +21,7 @@ from roost.db.paging import newest_first, paged
 from roost.kernel.errors import NotFound, ValidationFailed
 from roost.kernel.idtext import parse_id
 from roost.kernel.paging import Page
+from roost.notifications.outbox import notify_admins_of_report
 
 if TYPE_CHECKING:
     from roost.services import Services
@@ -141,7 +142,17 @@ async def file_report(
                 updated_at=now,
             )
         )
+        await notify_admins_of_report(conn, services, report_id)
     return await load_report(services, report_id=report_id)
+
+
+async def load_reports(services: Services, report_ids: Sequence[int]) -> dict[int, ReportRow]:
+    """The reports among ``report_ids`` that exist, by id."""
+    if not report_ids:
+        return {}
+    async with services.db.read(primary=True) as conn:
+        rows = (await conn.execute(sa.select(_r).where(_r.c.id.in_(sorted(set(report_ids)))))).all()
+    return {int(r.id): _row(r) for r in rows}
 
 
 async def load_report(services: Services, *, report_id: int) -> ReportRow:

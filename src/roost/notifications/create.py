@@ -23,7 +23,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from roost.db import schema
-from roost.notifications.outbox import POLL
+from roost.notifications.outbox import ADMIN_REPORT, POLL
 from roost.push.delivery import enqueue_pushes
 from roost.push.payload import Notice
 
@@ -40,6 +40,9 @@ class NewNotification:
     account_id: int
     type: str
     from_account_id: int
+    # The notification's subject: the status it is about, or for
+    # ``admin.report`` the report (ids come from one generator, so a
+    # report's never equals a status's).
     status_id: int = 0
 
 
@@ -49,8 +52,18 @@ class NotificationRow:
     account_id: int
     type: str
     from_account_id: int
-    status_id: int
+    status_id: int  # the subject, as in NewNotification
     created_at: datetime
+
+    @property
+    def about_status(self) -> int:
+        """The status shown with the notification (0: none)."""
+        return 0 if self.type == ADMIN_REPORT else self.status_id
+
+    @property
+    def report_id(self) -> int:
+        """The report an ``admin.report`` notification is about (0: none)."""
+        return self.status_id if self.type == ADMIN_REPORT else 0
 
 
 async def _silenced(conn: AsyncConnection, pairs: set[tuple[int, int]]) -> set[tuple[int, int]]:
@@ -152,7 +165,7 @@ async def enqueue_pushes_for(
                 notification_id=row.id,
                 type=row.type,
                 from_account_id=row.from_account_id,
-                status_id=row.status_id or None,
+                status_id=row.about_status or None,
             ),
         )
         for row in created

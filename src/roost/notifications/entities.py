@@ -6,6 +6,7 @@ from __future__ import annotations
 import msgspec
 
 from roost.accounts.entities import Account
+from roost.admin.entities import Report
 from roost.statuses.entities import Status
 
 
@@ -16,6 +17,7 @@ class Notification(msgspec.Struct, kw_only=True, omit_defaults=True):
     group_key: str
     account: Account
     status: Status | None = None
+    report: Report | None = None
 
 
 class NotificationGroup(msgspec.Struct, kw_only=True, omit_defaults=True):
@@ -28,6 +30,8 @@ class NotificationGroup(msgspec.Struct, kw_only=True, omit_defaults=True):
     latest_page_notification_at: str
     sample_account_ids: list[str]
     status_id: str | None = None
+    # ``admin.report``: the report it is about.
+    report: Report | None = None
 
 
 class GroupedNotifications(msgspec.Struct, kw_only=True):

@@ -15,6 +15,9 @@ import dataclasses
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
+import msgspec
+
+from roost.admin.entities import Report
 from roost.kernel.paging import Page
 from roost.kernel.timefmt import format_datetime
 from roost.notifications.create import NotificationRow
@@ -93,8 +96,8 @@ async def grouped_page(
                 end=datetime.fromtimestamp(start + GROUP_WINDOW_SECONDS, UTC),
             )
         account_ids.update(dict.fromkeys(samples))
-        if first.status_id:
-            status_ids[first.status_id] = None
+        if first.about_status:
+            status_ids[first.about_status] = None
         out.append(
             NotificationGroup(
                 group_key=group.key,
@@ -105,7 +108,12 @@ async def grouped_page(
                 page_max_id=str(first.id),
                 latest_page_notification_at=format_datetime(first.created_at),
                 sample_account_ids=[str(a) for a in samples],
-                status_id=str(first.status_id) if first.status_id else None,
+                status_id=str(first.about_status) if first.about_status else None,
+                report=(
+                    msgspec.json.decode(parts.reports[first.report_id], type=Report)
+                    if first.report_id
+                    else None
+                ),
             )
         )
     return GroupedPage(

@@ -30,6 +30,7 @@ from roost.jobs.runner import Job, JobHandler
 from roost.notifications.create import NewNotification, NotificationRow, create
 from roost.notifications.delivery import publish_notifications
 from roost.notifications.outbox import (
+    ADMIN_REPORT,
     ADMIN_SIGN_UP,
     FAVOURITE,
     FOLLOW,
@@ -37,6 +38,7 @@ from roost.notifications.outbox import (
     MENTION,
     NOTIFY_EVENT,
     NOTIFY_POLL_ENDED,
+    NOTIFY_REPORT,
     NOTIFY_SIGN_UP,
     NOTIFY_STATUS,
     NOTIFY_STATUS_UPDATE,
@@ -225,10 +227,28 @@ async def notify_sign_up(job: Job) -> None:
     await publish_notifications(services, created)
 
 
+async def notify_report(job: Job) -> None:
+    """``admin.report`` to every administrator but the report's author, if
+    the report still exists."""
+    services = job.services
+    report_id = int(job.payload["report_id"])
+    a, r = schema.accounts, schema.reports
+    async with services.db.write() as conn:
+        report = (await conn.execute(sa.select(r.c.account_id).where(r.c.id == report_id))).first()
+        if report is None:
+            return
+        admins = (await conn.execute(sa.select(a.c.id).where(a.c.is_admin.is_(True)))).all()
+        author = int(report.account_id)
+        notes = [NewNotification(int(i), ADMIN_REPORT, author, report_id) for (i,) in admins]
+        created = await create(services, conn, notes)
+    await publish_notifications(services, created)
+
+
 JOB_HANDLERS: dict[str, JobHandler] = {
     NOTIFY_STATUS: notify_status,
     NOTIFY_EVENT: notify_event,
     NOTIFY_SIGN_UP: notify_sign_up,
+    NOTIFY_REPORT: notify_report,
     NOTIFY_STATUS_UPDATE: notify_status_update,
     NOTIFY_POLL_ENDED: notify_poll_ended,
 }

@@ -28,15 +28,29 @@ FOLLOW_REQUEST = "follow_request"
 FAVOURITE = "favourite"
 # Administrators hear of each sign-up.
 ADMIN_SIGN_UP = "admin.sign_up"
+# Administrators hear of each report filed (the row's subject is the report).
+ADMIN_REPORT = "admin.report"
 UPDATE = "update"
 POLL = "poll"
-TYPES = (MENTION, STATUS, REBLOG, FOLLOW, FOLLOW_REQUEST, FAVOURITE, UPDATE, POLL, ADMIN_SIGN_UP)
+TYPES = (
+    MENTION,
+    STATUS,
+    REBLOG,
+    FOLLOW,
+    FOLLOW_REQUEST,
+    FAVOURITE,
+    UPDATE,
+    POLL,
+    ADMIN_SIGN_UP,
+    ADMIN_REPORT,
+)
 
 # Job kinds: a new status or reblog (its mentions, its author's notify
 # subscribers, the reblogged author), and one account acting on another.
 NOTIFY_STATUS = "notify_status"
 NOTIFY_EVENT = "notify_event"
 NOTIFY_SIGN_UP = "notify_sign_up"
+NOTIFY_REPORT = "notify_report"
 # An edited status: ``update`` to those who reblogged, liked or are mentioned.
 NOTIFY_STATUS_UPDATE = "notify_status_update"
 # A poll ended: ``poll`` to its voters and its author (due at the poll's end).
@@ -101,6 +115,17 @@ async def notify_admins_of_sign_up(
     admin = await conn.execute(sa.select(a.c.id).where(a.c.is_admin.is_(True)).limit(1))
     if admin.first() is not None:
         await enqueue(conn, services.ids, NOTIFY_SIGN_UP, {"account_id": account_id})
+
+
+async def notify_admins_of_report(
+    conn: AsyncConnection, services: Services, report_id: int
+) -> None:
+    """In the transaction that files a report: the administrators (other
+    than its author) are to hear of it (no job while there are none)."""
+    a = schema.accounts
+    admin = await conn.execute(sa.select(a.c.id).where(a.c.is_admin.is_(True)).limit(1))
+    if admin.first() is not None:
+        await enqueue(conn, services.ids, NOTIFY_REPORT, {"report_id": report_id})
 
 
 async def forget_about_statuses(conn: AsyncConnection, status_ids: list[int]) -> None:

@@ -18,6 +18,7 @@ from roost.filters.store import load_filters
 from roost.kernel.timefmt import format_datetime
 from roost.notifications.create import NotificationRow
 from roost.notifications.outbox import FAVOURITE, FOLLOW, REBLOG
+from roost.notifications.reports import render_reports
 from roost.statuses.wire import render_status_fragments
 
 if TYPE_CHECKING:
@@ -47,14 +48,22 @@ def group_key(row: NotificationRow, grouped: frozenset[str] = GROUPABLE) -> str:
 class Rendered:
     """The accounts and statuses a set of notifications shows, as JSON."""
 
-    def __init__(self, accounts: dict[int, bytes], statuses: dict[int, bytes]) -> None:
+    def __init__(
+        self,
+        accounts: dict[int, bytes],
+        statuses: dict[int, bytes],
+        reports: dict[int, bytes] | None = None,
+    ) -> None:
         self.accounts = accounts
         self.statuses = statuses
+        self.reports = reports or {}
 
     def shows(self, row: NotificationRow) -> bool:
         if row.from_account_id not in self.accounts:
             return False
-        return row.status_id == 0 or row.status_id in self.statuses
+        if row.report_id:
+            return row.report_id in self.reports
+        return row.about_status == 0 or row.about_status in self.statuses
 
 
 async def render_parts(
@@ -68,14 +77,16 @@ async def render_parts(
         for i, r in records.items()
         if not r.suspended
     }
-    status_ids = list(dict.fromkeys(r.status_id for r in rows if r.status_id))
+    status_ids = list(dict.fromkeys(r.about_status for r in rows if r.about_status))
     # A status hidden by the viewer's notification filters takes its
     # notification with it (``shows``); warn filters mark the status.
     judge = ContextFilters(await load_filters(services, viewer_id), "notifications")
     statuses = await render_status_fragments(
         services, status_ids, viewer_id=viewer_id, judge=judge if judge else None
     )
-    return Rendered(accounts, statuses)
+    report_ids = [r.report_id for r in rows if r.report_id]
+    reports = await render_reports(services, report_ids) if report_ids else {}
+    return Rendered(accounts, statuses, reports)
 
 
 def write_notification(row: NotificationRow, parts: Rendered) -> bytes:
@@ -88,8 +99,10 @@ def write_notification(row: NotificationRow, parts: Rendered) -> bytes:
         }
     )[:-1]
     out = [head, b',"account":', parts.accounts[row.from_account_id]]
-    if row.status_id:
-        out += [b',"status":', parts.statuses[row.status_id]]
+    if row.about_status:
+        out += [b',"status":', parts.statuses[row.about_status]]
+    if row.report_id:
+        out += [b',"report":', parts.reports[row.report_id]]
     out.append(b"}")
     return b"".join(out)
 
