@@ -99,6 +99,18 @@ def warm_home_timelines(
     return bench.with_client(url, job)
 
 
+def wrk_users_reading(home_data: dict[str, Any]) -> dict[str, Any]:
+    """The mix script's data for user timeline reads only (no home reads,
+    no posts) of the same users and page size as ``home_data``."""
+    return {
+        **home_data,
+        "home": 0.0,
+        "user": 1.0,
+        "text_chars": TEXT_CHARS,
+        "link_chars": 64,
+    }
+
+
 def home_workload(bench: Bench, url: str, data: BenchData, workers: int) -> dict[str, Any]:
     """Maximum home-timeline reads/s against the ceiling, then latency at fixed rates."""
     o = bench.options
@@ -114,6 +126,13 @@ def home_workload(bench: Bench, url: str, data: BenchData, workers: int) -> dict
     ceiling = bench.ceiling(workers, wrk_data)
     share = roost.median / ceiling["rps"]["median"] if ceiling["rps"]["median"] else 0.0
     bench.say(f"home: {roost.describe()} req/s = {share:.0%} of the ceiling")
+    # The user timeline (/accounts/:id/statuses) read alone, same readers,
+    # same page size, same server: its cost against the home read's.
+    user_data = wrk_users_reading(wrk_data)
+    user_runs = bench.wrk_reps(url, "mix", user_data, label="user timeline")
+    user = rps_spread(user_runs)
+    user_ratio = roost.median / user.median if user.median else 0.0
+    bench.say(f"user timeline: {user.describe()} req/s, costs {user_ratio:.2f}x the home read")
     points = []
     for rate in bench.rates(roost.median):
         result = bench.open_loop(url, rate=rate, make=_home_source(data, users, o.seed))
@@ -131,6 +150,13 @@ def home_workload(bench: Bench, url: str, data: BenchData, workers: int) -> dict
         "throughput": summarize_runs(runs),
         "bytes_per_response": runs[0].bytes / runs[0].requests if runs[0].requests else 0,
         "ceiling_share": share,
+        "user_timeline": {
+            "throughput": summarize_runs(user_runs),
+            "ceiling_share": user.median / ceiling["rps"]["median"]
+            if ceiling["rps"]["median"]
+            else 0.0,
+            "cost_vs_home": user_ratio,
+        },
         "cold_reads": cold,
         "open_loop": points,
         "p99_target_ms": HOME_P99_TARGET_MS,

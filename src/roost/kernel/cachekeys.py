@@ -17,6 +17,7 @@ the database on the next miss.
 | ``relx:<viewer>`` | accounts hidden from the viewer's feeds | block, mute |
 | ``hotf:<viewer>`` | which followed accounts are hot | follow, hot threshold |
 | ``hotp:<account>`` | a hot account's recent posts | posting, deletion |
+| ``authored:<account>`` | an account's own status ids (capped) | posting, deletion |
 | ``vf:<viewer>:<status>`` | the viewer's favourite/reblog/bookmark flags | marking, unmarking |
 | ``ltl:<list>`` | a list's timeline, newest status ids (capped) | fan-out, rebuild on miss |
 | ``lst:<list>`` | a list: owner, replies policy, exclusive, members | list changes, unfollow |
@@ -33,6 +34,12 @@ FLAGS_PREFIX = "vf:"
 def home_key(account_id: int) -> str:
     """The home timeline of one account (Mastodon's ``feed:home:<id>``)."""
     return f"home:{account_id}"
+
+
+def authored_key(account_id: int) -> str:
+    """The timeline of one account's own statuses and reblogs (every
+    visibility: readers filter by the records)."""
+    return f"authored:{account_id}"
 
 
 def status_key(status_id: int) -> str:

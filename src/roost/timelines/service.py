@@ -18,8 +18,10 @@ from roost.kernel.errors import NotFound
 from roost.kernel.paging import Page
 from roost.lists.store import load_list
 from roost.relationships.store import load_excluded_ids, load_feed_filters, load_pair_state
+from roost.statuses.hydrate import Known
 from roost.statuses.pins import pinned_status_ids
 from roost.timelines import listing
+from roost.timelines.authored import read_authored
 from roost.timelines.home import read_home_timeline
 from roost.timelines.list_feed import read_list_timeline
 
@@ -40,6 +42,9 @@ class TimelineSlice:
     hidden_authors: frozenset[int] | None
     # The viewer's filters of the timeline's context (None: none apply).
     judge: ContextFilters | None = None
+    # Status records (and their cached bytes) already read for this page,
+    # by id: rendering does not read them again.
+    known: Known | None = None
 
 
 EMPTY = TimelineSlice([], None)
@@ -110,21 +115,35 @@ async def account_timeline(
         if page.max_id is not None or page.since_id is not None or page.min_id is not None:
             return EMPTY
         return TimelineSlice(await pinned_status_ids(services, account_id, limit=page.limit), None)
-    ids = await listing.account_status_ids(
-        services,
-        account_id=account_id,
-        viewer_id=viewer_id,
-        viewer_follows=follows,
-        page=page,
-        exclude_replies=exclude_replies,
-        exclude_reblogs=exclude_reblogs,
-        tagged=tagged,
-        only_media=only_media,
-    )
+    known: Known | None = None
+    if only_media or tagged is not None:
+        # Rare filters: straight from the database.
+        ids = await listing.account_status_ids(
+            services,
+            account_id=account_id,
+            viewer_id=viewer_id,
+            viewer_follows=follows,
+            page=page,
+            exclude_replies=exclude_replies,
+            exclude_reblogs=exclude_reblogs,
+            tagged=tagged,
+            only_media=only_media,
+        )
+    else:
+        found = await read_authored(
+            services,
+            account_id=account_id,
+            viewer_id=viewer_id,
+            viewer_follows=follows,
+            page=page,
+            exclude_replies=exclude_replies,
+            exclude_reblogs=exclude_reblogs,
+        )
+        ids, known = found.ids, (found.records, found.blobs)
     judge = (
         None if viewer_id == account_id else await viewer_filters(services, viewer_id, "account")
     )
-    return TimelineSlice(ids, None, judge)
+    return TimelineSlice(ids, None, judge, known)
 
 
 async def public_timeline(
