@@ -17,7 +17,6 @@ Needs the ``bench`` extra (pyinstrument).
 from __future__ import annotations
 
 import argparse
-import asyncio
 import collections
 import random
 import tempfile
@@ -218,6 +217,7 @@ def main() -> None:
                 "tag": lambda i: "/api/v1/timelines/tag/roost?limit=20",
             }
             counting = Counting(services)
+            html: dict[str, str] = {}
             for kind in args.kinds.split(","):
                 path = paths[kind]
 
@@ -254,9 +254,11 @@ def main() -> None:
                         )
                     )
                     if args.html:
-                        Path(f"{args.html}-{kind}.html").write_text(profiler.output_html())
+                        html[kind] = profiler.output_html()
 
                 client.portal.call(run)
+            for kind, page in html.items():
+                Path(f"{args.html}-{kind}.html").write_text(page)
 
 
 if __name__ == "__main__":
