@@ -202,3 +202,53 @@ def client_json(client: ApiClient, author: User, viewer: User) -> list[dict[str,
     assert response.status_code == 200, response.text
     result: list[dict[str, Any]] = response.json()
     return result
+
+
+def flags_of(page: list[dict[str, Any]]) -> dict[str, tuple[bool, bool, bool]]:
+    return {s["id"]: (s["favourited"], s["reblogged"], s["bookmarked"]) for s in page}
+
+
+def test_a_first_read_of_a_profile_takes_the_flags_from_the_marks_index(
+    client: ApiClient,
+) -> None:
+    alice, bob = client.make_user("alice"), client.make_user("bob")
+    liked, kept, plain = (post(client, bob, t) for t in ("liked", "kept", "plain"))
+    client.post(f"/api/v1/statuses/{liked}/favourite", user=alice)
+    client.post(f"/api/v1/statuses/{kept}/bookmark", user=alice)
+    client.get("/api/v1/timelines/home", user=alice)  # reads alice's marks index
+    with client.count_queries() as statements:
+        page = client_json(client, bob, alice)
+    assert [s for s in statements if "favourites" in s] == []
+    assert flags_of(page) == {
+        plain: (False, False, False),
+        kept: (False, False, True),
+        liked: (True, False, False),
+    }
+    # Every change of a mark drops the index: the next read sees it.
+    client.post(f"/api/v1/statuses/{liked}/unfavourite", user=alice)
+    client.post(f"/api/v1/statuses/{plain}/reblog", user=alice)
+    assert flags_of(client_json(client, bob, alice)) == {
+        plain: (False, True, False),
+        kept: (False, False, True),
+        liked: (False, False, False),
+    }
+
+
+def test_a_viewer_with_too_many_marks_gets_them_per_status(
+    client: ApiClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from roost.statuses import visibility
+
+    monkeypatch.setattr(visibility, "MARKS_INDEX_LIMIT", 1)
+    alice, bob = client.make_user("alice"), client.make_user("bob")
+    one, two, three = (post(client, bob, t) for t in ("one", "two", "three"))
+    client.post(f"/api/v1/statuses/{one}/favourite", user=alice)
+    client.post(f"/api/v1/statuses/{two}/bookmark", user=alice)
+    expected = {three: (False, False, False), two: (False, False, True), one: (True, False, False)}
+    assert flags_of(client_json(client, bob, alice)) == expected
+    with client.count_queries() as statements:
+        assert flags_of(client_json(client, bob, alice)) == expected
+    assert statements == []  # warm: the per-status flags are cached
+    client.post(f"/api/v1/statuses/{two}/unbookmark", user=alice)
+    expected[two] = (False, False, False)
+    assert flags_of(client_json(client, bob, alice)) == expected
