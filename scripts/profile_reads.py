@@ -11,6 +11,9 @@ the SQL statements of one warm read, and a pyinstrument profile of many.
     python scripts/profile_reads.py                       # embedded (SQLite, memory cache)
     python scripts/profile_reads.py --database-url postgresql://... --redis-url redis://...
 
+With ``--database-url`` (a PostgreSQL server) it works in a scratch database
+and a private Redis key prefix (as ``roost bench`` does), dropped at the end.
+
 Needs the ``bench`` extra (pyinstrument).
 """
 
@@ -18,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import collections
+import contextlib
 import random
 import tempfile
 import time
@@ -34,11 +38,12 @@ from roost.app import create_app
 from roost.config import Settings
 from roost.db import schema
 from roost.services import Services
+from roost_bench.deploy import postgres
 
 KINDS = ("home", "user", "public", "tag")
 
 
-def build_settings(args: argparse.Namespace, data_dir: Path) -> Settings:
+def build_settings(data_dir: Path, env: dict[str, str] | None = None) -> Settings:
     base = Settings(
         data_dir=data_dir,
         run_workers=False,
@@ -47,11 +52,11 @@ def build_settings(args: argparse.Namespace, data_dir: Path) -> Settings:
         worker_id=1,
         rate_limits=False,
     )
-    if args.database_url:
+    if env:
         return base.replace(
-            database_url=args.database_url,
-            redis_url=args.redis_url,
-            redis_key_prefix=f"profile{random.randrange(1 << 30)}:",
+            database_url=env["ROOST_DATABASE_URL"],
+            redis_url=env["ROOST_REDIS_URL"],
+            redis_key_prefix=env["ROOST_REDIS_KEY_PREFIX"],
         )
     return base
 
@@ -167,98 +172,103 @@ def main() -> None:
     parser.add_argument("--kinds", default=",".join(KINDS))
     parser.add_argument("--html", type=Path, help="also write HTML profiles with this prefix")
     args = parser.parse_args()
+    with contextlib.ExitStack() as stack:
+        env = None
+        if args.database_url:
+            env = stack.enter_context(postgres(args.database_url, args.redis_url)).env
+        tmp = stack.enter_context(tempfile.TemporaryDirectory())
+        profile(args, build_settings(Path(tmp), env))
+
+
+def profile(args: argparse.Namespace, settings: Settings) -> None:
     rng = random.Random(0)
-    with tempfile.TemporaryDirectory() as tmp:
-        settings = build_settings(args, Path(tmp))
-        app = create_app(settings)
-        with TestClient(app, base_url="http://testserver") as client:
-            assert client.portal is not None
-            services: Services = app.state.services
+    app = create_app(settings)
+    with TestClient(app, base_url="http://testserver") as client:
+        assert client.portal is not None
+        services: Services = app.state.services
 
-            async def reset() -> None:
-                async with services.db.write() as conn:
-                    for table in reversed(schema.metadata.sorted_tables):
-                        await conn.execute(table.delete())
-                await services.cache.clear()
-                await services.timelines.clear()
+        async def reset() -> None:
+            async with services.db.write() as conn:
+                for table in reversed(schema.metadata.sorted_tables):
+                    await conn.execute(table.delete())
+            await services.cache.clear()
+            await services.timelines.clear()
 
-            client.portal.call(reset)
-            users = client.portal.call(_seed_users, services, args.users)
-            auth = [{"Authorization": f"Bearer {t}"} for _, t in users]
-            for i, _ in enumerate(users):
-                for j in rng.sample(range(len(users)), min(10, len(users) - 1)):
-                    if j != i:
-                        client.post(f"/api/v1/accounts/{users[j][0]}/follow", headers=auth[i])
-            posted: list[str] = []
-            for round_ in range(args.posts):
-                for i in range(len(users)):
-                    form: dict[str, str] = {"status": f"status {round_} of user{i} #roost"}
-                    if rng.random() < 0.15:
-                        form["visibility"] = "private"
-                    if posted and rng.random() < 0.15:
-                        form["in_reply_to_id"] = rng.choice(posted)
+        client.portal.call(reset)
+        users = client.portal.call(_seed_users, services, args.users)
+        auth = [{"Authorization": f"Bearer {t}"} for _, t in users]
+        for i, _ in enumerate(users):
+            for j in rng.sample(range(len(users)), min(10, len(users) - 1)):
+                if j != i:
+                    client.post(f"/api/v1/accounts/{users[j][0]}/follow", headers=auth[i])
+        posted: list[str] = []
+        for round_ in range(args.posts):
+            for i in range(len(users)):
+                form: dict[str, str] = {"status": f"status {round_} of user{i} #roost"}
+                if rng.random() < 0.15:
+                    form["visibility"] = "private"
+                if posted and rng.random() < 0.15:
+                    form["in_reply_to_id"] = rng.choice(posted)
+                response = client.post("/api/v1/statuses", headers=auth[i], data=form)
+                if response.status_code != 200:  # a reply to what it may not see
+                    form.pop("in_reply_to_id", None)
                     response = client.post("/api/v1/statuses", headers=auth[i], data=form)
-                    if response.status_code != 200:  # a reply to what it may not see
-                        form.pop("in_reply_to_id", None)
-                        response = client.post("/api/v1/statuses", headers=auth[i], data=form)
-                    assert response.status_code == 200, response.text
-                    posted.append(response.json()["id"])
-                    if rng.random() < 0.05:
-                        client.post(
-                            f"/api/v1/statuses/{rng.choice(posted)}/reblog", headers=auth[i]
-                        )
-            client.portal.call(services.jobs.run_pending)
-            paths = {
-                "home": lambda i: "/api/v1/timelines/home?limit=20",
-                "user": lambda i: (
-                    f"/api/v1/accounts/{users[(i * 7 + 3) % len(users)][0]}/statuses?limit=20"
-                ),
-                "public": lambda i: "/api/v1/timelines/public?limit=20",
-                "tag": lambda i: "/api/v1/timelines/tag/roost?limit=20",
-            }
-            counting = Counting(services)
-            html: dict[str, str] = {}
-            for kind in args.kinds.split(","):
-                path = paths[kind]
+                assert response.status_code == 200, response.text
+                posted.append(response.json()["id"])
+                if rng.random() < 0.05:
+                    client.post(f"/api/v1/statuses/{rng.choice(posted)}/reblog", headers=auth[i])
+        client.portal.call(services.jobs.run_pending)
+        paths = {
+            "home": lambda i: "/api/v1/timelines/home?limit=20",
+            "user": lambda i: (
+                f"/api/v1/accounts/{users[(i * 7 + 3) % len(users)][0]}/statuses?limit=20"
+            ),
+            "public": lambda i: "/api/v1/timelines/public?limit=20",
+            "tag": lambda i: "/api/v1/timelines/tag/roost?limit=20",
+        }
+        counting = Counting(services)
+        html: dict[str, str] = {}
+        for kind in args.kinds.split(","):
+            path = paths[kind]
 
-                async def run(kind: str = kind, path: Callable[[int], str] = path) -> None:
-                    for i in range(len(users)):  # warm every page read below
-                        status, _ = await call_app(app, path(i), users[i][1])
-                        assert status == 200, (kind, status)
-                    counting.calls.clear()
-                    counting.statements.clear()
-                    counting.on = True
-                    await call_app(app, path(0), users[0][1])
-                    counting.on = False
-                    calls = dict(sorted(counting.calls.items()))
-                    print(
-                        f"\n== {kind}: one warm read: {sum(calls.values())} round trips {calls}, "
-                        f"{len(counting.statements)} SQL statements"
+            async def run(kind: str = kind, path: Callable[[int], str] = path) -> None:
+                for i in range(len(users)):  # warm every page read below
+                    status, _ = await call_app(app, path(i), users[i][1])
+                    assert status == 200, (kind, status)
+                counting.calls.clear()
+                counting.statements.clear()
+                counting.on = True
+                await call_app(app, path(0), users[0][1])
+                counting.on = False
+                calls = dict(sorted(counting.calls.items()))
+                print(
+                    f"\n== {kind}: one warm read: {sum(calls.values())} round trips {calls}, "
+                    f"{len(counting.statements)} SQL statements"
+                )
+                for statement in counting.statements:
+                    print("   SQL:", " ".join(statement.split())[:160])
+                profiler = Profiler(interval=0.0005, async_mode="disabled")
+                started = time.perf_counter()
+                profiler.start()
+                for i in range(args.reads):
+                    await call_app(app, path(i), users[i % len(users)][1])
+                profiler.stop()
+                elapsed = time.perf_counter() - started
+                print(
+                    f"   {args.reads} reads in {elapsed:.2f} s: "
+                    f"{elapsed / args.reads * 1000:.2f} ms a read (with the profiler)"
+                )
+                print(
+                    profiler.output_text(
+                        unicode=False, color=False, show_all=False, short_mode=False
                     )
-                    for statement in counting.statements:
-                        print("   SQL:", " ".join(statement.split())[:160])
-                    profiler = Profiler(interval=0.0005, async_mode="disabled")
-                    started = time.perf_counter()
-                    profiler.start()
-                    for i in range(args.reads):
-                        await call_app(app, path(i), users[i % len(users)][1])
-                    profiler.stop()
-                    elapsed = time.perf_counter() - started
-                    print(
-                        f"   {args.reads} reads in {elapsed:.2f} s: "
-                        f"{elapsed / args.reads * 1000:.2f} ms a read (with the profiler)"
-                    )
-                    print(
-                        profiler.output_text(
-                            unicode=False, color=False, show_all=False, short_mode=False
-                        )
-                    )
-                    if args.html:
-                        html[kind] = profiler.output_html()
+                )
+                if args.html:
+                    html[kind] = profiler.output_html()
 
-                client.portal.call(run)
-            for kind, page in html.items():
-                Path(f"{args.html}-{kind}.html").write_text(page)
+            client.portal.call(run)
+        for kind, page in html.items():
+            Path(f"{args.html}-{kind}.html").write_text(page)
 
 
 if __name__ == "__main__":
