@@ -8,16 +8,17 @@ statuses were all filtered out at rendering still lets the client move on."""
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
-from roost.accounts.store import load_account
+from roost.accounts.store import load_accounts
 from roost.filters.matching import ContextFilters
 from roost.filters.store import load_filters
+from roost.kernel.cachekeys import account_key, filters_key, pair_key
 from roost.kernel.errors import NotFound
 from roost.kernel.paging import Page
 from roost.lists.store import load_list
-from roost.relationships.store import load_excluded_ids, load_feed_filters, load_pair_state
+from roost.relationships.store import load_excluded_ids, load_feed_filters, load_pair_states
 from roost.statuses.hydrate import Known
 from roost.statuses.pins import pinned_status_ids
 from roost.timelines import listing
@@ -51,12 +52,23 @@ EMPTY = TimelineSlice([], None)
 
 
 async def viewer_filters(
-    services: Services, viewer_id: int | None, context: str
+    services: Services,
+    viewer_id: int | None,
+    context: str,
+    *,
+    cached: Mapping[str, bytes] | None = None,
 ) -> ContextFilters | None:
-    """The viewer's filters active in ``context`` (one cache read when warm)."""
+    """The viewer's filters active in ``context`` (one cache read when warm,
+    none when the caller read ``cached`` with the viewer's filters key)."""
     if viewer_id is None:
         return None
-    return _active(ContextFilters(await load_filters(services, viewer_id), context))
+    return _active(ContextFilters(await load_filters(services, viewer_id, cached=cached), context))
+
+
+def _only(cached: Mapping[str, bytes], key: str, item: int) -> dict[int, bytes]:
+    """One cached value by id, for the loaders' ``cached`` (empty: a miss)."""
+    raw = cached.get(key)
+    return {} if raw is None else {item: raw}
 
 
 def _active(found: ContextFilters) -> ContextFilters | None:
@@ -101,11 +113,21 @@ async def account_timeline(
 ) -> TimelineSlice:
     """A page of one account's statuses as the viewer may see them; empty when
     the account blocks the viewer, 404 when it does not exist."""
-    if await load_account(services, account_id) is None:
+    other = viewer_id is not None and viewer_id != account_id
+    # One cache round trip for the account, the pair and the viewer's filters.
+    keys = [account_key(account_id)]
+    if viewer_id is not None and other:
+        keys += [pair_key(viewer_id, account_id), filters_key(viewer_id)]
+    cached = await services.cache.get_many(keys)
+    account = await load_accounts(services, [account_id], cached=_only(cached, keys[0], account_id))
+    if account_id not in account:
         raise NotFound()
     follows = False
-    if viewer_id is not None and viewer_id != account_id:
-        state = await load_pair_state(services, viewer_id, account_id)
+    if viewer_id is not None and other:
+        pairs = await load_pair_states(
+            services, viewer_id, [account_id], cached=_only(cached, keys[1], account_id)
+        )
+        state = pairs[account_id]
         if state.blocked_by:
             return EMPTY
         follows = state.following
@@ -140,9 +162,7 @@ async def account_timeline(
             exclude_reblogs=exclude_reblogs,
         )
         ids, known = found.ids, (found.records, found.blobs)
-    judge = (
-        None if viewer_id == account_id else await viewer_filters(services, viewer_id, "account")
-    )
+    judge = await viewer_filters(services, viewer_id, "account", cached=cached) if other else None
     return TimelineSlice(ids, None, judge, known)
 
 
