@@ -61,13 +61,20 @@ def home_readers(o: BenchOptions, data: BenchData) -> list[int]:
 
 
 def warm_home_timelines(
-    bench: Bench, url: str, data: BenchData, users: list[int]
+    bench: Bench,
+    url: str,
+    data: BenchData,
+    users: list[int],
+    *,
+    read: Callable[[Requests, int], bytes] | None = None,
 ) -> dict[str, Any]:
     """Read every user's home timeline once (the first read may rebuild it);
-    returns the latencies of those cold reads."""
+    returns the latencies of those cold reads. ``read``: another request
+    per user index instead (the user timeline warm-up)."""
 
     async def job(client: HttpClient) -> dict[str, Any]:
         requests = Requests(client.hostport, [data.tokens[u] for u in users])
+        make = read or (lambda r, i: r.home(i, limit=HOME_LIMIT))
         latencies: list[float] = []
         errors = 0
         queue = list(range(len(users)))
@@ -78,7 +85,7 @@ def warm_home_timelines(
                 i = queue.pop()
                 started = time.perf_counter()
                 try:
-                    response = await client.send_raw(requests.home(i, limit=HOME_LIMIT))
+                    response = await client.send_raw(make(requests, i))
                 except (TimeoutError, OSError, asyncio.IncompleteReadError) as exc:
                     # One slow first read must not end a run whose data took
                     # minutes to load: counted, reported, and the run goes on.
@@ -99,6 +106,18 @@ def warm_home_timelines(
     return bench.with_client(url, job)
 
 
+def wrk_users_reading(home_data: dict[str, Any]) -> dict[str, Any]:
+    """The mix script's data for user timeline reads only (no home reads,
+    no posts) of the same users and page size as ``home_data``."""
+    return {
+        **home_data,
+        "home": 0.0,
+        "user": 1.0,
+        "text_chars": TEXT_CHARS,
+        "link_chars": 64,
+    }
+
+
 def home_workload(bench: Bench, url: str, data: BenchData, workers: int) -> dict[str, Any]:
     """Maximum home-timeline reads/s against the ceiling, then latency at fixed rates."""
     o = bench.options
@@ -114,6 +133,29 @@ def home_workload(bench: Bench, url: str, data: BenchData, workers: int) -> dict
     ceiling = bench.ceiling(workers, wrk_data)
     share = roost.median / ceiling["rps"]["median"] if ceiling["rps"]["median"] else 0.0
     bench.say(f"home: {roost.describe()} req/s = {share:.0%} of the ceiling")
+    # The user timeline (/accounts/:id/statuses) read alone, same readers,
+    # same page size, same server: its cost against the home read's.
+    user_data = wrk_users_reading(wrk_data)
+    # Each account's page read once, as the home timelines were: what stays
+    # cold is what depends on the pair (reader, account), as in real use.
+    accounts = [data.account_id(u) for u in users]
+    warmed = warm_home_timelines(
+        bench,
+        url,
+        data,
+        users,
+        read=lambda r, i: r.account_statuses(
+            i, accounts[(i + 1) % len(accounts)], limit=HOME_LIMIT
+        ),
+    )
+    bench.say(
+        f"user timeline: warmed {warmed['reads']} accounts, "
+        f"cold p99 {warmed['latency_ms'].get('p99', 0):.1f} ms"
+    )
+    user_runs = bench.wrk_reps(url, "mix", user_data, label="user timeline")
+    user = rps_spread(user_runs)
+    user_ratio = roost.median / user.median if user.median else 0.0
+    bench.say(f"user timeline: {user.describe()} req/s, costs {user_ratio:.2f}x the home read")
     points = []
     for rate in bench.rates(roost.median):
         result = bench.open_loop(url, rate=rate, make=_home_source(data, users, o.seed))
@@ -131,6 +173,13 @@ def home_workload(bench: Bench, url: str, data: BenchData, workers: int) -> dict
         "throughput": summarize_runs(runs),
         "bytes_per_response": runs[0].bytes / runs[0].requests if runs[0].requests else 0,
         "ceiling_share": share,
+        "user_timeline": {
+            "throughput": summarize_runs(user_runs),
+            "ceiling_share": user.median / ceiling["rps"]["median"]
+            if ceiling["rps"]["median"]
+            else 0.0,
+            "cost_vs_home": user_ratio,
+        },
         "cold_reads": cold,
         "open_loop": points,
         "p99_target_ms": HOME_P99_TARGET_MS,

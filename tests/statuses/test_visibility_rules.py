@@ -173,7 +173,9 @@ def test_state_needs_reads_only_what_decides(
     needs = state_needs(VIEWER, statuses, blocked=blocked)
     assert needs is not None
     assert (needs.authors, needs.targets) == (authors, targets)
-    assert len(needs.keys) == len(authors) + len(targets)
+    # A relation per author, flags per target, and the viewer's marks index
+    # when any flags are read.
+    assert len(needs.keys) == len(authors) + len(targets) + (1 if targets else 0)
 
 
 def test_anonymous_viewers_need_nothing() -> None:

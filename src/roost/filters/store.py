@@ -8,7 +8,7 @@ It is dropped after every committed change of the viewer's filters.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -92,10 +92,16 @@ def decode_filters(raw: bytes) -> list[FilterRecord]:
     return _decoder.decode(raw)
 
 
-async def load_filters(services: Services, owner_id: int) -> list[FilterRecord]:
-    """Every filter of the owner: one cache round trip when warm."""
+async def load_filters(
+    services: Services, owner_id: int, *, cached: Mapping[str, bytes] | None = None
+) -> list[FilterRecord]:
+    """Every filter of the owner: one cache round trip when warm. ``cached``:
+    values the caller read along with other keys (``filters_key`` absent:
+    not in the cache); then this makes no round trip of its own."""
     key = filters_key(owner_id)
-    raw = (await services.cache.get_many([key])).get(key)
+    if cached is None:
+        cached = await services.cache.get_many([key])
+    raw = cached.get(key)
     if raw is not None:
         return _decoder.decode(raw)
     async with services.db.read(primary=True) as conn:

@@ -17,7 +17,9 @@ the database on the next miss.
 | ``relx:<viewer>`` | accounts hidden from the viewer's feeds | block, mute |
 | ``hotf:<viewer>`` | which followed accounts are hot | follow, hot threshold |
 | ``hotp:<account>`` | a hot account's recent posts | posting, deletion |
+| ``authored:<account>`` | an account's own status ids (capped) | posting, deletion |
 | ``vf:<viewer>:<status>`` | the viewer's favourite/reblog/bookmark flags | marking, unmarking |
+| ``vmk:<viewer>`` | all of the viewer's marks, when few | marking, unmarking |
 | ``ltl:<list>`` | a list's timeline, newest status ids (capped) | fan-out, rebuild on miss |
 | ``lst:<list>`` | a list: owner, replies policy, exclusive, members | list changes, unfollow |
 | ``flt:<viewer>`` | the viewer's filters with keywords and statuses | filter changes |
@@ -33,6 +35,12 @@ FLAGS_PREFIX = "vf:"
 def home_key(account_id: int) -> str:
     """The home timeline of one account (Mastodon's ``feed:home:<id>``)."""
     return f"home:{account_id}"
+
+
+def authored_key(account_id: int) -> str:
+    """The timeline of one account's own statuses and reblogs (every
+    visibility: readers filter by the records)."""
+    return f"authored:{account_id}"
 
 
 def status_key(status_id: int) -> str:
@@ -74,6 +82,12 @@ def hot_posts_key(account_id: int) -> str:
 def flags_prefix(viewer_id: int) -> str:
     """The start of every ``flags_key`` of one viewer (built in bulk on reads)."""
     return f"{FLAGS_PREFIX}{viewer_id}:"
+
+
+def marks_key(viewer_id: int) -> str:
+    """Every mark (favourite, bookmark, reblog, pin) of one viewer, while they
+    are few enough to keep in one entry."""
+    return f"vmk:{viewer_id}"
 
 
 def flags_key(viewer_id: int, status_id: int) -> str:

@@ -18,6 +18,7 @@ from roost.kernel.errors import NotFound
 from roost.limits import spend_status_deletion
 from roost.media.attach import release_media_of_statuses
 from roost.notifications.outbox import forget_about_statuses, forget_reblog
+from roost.statuses.authored import forget_authored
 from roost.statuses.counters import ZERO, Counts, add_counts, delete_counts, forget_counts
 from roost.statuses.entities import Status
 from roost.statuses.hydrate import render_status
@@ -63,12 +64,15 @@ class Removed:
     counted_ids: set[int] = dataclasses.field(default_factory=set)
     # (reblogger, original) of removed reblogs: the reblogger's "reblogged" flag.
     unreblogged: set[tuple[int, int]] = dataclasses.field(default_factory=set)
+    # (author, status) of every removed status: the authors' own lists.
+    authored: set[tuple[int, int]] = dataclasses.field(default_factory=set)
 
     async def forget(self, services: Services) -> None:
         await forget_statuses(services, *self.status_ids)
         await forget_flags(services, self.unreblogged)
         await forget_counts(services, *self.status_ids, *self.counted_ids)
         await forget_accounts(services, *self.account_ids)
+        await forget_authored(services, self.authored)
         services.jobs.notify()
 
 
@@ -135,6 +139,7 @@ async def remove_statuses(
             continue
         removed.status_ids.add(row.id)
         removed.account_ids.add(row.account_id)
+        removed.authored.add((row.account_id, row.id))
         if row.visibility != DIRECT:
             per_author[row.account_id] += 1
         target = _counted_on(row)

@@ -58,11 +58,26 @@ async def load_with_originals(
     return records
 
 
+# Records a caller has read already (by id) and their cached bytes.
+Known = tuple[Mapping[int, StatusRecord], Mapping[int, bytes]]
+
+
 async def _load_records(
-    services: Services, status_ids: Sequence[int], *, primary: bool
+    services: Services, status_ids: Sequence[int], *, primary: bool, known: Known | None = None
 ) -> tuple[dict[int, StatusRecord], dict[int, bytes]]:
-    """``load_with_originals``, also returning the encoded records by id."""
-    records, blobs = await load_status_blobs(services, status_ids, primary=primary)
+    """``load_with_originals``, also returning the encoded records by id;
+    those in ``known`` are not read again."""
+    if known is None:
+        records, blobs = await load_status_blobs(services, status_ids, primary=primary)
+    else:
+        have, have_blobs = known
+        records = {i: have[i] for i in status_ids if i in have}
+        blobs = {i: have_blobs[i] for i in records if i in have_blobs}
+        missing = [i for i in status_ids if i not in have]
+        if missing:
+            more, more_blobs = await load_status_blobs(services, missing, primary=primary)
+            records.update(more)
+            blobs.update(more_blobs)
     originals = {
         r.reblog_of_id
         for r in records.values()
@@ -126,6 +141,7 @@ async def load_batch(
     primary: bool = False,
     excluded: Set[int] | None = None,
     decode_accounts: bool = True,
+    known: Known | None = None,
 ) -> Batch | None:
     """Load and filter ``status_ids`` for the viewer; None when nothing is left.
 
@@ -134,10 +150,11 @@ async def load_batch(
     statuses are dropped, and since it holds every block, relationships are
     only read for the authors of private statuses. Without
     ``decode_accounts``, ``Batch.accounts`` holds only the accounts that
-    were not in the cache (the others are in ``account_blobs``)."""
+    were not in the cache (the others are in ``account_blobs``). ``known``:
+    records the caller read already (a user timeline page), not read again."""
     if not status_ids:
         return None
-    records, status_blobs = await _load_records(services, status_ids, primary=primary)
+    records, status_blobs = await _load_records(services, status_ids, primary=primary, known=known)
     if not records:
         return None
     authors: dict[int, None] = {}

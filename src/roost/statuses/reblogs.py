@@ -15,6 +15,7 @@ from roost.jobs.queue import enqueue
 from roost.kernel.errors import Forbidden, NotFound, ValidationFailed
 from roost.limits import spend_status, spend_status_deletion
 from roost.notifications.outbox import notify_about_status
+from roost.statuses.authored import remember_authored
 from roost.statuses.counters import Counts, add_counts, forget_counts
 from roost.statuses.deletion import load_refs, remove_statuses
 from roost.statuses.records import DIRECT, PRIVATE, PUBLIC, visibility_code
@@ -90,6 +91,7 @@ async def reblog_status(
     await forget_flags(services, [(account_id, original.id)])
     await forget_counts(services, original.id)
     await forget_accounts(services, account_id)
+    await remember_authored(services, account_id, reblog_id)
     services.jobs.notify()
     return reblog_id
 

@@ -19,6 +19,7 @@ from roost.media.attach import attach_media, attachable_media
 from roost.media.records import MediaRecord
 from roost.notifications.outbox import notify_about_status, notify_when_poll_ends
 from roost.search.indexing import index_new_status
+from roost.statuses.authored import remember_authored
 from roost.statuses.content import MentionTarget, mention_candidates, render_text
 from roost.statuses.counters import Counts, add_counts, forget_counts, remember_zero_counts
 from roost.statuses.drafts import Draft, NewStatus, validate
@@ -264,4 +265,5 @@ async def _after_commit(services: Services, record: StatusRecord) -> None:
         await forget_counts(services, record.in_reply_to_id)
     await remember_new_status(services, record)
     await remember_zero_counts(services, record.id)
+    await remember_authored(services, record.account_id, record.id)
     services.jobs.notify()

@@ -19,9 +19,13 @@ The viewer's side comes from the cache, so a warm read runs no SQL:
   and once more by the timeline job that follows each of them). Feeds pass
   the viewer's cached blocked-and-muted set instead, which holds every
   block, so only the authors of private statuses need a lookup there;
-* the viewer's favourited / bookmarked / reblogged / pinned flags per status
-  (``vf:{viewer}:{status}``, one bitmask byte, absent marks cached too),
-  dropped by whoever commits a change to them (marks, reblogs, deletion).
+* the viewer's favourited / bookmarked / reblogged / pinned flags: for a
+  viewer with at most ``MARKS_INDEX_LIMIT`` marks in all, every mark in one
+  entry (``vmk:{viewer}``: a status missing from it has none), so a page
+  of statuses the viewer never read before (another account's profile)
+  costs no query; for the others per status (``vf:{viewer}:{status}``, one
+  bitmask byte, absent marks cached too). Both are dropped by whoever
+  commits a change to them (marks, reblogs, pins, deletion).
 
 Misses cost one query each for relations and flags, whatever the number of
 statuses, and are written back. The keys are read in the caller's cache
@@ -32,12 +36,13 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Collection, Iterable, Mapping, Set
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
+import msgspec
 import sqlalchemy as sa
 
 from roost.db import schema
-from roost.kernel.cachekeys import flags_key, flags_prefix, pair_key
+from roost.kernel.cachekeys import flags_key, flags_prefix, marks_key, pair_key
 from roost.relationships.store import load_pair_states
 from roost.statuses.records import DIRECT, PRIVATE, StatusRecord
 
@@ -49,6 +54,12 @@ if TYPE_CHECKING:
 FLAGS_CACHE_TTL = 600
 FAVOURITED, BOOKMARKED, REBLOGGED, PINNED = 1, 2, 4, 8
 _MASKS = [bytes([m]) for m in range(16)]
+# A viewer with more marks than this keeps them per status (vf:) only.
+MARKS_INDEX_LIMIT = 1000
+# The marks index of a viewer who has too many marks for one.
+_TOO_MANY = b"\x00"
+_marks_encoder = msgspec.msgpack.Encoder()
+_marks_decoder = msgspec.msgpack.Decoder(list[tuple[int, int]])
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -105,7 +116,7 @@ class StateNeeds:
     targets: list[int]  # statuses whose flags are shown (originals, not reblog wrappers)
     blocked: Set[int] | None  # every block both ways, when the caller knows them
     # The cache keys, built once: ``pair_key`` of each author, then
-    # ``flags_key`` of each target.
+    # ``flags_key`` of each target, then the viewer's ``marks_key``.
     keys: list[str]
 
     def split(self, cached: Mapping[str, bytes]) -> tuple[dict[int, bytes], dict[int, bytes]]:
@@ -118,7 +129,7 @@ class StateNeeds:
         }
         flags = {
             t: v
-            for t, k in zip(self.targets, self.keys[n:], strict=True)
+            for t, k in zip(self.targets, self.keys[n : n + len(self.targets)], strict=True)
             if (v := cached.get(k)) is not None
         }
         return pairs, flags
@@ -151,6 +162,8 @@ def state_needs(
     prefix = flags_prefix(viewer_id)
     keys = [pair_key(viewer_id, a) for a in authors]
     keys += [prefix + str(t) for t in targets]
+    if targets:
+        keys.append(marks_key(viewer_id))
     return StateNeeds(viewer_id, list(authors), list(targets), blocked, keys)
 
 
@@ -210,6 +223,53 @@ async def _load_flags(
     return flags
 
 
+def _marks_query() -> sa.Select[Any]:
+    """Every mark of the viewer, at most one more than the index holds."""
+    fav, bm, s, pin = schema.favourites, schema.bookmarks, schema.statuses, schema.status_pins
+    viewer: sa.BindParameter[int] = sa.bindparam("viewer")
+    union = sa.union_all(
+        sa.select(fav.c.status_id.label("ref"), _kind(FAVOURITED)).where(
+            fav.c.account_id == viewer
+        ),
+        sa.select(bm.c.status_id.label("ref"), _kind(BOOKMARKED)).where(bm.c.account_id == viewer),
+        sa.select(s.c.reblog_of_id.label("ref"), _kind(REBLOGGED)).where(
+            s.c.account_id == viewer, s.c.reblog_of_id.is_not(None)
+        ),
+        sa.select(pin.c.status_id.label("ref"), _kind(PINNED)).where(pin.c.account_id == viewer),
+    ).subquery()
+    return sa.select(union.c.ref, union.c.kind).limit(sa.bindparam("limit"))
+
+
+_MARKS_QUERY = _marks_query()
+
+
+async def _load_marks(
+    services: Services, viewer_id: int, raw: bytes | None
+) -> dict[int, int] | None:
+    """The viewer's marks by status (from ``raw``, the cached index, or the
+    database); None when the viewer has too many for the index."""
+    if raw is None:
+        async with services.db.read(primary=True) as conn:
+            rows = (
+                await conn.execute(
+                    _MARKS_QUERY, {"viewer": viewer_id, "limit": MARKS_INDEX_LIMIT + 1}
+                )
+            ).all()
+        marks: dict[int, int] = {}
+        if len(rows) > MARKS_INDEX_LIMIT:
+            raw = _TOO_MANY
+        else:
+            for row in rows:
+                ref = int(row[0])
+                marks[ref] = marks.get(ref, 0) | int(row[1])
+            raw = _marks_encoder.encode(sorted(marks.items()))
+        await services.cache.set_many({marks_key(viewer_id): raw}, ttl=FLAGS_CACHE_TTL)
+        return None if raw == _TOO_MANY else marks
+    if raw == _TOO_MANY:
+        return None
+    return dict(_marks_decoder.decode(raw))
+
+
 async def resolve_viewer_state(
     services: Services, needs: StateNeeds | None, cached: Mapping[str, bytes] | None = None
 ) -> ViewerState:
@@ -234,7 +294,13 @@ async def resolve_viewer_state(
                 blocked.add(author)
             if pair.following:
                 following.add(author)
-    flags = await _load_flags(services, viewer, needs.targets, flag_values) if needs.targets else {}
+    flags: dict[int, int] = {}
+    if needs.targets:
+        marks = await _load_marks(services, viewer, cached.get(marks_key(viewer)))
+        if marks is not None:
+            flags = {t: m for t in needs.targets if (m := marks.get(t, 0))}
+        else:
+            flags = await _load_flags(services, viewer, needs.targets, flag_values)
     return ViewerState(
         viewer_id=viewer,
         following=frozenset(following),
@@ -267,6 +333,8 @@ async def visible_records(
 async def forget_flags(services: Services, pairs: Iterable[tuple[int, int]]) -> None:
     """Drop cached flags of (viewer, status) pairs after a committed change to
     the viewer's favourite, bookmark or reblog of the status."""
+    pairs = list(pairs)
     keys = [flags_key(viewer, status) for viewer, status in pairs]
+    keys += [marks_key(viewer) for viewer in {viewer for viewer, _ in pairs}]
     if keys:
         await services.cache.delete(*keys)

@@ -27,7 +27,7 @@ from roost.accounts.serializers import serialize_account
 from roost.config import Settings
 from roost.statuses.counters import ZERO
 from roost.statuses.entities import Mention
-from roost.statuses.hydrate import Batch, load_batch
+from roost.statuses.hydrate import Batch, Known, load_batch
 from roost.statuses.records import StatusRecord
 from roost.statuses.serializers import serialize_status
 from roost.statuses.visibility import ANONYMOUS, BOOKMARKED, FAVOURITED, PINNED, REBLOGGED
@@ -272,12 +272,19 @@ async def render_statuses_json(
     viewer_id: int | None,
     excluded: Set[int] | None = None,
     judge: Judge | None = None,
+    known: Known | None = None,
 ) -> bytes:
     """``render_statuses`` as a JSON array; for feeds, ``excluded`` is the
     viewer's ``load_excluded_ids`` (see ``load_batch``); ``judge``: the
-    viewer's filters of the timeline's context."""
+    viewer's filters of the timeline's context; ``known``: records the
+    caller read already."""
     batch = await load_batch(
-        services, status_ids, viewer_id=viewer_id, excluded=excluded, decode_accounts=False
+        services,
+        status_ids,
+        viewer_id=viewer_id,
+        excluded=excluded,
+        decode_accounts=False,
+        known=known,
     )
     return write_batch(services.settings, batch, judge)
 

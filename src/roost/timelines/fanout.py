@@ -35,7 +35,7 @@ from roost.conversations.store import record_direct
 from roost.db import schema
 from roost.infra.metrics import FANOUT_DELIVERIES
 from roost.jobs.runner import Job, JobHandler
-from roost.kernel.cachekeys import home_key, list_timeline_key
+from roost.kernel.cachekeys import authored_key, home_key, list_timeline_key
 from roost.kernel.paging import Page
 from roost.lists.store import LIST, forget_lists, lists_holding, members_among
 from roost.relationships.graph import (
@@ -175,7 +175,11 @@ async def fanout_status(job: Job) -> None:
     if status is None:
         return  # deleted before delivery: nothing to do
     if job.payload.get("phase") != "tags":
-        await services.timelines.push([home_key(status.account_id)], status.id)
+        # The author's own list too (posting pushed it already unless Redis
+        # was unreachable then: roost.statuses.authored).
+        await services.timelines.push(
+            [home_key(status.account_id), authored_key(status.account_id)], status.id
+        )
         FANOUT_DELIVERIES.inc()
         if status.visibility == DIRECT:
             await _deliver_direct(services, status)
@@ -305,7 +309,8 @@ async def _remove_from_followers(job: Job, status_id: int, author_id: int) -> No
     payload = job.payload
     mentioned = [int(m) for m in payload.get("mentioned_account_ids", [])]
     await services.timelines.remove_everywhere(
-        [home_key(author_id), *(home_key(m) for m in mentioned)], status_id
+        [home_key(author_id), authored_key(author_id), *(home_key(m) for m in mentioned)],
+        status_id,
     )
     if "after" not in payload:
         await announce_deletion(services, status_id, deletion_channels(author_id, mentioned))

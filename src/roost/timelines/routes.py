@@ -44,6 +44,7 @@ async def _page_response(ctx: Context, found: service.TimelineSlice) -> Response
         viewer_id=ctx.viewer_id,
         excluded=found.hidden_authors,
         judge=found.judge,
+        known=found.known,
     )
     return Response(
         body, media_type="application/json", headers=link_header(ctx.request, found.ids)

@@ -8,18 +8,21 @@ statuses were all filtered out at rendering still lets the client move on."""
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
-from roost.accounts.store import load_account
+from roost.accounts.store import load_accounts
 from roost.filters.matching import ContextFilters
 from roost.filters.store import load_filters
+from roost.kernel.cachekeys import account_key, filters_key, pair_key
 from roost.kernel.errors import NotFound
 from roost.kernel.paging import Page
 from roost.lists.store import load_list
-from roost.relationships.store import load_excluded_ids, load_feed_filters, load_pair_state
+from roost.relationships.store import load_excluded_ids, load_feed_filters, load_pair_states
+from roost.statuses.hydrate import Known
 from roost.statuses.pins import pinned_status_ids
 from roost.timelines import listing
+from roost.timelines.authored import read_authored
 from roost.timelines.home import read_home_timeline
 from roost.timelines.list_feed import read_list_timeline
 
@@ -40,18 +43,32 @@ class TimelineSlice:
     hidden_authors: frozenset[int] | None
     # The viewer's filters of the timeline's context (None: none apply).
     judge: ContextFilters | None = None
+    # Status records (and their cached bytes) already read for this page,
+    # by id: rendering does not read them again.
+    known: Known | None = None
 
 
 EMPTY = TimelineSlice([], None)
 
 
 async def viewer_filters(
-    services: Services, viewer_id: int | None, context: str
+    services: Services,
+    viewer_id: int | None,
+    context: str,
+    *,
+    cached: Mapping[str, bytes] | None = None,
 ) -> ContextFilters | None:
-    """The viewer's filters active in ``context`` (one cache read when warm)."""
+    """The viewer's filters active in ``context`` (one cache read when warm,
+    none when the caller read ``cached`` with the viewer's filters key)."""
     if viewer_id is None:
         return None
-    return _active(ContextFilters(await load_filters(services, viewer_id), context))
+    return _active(ContextFilters(await load_filters(services, viewer_id, cached=cached), context))
+
+
+def _only(cached: Mapping[str, bytes], key: str, item: int) -> dict[int, bytes]:
+    """One cached value by id, for the loaders' ``cached`` (empty: a miss)."""
+    raw = cached.get(key)
+    return {} if raw is None else {item: raw}
 
 
 def _active(found: ContextFilters) -> ContextFilters | None:
@@ -96,11 +113,21 @@ async def account_timeline(
 ) -> TimelineSlice:
     """A page of one account's statuses as the viewer may see them; empty when
     the account blocks the viewer, 404 when it does not exist."""
-    if await load_account(services, account_id) is None:
+    other = viewer_id is not None and viewer_id != account_id
+    # One cache round trip for the account, the pair and the viewer's filters.
+    keys = [account_key(account_id)]
+    if viewer_id is not None and other:
+        keys += [pair_key(viewer_id, account_id), filters_key(viewer_id)]
+    cached = await services.cache.get_many(keys)
+    account = await load_accounts(services, [account_id], cached=_only(cached, keys[0], account_id))
+    if account_id not in account:
         raise NotFound()
     follows = False
-    if viewer_id is not None and viewer_id != account_id:
-        state = await load_pair_state(services, viewer_id, account_id)
+    if viewer_id is not None and other:
+        pairs = await load_pair_states(
+            services, viewer_id, [account_id], cached=_only(cached, keys[1], account_id)
+        )
+        state = pairs[account_id]
         if state.blocked_by:
             return EMPTY
         follows = state.following
@@ -110,21 +137,33 @@ async def account_timeline(
         if page.max_id is not None or page.since_id is not None or page.min_id is not None:
             return EMPTY
         return TimelineSlice(await pinned_status_ids(services, account_id, limit=page.limit), None)
-    ids = await listing.account_status_ids(
-        services,
-        account_id=account_id,
-        viewer_id=viewer_id,
-        viewer_follows=follows,
-        page=page,
-        exclude_replies=exclude_replies,
-        exclude_reblogs=exclude_reblogs,
-        tagged=tagged,
-        only_media=only_media,
-    )
-    judge = (
-        None if viewer_id == account_id else await viewer_filters(services, viewer_id, "account")
-    )
-    return TimelineSlice(ids, None, judge)
+    known: Known | None = None
+    if only_media or tagged is not None:
+        # Rare filters: straight from the database.
+        ids = await listing.account_status_ids(
+            services,
+            account_id=account_id,
+            viewer_id=viewer_id,
+            viewer_follows=follows,
+            page=page,
+            exclude_replies=exclude_replies,
+            exclude_reblogs=exclude_reblogs,
+            tagged=tagged,
+            only_media=only_media,
+        )
+    else:
+        found = await read_authored(
+            services,
+            account_id=account_id,
+            viewer_id=viewer_id,
+            viewer_follows=follows,
+            page=page,
+            exclude_replies=exclude_replies,
+            exclude_reblogs=exclude_reblogs,
+        )
+        ids, known = found.ids, (found.records, found.blobs)
+    judge = await viewer_filters(services, viewer_id, "account", cached=cached) if other else None
+    return TimelineSlice(ids, None, judge, known)
 
 
 async def public_timeline(
