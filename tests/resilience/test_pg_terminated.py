@@ -148,7 +148,7 @@ def test_a_post_whose_connection_dies_before_its_commit_is_posted_once(
     """The connection dies inside the post's transaction: nothing of it was
     committed, so the handler runs again on a fresh connection."""
     alice = client.make_user("alice")
-    real_enqueue = queue.enqueue
+    real_enqueue = queue.enqueue_many
     database = database_name(client)
     calls = []
 
@@ -158,7 +158,7 @@ def test_a_post_whose_connection_dies_before_its_commit_is_posted_once(
             terminate_unseen(database)  # blocks the loop on purpose
         return await real_enqueue(*args, **kwargs)
 
-    monkeypatch.setattr(status_service, "enqueue", terminate_then_enqueue)
+    monkeypatch.setattr(status_service, "enqueue_many", terminate_then_enqueue)
     posted = client.post("/api/v1/statuses", user=alice, data={"status": "once"})
     assert posted.status_code == 200, posted.text
     assert len(calls) == 2  # the first attempt died and was rolled back
