@@ -65,6 +65,8 @@ class GroupCommit(Generic[T, R]):
         # What each batch held (for tests and the metrics of a run).
         self.batches = 0
         self.items = 0
+        # Items written again alone after their batch failed.
+        self.rewritten = 0
 
     async def submit(self, item: T) -> R:
         """Write ``item`` in the next shared transaction; its result once
@@ -115,6 +117,7 @@ class GroupCommit(Generic[T, R]):
             _settle(w, result=result)
 
     async def _write_alone(self, w: _Waiting[T, R]) -> None:
+        self.rewritten += 1
         try:
             (result,) = await self._commit([w.item])
         except Exception as exc:
