@@ -17,6 +17,7 @@ from roost.db import schema
 from roost.db.engine import Database
 from roost.db.group_commit import GroupCommit
 from roost.kernel.errors import NotFound
+from roost.statuses import service as status_service
 from roost.statuses.drafts import NewStatus
 from roost.statuses.service import post_status
 from tests.helpers import ApiClient
@@ -94,40 +95,49 @@ def test_one_failing_item_fails_alone(client: ApiClient) -> None:
     assert _tag_names(client) == ["a1", "a2", "a3", "a4"]
 
 
-def test_a_reply_to_a_status_deleted_meanwhile_fails_alone(client: ApiClient) -> None:
-    """Its parent vanishes between the check and the batch: that post gets
-    404, the posts sharing its transaction are written."""
+def test_a_reply_to_a_status_deleted_meanwhile_fails_alone(
+    client: ApiClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Its parent vanishes between the check and the shared transaction:
+    that post gets 404, the posts sharing its transaction are written."""
     alice = client.make_user("alice")
     bob = client.make_user("bob")
-    parent = client.post("/api/v1/statuses", user=alice, data={"status": "parent"}).json()
+    parent_id = int(client.post("/api/v1/statuses", user=alice, data={"status": "p"}).json()["id"])
     services = client.services
+    real_resolve = status_service._resolve_parent
+    checked = asyncio.Event()
+    go = asyncio.Event()
+    passed: list[int] = []
+
+    async def resolve_then_wait(*args: Any) -> Any:
+        parent = await real_resolve(*args)
+        passed.append(1)
+        if len(passed) == 5:
+            checked.set()
+        await go.wait()
+        return parent
+
+    monkeypatch.setattr(status_service, "_resolve_parent", resolve_then_wait)
 
     async def run() -> list[Any]:
         new = [NewStatus(author_id=bob.id, text=f"plain {i}") for i in range(4)]
-        new.insert(2, NewStatus(author_id=bob.id, text="reply", in_reply_to_id=int(parent["id"])))
+        new.insert(2, NewStatus(author_id=bob.id, text="reply", in_reply_to_id=parent_id))
         tasks = [asyncio.ensure_future(post_status(services, n)) for n in new]
-        # Let every post pass its checks, then delete the parent's row
-        # under the reply before the batch is written.
+        await checked.wait()  # every post passed its checks, the reply's parent too
         async with services.db.write() as conn:
-            await asyncio.sleep(0.05)
-            await conn.execute(
-                schema.statuses.delete().where(schema.statuses.c.id == int(parent["id"]))
-            )
+            await conn.execute(schema.statuses.delete().where(schema.statuses.c.id == parent_id))
+        go.set()  # now all go to one shared transaction
         return list(await asyncio.gather(*tasks, return_exceptions=True))
 
+    before = services.posting.rewritten
     results = client.call(run)
+    assert isinstance(results[2], NotFound)
+    assert all(isinstance(r, int) for i, r in enumerate(results) if i != 2)
+    # Found in the shared transaction: that batch was written again post by post.
+    assert services.posting.rewritten - before == 5
     s = schema.statuses
-    if isinstance(results[2], NotFound):
-        # Found in the shared transaction: that batch was written again post by post.
-        assert services.posting.rewritten > 0
-        assert all(isinstance(r, int) for i, r in enumerate(results) if i != 2)
-        assert count_rows(client, s, s.c.account_id == bob.id) == 4
-    else:  # the reply won the race for the write lock: it is there, intact
-        assert all(isinstance(r, int) for r in results)
-        assert count_rows(client, s, s.c.account_id == bob.id) == 5
-    assert count_rows(client, s, s.c.in_reply_to_id == int(parent["id"])) == (
-        0 if isinstance(results[2], NotFound) else 1
-    )
+    assert count_rows(client, s, s.c.account_id == bob.id) == 4
+    assert count_rows(client, s, s.c.in_reply_to_id == parent_id) == 0
 
 
 def test_the_same_idempotency_key_in_one_batch_posts_once(client: ApiClient) -> None:
