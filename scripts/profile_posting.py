@@ -296,9 +296,18 @@ async def run(args: argparse.Namespace) -> None:
             print(profiler.output_text(unicode=False, color=False, show_all=False))
             if args.html:
                 Path(args.html).write_text(profiler.output_html())
+        job_profiler = None
+        if args.profile_jobs:
+            from pyinstrument import Profiler
+
+            job_profiler = Profiler(interval=0.0005)
+            job_profiler.start()
         jobs_started = time.perf_counter()
         ran = await services.jobs.run_pending()
         took = time.perf_counter() - jobs_started
+        if job_profiler is not None:
+            job_profiler.stop()
+            print(job_profiler.output_text(unicode=False, color=False, show_all=False))
         print(f"fan-out jobs: {ran} in {took:.2f} s = {ran / max(took, 1e-9):.0f} jobs/s")
     finally:
         await services.close()
@@ -318,6 +327,7 @@ def main() -> None:
     parser.add_argument("--tags", type=int, default=0, help="hashtags per post")
     parser.add_argument("--rate-limits", action="store_true")
     parser.add_argument("--profile", action="store_true")
+    parser.add_argument("--profile-jobs", action="store_true", help="profile the jobs' drain")
     parser.add_argument("--html", help="also write pyinstrument's HTML report here")
     parser.add_argument("--database-url", help="PostgreSQL admin URL: a scratch database")
     parser.add_argument("--redis-url")

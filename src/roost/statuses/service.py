@@ -30,7 +30,7 @@ from roost.statuses.hydrate import load_with_originals
 from roost.statuses.polls import PollRecord, insert_poll, now_of
 from roost.statuses.records import DIRECT, StatusRecord
 from roost.statuses.store import remember_new_status, row_values
-from roost.statuses.visibility import visible_records
+from roost.statuses.visibility import remember_no_flags, visible_records
 from roost.statuses.writes import ensure_tags, lock_statuses
 
 if TYPE_CHECKING:
@@ -332,4 +332,6 @@ async def _after_commit(services: Services, record: StatusRecord) -> None:
         await forget_counts(services, record.in_reply_to_id)
     await remember_new_status(services, record)
     await remember_zero_counts(services, record.id)
+    # The author's response shows the new status's marks: none yet.
+    await remember_no_flags(services, record.account_id, record.id)
     services.jobs.notify()
