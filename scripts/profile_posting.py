@@ -33,7 +33,6 @@ from pathlib import Path
 from typing import Any
 
 import asyncpg
-import sqlalchemy as sa
 from sqlalchemy import event
 
 from roost.app import create_app
@@ -86,7 +85,12 @@ async def _seed(services: Services, authors: int, followers: int) -> list[str]:
             )
             tokens.append(issued.access_token)
         follows = [
-            {"id": services.ids.next_id(), "account_id": f, "target_account_id": t, "created_at": now}
+            {
+                "id": services.ids.next_id(),
+                "account_id": f,
+                "target_account_id": t,
+                "created_at": now,
+            }
             for t in ids[:authors]
             for f in ids[authors:]
         ]
@@ -278,12 +282,18 @@ async def run(args: argparse.Namespace) -> None:
         event.remove(engine, "before_cursor_execute", record)
         posts = per_task * args.concurrency
         latencies.sort()
-        print(f"backend: {'postgresql' if args.database_url else 'sqlite'}"
-              f"{' + redis' if args.redis_url else ''}")
-        print(f"posts: {posts} in {elapsed:.2f} s = {posts / elapsed:.0f} posts/s "
-              f"(concurrency {args.concurrency}); errors {dict(errors)}")
-        print(f"latency p50 {latencies[len(latencies) // 2] * 1000:.1f} ms, "
-              f"p99 {latencies[int(len(latencies) * 0.99)] * 1000:.1f} ms")
+        print(
+            f"backend: {'postgresql' if args.database_url else 'sqlite'}"
+            f"{' + redis' if args.redis_url else ''}"
+        )
+        print(
+            f"posts: {posts} in {elapsed:.2f} s = {posts / elapsed:.0f} posts/s "
+            f"(concurrency {args.concurrency}); errors {dict(errors)}"
+        )
+        print(
+            f"latency p50 {latencies[len(latencies) // 2] * 1000:.1f} ms, "
+            f"p99 {latencies[int(len(latencies) * 0.99)] * 1000:.1f} ms"
+        )
         total = sum(statements.values())
         print(f"SQL statements per post: {total / posts:.2f}")
         for kind, n in statements.most_common():
@@ -295,7 +305,7 @@ async def run(args: argparse.Namespace) -> None:
         if profiler is not None:
             print(profiler.output_text(unicode=False, color=False, show_all=False))
             if args.html:
-                Path(args.html).write_text(profiler.output_html())
+                Path(args.html).write_text(profiler.output_html())  # noqa: ASYNC240
         job_profiler = None
         if args.profile_jobs:
             from pyinstrument import Profiler
