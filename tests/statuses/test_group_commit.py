@@ -226,3 +226,35 @@ def test_a_failed_commit_answers_nobody_and_leaves_nothing(
     # The server still posts afterwards.
     posted = client.post("/api/v1/statuses", user=alice, data={"status": "after"})
     assert posted.status_code == 200, posted.text
+
+
+def test_a_stopped_flusher_leaves_no_writer_waiting(client: ApiClient) -> None:
+    """The flusher is cancelled mid-transaction (the process is shutting
+    down): every writer it held, and every one queued behind, gets an
+    error instead of waiting forever, and nothing is written."""
+    db = client.services.db
+    inside = asyncio.Event()
+
+    async def write(conn: AsyncConnection, names: Sequence[str]) -> list[int]:
+        for name in names:
+            await conn.execute(
+                _t.insert().values(id=700 + len(name), name=name, created_at=sa.func.now())
+            )
+        inside.set()
+        await asyncio.Event().wait()  # never returns
+        return [1] * len(names)
+
+    writer: GroupCommit[str, int] = GroupCommit(db, write, max_batch=1)
+
+    async def run() -> list[Any]:
+        first = asyncio.ensure_future(writer.submit("held"))
+        await inside.wait()
+        queued = asyncio.ensure_future(writer.submit("queued"))
+        await asyncio.sleep(0)
+        assert writer._flusher is not None
+        writer._flusher.cancel()
+        return list(await asyncio.gather(first, queued, return_exceptions=True))
+
+    results = client.call(run)
+    assert all(isinstance(r, RuntimeError) for r in results), results
+    assert _tag_names(client) == []

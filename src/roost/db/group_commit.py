@@ -91,10 +91,18 @@ class GroupCommit(Generic[T, R]):
         return result
 
     async def _flush(self) -> None:
-        while self._waiting:
-            batch = self._waiting[: self.max_batch]
-            del self._waiting[: len(batch)]
-            await self._write(batch)
+        batch: list[_Waiting[T, R]] = []
+        try:
+            while self._waiting:
+                batch = self._waiting[: self.max_batch]
+                del self._waiting[: len(batch)]
+                await self._write(batch)
+        except BaseException as exc:  # cancelled (the loop is closing): nobody may hang
+            error = exc if isinstance(exc, Exception) else RuntimeError("group commit stopped")
+            for w in [*batch, *self._waiting]:
+                _settle(w, error=error)
+            self._waiting.clear()
+            raise
 
     async def _write(self, batch: list[_Waiting[T, R]]) -> None:
         self.batches += 1
