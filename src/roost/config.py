@@ -42,6 +42,9 @@ class Settings:
     database_url: str = ""
     database_replica_urls: tuple[str, ...] = ()
     database_pool_size: int = 10
+    # Concurrent posts written in one shared transaction at most (group
+    # commit, roost.db.group_commit); 1 writes each post alone.
+    post_batch_size: int = 64
     # How stale a replica may be and still answer reads (seconds).
     database_replica_max_lag_seconds: int = 5
     redis_url: str = ""

@@ -11,10 +11,12 @@ import dataclasses
 import logging
 import time
 from collections.abc import Awaitable, Callable
+from typing import Any
 
 from roost.accounts.passwords import PasswordHasher
 from roost.config import Settings
 from roost.db.engine import Database
+from roost.db.group_commit import GroupCommit
 from roost.ids import MAX_WORKER, IdGenerator
 from roost.infra.blobs import BlobStore, LocalBlobStore
 from roost.infra.cache import Cache, MemoryCache
@@ -61,6 +63,8 @@ class Services:
     worker_lease: WorkerLease | None = None
     # One round trip to Redis, for the readiness check; None without Redis.
     redis_ping: Callable[[], Awaitable[object]] | None = None
+    # New statuses, written by group commit (roost.statuses.service).
+    posting: GroupCommit[Any, int] = dataclasses.field(init=False)
 
     def __post_init__(self) -> None:
         self.passwords = PasswordHasher(
@@ -75,6 +79,9 @@ class Services:
         self.push_sender = HttpPushSender(timeout=self.settings.push_timeout_seconds)
         self.blobs = build_blob_store(self.settings)
         self.media = MediaRuntime(self.settings.media_processing_concurrency)
+        from roost.statuses.service import post_writer  # imports this module's types
+
+        self.posting = post_writer(self)
 
     async def start(self) -> None:
         """What a long-running process (app server, job worker) needs before

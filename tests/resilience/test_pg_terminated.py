@@ -148,7 +148,7 @@ def test_a_post_whose_connection_dies_before_its_commit_is_posted_once(
     """The connection dies inside the post's transaction: nothing of it was
     committed, so the handler runs again on a fresh connection."""
     alice = client.make_user("alice")
-    real_enqueue = queue.enqueue
+    real_enqueue = queue.enqueue_many
     database = database_name(client)
     calls = []
 
@@ -158,7 +158,7 @@ def test_a_post_whose_connection_dies_before_its_commit_is_posted_once(
             terminate_unseen(database)  # blocks the loop on purpose
         return await real_enqueue(*args, **kwargs)
 
-    monkeypatch.setattr(status_service, "enqueue", terminate_then_enqueue)
+    monkeypatch.setattr(status_service, "enqueue_many", terminate_then_enqueue)
     posted = client.post("/api/v1/statuses", user=alice, data={"status": "once"})
     assert posted.status_code == 200, posted.text
     assert len(calls) == 2  # the first attempt died and was rolled back
@@ -174,21 +174,24 @@ def test_a_post_whose_commit_meets_a_dead_connection_gets_a_503_and_a_retry_post
     have written) and the client hears 503 with Retry-After, not a 500.
     The same post sent again with its Idempotency-Key is written once."""
     alice = client.make_user("alice")
-    real_notify = status_service.notify_about_status  # type: ignore[attr-defined]
+    real_enqueue = queue.enqueue_many
     database = database_name(client)
+    cut_once: list[int] = []
 
-    async def notify_then_terminate(*args: Any, **kwargs: Any) -> None:
-        await real_notify(*args, **kwargs)
-        terminate_unseen(database)  # the transaction's connection dies before COMMIT
+    async def enqueue_then_terminate(*args: Any, **kwargs: Any) -> Any:
+        done = await real_enqueue(*args, **kwargs)
+        if not cut_once:
+            cut_once.append(1)
+            terminate_unseen(database)  # the transaction's connection dies before COMMIT
+        return done
 
-    monkeypatch.setattr(status_service, "notify_about_status", notify_then_terminate)
+    monkeypatch.setattr(status_service, "enqueue_many", enqueue_then_terminate)
     headers = {"Idempotency-Key": "commit-cut-1"}
     cut = client.post("/api/v1/statuses", user=alice, data={"status": "cut"}, headers=headers)
     assert cut.status_code == 503, cut.text
     assert cut.json()["error"] == "The database is unavailable; try again shortly"
     assert cut.headers["Retry-After"] == "1"
 
-    monkeypatch.setattr(status_service, "notify_about_status", real_notify)
     again = client.post("/api/v1/statuses", user=alice, data={"status": "cut"}, headers=headers)
     assert again.status_code == 200, again.text
     again_too = client.post("/api/v1/statuses", user=alice, data={"status": "cut"}, headers=headers)

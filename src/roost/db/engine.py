@@ -46,6 +46,13 @@ def _note_commit() -> None:
         marks.append(True)
 
 
+def note_commit_attempt() -> None:
+    """Mark in the running request that a commit made for it was attempted
+    (by another task: ``roost.db.group_commit``), so that
+    ``Database.once_more_on_disconnect`` does not run its work again."""
+    _note_commit()
+
+
 def connection_lost(exc: sa.exc.DBAPIError) -> bool:
     """True when ``exc`` came from a database connection that died under it."""
     if exc.connection_invalidated:
@@ -222,6 +229,13 @@ class Database:
             async with conn.begin():
                 yield conn
                 _note_commit()
+
+    async def written(self) -> None:
+        """What ``write()`` does after its commit for the running request,
+        for a commit made on its behalf elsewhere (``roost.db.group_commit``):
+        its next reads must see that write."""
+        if self.replica_set is not None:
+            await self._written(self.replica_set)
 
     async def _written(self, replicas: ReplicaSet) -> None:
         """After a commit made for an account: its reads must now find a

@@ -8,6 +8,7 @@ the table next runs it. Jobs must be idempotent; they run at least once.
 from __future__ import annotations
 
 import zlib
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -42,6 +43,31 @@ async def enqueue(
         )
     )
     return job_id
+
+
+async def enqueue_many(
+    conn: AsyncConnection, ids: IdGenerator, jobs: Sequence[tuple[str, dict[str, Any]]]
+) -> list[int]:
+    """Add several jobs due at once (kind, payload) in one statement of the
+    open transaction; returns their ids in order."""
+    if not jobs:
+        return []
+    now = datetime.now(UTC)
+    job_ids = [ids.next_id() for _ in jobs]
+    rows = [
+        {
+            "id": job_id,
+            "kind": kind,
+            "payload": payload,
+            "state": "pending",
+            "attempts": 0,
+            "run_after": now,
+            "created_at": now,
+        }
+        for job_id, (kind, payload) in zip(job_ids, jobs, strict=True)
+    ]
+    await conn.execute(schema.jobs.insert(), rows)
+    return job_ids
 
 
 def periodic_job_id(kind: str, period: int) -> int:

@@ -99,6 +99,12 @@ async def notify_status(job: Job) -> None:
     """Mentions, subscribers' ``status`` and the ``reblog`` of a new status."""
     services = job.services
     status_id = int(job.payload["status_id"])
+    # Most posts notify nobody (no mention, no subscriber): found with reads,
+    # without taking a write transaction (on SQLite, the one writer's lock
+    # that posts wait for).
+    async with services.db.read(primary=True) as conn:
+        if not await _status_notes(conn, status_id):
+            return
     async with services.db.write() as conn:
         if not await lock_statuses(conn, [status_id]):
             return  # deleted before the job ran

@@ -3,21 +3,25 @@ with its fan-out job), then refresh the caches."""
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
+from collections import Counter
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from roost.accounts.store import forget_accounts, load_account
 from roost.db import schema
-from roost.jobs.queue import enqueue
+from roost.db.group_commit import GroupCommit
+from roost.jobs.queue import enqueue_many
 from roost.kernel.errors import NotFound
 from roost.limits import spend_status
 from roost.media.attach import attach_media, attachable_media
 from roost.media.records import MediaRecord
-from roost.notifications.outbox import notify_about_status, notify_when_poll_ends
+from roost.notifications.outbox import notify_when_poll_ends, status_notification_job
 from roost.search.indexing import index_new_status
 from roost.statuses.authored import remember_authored
 from roost.statuses.content import MentionTarget, mention_candidates, render_text
@@ -27,8 +31,8 @@ from roost.statuses.hydrate import load_with_originals
 from roost.statuses.polls import PollRecord, insert_poll, now_of
 from roost.statuses.records import DIRECT, StatusRecord
 from roost.statuses.store import remember_new_status, row_values
-from roost.statuses.visibility import visible_records
-from roost.statuses.writes import bump_statuses_count, ensure_tags, lock_statuses
+from roost.statuses.visibility import remember_no_flags, visible_records
+from roost.statuses.writes import ensure_tags, lock_statuses
 
 if TYPE_CHECKING:
     from roost.services import Services
@@ -173,32 +177,33 @@ async def _compose(
     )
 
 
+@dataclasses.dataclass(frozen=True, slots=True)
+class PendingPost:
+    """A composed status waiting for the shared transaction that writes it."""
+
+    record: StatusRecord
+    digest: str | None  # of its idempotency key
+    poll: PollRecord | None
+
+
+def post_writer(services: Services) -> GroupCommit[PendingPost, int]:
+    """The process's group commit of new statuses (``Services.posting``):
+    concurrent posts share one transaction, up to ``ROOST_POST_BATCH_SIZE``."""
+
+    async def write(conn: AsyncConnection, posts: Sequence[PendingPost]) -> list[int]:
+        return await insert_posts(conn, services, posts)
+
+    return GroupCommit(services.db, write, max_batch=services.settings.post_batch_size)
+
+
 async def _insert(
     services: Services, record: StatusRecord, digest: str | None, poll: PollRecord | None
 ) -> int:
-    """Write the status and everything that goes with it in one transaction.
+    """Write the status and everything that goes with it, committed (in a
+    transaction it may share with concurrent posts) before this returns.
     Returns its id, or that of the status already posted with ``digest``."""
     try:
-        async with services.db.write() as conn:
-            if digest is not None:
-                earlier = await _claimed_status(conn, record.account_id, digest, record.created_at)
-                if earlier is not None:
-                    return earlier
-            await _insert_rows(conn, services, record)
-            if poll is not None:
-                await insert_poll(conn, poll, record.created_at)
-                await notify_when_poll_ends(conn, services, poll.id, poll.expires_at)
-            if digest is not None:
-                await conn.execute(
-                    schema.idempotency_keys.insert().values(
-                        account_id=record.account_id,
-                        key=digest,
-                        status_id=record.id,
-                        created_at=record.created_at,
-                    )
-                )
-            await enqueue(conn, services.ids, "fanout_status", {"status_id": record.id})
-            await notify_about_status(conn, services, record.id)
+        return await services.posting.submit(PendingPost(record, digest, poll))
     except sa.exc.IntegrityError:
         # Only the idempotency key can collide: a concurrent request with the
         # same key committed first. Answer with its status.
@@ -206,45 +211,108 @@ async def _insert(
         if earlier is None:
             raise
         return earlier
-    return record.id
 
 
-async def _insert_rows(conn: AsyncConnection, services: Services, record: StatusRecord) -> None:
-    """The status row, its mentions and tags, and the counters it moves."""
-    parent_id = record.in_reply_to_id
-    if parent_id is not None and not await lock_statuses(conn, [parent_id]):
-        raise NotFound()  # deleted meanwhile
-    await conn.execute(schema.statuses.insert().values(**row_values(record)))
-    if record.media:
-        await attach_media(
-            conn, status_id=record.id, account_id=record.account_id, media=record.media
-        )
-    if record.mention_ids:
-        await conn.execute(
-            schema.mentions.insert(),
-            [{"status_id": record.id, "account_id": i} for i in record.mention_ids],
-        )
-    tag_ids = await ensure_tags(conn, record.tags, services.ids, record.created_at)
-    if tag_ids:
-        await conn.execute(
-            schema.status_tags.insert(),
-            [{"status_id": record.id, "tag_id": i} for i in tag_ids],
-        )
-    await index_new_status(
-        conn,
-        status_id=record.id,
-        account_id=record.account_id,
-        visibility=record.visibility,
-        is_reblog=record.reblog_of_id is not None,
-        tag_ids=tag_ids,
-        latitude=record.latitude,
-        longitude=record.longitude,
+async def insert_posts(
+    conn: AsyncConnection, services: Services, posts: Sequence[PendingPost]
+) -> list[int]:
+    """Write ``posts`` in the open transaction: per post, its id, or that of
+    the status already posted with its idempotency key (nothing written)."""
+    results: list[int] = []
+    fresh: list[PendingPost] = []
+    for post in posts:
+        record = post.record
+        if post.digest is not None:
+            earlier = await _claimed_status(conn, record.account_id, post.digest, record.created_at)
+            if earlier is not None:
+                results.append(earlier)
+                continue
+        results.append(record.id)
+        fresh.append(post)
+    if not fresh:
+        return results
+    await _insert_rows(conn, services, [p.record for p in fresh])
+    for post in fresh:
+        if post.poll is not None:
+            await insert_poll(conn, post.poll, post.record.created_at)
+            await notify_when_poll_ends(conn, services, post.poll.id, post.poll.expires_at)
+    keys = [
+        {
+            "account_id": p.record.account_id,
+            "key": p.digest,
+            "status_id": p.record.id,
+            "created_at": p.record.created_at,
+        }
+        for p in fresh
+        if p.digest is not None
+    ]
+    if keys:
+        await conn.execute(schema.idempotency_keys.insert(), keys)
+    jobs: list[tuple[str, dict[str, Any]]] = []
+    for post in fresh:
+        jobs.append(("fanout_status", {"status_id": post.record.id}))
+        jobs.append(status_notification_job(post.record.id))
+    await enqueue_many(conn, services.ids, jobs)
+    return results
+
+
+_BUMP = (
+    schema.accounts.update()
+    .where(schema.accounts.c.id == sa.bindparam("b_id"))
+    .values(
+        statuses_count=schema.accounts.c.statuses_count + sa.bindparam("b_posts"),
+        last_status_at=sa.bindparam("b_at"),
     )
+)
+
+
+async def _insert_rows(
+    conn: AsyncConnection, services: Services, records: Sequence[StatusRecord]
+) -> None:
+    """The status rows, their mentions and tags, and the counters they move:
+    one statement per kind of row for the whole batch, and none for what no
+    post has (no replies: no lock; no mentions: no insert)."""
+    parents = Counter(r.in_reply_to_id for r in records if r.in_reply_to_id is not None)
+    if parents and len(await lock_statuses(conn, parents)) < len(parents):
+        raise NotFound()  # a parent was deleted meanwhile
+    await conn.execute(schema.statuses.insert(), [row_values(r) for r in records])
+    mentions = [{"status_id": r.id, "account_id": i} for r in records for i in r.mention_ids]
+    if mentions:
+        await conn.execute(schema.mentions.insert(), mentions)
+    for record in records:
+        if record.media:
+            await attach_media(
+                conn, status_id=record.id, account_id=record.account_id, media=record.media
+            )
+        tag_ids = await ensure_tags(conn, record.tags, services.ids, record.created_at)
+        if tag_ids:
+            await conn.execute(
+                schema.status_tags.insert(),
+                [{"status_id": record.id, "tag_id": i} for i in tag_ids],
+            )
+        await index_new_status(
+            conn,
+            status_id=record.id,
+            account_id=record.account_id,
+            visibility=record.visibility,
+            is_reblog=record.reblog_of_id is not None,
+            tag_ids=tag_ids,
+            latitude=record.latitude,
+            longitude=record.longitude,
+        )
+    # accounts.statuses_count stays exact, and last_status_at moves: one row
+    # per author, in id order (concurrent writers lock rows in one order).
     # Like Mastodon, direct messages do not count as posts on a profile.
-    posts = 0 if record.visibility == DIRECT else 1
-    await bump_statuses_count(conn, record.account_id, posts, posted_at=record.created_at)
-    if parent_id is not None:
-        await add_counts(conn, {parent_id: Counts(replies=1)})
+    bumps: dict[int, dict[str, Any]] = {}
+    for record in records:
+        bump = bumps.setdefault(
+            record.account_id, {"b_id": record.account_id, "b_posts": 0, "b_at": record.created_at}
+        )
+        bump["b_posts"] += 0 if record.visibility == DIRECT else 1
+        bump["b_at"] = max(bump["b_at"], record.created_at)
+    await conn.execute(_BUMP, [bumps[a] for a in sorted(bumps)])
+    if parents:
+        await add_counts(conn, {p: Counts(replies=n) for p, n in parents.items()})
 
 
 async def _key_owner(services: Services, author_id: int, digest: str) -> int | None:
@@ -266,4 +334,6 @@ async def _after_commit(services: Services, record: StatusRecord) -> None:
     await remember_new_status(services, record)
     await remember_zero_counts(services, record.id)
     await remember_authored(services, record.account_id, record.id)
+    # The author's response shows the new status's marks: none yet.
+    await remember_no_flags(services, record.account_id, record.id)
     services.jobs.notify()

@@ -330,6 +330,13 @@ async def visible_records(
     return {i for i, r in records.items() if may_see_with_original(r, records, state)}
 
 
+async def remember_no_flags(services: Services, viewer_id: int, status_id: int) -> None:
+    """Cache that ``viewer_id`` has not marked ``status_id``: right after the
+    commit that created it, before its id reached anyone, so the author's
+    own response needs no query for its marks."""
+    await services.cache.set_many({flags_key(viewer_id, status_id): _MASKS[0]}, ttl=FLAGS_CACHE_TTL)
+
+
 async def forget_flags(services: Services, pairs: Iterable[tuple[int, int]]) -> None:
     """Drop cached flags of (viewer, status) pairs after a committed change to
     the viewer's favourite, bookmark or reblog of the status."""

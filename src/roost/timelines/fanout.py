@@ -46,7 +46,7 @@ from roost.relationships.graph import (
     follows_among,
 )
 from roost.relationships.store import forget_relationships, load_excluded_ids
-from roost.search.tag_followers import status_tag_ids, tag_follower_page
+from roost.search.tag_followers import tag_follower_page
 from roost.statuses.records import DIRECT, PUBLIC
 from roost.streaming.events import (
     STATUS_UPDATE,
@@ -170,8 +170,13 @@ async def fanout_status(job: Job) -> None:
     resumed job is in."""
     services = job.services
     status_id = int(job.payload["status_id"])
+    tags: dict[int, str] = {}
     async with services.db.read(primary=True) as conn:
         status = await load_status_facts(conn, status_id)
+        # Hashtags matter to public originals only (their streams and
+        # followers): read once, on the same connection.
+        if status is not None and status.visibility == PUBLIC and status.reblog_of_id is None:
+            tags = await _tags_of(conn, status_id)
     if status is None:
         return  # deleted before delivery: nothing to do
     if job.payload.get("phase") != "tags":
@@ -184,20 +189,29 @@ async def fanout_status(job: Job) -> None:
         if status.visibility == DIRECT:
             await _deliver_direct(services, status)
             return
-        await _deliver_to_followers(job, status)
-    if status.visibility == PUBLIC and status.reblog_of_id is None:
-        await _deliver_to_tag_followers(job, status)
+        await _deliver_to_followers(job, status, list(tags.values()))
+    if tags:  # no hashtag, no hashtag followers to look up
+        await _deliver_to_tag_followers(job, status, sorted(tags))
 
 
-async def _deliver_to_followers(job: Job, status: StatusFacts) -> None:
+async def _tags_of(conn: AsyncConnection, status_id: int) -> dict[int, str]:
+    """Id -> name of a status's hashtags."""
+    st, t = schema.status_tags, schema.tags
+    rows = await conn.execute(
+        sa.select(t.c.id, t.c.name)
+        .join(st, st.c.tag_id == t.c.id)
+        .where(st.c.status_id == status_id)
+    )
+    return {int(r.id): str(r.name) for r in rows}
+
+
+async def _deliver_to_followers(job: Job, status: StatusFacts, tags: list[str]) -> None:
     services = job.services
     hot = await is_hot(services, status.account_id)
     if hot:
         await refresh_hot_posts(services, status.account_id)
     after = int(job.payload.get("after", 0))
     if after == 0:  # not when resuming: the first run announced it already
-        async with services.db.read(primary=True) as conn:
-            tags = await tag_names(conn, status.id)
         await announce_status(services, status.id, broadcast_channels(status, tags, hot=hot))
     if hot:
         return
@@ -259,18 +273,18 @@ async def announce_status_edit(job: Job) -> None:
         await job.checkpoint(after=after)
 
 
-async def _deliver_to_tag_followers(job: Job, status: StatusFacts) -> None:
+async def _deliver_to_tag_followers(job: Job, status: StatusFacts, tags: list[int]) -> None:
     """Mastodon 4's followed hashtags: a public original status reaches the
     home timeline of everyone following one of its tags, except those who
     block or mute its author or are blocked by it. In batches by
-    tag_follows.id, checkpointed like the followers' batches (a status
-    with no tag followers costs one query and no checkpoint)."""
+    tag_follows.id, checkpointed like the followers' batches (``tags``: the
+    status's tag ids; a tag with no followers costs one query and no
+    checkpoint, and the caller skips a status without tags)."""
     services = job.services
     after = int(job.payload.get("tag_after", 0))
     batch_size = max(1, services.settings.fanout_batch_size)
     while True:
         async with services.db.read(primary=True) as conn:
-            tags = status_tag_ids(status.id)
             batch = await tag_follower_page(conn, tags, after=after, limit=batch_size)
             receivers = sorted({a for _, a in batch if a != status.account_id})
             excluded = (
