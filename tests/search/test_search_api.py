@@ -90,6 +90,49 @@ def test_visibility_blocks_and_deletion(client: ApiClient) -> None:
     assert _found(client, "secretword") == []
 
 
+def test_statuses_of_unindexable_accounts_are_found_by_their_author_and_who_touched_them(
+    client: ApiClient,
+) -> None:
+    """indexable=false keeps an author's statuses out of others' search, as in
+    Mastodon; the author and the viewers who were mentioned in, favourited,
+    bookmarked or reblogged a status still find that one."""
+    shy = client.make_user("shy")
+    other = client.make_user("other")
+    fan, saver, booster, friend = (
+        client.make_user(n) for n in ("fan", "saver", "booster", "friend")
+    )
+    stranger = client.make_user("stranger")
+    loud = _post(client, other, "lanterns everywhere")
+    plain = _post(client, shy, "lanterns at dusk")
+    liked = _post(client, shy, "lanterns liked")
+    saved = _post(client, shy, "lanterns saved")
+    boosted = _post(client, shy, "lanterns boosted")
+    mention = _post(client, shy, "lanterns for @friend")
+    assert client.post(f"/api/v1/statuses/{liked}/favourite", user=fan).status_code == 200
+    assert client.post(f"/api/v1/statuses/{saved}/bookmark", user=saver).status_code == 200
+    assert client.post(f"/api/v1/statuses/{boosted}/reblog", user=booster).status_code == 200
+    everything = [mention, boosted, saved, liked, plain, loud]
+    assert _found(client, "lanterns", stranger) == everything  # indexable by default
+    answer = client.patch(
+        "/api/v1/accounts/update_credentials", user=shy, data={"indexable": "false"}
+    )
+    assert answer.status_code == 200 and answer.json()["indexable"] is False
+    assert _found(client, "lanterns", stranger) == [loud]
+    assert _found(client, "lanterns") == [loud]  # anonymous
+    assert _found(client, "lanterns", shy) == everything
+    assert _found(client, "lanterns", fan) == [liked, loud]
+    assert _found(client, "lanterns", saver) == [saved, loud]
+    assert _found(client, "lanterns", booster) == [boosted, loud]
+    assert _found(client, "lanterns", friend) == [mention, loud]
+    # Operators and the author restriction follow the same rule.
+    assert _found(client, "from:shy lanterns", stranger) == []
+    assert _found(client, "from:shy", stranger) == []
+    assert _found(client, "lanterns", fan, account_id=shy.sid) == [liked]
+    assert _found(client, "lanterns", stranger, order="relevance") == [loud]
+    client.patch("/api/v1/accounts/update_credentials", user=shy, data={"indexable": "true"})
+    assert _found(client, "lanterns", stranger) == everything
+
+
 def test_accounts_and_hashtags(client: ApiClient) -> None:
     alice = client.make_user("alicia", display_name="Wonder Land")
     client.make_user("alfred")

@@ -7,7 +7,12 @@ public and unlisted statuses from anyone; followers-only ones from accounts
 the viewer follows, their own, and those mentioning the viewer; direct ones
 only by their author and the accounts they mention. Authors the viewer
 blocks or mutes, or who block the viewer, are left out. Reblogs are not
-searched (their originals are). Rendering checks visibility once more."""
+searched (their originals are). Rendering checks visibility once more.
+
+As in Mastodon, an account that turned ``indexable`` off keeps its statuses
+out of other people's search: they are found only by their author and by
+viewers who interacted with them (mentioned in, favourited, bookmarked or
+reblogged them)."""
 
 from __future__ import annotations
 
@@ -40,6 +45,8 @@ _s, _m, _f, _st, _t, _a = (
     schema.tags,
     schema.accounts,
 )
+_fav, _bm = schema.favourites, schema.bookmarks
+_reblog = _s.alias("viewer_reblog")
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -68,6 +75,23 @@ def visible_to(viewer_id: int | None) -> sa.ColumnElement[bool]:
         _s.c.account_id == viewer_id,
         sa.and_(_s.c.visibility == PRIVATE, _s.c.account_id.in_(followed)),
         mentioned,
+    )
+
+
+def findable_by(viewer_id: int | None) -> sa.ColumnElement[bool]:
+    """Statuses of indexable authors, plus, for a viewer, their own and those
+    they interacted with. Each branch is a primary-key or unique-index probe
+    per candidate row; the author's (nearly always true) comes first."""
+    indexed = ~sa.exists().where(_a.c.id == _s.c.account_id, _a.c.indexable.is_(False))
+    if viewer_id is None:
+        return indexed
+    return sa.or_(
+        _s.c.account_id == viewer_id,
+        indexed,
+        sa.exists().where(_m.c.status_id == _s.c.id, _m.c.account_id == viewer_id),
+        sa.exists().where(_fav.c.account_id == viewer_id, _fav.c.status_id == _s.c.id),
+        sa.exists().where(_bm.c.account_id == viewer_id, _bm.c.status_id == _s.c.id),
+        sa.exists().where(_reblog.c.account_id == viewer_id, _reblog.c.reblog_of_id == _s.c.id),
     )
 
 
@@ -121,6 +145,7 @@ async def _conditions(
     conditions: list[sa.ColumnElement[bool]] = [
         _s.c.reblog_of_id.is_(None),
         visible_to(search.viewer_id),
+        findable_by(search.viewer_id),
     ]
     if search.excluded:
         conditions.append(_s.c.account_id.not_in(sorted(search.excluded)))
