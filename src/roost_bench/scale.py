@@ -24,6 +24,15 @@ from roost_bench.workloads import HOME_LIMIT, warm_home_timelines
 READERS = 500
 POSTS_PER_USER = (0, 20)
 SEARCH_PATH = "/api/v2/search"
+# Fixed queries measured on their own (the demo text's vocabulary): its most
+# common word, two of its 3% words that are rare together, a common phrase,
+# and a word no status holds.
+SEARCH_CASES = {
+    "most_common_word": "the",
+    "two_words_rare_together": "cycling science",
+    "phrase": '"quick note"',
+    "absent_word": "zanzibar",
+}
 SLOW_MARK = "slow request: "
 # At most this many slow-request lines kept per phase in the result.
 SLOW_KEPT = 50
@@ -150,6 +159,20 @@ def scale_workload(
         result["search"] = bench.open_loop(url, rate=rate, make=source("search", words)).summary()
         result["search_words"] = len(words)
         note_slow("search")
+        cases = {}
+        for name, query in SEARCH_CASES.items():
+            run = bench.open_loop(url, rate=rate, make=source("search", [query]))
+            cases[name] = {"query": query, **run.summary()}
+            note_slow(f"search {name}")
+        result["search_cases"] = cases
+        bench.say(
+            "  search cases p50/p99 ms: "
+            + ", ".join(
+                f"{name} {c['latency_ms'].get('p50', 0):.1f}/{c['latency_ms'].get('p99', 0):.1f}"
+                for name, c in cases.items()
+                if "latency_ms" in c
+            )
+        )
     else:
         result["search"] = {"pending": f"GET {SEARCH_PATH} answered {probe}"}
     if slow:
