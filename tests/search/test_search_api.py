@@ -133,6 +133,30 @@ def test_statuses_of_unindexable_accounts_are_found_by_their_author_and_who_touc
     assert _found(client, "lanterns", stranger) == everything
 
 
+def test_near_finds_words_posted_within_the_radius(client: ApiClient) -> None:
+    alice = client.make_user("alice")
+    paris = {"latitude": 48.8566, "longitude": 2.3522}
+    centre = _post(client, alice, "croissant centre", location=paris)
+    suburb = _post(
+        client, alice, "croissant suburb", location={"latitude": 48.95, "longitude": 2.5}
+    )
+    london = _post(
+        client, alice, "croissant london", location={"latitude": 51.5074, "longitude": -0.1278}
+    )
+    _post(client, alice, "croissant nowhere")
+    fiji = _post(client, alice, "croissant fiji", location={"latitude": -17.0, "longitude": 179.9})
+    assert _found(client, "croissant near:48.8566,2.3522", alice) == [centre]  # 10 km
+    assert _found(client, "croissant near:48.8566,2.3522,20km", alice) == [suburb, centre]
+    assert _found(client, "croissant near:48.8566,2.3522,400", alice) == [london, suburb, centre]
+    assert _found(client, "near:48.8566,2.3522,400 from:alice", alice) == [london, suburb, centre]
+    # Across the antimeridian.
+    assert _found(client, "croissant near:-17,-179.9,50", alice) == [fiji]
+    for bad in ("near:91,0", "near:48,2,0", "near:48,2,501", "near:paris", "near:1,2,3,4"):
+        answer = client.get("/api/v2/search", user=alice, params={"q": f"croissant {bad}"})
+        assert answer.status_code == 422, bad
+        assert "near:" in answer.json()["error"]
+
+
 def test_accounts_and_hashtags(client: ApiClient) -> None:
     alice = client.make_user("alicia", display_name="Wonder Land")
     client.make_user("alfred")
