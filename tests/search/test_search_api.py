@@ -201,6 +201,9 @@ def test_common_and_rare_words_take_their_plans(client: ApiClient, backend: str)
     with client.count_queries() as statements:
         assert _found(client, "unusual", author) == [rare]
     assert not any("recent" in s for s in statements)
+    # No parallel workers or JIT for a search (PostgreSQL's guess for an
+    # unknown word would start both).
+    assert any("max_parallel_workers_per_gather" in s for s in statements) == (backend != "sqlite")
     # Common words that are rare together: the walk finds too few, the
     # index answers.
     assert _found(client, "unusual common", author) == [rare]

@@ -101,6 +101,17 @@ def joint_share(text: TextQuery, frequencies: Mapping[str, float]) -> float:
     return share
 
 
+# For this transaction only: no parallel workers and no JIT. PostgreSQL
+# guesses ~1% of rows for a word outside its statistics, which at 10M
+# statuses prices the GIN plan high enough to start two parallel workers and
+# compile it (50-100 ms on the 2-core machine) for a word found 0-10 times
+# (0.05 ms without them, docs/benchmarks.md, "Search").
+_NO_PARALLEL = sa.text(
+    "SELECT set_config('max_parallel_workers_per_gather', '0', true), "
+    "set_config('jit', 'off', true)"
+)
+
+
 class PostgresEngine:
     name = "postgresql-fts"
 
@@ -116,6 +127,7 @@ class PostgresEngine:
         narrowed: bool,
     ) -> list[int]:
         query = tsquery(text)
+        await conn.execute(_NO_PARALLEL)
         if relevance or page.ascending or narrowed:
             # The planner's join: with an author it reads their statuses
             # through (account_id, id) and tests each.
