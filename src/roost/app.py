@@ -41,6 +41,7 @@ log = logging.getLogger("roost")
 
 class RoostApp(Starlette):
     metrics_token = ""
+    slow_request_ms = 0.0
 
     def build_middleware_stack(self) -> ASGIApp:
         # Outside Starlette's own error middleware, so that a 500 gets the
@@ -49,6 +50,7 @@ class RoostApp(Starlette):
             ResponseHeaders(super().build_middleware_stack()),
             token=self.metrics_token,
             scrape=scrape_metrics,
+            slow_request_ms=self.slow_request_ms,
         )
 
 
@@ -163,4 +165,5 @@ def create_app(
         },
     )
     app.metrics_token = settings.metrics_token
+    app.slow_request_ms = settings.slow_request_ms
     return app

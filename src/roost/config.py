@@ -173,6 +173,11 @@ class Settings:
     log_format: str = "text"
     # Bearer token that GET /metrics requires; empty: /metrics is not served.
     metrics_token: str = ""
+    # Log one line (logger roost.slow) for each HTTP request slower than this
+    # many milliseconds, with its SQL statements and time, cache and timeline
+    # calls, cache misses by key family and timeline rebuilds. 0: off (and
+    # nothing is counted).
+    slow_request_ms: float = 0.0
     # On SIGTERM an app server fails its readiness check at once but keeps
     # serving this long (so a load balancer stops sending it requests first),
     # then finishes its in-flight requests and exits. 0: stop at once.

@@ -237,6 +237,14 @@ def build_services(settings: Settings) -> Services:
         cache = MemoryCache()
         timelines = MemoryTimelineStore(capacity=settings.home_timeline_length)
         worker_ids = DatabaseWorkerIds(db, max_id=MAX_WORKER)
+    if settings.slow_request_ms > 0:
+        # Count what each request costs for the slow-request log.
+        from roost.infra.request_cost import CostedCache, CostedTimelineStore, watch_engine
+
+        cache = CostedCache(cache)
+        timelines = CostedTimelineStore(timelines)
+        for engine in (db.engine, *db.replicas):
+            watch_engine(engine)
     if db.replica_set is not None:
         from roost.db.replicas import WriteFloors
 

@@ -119,7 +119,11 @@ def postgres(database_url: str, redis_url: str) -> Iterator[Deployment]:
             finally:
                 asyncio.run(_clear_redis(deployment.settings()))
     finally:
-        asyncio.run(_admin(database_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        if os.environ.get("ROOST_BENCH_KEEP_DATABASE"):
+            # Kept for a look at query plans afterwards; drop it by hand.
+            print(f"kept database {name} (ROOST_BENCH_KEEP_DATABASE)", flush=True)
+        else:
+            asyncio.run(_admin(database_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
 async def _clear_redis(settings: Settings) -> None:

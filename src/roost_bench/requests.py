@@ -9,6 +9,7 @@ from __future__ import annotations
 import random
 import string
 from collections.abc import Sequence
+from urllib.parse import quote
 
 import msgspec
 
@@ -58,7 +59,7 @@ class Requests:
         )
 
     def search(self, user: int, query: str, *, limit: int = 20) -> bytes:
-        path = f"/api/v2/search?type=statuses&limit={limit}&q={query}"
+        path = f"/api/v2/search?type=statuses&limit={limit}&q={quote(query)}"
         return encode_request("GET", path, host=self.host, headers=self._auth(user))
 
 

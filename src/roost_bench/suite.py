@@ -317,7 +317,12 @@ class Suite:
                 job_workers = self._job_workers(dep)[0]
                 with self.bench.roost(dep, workers, job_workers) as run:
                     result = scale_workload(
-                        self.bench, run.url, data, readers, run_async(storage_size(dep))
+                        self.bench,
+                        run.url,
+                        data,
+                        readers,
+                        run_async(storage_size(dep)),
+                        server_log=run.server.log_path,
                     )
                     result["storage_after"] = run_async(storage_size(dep))
                     self._record(dep, workers, data, result, job_workers)

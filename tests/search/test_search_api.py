@@ -90,6 +90,73 @@ def test_visibility_blocks_and_deletion(client: ApiClient) -> None:
     assert _found(client, "secretword") == []
 
 
+def test_statuses_of_unindexable_accounts_are_found_by_their_author_and_who_touched_them(
+    client: ApiClient,
+) -> None:
+    """indexable=false keeps an author's statuses out of others' search, as in
+    Mastodon; the author and the viewers who were mentioned in, favourited,
+    bookmarked or reblogged a status still find that one."""
+    shy = client.make_user("shy")
+    other = client.make_user("other")
+    fan, saver, booster, friend = (
+        client.make_user(n) for n in ("fan", "saver", "booster", "friend")
+    )
+    stranger = client.make_user("stranger")
+    loud = _post(client, other, "lanterns everywhere")
+    plain = _post(client, shy, "lanterns at dusk")
+    liked = _post(client, shy, "lanterns liked")
+    saved = _post(client, shy, "lanterns saved")
+    boosted = _post(client, shy, "lanterns boosted")
+    mention = _post(client, shy, "lanterns for @friend")
+    assert client.post(f"/api/v1/statuses/{liked}/favourite", user=fan).status_code == 200
+    assert client.post(f"/api/v1/statuses/{saved}/bookmark", user=saver).status_code == 200
+    assert client.post(f"/api/v1/statuses/{boosted}/reblog", user=booster).status_code == 200
+    everything = [mention, boosted, saved, liked, plain, loud]
+    assert _found(client, "lanterns", stranger) == everything  # indexable by default
+    answer = client.patch(
+        "/api/v1/accounts/update_credentials", user=shy, data={"indexable": "false"}
+    )
+    assert answer.status_code == 200 and answer.json()["indexable"] is False
+    assert _found(client, "lanterns", stranger) == [loud]
+    assert _found(client, "lanterns") == [loud]  # anonymous
+    assert _found(client, "lanterns", shy) == everything
+    assert _found(client, "lanterns", fan) == [liked, loud]
+    assert _found(client, "lanterns", saver) == [saved, loud]
+    assert _found(client, "lanterns", booster) == [boosted, loud]
+    assert _found(client, "lanterns", friend) == [mention, loud]
+    # Operators and the author restriction follow the same rule.
+    assert _found(client, "from:shy lanterns", stranger) == []
+    assert _found(client, "from:shy", stranger) == []
+    assert _found(client, "lanterns", fan, account_id=shy.sid) == [liked]
+    assert _found(client, "lanterns", stranger, order="relevance") == [loud]
+    client.patch("/api/v1/accounts/update_credentials", user=shy, data={"indexable": "true"})
+    assert _found(client, "lanterns", stranger) == everything
+
+
+def test_near_finds_words_posted_within_the_radius(client: ApiClient) -> None:
+    alice = client.make_user("alice")
+    paris = {"latitude": 48.8566, "longitude": 2.3522}
+    centre = _post(client, alice, "croissant centre", location=paris)
+    suburb = _post(
+        client, alice, "croissant suburb", location={"latitude": 48.95, "longitude": 2.5}
+    )
+    london = _post(
+        client, alice, "croissant london", location={"latitude": 51.5074, "longitude": -0.1278}
+    )
+    _post(client, alice, "croissant nowhere")
+    fiji = _post(client, alice, "croissant fiji", location={"latitude": -17.0, "longitude": 179.9})
+    assert _found(client, "croissant near:48.8566,2.3522", alice) == [centre]  # 10 km
+    assert _found(client, "croissant near:48.8566,2.3522,20km", alice) == [suburb, centre]
+    assert _found(client, "croissant near:48.8566,2.3522,400", alice) == [london, suburb, centre]
+    assert _found(client, "near:48.8566,2.3522,400 from:alice", alice) == [london, suburb, centre]
+    # Across the antimeridian.
+    assert _found(client, "croissant near:-17,-179.9,50", alice) == [fiji]
+    for bad in ("near:91,0", "near:48,2,0", "near:48,2,501", "near:paris", "near:1,2,3,4"):
+        answer = client.get("/api/v2/search", user=alice, params={"q": f"croissant {bad}"})
+        assert answer.status_code == 422, bad
+        assert "near:" in answer.json()["error"]
+
+
 def test_accounts_and_hashtags(client: ApiClient) -> None:
     alice = client.make_user("alicia", display_name="Wonder Land")
     client.make_user("alfred")
@@ -134,6 +201,9 @@ def test_common_and_rare_words_take_their_plans(client: ApiClient, backend: str)
     with client.count_queries() as statements:
         assert _found(client, "unusual", author) == [rare]
     assert not any("recent" in s for s in statements)
+    # No parallel workers or JIT for a search (PostgreSQL's guess for an
+    # unknown word would start both).
+    assert any("max_parallel_workers_per_gather" in s for s in statements) == (backend != "sqlite")
     # Common words that are rare together: the walk finds too few, the
     # index answers.
     assert _found(client, "unusual common", author) == [rare]

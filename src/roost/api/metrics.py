@@ -13,20 +13,33 @@ this server (see ``roost.infra.metrics``) when ``ROOST_METRICS_TOKEN`` is
 set and the request carries it as a bearer token; without the setting the
 path is not served (404), and a wrong or missing token gets a 401. It is not
 part of the API: no rate limit, no OpenAPI entry, not counted itself.
+
+With ``ROOST_SLOW_REQUEST_MS`` set, the same middleware opens a
+``RequestCost`` for each request (``roost.infra.request_cost``) and logs one
+line on the ``roost.slow`` logger for a request slower than the threshold:
+method, route template, status, duration, request id, then what it cost
+(SQL statements and their time, cache and timeline-store calls, cache misses
+by key family, timeline rebuilds). Streaming responses, which last as long
+as their connection, are left out.
 """
 
 from __future__ import annotations
 
 import hmac
+import logging
 import time
 from collections.abc import Awaitable, Callable
 
 from prometheus_client.metrics import MetricWrapperBase
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from roost.infra import request_cost
 from roost.infra.metrics import CONTENT_TYPE, HTTP_DURATION, HTTP_REQUESTS
 
 METRICS_PATH = "/metrics"
+STREAMING_PREFIX = "/api/v1/streaming"
+
+slow_log = logging.getLogger("roost.slow")
 
 Scrape = Callable[[Scope], Awaitable[bytes]]
 
@@ -54,10 +67,13 @@ def route_template(scope: Scope) -> str:
 
 
 class MetricsMiddleware:
-    def __init__(self, app: ASGIApp, *, token: str, scrape: Scrape) -> None:
+    def __init__(
+        self, app: ASGIApp, *, token: str, scrape: Scrape, slow_request_ms: float = 0.0
+    ) -> None:
         self.app = app
         self.token = f"Bearer {token}".encode() if token else b""
         self.scrape = scrape
+        self.slow_seconds = slow_request_ms / 1000.0
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -65,6 +81,9 @@ class MetricsMiddleware:
             return
         if scope["path"] == METRICS_PATH:
             await self._serve(scope, send)
+            return
+        if self.slow_seconds > 0:
+            await self._timed(scope, receive, send)
             return
         start = time.perf_counter()
         status = 500  # what the client gets if nothing was sent
@@ -81,6 +100,43 @@ class MetricsMiddleware:
             count, duration = _metric_children(scope["method"], route_template(scope), status)
             count.inc()  # type: ignore[attr-defined]
             duration.observe(time.perf_counter() - start)  # type: ignore[attr-defined]
+
+    async def _timed(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """The same as ``__call__`` with the request's cost counted, and
+        logged when the request was slow."""
+        start = time.perf_counter()
+        status = 500
+        request_id = ""
+
+        async def send_status(message: Message) -> None:
+            nonlocal status, request_id
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                for name, value in message.get("headers", ()):
+                    if name == b"x-request-id":
+                        request_id = value.decode("latin-1")
+            await send(message)
+
+        opened = request_cost.begin()
+        try:
+            await self.app(scope, receive, send_status)
+        finally:
+            cost = request_cost.end(opened)
+            elapsed = time.perf_counter() - start
+            route = route_template(scope)
+            count, duration = _metric_children(scope["method"], route, status)
+            count.inc()  # type: ignore[attr-defined]
+            duration.observe(elapsed)  # type: ignore[attr-defined]
+            if elapsed >= self.slow_seconds and not route.startswith(STREAMING_PREFIX):
+                slow_log.warning(
+                    "slow request: %s %s %d %.1fms req=%s %s",
+                    scope["method"],
+                    route,
+                    status,
+                    elapsed * 1000,
+                    request_id or "-",
+                    cost.summary(),
+                )
 
     async def _serve(self, scope: Scope, send: Send) -> None:
         if not self.token:

@@ -8,9 +8,9 @@ any other language is still found as typed.
 Newest first, two plans, picked from the words' frequencies in the
 table's own statistics (``pg_stats.most_common_elems``, kept by ANALYZE):
 
-* a word among the most common ones: walk the newest index entries by
-  status id and test each (``WALK`` at most); a common word fills the page
-  within a few rows;
+* words common enough together (the product of their frequencies, see
+  ``estimated_share``): walk the newest index entries by status id and test
+  each (``WALK`` at most); a common word fills the page within a few rows;
 * otherwise (or when the walk found too few): read every match from the
   GIN index into a materialized CTE, sort the ids, and check them against
   ``statuses`` one by one (a LATERAL join, never a merge join that could
@@ -26,7 +26,7 @@ can see."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import TSVECTOR
@@ -76,17 +76,40 @@ _FREQUENCIES = sa.text(
 
 
 async def estimated_share(conn: AsyncConnection, text: TextQuery) -> float:
-    """An upper bound of the share of statuses holding every positive word:
-    the smallest of their frequencies (0 for a word outside the statistics,
-    which is rarer than every word in them). Words that are each common may
-    still be rare together: then the walk finds too few and the GIN plan
-    follows."""
+    """The estimated share of statuses holding every positive term, from the
+    words' frequencies in the statistics (0 for a word outside them, which
+    is rarer than every word in them): the product of the terms' shares, as
+    if they were independent, a phrase counting as its rarest word. Two
+    words that are each common but rare together ("cycling science", 3%
+    each) then go straight to the GIN index instead of first walking 5,000
+    entries to find a handful (docs/design.md, 6.16)."""
     words = sorted({*text.words, *(w for p in text.phrases for w in p)})
     if not words:
         return 0.0
     rows = (await conn.execute(_FREQUENCIES, {"words": words})).all()
-    known = {str(r.word): float(r.freq) for r in rows}
-    return min(known.get(w, 0.0) for w in words)
+    return joint_share(text, {str(r.word): float(r.freq) for r in rows})
+
+
+def joint_share(text: TextQuery, frequencies: Mapping[str, float]) -> float:
+    """``estimated_share`` from the known words' frequencies."""
+    terms = [(w,) for w in text.words] + [tuple(p) for p in text.phrases if p]
+    if not terms:
+        return 0.0
+    share = 1.0
+    for term in terms:
+        share *= min(frequencies.get(w, 0.0) for w in term)
+    return share
+
+
+# For this transaction only: no parallel workers and no JIT. PostgreSQL
+# guesses ~1% of rows for a word outside its statistics, which at 10M
+# statuses prices the GIN plan high enough to start two parallel workers and
+# compile it (50-100 ms on the 2-core machine) for a word found 0-10 times
+# (0.05 ms without them, docs/benchmarks.md, "Search").
+_NO_PARALLEL = sa.text(
+    "SELECT set_config('max_parallel_workers_per_gather', '0', true), "
+    "set_config('jit', 'off', true)"
+)
 
 
 class PostgresEngine:
@@ -104,6 +127,7 @@ class PostgresEngine:
         narrowed: bool,
     ) -> list[int]:
         query = tsquery(text)
+        await conn.execute(_NO_PARALLEL)
         if relevance or page.ascending or narrowed:
             # The planner's join: with an author it reads their statuses
             # through (account_id, id) and tests each.

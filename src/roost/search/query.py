@@ -35,6 +35,8 @@ class ParsedQuery:
     since: datetime | None = None  # inclusive
     until: datetime | None = None  # exclusive
     only_own: bool = False  # in:library / in:mine: the viewer's own statuses
+    # near:LAT,LON[,KM] (Roost): posted within KM (default 10) of the point.
+    near: tuple[float, float, float] | None = None
 
     @property
     def has_text(self) -> bool:
@@ -58,6 +60,30 @@ def _midnight(day: date) -> datetime:
 
 def _words(text: str) -> list[str]:
     return [w.lower() for w in _WORD.findall(text)]
+
+
+NEAR_DEFAULT_KM = 10.0
+NEAR_MAX_KM = 500.0
+
+
+def _near(value: str) -> tuple[float, float, float]:
+    """``LAT,LON`` or ``LAT,LON,KM`` (a trailing ``km`` allowed)."""
+    parts = value.lower().removesuffix("km").split(",")
+    try:
+        numbers = [float(p) for p in parts]
+    except ValueError:
+        numbers = []
+    if len(numbers) == 2:
+        numbers.append(NEAR_DEFAULT_KM)
+    if len(numbers) != 3 or any(n != n for n in numbers):  # n != n: NaN
+        raise ValidationFailed("near: expects LATITUDE,LONGITUDE or LATITUDE,LONGITUDE,KM")
+    lat, lon, km = numbers
+    if not (-90 <= lat <= 90 and -180 <= lon <= 180 and 0 < km <= NEAR_MAX_KM):
+        raise ValidationFailed(
+            f"near: latitude -90..90, longitude -180..180, radius above 0 and at most "
+            f"{NEAR_MAX_KM:g} km"
+        )
+    return lat, lon, km
 
 
 def _apply_operator(parsed: ParsedQuery, name: str, value: str, negated: bool) -> bool:
@@ -92,6 +118,10 @@ def _apply_operator(parsed: ParsedQuery, name: str, value: str, negated: bool) -
         if value not in ("library", "mine", "all", "public"):
             return False
         parsed.only_own = value in ("library", "mine")
+    elif name == "near":
+        if negated:
+            return False
+        parsed.near = _near(value)
     else:
         return False
     return True

@@ -7,11 +7,17 @@ public and unlisted statuses from anyone; followers-only ones from accounts
 the viewer follows, their own, and those mentioning the viewer; direct ones
 only by their author and the accounts they mention. Authors the viewer
 blocks or mutes, or who block the viewer, are left out. Reblogs are not
-searched (their originals are). Rendering checks visibility once more."""
+searched (their originals are). Rendering checks visibility once more.
+
+As in Mastodon, an account that turned ``indexable`` off keeps its statuses
+out of other people's search: they are found only by their author and by
+viewers who interacted with them (mentioned in, favourited, bookmarked or
+reblogged them)."""
 
 from __future__ import annotations
 
 import dataclasses
+import math
 from collections.abc import Set
 from datetime import datetime
 from typing import TYPE_CHECKING
@@ -24,6 +30,7 @@ from roost.db.paging import newest_first
 from roost.ids import id_from_datetime
 from roost.kernel.paging import Page
 from roost.search.engine import TextQuery, bounded, engine_for
+from roost.search.geo import EARTH_RADIUS_KM
 from roost.search.query import ParsedQuery
 from roost.statuses.content import MAX_TAG_LENGTH, normalize_tag
 from roost.statuses.records import PRIVATE, UNLISTED
@@ -40,6 +47,8 @@ _s, _m, _f, _st, _t, _a = (
     schema.tags,
     schema.accounts,
 )
+_fav, _bm = schema.favourites, schema.bookmarks
+_reblog = _s.alias("viewer_reblog")
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -68,6 +77,23 @@ def visible_to(viewer_id: int | None) -> sa.ColumnElement[bool]:
         _s.c.account_id == viewer_id,
         sa.and_(_s.c.visibility == PRIVATE, _s.c.account_id.in_(followed)),
         mentioned,
+    )
+
+
+def findable_by(viewer_id: int | None) -> sa.ColumnElement[bool]:
+    """Statuses of indexable authors, plus, for a viewer, their own and those
+    they interacted with. Each branch is a primary-key or unique-index probe
+    per candidate row; the author's (nearly always true) comes first."""
+    indexed = ~sa.exists().where(_a.c.id == _s.c.account_id, _a.c.indexable.is_(False))
+    if viewer_id is None:
+        return indexed
+    return sa.or_(
+        _s.c.account_id == viewer_id,
+        indexed,
+        sa.exists().where(_m.c.status_id == _s.c.id, _m.c.account_id == viewer_id),
+        sa.exists().where(_fav.c.account_id == viewer_id, _fav.c.status_id == _s.c.id),
+        sa.exists().where(_bm.c.account_id == viewer_id, _bm.c.status_id == _s.c.id),
+        sa.exists().where(_reblog.c.account_id == viewer_id, _reblog.c.reblog_of_id == _s.c.id),
     )
 
 
@@ -121,6 +147,7 @@ async def _conditions(
     conditions: list[sa.ColumnElement[bool]] = [
         _s.c.reblog_of_id.is_(None),
         visible_to(search.viewer_id),
+        findable_by(search.viewer_id),
     ]
     if search.excluded:
         conditions.append(_s.c.account_id.not_in(sorted(search.excluded)))
@@ -166,7 +193,34 @@ async def _conditions(
     if q.language is not None:
         conditions.append(_s.c.language == q.language)
     conditions += _time_bounds(q.since, q.until)
+    if q.near is not None:
+        conditions.append(_near_condition(*q.near))
     return conditions
+
+
+def _near_condition(lat: float, lon: float, km: float) -> sa.ColumnElement[bool]:
+    """Posted within ``km`` of the point: a latitude/longitude box, then the
+    circle on a flat projection around the point (under 0.5% off within
+    500 km; exact arithmetic on both databases, no trigonometry in SQL).
+    Tested per candidate row of the text plan; the nearby timeline is the
+    indexed way to list a place."""
+    per_degree = 2 * math.pi * EARTH_RADIUS_KM / 360
+    squeeze = max(math.cos(math.radians(lat)), 0.01)
+    dlat = km / per_degree
+    dlon = min(180.0, dlat / squeeze)
+    north, east = _s.c.latitude - lat, _s.c.longitude - lon
+    box = sa.and_(
+        _s.c.latitude.between(lat - dlat, lat + dlat),
+        sa.or_(
+            _s.c.longitude.between(lon - dlon, lon + dlon),
+            # Across the antimeridian.
+            _s.c.longitude.between(lon - dlon + 360, 180),
+            _s.c.longitude.between(-180, lon + dlon - 360),
+        ),
+    )
+    wrapped = sa.case((east > 180, east - 360), (east < -180, east + 360), else_=east)
+    flat = north * north + (wrapped * squeeze) * (wrapped * squeeze)
+    return sa.and_(box, flat <= dlat * dlat)
 
 
 def _narrowed(search: StatusSearch) -> bool:
