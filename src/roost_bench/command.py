@@ -8,7 +8,7 @@ import os
 import signal
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 import msgspec
@@ -26,6 +26,8 @@ from roost_bench.wrk import WrkRun
 if TYPE_CHECKING:
     from roost_bench.runner import BenchOptions
 
+F = TypeVar("F", bound=Callable[..., Any])
+
 # Piped output (CI logs, files) has no width to fit: keep table rows on one line.
 console = Console() if Console().is_terminal else Console(width=140)
 
@@ -42,6 +44,65 @@ def _numbers(kind: type[int] | type[float]) -> Callable[[Any, Any, str | None], 
             raise click.BadParameter(f"expected numbers separated by commas: {value!r}") from None
 
     return parse
+
+
+def _out_dir(help_text: str) -> Callable[[F], F]:
+    """``--out``: where a command writes its result file."""
+    return click.option(
+        "--out",
+        "out_dir",
+        type=click.Path(path_type=Path),
+        default=DEFAULT_DIR,
+        show_default=True,
+        help=help_text,
+    )
+
+
+def _one_deployment(flag: str, job_workers_flag: str, *, jobs: str) -> Callable[[F], F]:
+    """The options of a command that runs one Roost deployment: its kind,
+    PostgreSQL and Redis for the postgres one, and the `roost worker`
+    processes that run ``jobs`` there."""
+    options = [
+        click.option(
+            flag,
+            type=click.Choice(DEPLOYMENTS),
+            default="embedded",
+            show_default=True,
+            help="embedded (SQLite) or postgres (needs --database-url and --redis-url).",
+        ),
+        click.option(
+            "--database-url", default=None, help="PostgreSQL server (postgres deployment)."
+        ),
+        click.option("--redis-url", default=None, help="Redis (postgres deployment)."),
+        click.option(
+            job_workers_flag,
+            type=click.IntRange(min=0, max=64),
+            default=0,
+            show_default=True,
+            help=f"Separate `roost worker` processes running {jobs} (postgres deployment); "
+            "0: the app server runs them.",
+        ),
+    ]
+
+    def apply(command: F) -> F:
+        for option in reversed(options):
+            command = option(command)
+        return command
+
+    return apply
+
+
+def _check_deployment(
+    deployment: str,
+    database_url: str | None,
+    redis_url: str | None,
+    job_workers: int,
+    job_workers_flag: str,
+) -> None:
+    if deployment == "postgres" and not (database_url and redis_url):
+        raise click.UsageError("the postgres deployment needs --database-url and --redis-url")
+    if job_workers > 0 and deployment != "postgres":
+        raise click.UsageError(f"{job_workers_flag} above 0 needs the postgres deployment")
 
 
 @click.group(invoke_without_command=True)
@@ -150,14 +211,7 @@ def _numbers(kind: type[int] | type[float]) -> Callable[[Any, Any, str | None], 
     help="Statuses per scale step, e.g. 100000,1000000,10000000.",
 )
 @click.option("--seed", type=int, default=0, show_default=True, help="Random seed.")
-@click.option(
-    "--out",
-    "out_dir",
-    type=click.Path(path_type=Path),
-    default=DEFAULT_DIR,
-    show_default=True,
-    help="Directory for the JSON result and PNG plot.",
-)
+@_out_dir("Directory for the JSON result and PNG plot.")
 @click.pass_context
 def bench(ctx: click.Context, /, **values: Any) -> None:
     """Run the load benchmarks (see docs/benchmarks.md), or a subcommand."""
@@ -320,14 +374,7 @@ def _run_suite(options: BenchOptions) -> None:
 @click.option("--threads", default=1, show_default=True, help="wrk threads.")
 @click.option("--workers", default=1, show_default=True, help="Server worker processes.")
 @click.option("--quick", is_flag=True, help="2 repetitions of 3 s (about a minute per server).")
-@click.option(
-    "--out",
-    "out_dir",
-    type=click.Path(path_type=Path),
-    default=DEFAULT_DIR,
-    show_default=True,
-    help="Directory for the JSON result.",
-)
+@_out_dir("Directory for the JSON result.")
 def frameworks(
     servers: tuple[str, ...],
     frameworks: tuple[str, ...],
@@ -483,31 +530,8 @@ def video(seconds: float, size: str, fps: int, bitrate: str, repetitions: int) -
 @click.option(
     "--home-seconds", default=5.0, show_default=True, help="Each wrk run of the home reads."
 )
-@click.option(
-    "--deployment",
-    type=click.Choice(DEPLOYMENTS),
-    default="embedded",
-    show_default=True,
-    help="embedded (SQLite) or postgres (needs --database-url and --redis-url).",
-)
-@click.option("--database-url", default=None, help="PostgreSQL server (postgres deployment).")
-@click.option("--redis-url", default=None, help="Redis (postgres deployment).")
-@click.option(
-    "--job-workers",
-    type=click.IntRange(min=0, max=64),
-    default=0,
-    show_default=True,
-    help="Separate `roost worker` processes running the media jobs (postgres deployment); "
-    "0: the app server runs them.",
-)
-@click.option(
-    "--out",
-    "out_dir",
-    type=click.Path(path_type=Path),
-    default=DEFAULT_DIR,
-    show_default=True,
-    help="Directory for the JSON result.",
-)
+@_one_deployment("--deployment", "--job-workers", jobs="the media jobs")
+@_out_dir("Directory for the JSON result.")
 def media(
     seconds: float,
     photo_rate: float,
@@ -545,10 +569,7 @@ def media(
         video_size=video_size,
         burst=burst,
     )
-    if deployment == "postgres" and not (database_url and redis_url):
-        raise click.UsageError("the postgres deployment needs --database-url and --redis-url")
-    if job_workers > 0 and deployment != "postgres":
-        raise click.UsageError("--job-workers above 0 needs the postgres deployment")
+    _check_deployment(deployment, database_url, redis_url, job_workers, "--job-workers")
     _quiet_logs()
     forms = prepare_forms(options)
     with (
@@ -646,23 +667,8 @@ def images(repetitions: int, size: str) -> None:
     help="Also measure a fresh Roost started by the bench, the same way and in the same run "
     "(accounts made by the bench, graph and posts through the API).",
 )
-@click.option(
-    "--roost-deployment",
-    type=click.Choice(DEPLOYMENTS),
-    default="embedded",
-    show_default=True,
-    help="Roost's deployment with --with-roost (postgres needs --database-url, --redis-url).",
-)
-@click.option("--database-url", default=None, help="PostgreSQL server (postgres deployment).")
-@click.option("--redis-url", default=None, help="Redis (postgres deployment).")
+@_one_deployment("--roost-deployment", "--roost-job-workers", jobs="Roost's jobs")
 @click.option("--roost-workers", default=1, show_default=True, help="Roost's app server processes.")
-@click.option(
-    "--roost-job-workers",
-    type=click.IntRange(min=0, max=64),
-    default=0,
-    show_default=True,
-    help="`roost worker` processes (postgres deployment); 0: jobs in the app servers.",
-)
 @click.option(
     "--users", default=200, show_default=True, help="Accounts used (tokens beyond: unused)."
 )
@@ -686,14 +692,7 @@ def images(repetitions: int, size: str) -> None:
 )
 @click.option("--quick", is_flag=True, help="1 wrk run of 3 s per figure, 3 s of delay run.")
 @click.option("--seed", type=int, default=0, show_default=True, help="Random seed.")
-@click.option(
-    "--out",
-    "out_dir",
-    type=click.Path(path_type=Path),
-    default=DEFAULT_DIR,
-    show_default=True,
-    help="Directory for the JSON result.",
-)
+@_out_dir("Directory for the JSON result.")
 def peer(**values: Any) -> None:
     """Side by side: the social workload against another Mastodon API server
     (docs/benchmarks.md, "Side by side with another server")."""
@@ -705,12 +704,13 @@ def peer(**values: Any) -> None:
         raise click.UsageError("--url and --tokens go together")
     if values["url"] is None and not values["with_roost"]:
         raise click.UsageError("give --url and --tokens, or --with-roost, or both")
-    if values["roost_deployment"] == "postgres" and not (
-        values["database_url"] and values["redis_url"]
-    ):
-        raise click.UsageError("the postgres deployment needs --database-url and --redis-url")
-    if values["roost_job_workers"] > 0 and values["roost_deployment"] != "postgres":
-        raise click.UsageError("--roost-job-workers above 0 needs the postgres deployment")
+    _check_deployment(
+        values["roost_deployment"],
+        values["database_url"],
+        values["redis_url"],
+        values["roost_job_workers"],
+        "--roost-job-workers",
+    )
     if values["users"] < 2:
         raise click.UsageError("--users must be at least 2")
     if values["quick"]:

@@ -419,7 +419,7 @@ def measure_server(
         )
         return seconds
 
-    wrk_users = {
+    wrk_users: dict[str, Any] = {
         "tokens": tokens,
         "account_ids": [u.account_id for u in users],
         "usernames": [u.username for u in users],
@@ -428,30 +428,18 @@ def measure_server(
         "link_chars": LINK_CHARS,
     }
     settle_seconds = {"reads": settled("the reads")}
-    home = bench.wrk_reps(
-        url,
-        "home",
-        wrk_users | {"limit": HOME_LIMIT, "home_path": HOME_PATH},
-        label=f"{label} home",
-    )
-    user = bench.wrk_reps(
-        url,
-        "mix",
-        wrk_users | {"home": 0.0, "user": 1.0, "limit": USER_LIMIT},
-        label=f"{label} user timeline",
-    )
-    mix = bench.wrk_reps(
-        url,
-        "mix",
-        wrk_users | {"home": 0.6, "user": 0.3, "limit": MIX_LIMIT},
-        label=f"{label} mix",
-    )
-    posting = bench.wrk_reps(
-        url,
-        "mix",
-        wrk_users | {"home": 0.0, "user": 0.0, "limit": MIX_LIMIT},
-        label=f"{label} posting",
-    )
+    # figure -> (wrk script, its data beyond the users, label); the mix
+    # script with shares of 0 or 1 sends one kind of request only.
+    figures: dict[str, tuple[str, dict[str, Any], str]] = {
+        "home": ("home", {"limit": HOME_LIMIT, "home_path": HOME_PATH}, "home"),
+        "user_timeline": ("mix", {"home": 0.0, "user": 1.0, "limit": USER_LIMIT}, "user timeline"),
+        "mix": ("mix", {"home": 0.6, "user": 0.3, "limit": MIX_LIMIT}, "mix"),
+        "posting": ("mix", {"home": 0.0, "user": 0.0, "limit": MIX_LIMIT}, "posting"),
+    }
+    measured = {
+        name: summarize_runs(bench.wrk_reps(url, script, wrk_users | data, label=f"{label} {what}"))
+        for name, (script, data, what) in figures.items()
+    }
     settle_seconds["delay"] = settled("the delay run")
 
     async def delay(client: HttpClient) -> dict[str, Any]:
@@ -489,9 +477,9 @@ def measure_server(
         "observers": len(observers),
         "setup": prepared["setup"],
         "settle_seconds": settle_seconds,
-        "home": summarize_runs(home) | {"limit": HOME_LIMIT},
-        "user_timeline": summarize_runs(user) | {"limit": USER_LIMIT},
-        "mix": summarize_runs(mix) | {"shares": {"home": 0.6, "user": 0.3, "post": 0.1}},
-        "posting": summarize_runs(posting),
+        "home": measured["home"] | {"limit": HOME_LIMIT},
+        "user_timeline": measured["user_timeline"] | {"limit": USER_LIMIT},
+        "mix": measured["mix"] | {"shares": {"home": 0.6, "user": 0.3, "post": 0.1}},
+        "posting": measured["posting"],
         "fanout": fanout | {"rate": options.post_rate},
     }

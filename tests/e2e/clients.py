@@ -53,21 +53,28 @@ def sign_up_with_app(
     return user, client_id, client_secret
 
 
-def toot(config_dir: Path, *args: str, stdin: str = "") -> str:
-    """Run the toot command line with its configuration (its logins) kept
-    under ``config_dir``; returns what it printed, failing on an error."""
-    env = {**os.environ, "XDG_CONFIG_HOME": str(config_dir / "config")}
+def run_python(*args: str, env: dict[str, str], stdin: str = "") -> str:
+    """``python -m <args>`` with ``env`` added to this process's
+    environment; what it printed, failing on an error."""
     done = subprocess.run(
-        [sys.executable, "-m", "toot", *args],
+        [sys.executable, "-m", *args],
         input=stdin,
         capture_output=True,
         text=True,
-        env=env,
+        env={**os.environ, **env},
         timeout=60,
         check=False,
     )
     assert done.returncode == 0, done.stdout + done.stderr
     return done.stdout
+
+
+def toot(config_dir: Path, *args: str, stdin: str = "") -> str:
+    """Run the toot command line with its configuration (its logins) kept
+    under ``config_dir``; returns what it printed, failing on an error."""
+    return run_python(
+        "toot", *args, env={"XDG_CONFIG_HOME": str(config_dir / "config")}, stdin=stdin
+    )
 
 
 def toot_login(config_dir: Path, base: str, username: str) -> None:

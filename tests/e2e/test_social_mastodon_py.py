@@ -5,9 +5,6 @@ same surface."""
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import httpx2 as httpx
@@ -15,7 +12,7 @@ import pytest
 from mastodon import Mastodon
 from mastodon.errors import MastodonAPIError
 
-from tests.e2e.clients import PASSWORD, eventually, sign_up, toot, toot_login
+from tests.e2e.clients import PASSWORD, eventually, run_python, sign_up, toot, toot_login
 from tests.helpers import CHEAP_PASSWORD_HASHING_ENV
 
 pytestmark = pytest.mark.e2e
@@ -24,19 +21,11 @@ ADMIN_SCOPES = ["read", "write", "follow", "push", "admin:read", "admin:write"]
 
 def _admin(base: str, data_dir: Path) -> Mastodon:
     """An administrator made with `roost create-admin`, logged in with admin scopes."""
-    env = {**os.environ, "ROOST_DATA_DIR": str(data_dir), **CHEAP_PASSWORD_HASHING_ENV}
-    done = subprocess.run(
-        [
-            *(sys.executable, "-m", "roost", "create-admin", "--username", "boss"),
-            *("--email", "boss@example.com", "--password", PASSWORD),
-        ],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
+    run_python(
+        *("roost", "create-admin", "--username", "boss"),
+        *("--email", "boss@example.com", "--password", PASSWORD),
+        env={"ROOST_DATA_DIR": str(data_dir), **CHEAP_PASSWORD_HASHING_ENV},
     )
-    assert done.returncode == 0, done.stdout + done.stderr
     client_id, client_secret = Mastodon.create_app(
         "roost-admin", api_base_url=base, scopes=ADMIN_SCOPES, to_file=None
     )
