@@ -477,6 +477,7 @@ def measure_server(
         "observers": len(observers),
         "setup": prepared["setup"],
         "settle_seconds": settle_seconds,
+        "settle_timeout_s": o.settle_timeout,
         "home": measured["home"] | {"limit": HOME_LIMIT},
         "user_timeline": measured["user_timeline"] | {"limit": USER_LIMIT},
         "mix": measured["mix"] | {"shares": {"home": 0.6, "user": 0.3, "post": 0.1}},

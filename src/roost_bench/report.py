@@ -379,6 +379,8 @@ class _PeerRow:
     ratio: bool = True
     # Throughput: the cell shows the range of the wrk runs as well.
     runs_of: str | None = None
+    # A wait for a post to reach a follower: None means it timed out.
+    settle: bool = False
 
 
 def _rps(label: str, key: str) -> _PeerRow:
@@ -427,6 +429,14 @@ _PEER_ROWS = [
         lambda r: r["settle_seconds"].get("reads"),
         "{:,.2f}",
         ratio=False,
+        settle=True,
+    ),
+    _PeerRow(
+        "settle before the delay run, s",
+        lambda r: r["settle_seconds"].get("delay"),
+        "{:,.2f}",
+        ratio=False,
+        settle=True,
     ),
 ]
 
@@ -436,6 +446,8 @@ def _peer_cell(row: _PeerRow, result: dict[str, Any]) -> str:
         rps = _spread(result[row.runs_of]["rps"])
         return f"{rps.median:,.0f} ({rps.low:,.0f}-{rps.high:,.0f})"
     value = row.figure(result)
+    if value is None and row.settle:
+        return f"over {result.get('settle_timeout_s', 0):g}"
     return "-" if value is None else row.form.format(value)
 
 

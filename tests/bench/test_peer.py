@@ -20,7 +20,7 @@ from roost_bench.peer import (
     read_tokens,
     register_accounts,
 )
-from roost_bench.report import markdown_report
+from roost_bench.report import _PEER_ROWS, _peer_cell, markdown_report
 from roost_bench.runner import run_async
 from tests.helpers import CHEAP_PASSWORD_HASHING_ENV
 from tests.served import served_roost
@@ -94,6 +94,7 @@ def _figures(result: dict[str, Any]) -> None:
     assert fanout["first_delay_ms"]["p50"] >= 0
     assert fanout["delay_samples"] >= fanout["post"]["completed"]
     assert result["settle_seconds"]["reads"] is not None
+    assert result["settle_timeout_s"] == 20
 
 
 @pytest.mark.e2e
@@ -149,6 +150,7 @@ def test_peer_run_against_a_served_roost_and_roost_itself(tmp_path: Path) -> Non
         "social mix 60/30/10, req/s",
         "posting, posts/s",
         "post -> first follower's home p50, s",
+        "settle before the delay run, s",
     ):
         assert row in done.output
     assert "Roost ÷ peer" in done.output
@@ -173,3 +175,12 @@ def test_the_next_page_comes_from_the_link_header() -> None:
     response = HttpResponse(200, {"link": link}, b"[]")
     assert _next_link(response) == "/api/v1/accounts/9/following?limit=80&max_id=55"
     assert _next_link(HttpResponse(200, {}, b"[]")) is None
+
+
+def test_a_settle_that_timed_out_says_so() -> None:
+    (row,) = [r for r in _PEER_ROWS if r.label == "settle before the delay run, s"]
+    waits: dict[str, float | None] = {"reads": 0.1, "delay": None}
+    result = {"settle_seconds": waits, "settle_timeout_s": 120.0}
+    assert _peer_cell(row, result) == "over 120"
+    waits["delay"] = 1.5
+    assert _peer_cell(row, result) == "1.50"
