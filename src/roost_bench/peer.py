@@ -17,7 +17,9 @@ clients as the rest of the bench measure:
 A server's background work is invisible from outside, so before the reads
 and before the delay run the bench waits until a fresh post reaches a
 follower's home timeline ("settle"): the backlog of the previous step is
-then done, or the wait says how long it was.
+then done, or the wait says how long it was. The delay run comes before
+the mix and posting runs, whose posts would leave a backlog to time
+instead; a last wait after them says how long their delivery took.
 """
 
 from __future__ import annotations
@@ -407,14 +409,14 @@ def measure_server(
     if not followers:
         raise PeerError("no observer follows another account: run with --setup first")
 
-    def settled(step: str) -> float | None:
+    def settled(when: str) -> float | None:
         async def job(client: HttpClient) -> float | None:
             requests = Requests(client.hostport, tokens)
             return await settle(client, requests, followers, wait_at_most=o.settle_timeout)
 
         seconds = bench.with_client(url, job)
         bench.say(
-            f"{label}: settled before {step} in "
+            f"{label}: a post reached a follower {when} in "
             + (f"{seconds:.2f} s" if seconds is not None else f"more than {o.settle_timeout:g} s")
         )
         return seconds
@@ -427,7 +429,6 @@ def measure_server(
         "text_chars": TEXT_CHARS,
         "link_chars": LINK_CHARS,
     }
-    settle_seconds = {"reads": settled("the reads")}
     # figure -> (wrk script, its data beyond the users, label); the mix
     # script with shares of 0 or 1 sends one kind of request only.
     figures: dict[str, tuple[str, dict[str, Any], str]] = {
@@ -436,11 +437,11 @@ def measure_server(
         "mix": ("mix", {"home": 0.6, "user": 0.3, "limit": MIX_LIMIT}, "mix"),
         "posting": ("mix", {"home": 0.0, "user": 0.0, "limit": MIX_LIMIT}, "posting"),
     }
-    measured = {
-        name: summarize_runs(bench.wrk_reps(url, script, wrk_users | data, label=f"{label} {what}"))
-        for name, (script, data, what) in figures.items()
-    }
-    settle_seconds["delay"] = settled("the delay run")
+
+    def run(name: str) -> dict[str, Any]:
+        script, data, what = figures[name]
+        runs = bench.wrk_reps(url, script, wrk_users | data, label=f"{label} {what}")
+        return summarize_runs(runs)
 
     async def delay(client: HttpClient) -> dict[str, Any]:
         requests = Requests(client.hostport, tokens)
@@ -458,6 +459,11 @@ def measure_server(
         )
         return result.summary()
 
+    # The delay run comes before the mix and posting runs: a backlog of
+    # their posts would be timed instead of the delivery of a steady rate.
+    settle_seconds = {"reads": settled("before the reads")}
+    measured = {name: run(name) for name in ("home", "user_timeline")}
+    settle_seconds["delay"] = settled("before the delay run")
     fanout = bench.with_client(url, delay)
     fanout.pop("delay_samples_ms", None)
     first = fanout["first_delay_ms"]
@@ -466,6 +472,9 @@ def measure_server(
         f"{fanout['undelivered']} (post, follower) pairs undelivered, "
         f"{fanout['post']['completed']} posts"
     )
+    measured |= {name: run(name) for name in ("mix", "posting")}
+    # How long the posts of the mix and posting runs took to be delivered.
+    settle_seconds["after_posting"] = settled("after the posting runs")
     return {
         "workload": "peer",
         "server": label,

@@ -438,6 +438,12 @@ _PEER_ROWS = [
         ratio=False,
         settle=True,
     ),
+    _PeerRow(
+        "settle after the posting runs, s",
+        lambda r: r["settle_seconds"].get("after_posting"),
+        "{:,.2f}",
+        settle=True,
+    ),
 ]
 
 

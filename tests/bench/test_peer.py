@@ -94,6 +94,8 @@ def _figures(result: dict[str, Any]) -> None:
     assert fanout["first_delay_ms"]["p50"] >= 0
     assert fanout["delay_samples"] >= fanout["post"]["completed"]
     assert result["settle_seconds"]["reads"] is not None
+    assert result["settle_seconds"]["delay"] is not None
+    assert result["settle_seconds"]["after_posting"] is not None
     assert result["settle_timeout_s"] == 20
 
 
@@ -151,6 +153,7 @@ def test_peer_run_against_a_served_roost_and_roost_itself(tmp_path: Path) -> Non
         "posting, posts/s",
         "post -> first follower's home p50, s",
         "settle before the delay run, s",
+        "settle after the posting runs, s",
     ):
         assert row in done.output
     assert "Roost ÷ peer" in done.output
