@@ -391,6 +391,12 @@ def _p50(label: str, key: str) -> _PeerRow:
     return _PeerRow(label, lambda r: r[key]["latency_ms"].get("p50"), "{:,.1f}")
 
 
+def _settle(label: str, key: str) -> _PeerRow:
+    return _PeerRow(
+        label, lambda r: r["settle_seconds"].get(key), "{:,.2f}", ratio=False, settle=True
+    )
+
+
 def _seconds(ms: float | None) -> float | None:
     return None if ms is None else ms / 1000
 
@@ -424,26 +430,9 @@ _PEER_ROWS = [
         ),
         ratio=False,
     ),
-    _PeerRow(
-        "settle before the reads, s",
-        lambda r: r["settle_seconds"].get("reads"),
-        "{:,.2f}",
-        ratio=False,
-        settle=True,
-    ),
-    _PeerRow(
-        "settle before the delay run, s",
-        lambda r: r["settle_seconds"].get("delay"),
-        "{:,.2f}",
-        ratio=False,
-        settle=True,
-    ),
-    _PeerRow(
-        "settle after the posting runs, s",
-        lambda r: r["settle_seconds"].get("after_posting"),
-        "{:,.2f}",
-        settle=True,
-    ),
+    _settle("settle before the reads, s", "reads"),
+    _settle("settle before the delay run, s", "delay"),
+    _settle("settle after the posting runs, s", "after_posting"),
 ]
 
 
