@@ -39,6 +39,7 @@ from roost_bench.fanout import measure_delay
 from roost_bench.http import HttpClient, HttpResponse
 from roost_bench.requests import HOME_PATH, LINK_CHARS, TEXT_CHARS, Requests, random_text
 from roost_bench.runner import Bench
+from roost_bench.stats import latency_summary
 from roost_bench.wrk import summarize_runs
 
 T = TypeVar("T")
@@ -331,6 +332,31 @@ def _status_ids(response: HttpResponse) -> list[int]:
     return [int(s["id"]) for s in response.json()]
 
 
+async def read_every_home(
+    client: HttpClient, requests: Requests, concurrency: int
+) -> dict[str, Any]:
+    """Each account's home timeline read once before the measured reads: a
+    server may build a timeline on its first read (Roost and Mastodon do),
+    which is not what a warm read costs. Returns those first reads' latencies."""
+    latencies: list[float] = []
+
+    def read(user: int) -> Callable[[], Awaitable[bool]]:
+        async def run() -> bool:
+            started = time.perf_counter()
+            response = await client.send_raw(requests.home(user, limit=HOME_LIMIT))
+            latencies.append(time.perf_counter() - started)
+            return response.status == 200
+
+        return run
+
+    answered = await _gather_limited([read(u) for u in range(len(requests.tokens))], concurrency)
+    return {
+        "reads": len(answered),
+        "errors": answered.count(False),
+        "latency_ms": latency_summary(latencies),
+    }
+
+
 async def newest_home_id(client: HttpClient, requests: Requests, observers: Sequence[int]) -> int:
     """The newest status id on the observers' home timelines (0: none): the
     delay run's polls ask for what comes after it. Status ids must be numbers."""
@@ -462,6 +488,16 @@ def measure_server(
     # The delay run comes before the mix and posting runs: a backlog of
     # their posts would be timed instead of the delivery of a steady rate.
     settle_seconds = {"reads": settled("before the reads")}
+
+    async def first_reads(client: HttpClient) -> dict[str, Any]:
+        requests = Requests(client.hostport, tokens)
+        return await read_every_home(client, requests, options.setup_concurrency)
+
+    cold = bench.with_client(url, first_reads)
+    bench.say(
+        f"{label}: read every home timeline once, p50 {cold['latency_ms'].get('p50', 0):.0f} ms, "
+        f"p99 {cold['latency_ms'].get('p99', 0):.0f} ms, {cold['errors']} errors"
+    )
     measured = {name: run(name) for name in ("home", "user_timeline")}
     settle_seconds["delay"] = settled("before the delay run")
     fanout = bench.with_client(url, delay)
@@ -487,7 +523,7 @@ def measure_server(
         "setup": prepared["setup"],
         "settle_seconds": settle_seconds,
         "settle_timeout_s": o.settle_timeout,
-        "home": measured["home"] | {"limit": HOME_LIMIT},
+        "home": measured["home"] | {"limit": HOME_LIMIT, "first_reads": cold},
         "user_timeline": measured["user_timeline"] | {"limit": USER_LIMIT},
         "mix": measured["mix"] | {"shares": {"home": 0.6, "user": 0.3, "post": 0.1}},
         "posting": measured["posting"],

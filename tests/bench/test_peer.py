@@ -84,6 +84,9 @@ def _figures(result: dict[str, Any]) -> None:
         assert figure["errors"] == 0, name
         # wrk's script sent only that kind of request.
         assert set(figure["runs"][0]["kinds"]) == {kind}, name
+    first = result["home"]["first_reads"]
+    assert (first["reads"], first["errors"]) == (USERS, 0)
+    assert first["latency_ms"]["p50"] > 0
     mix = result["mix"]
     assert mix["rps"]["median"] > 0 and mix["errors"] == 0
     assert set(mix["runs"][0]["kinds"]) <= {"home", "user", "post"}
