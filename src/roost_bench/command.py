@@ -690,6 +690,13 @@ def images(repetitions: int, size: str) -> None:
     show_default=True,
     help="Longest wait for a post to reach a follower (settling, and after the delay run).",
 )
+@click.option(
+    "--setup-timeout",
+    default=900.0,
+    show_default=True,
+    help="Longest wait after --setup until a new post reaches a follower (the server "
+    "delivering what the set-up wrote).",
+)
 @click.option("--quick", is_flag=True, help="1 wrk run of 3 s per figure, 3 s of delay run.")
 @click.option("--seed", type=int, default=0, show_default=True, help="Random seed.")
 @_out_dir("Directory for the JSON result.")
@@ -733,6 +740,7 @@ def peer(**values: Any) -> None:
         posts=values["posts"],
         observers=values["observers"],
         post_rate=values["post_rate"],
+        setup_timeout=values["setup_timeout"],
     )
     _quiet_logs()
     _stop_on_sigterm()

@@ -379,8 +379,9 @@ class _PeerRow:
     ratio: bool = True
     # Throughput: the cell shows the range of the wrk runs as well.
     runs_of: str | None = None
-    # A wait for a post to reach a follower: None means it timed out.
-    settle: bool = False
+    # A wait for a post to reach a follower (None: it timed out), and the
+    # result's keys of its limit (the first one set).
+    settle_limits: tuple[str, ...] = ()
 
 
 def _rps(label: str, key: str) -> _PeerRow:
@@ -391,9 +392,13 @@ def _p50(label: str, key: str) -> _PeerRow:
     return _PeerRow(label, lambda r: r[key]["latency_ms"].get("p50"), "{:,.1f}")
 
 
-def _settle(label: str, key: str) -> _PeerRow:
+def _settle(label: str, key: str, *limits: str) -> _PeerRow:
     return _PeerRow(
-        label, lambda r: r["settle_seconds"].get(key), "{:,.2f}", ratio=False, settle=True
+        label,
+        lambda r: r["settle_seconds"].get(key),
+        "{:,.2f}",
+        ratio=False,
+        settle_limits=(*limits, "settle_timeout_s"),
     )
 
 
@@ -430,7 +435,8 @@ _PEER_ROWS = [
         ),
         ratio=False,
     ),
-    _settle("settle before the reads, s", "reads"),
+    # After a set-up, the first wait has a limit of its own.
+    _settle("settle before the reads, s", "reads", "setup_timeout_s"),
     _settle("settle before the delay run, s", "delay"),
     _settle("settle after the posting runs, s", "after_posting"),
 ]
@@ -441,8 +447,9 @@ def _peer_cell(row: _PeerRow, result: dict[str, Any]) -> str:
         rps = _spread(result[row.runs_of]["rps"])
         return f"{rps.median:,.0f} ({rps.low:,.0f}-{rps.high:,.0f})"
     value = row.figure(result)
-    if value is None and row.settle:
-        return f"over {result.get('settle_timeout_s', 0):g}"
+    if value is None and row.settle_limits:
+        limit = next((result[k] for k in row.settle_limits if result.get(k)), 0)
+        return f"over {limit:g}"
     return "-" if value is None else row.form.format(value)
 
 

@@ -100,6 +100,7 @@ def _figures(result: dict[str, Any]) -> None:
     assert result["settle_seconds"]["delay"] is not None
     assert result["settle_seconds"]["after_posting"] is not None
     assert result["settle_timeout_s"] == 20
+    assert result["setup_timeout_s"] == 60
 
 
 @pytest.mark.e2e
@@ -127,7 +128,7 @@ def test_peer_run_against_a_served_roost_and_roost_itself(tmp_path: Path) -> Non
                 *("--posts", str(POSTS), "--observers", "3", "--post-rate", "5"),
                 *("--repetitions", "1", "--duration", "1", "--warmup", "0"),
                 *("--connections", "4", "--threads", "1", "--delay-seconds", "1"),
-                *("--settle-timeout", "20", "--out", str(out)),
+                *("--settle-timeout", "20", "--setup-timeout", "60", "--out", str(out)),
             ],
         )
         assert done.exit_code == 0, done.output + repr(done.exception)
@@ -190,3 +191,7 @@ def test_a_settle_that_timed_out_says_so() -> None:
     assert _peer_cell(row, result) == "over 120"
     waits["delay"] = 1.5
     assert _peer_cell(row, result) == "1.50"
+    (first,) = [r for r in _PEER_ROWS if r.label == "settle before the reads, s"]
+    waits["reads"] = None
+    assert _peer_cell(first, result | {"setup_timeout_s": 900.0}) == "over 900"
+    assert _peer_cell(first, result | {"setup_timeout_s": None}) == "over 120"
