@@ -8,7 +8,7 @@ import os
 import signal
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 import msgspec
@@ -26,6 +26,8 @@ from roost_bench.wrk import WrkRun
 if TYPE_CHECKING:
     from roost_bench.runner import BenchOptions
 
+F = TypeVar("F", bound=Callable[..., Any])
+
 # Piped output (CI logs, files) has no width to fit: keep table rows on one line.
 console = Console() if Console().is_terminal else Console(width=140)
 
@@ -42,6 +44,65 @@ def _numbers(kind: type[int] | type[float]) -> Callable[[Any, Any, str | None], 
             raise click.BadParameter(f"expected numbers separated by commas: {value!r}") from None
 
     return parse
+
+
+def _out_dir(help_text: str) -> Callable[[F], F]:
+    """``--out``: where a command writes its result file."""
+    return click.option(
+        "--out",
+        "out_dir",
+        type=click.Path(path_type=Path),
+        default=DEFAULT_DIR,
+        show_default=True,
+        help=help_text,
+    )
+
+
+def _one_deployment(flag: str, job_workers_flag: str, *, jobs: str) -> Callable[[F], F]:
+    """The options of a command that runs one Roost deployment: its kind,
+    PostgreSQL and Redis for the postgres one, and the `roost worker`
+    processes that run ``jobs`` there."""
+    options = [
+        click.option(
+            flag,
+            type=click.Choice(DEPLOYMENTS),
+            default="embedded",
+            show_default=True,
+            help="embedded (SQLite) or postgres (needs --database-url and --redis-url).",
+        ),
+        click.option(
+            "--database-url", default=None, help="PostgreSQL server (postgres deployment)."
+        ),
+        click.option("--redis-url", default=None, help="Redis (postgres deployment)."),
+        click.option(
+            job_workers_flag,
+            type=click.IntRange(min=0, max=64),
+            default=0,
+            show_default=True,
+            help=f"Separate `roost worker` processes running {jobs} (postgres deployment); "
+            "0: the app server runs them.",
+        ),
+    ]
+
+    def apply(command: F) -> F:
+        for option in reversed(options):
+            command = option(command)
+        return command
+
+    return apply
+
+
+def _check_deployment(
+    deployment: str,
+    database_url: str | None,
+    redis_url: str | None,
+    job_workers: int,
+    job_workers_flag: str,
+) -> None:
+    if deployment == "postgres" and not (database_url and redis_url):
+        raise click.UsageError("the postgres deployment needs --database-url and --redis-url")
+    if job_workers > 0 and deployment != "postgres":
+        raise click.UsageError(f"{job_workers_flag} above 0 needs the postgres deployment")
 
 
 @click.group(invoke_without_command=True)
@@ -150,14 +211,7 @@ def _numbers(kind: type[int] | type[float]) -> Callable[[Any, Any, str | None], 
     help="Statuses per scale step, e.g. 100000,1000000,10000000.",
 )
 @click.option("--seed", type=int, default=0, show_default=True, help="Random seed.")
-@click.option(
-    "--out",
-    "out_dir",
-    type=click.Path(path_type=Path),
-    default=DEFAULT_DIR,
-    show_default=True,
-    help="Directory for the JSON result and PNG plot.",
-)
+@_out_dir("Directory for the JSON result and PNG plot.")
 @click.pass_context
 def bench(ctx: click.Context, /, **values: Any) -> None:
     """Run the load benchmarks (see docs/benchmarks.md), or a subcommand."""
@@ -320,14 +374,7 @@ def _run_suite(options: BenchOptions) -> None:
 @click.option("--threads", default=1, show_default=True, help="wrk threads.")
 @click.option("--workers", default=1, show_default=True, help="Server worker processes.")
 @click.option("--quick", is_flag=True, help="2 repetitions of 3 s (about a minute per server).")
-@click.option(
-    "--out",
-    "out_dir",
-    type=click.Path(path_type=Path),
-    default=DEFAULT_DIR,
-    show_default=True,
-    help="Directory for the JSON result.",
-)
+@_out_dir("Directory for the JSON result.")
 def frameworks(
     servers: tuple[str, ...],
     frameworks: tuple[str, ...],
@@ -483,31 +530,8 @@ def video(seconds: float, size: str, fps: int, bitrate: str, repetitions: int) -
 @click.option(
     "--home-seconds", default=5.0, show_default=True, help="Each wrk run of the home reads."
 )
-@click.option(
-    "--deployment",
-    type=click.Choice(DEPLOYMENTS),
-    default="embedded",
-    show_default=True,
-    help="embedded (SQLite) or postgres (needs --database-url and --redis-url).",
-)
-@click.option("--database-url", default=None, help="PostgreSQL server (postgres deployment).")
-@click.option("--redis-url", default=None, help="Redis (postgres deployment).")
-@click.option(
-    "--job-workers",
-    type=click.IntRange(min=0, max=64),
-    default=0,
-    show_default=True,
-    help="Separate `roost worker` processes running the media jobs (postgres deployment); "
-    "0: the app server runs them.",
-)
-@click.option(
-    "--out",
-    "out_dir",
-    type=click.Path(path_type=Path),
-    default=DEFAULT_DIR,
-    show_default=True,
-    help="Directory for the JSON result.",
-)
+@_one_deployment("--deployment", "--job-workers", jobs="the media jobs")
+@_out_dir("Directory for the JSON result.")
 def media(
     seconds: float,
     photo_rate: float,
@@ -545,10 +569,7 @@ def media(
         video_size=video_size,
         burst=burst,
     )
-    if deployment == "postgres" and not (database_url and redis_url):
-        raise click.UsageError("the postgres deployment needs --database-url and --redis-url")
-    if job_workers > 0 and deployment != "postgres":
-        raise click.UsageError("--job-workers above 0 needs the postgres deployment")
+    _check_deployment(deployment, database_url, redis_url, job_workers, "--job-workers")
     _quiet_logs()
     forms = prepare_forms(options)
     with (
@@ -618,3 +639,225 @@ def images(repetitions: int, size: str) -> None:
             f"(min {min(m.seconds) * 1000:.0f}, max {max(m.seconds) * 1000:.0f}), "
             f"{m.median_cpu_ms:.0f} ms CPU, peak memory +{m.peak_mib:.0f} MiB"
         )
+
+
+@bench.command("peer")
+@click.option(
+    "--url",
+    default=None,
+    help="Base URL of the other server (any Mastodon API server), e.g. https://peer.example.",
+)
+@click.option(
+    "--tokens",
+    "tokens_path",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    default=None,
+    help="Access tokens of its accounts (read write follow scopes): one per line, or JSON "
+    '(a list of tokens, of /oauth/token answers, or {"tokens": [...]}).',
+)
+@click.option(
+    "--setup",
+    is_flag=True,
+    help="Write the follow graph and the first posts through the API first "
+    "(POST /api/v1/accounts/:id/follow, POST /api/v1/statuses).",
+)
+@click.option(
+    "--with-roost",
+    is_flag=True,
+    help="Also measure a fresh Roost started by the bench, the same way and in the same run "
+    "(accounts made by the bench, graph and posts through the API).",
+)
+@_one_deployment("--roost-deployment", "--roost-job-workers", jobs="Roost's jobs")
+@click.option("--roost-workers", default=1, show_default=True, help="Roost's app server processes.")
+@click.option(
+    "--users", default=200, show_default=True, help="Accounts used (tokens beyond: unused)."
+)
+@click.option("--follows", default=50, show_default=True, help="Follows per account (--setup).")
+@click.option("--posts", default=20, show_default=True, help="Posts per account (--setup).")
+@click.option("--observers", default=16, show_default=True, help="Followers polling their home.")
+@click.option("--post-rate", default=10.0, show_default=True, help="Posts/s of the delay run.")
+@click.option("--repetitions", default=2, show_default=True, help="Measured wrk runs per figure.")
+@click.option("--duration", default=20.0, show_default=True, help="Seconds per wrk run.")
+@click.option("--warmup", default=3.0, show_default=True, help="Seconds of wrk warm-up per figure.")
+@click.option("--connections", default=16, show_default=True, help="wrk connections.")
+@click.option("--threads", default=2, show_default=True, help="wrk threads.")
+@click.option(
+    "--delay-seconds", default=10.0, show_default=True, help="Seconds of posting in the delay run."
+)
+@click.option(
+    "--settle-timeout",
+    default=120.0,
+    show_default=True,
+    help="Longest wait for a post to reach a follower (settling, and after the delay run).",
+)
+@click.option(
+    "--setup-timeout",
+    default=900.0,
+    show_default=True,
+    help="Longest wait after --setup until a new post reaches a follower (the server "
+    "delivering what the set-up wrote).",
+)
+@click.option("--quick", is_flag=True, help="1 wrk run of 3 s per figure, 3 s of delay run.")
+@click.option("--seed", type=int, default=0, show_default=True, help="Random seed.")
+@_out_dir("Directory for the JSON result.")
+def peer(**values: Any) -> None:
+    """Side by side: the social workload against another Mastodon API server
+    (docs/benchmarks.md, "Side by side with another server")."""
+    from roost_bench.peer import PeerError, PeerOptions
+    from roost_bench.report import print_report
+    from roost_bench.runner import Bench, BenchOptions
+
+    if (values["url"] is None) != (values["tokens_path"] is None):
+        raise click.UsageError("--url and --tokens go together")
+    if values["url"] is None and not values["with_roost"]:
+        raise click.UsageError("give --url and --tokens, or --with-roost, or both")
+    _check_deployment(
+        values["roost_deployment"],
+        values["database_url"],
+        values["redis_url"],
+        values["roost_job_workers"],
+        "--roost-job-workers",
+    )
+    if values["users"] < 2:
+        raise click.UsageError("--users must be at least 2")
+    if values["quick"]:
+        values |= {"repetitions": 1, "duration": 3.0, "warmup": 1.0, "delay_seconds": 3.0}
+    options = BenchOptions(
+        quick=values["quick"],
+        repetitions=values["repetitions"],
+        duration=values["duration"],
+        warmup=values["warmup"],
+        connections=values["connections"],
+        threads=values["threads"],
+        open_loop_seconds=values["delay_seconds"],
+        settle_timeout=values["settle_timeout"],
+        seed=values["seed"],
+        out_dir=values["out_dir"],
+    )
+    shape = PeerOptions(
+        users=values["users"],
+        follows=values["follows"],
+        posts=values["posts"],
+        observers=values["observers"],
+        post_rate=values["post_rate"],
+        setup_timeout=values["setup_timeout"],
+    )
+    _quiet_logs()
+    _stop_on_sigterm()
+    started = machine_info()
+    console.print(
+        f"[bold]roost bench peer[/]: {shape.users} users x {shape.follows} follows x "
+        f"{shape.posts} posts; wrk -t{options.threads} -c{options.connections} "
+        f"-d{options.duration:g}s, {options.repetitions} run(s) per figure"
+    )
+    bench_run = Bench(options, console)
+    try:
+        results = _peer_results(bench_run, shape, values)
+    except PeerError as exc:
+        raise click.ClickException(str(exc)) from None
+    document = {
+        "settings": {
+            **{k: v for k, v in dataclasses.asdict(shape).items()},
+            "repetitions": options.repetitions,
+            "duration_s": options.duration,
+            "warmup_s": options.warmup,
+            "connections": options.connections,
+            "threads": options.threads,
+            "delay_seconds": options.open_loop_seconds,
+            "settle_timeout_s": options.settle_timeout,
+            "setup": values["setup"],
+            "roost_deployment": values["roost_deployment"] if values["with_roost"] else None,
+            "roost_workers": values["roost_workers"] if values["with_roost"] else None,
+            "roost_job_workers": values["roost_job_workers"] if values["with_roost"] else None,
+        },
+        "load_average_at_start": started["load_average"],
+        "results": results,
+    }
+    path = write_result("peer", document, options.out_dir)
+    document["machine"] = machine_info()
+    print_report(console, document)
+    console.print(f"wrote {path}")
+
+
+def _peer_results(bench_run: Any, shape: Any, values: dict[str, Any]) -> list[dict[str, Any]]:
+    """The peer's figures, then Roost's (--with-roost), in one sitting."""
+    from roost.seed.graphs import GeneratedGraph
+    from roost_bench.dataset import load_dataset
+    from roost_bench.deploy import open_deployment
+    from roost_bench.peer import measure_server, read_tokens
+    from roost_bench.runner import run_async
+
+    results = []
+    if values["url"] is not None:
+        tokens = read_tokens(values["tokens_path"])
+        results.append(
+            measure_server(
+                bench_run, values["url"], tokens, shape, label="peer", setup=values["setup"]
+            )
+        )
+    if values["with_roost"]:
+        deployment = values["roost_deployment"]
+        with open_deployment(
+            deployment, database_url=values["database_url"], redis_url=values["redis_url"]
+        ) as dep:
+            # Accounts and their tokens only (written directly: the OAuth flow
+            # would time password hashing); graph and posts go through the API.
+            graph = GeneratedGraph(users=shape.users, follows_per_user=0, seed=values["seed"])
+            data = run_async(load_dataset(dep, graph, posts_per_user=(0, 0)))
+            tokens = [data.tokens[u] for u in data.token_users()]
+            workers, job_workers = values["roost_workers"], values["roost_job_workers"]
+            with bench_run.roost(dep, workers, job_workers) as roost:
+                results.append(
+                    measure_server(
+                        bench_run,
+                        roost.url,
+                        tokens,
+                        shape,
+                        label=f"Roost {deployment}",
+                        setup=True,
+                        roost=True,
+                    )
+                )
+    return results
+
+
+@bench.command("peer-accounts")
+@click.option("--url", required=True, help="Base URL of the server to sign accounts up on.")
+@click.option("--count", default=200, show_default=True, help="Accounts to sign up.")
+@click.option(
+    "--prefix",
+    default="bench",
+    show_default=True,
+    help="Usernames are the prefix and a number (bench0, bench1, ...).",
+)
+@click.option(
+    "--email-domain", default="example.com", show_default=True, help="Domain of their e-mails."
+)
+@click.option(
+    "--out",
+    "out_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    required=True,
+    help="Token file to write (one token per line), for `roost bench peer --tokens`.",
+)
+def peer_accounts(url: str, count: int, prefix: str, email_domain: str, out_path: Path) -> None:
+    """Sign accounts up through the API (open sign-ups needed) and write their tokens."""
+    from roost_bench.http import HttpClient
+    from roost_bench.peer import PeerError, register_accounts
+    from roost_bench.runner import run_async
+
+    async def go() -> list[str]:
+        client = HttpClient(url.rstrip("/"), max_connections=8, timeout=60.0)
+        try:
+            return await register_accounts(client, count, prefix=prefix, email_domain=email_domain)
+        finally:
+            await client.close()
+
+    try:
+        tokens = run_async(go())
+    except PeerError as exc:
+        raise click.ClickException(str(exc)) from None
+    out_path.write_text("".join(f"{t}\n" for t in tokens))
+    click.echo(
+        f"signed up {len(tokens)} accounts ({prefix}0..{prefix}{count - 1}); wrote {out_path}"
+    )

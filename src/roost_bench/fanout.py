@@ -56,12 +56,15 @@ class DelayResult:
     posts_by_author: dict[int, list[int]] = dataclasses.field(default_factory=dict)
     # Observer -> ids of the expected posts it saw.
     seen_posts: dict[int, list[int]] = dataclasses.field(default_factory=dict)
+    # Per post seen at all: the delay until its first observer saw it.
+    first_delays: list[float] = dataclasses.field(default_factory=list)
 
     def summary(self) -> dict[str, Any]:
         return {
             "post": self.posts.summary(),
             "delay_ms": latency_summary(self.delays),
             "delay_samples": len(self.delays),
+            "first_delay_ms": latency_summary(self.first_delays),
             # Every sample, for the delay distribution plot.
             "delay_samples_ms": [round(d * 1000, 1) for d in sorted(self.delays)],
             "undelivered": self.undelivered,
@@ -74,11 +77,21 @@ class DelayResult:
 class Observers:
     """Observers' first sightings of statuses, and the posts they expect."""
 
-    def __init__(self, client: HttpClient, requests: Requests, users: Sequence[int]) -> None:
+    def __init__(
+        self,
+        client: HttpClient,
+        requests: Requests,
+        users: Sequence[int],
+        *,
+        floor: int | None = None,
+    ) -> None:
         self.client = client
         self.requests = requests
         self.users = list(users)
-        self.floor = id_floor() - 1
+        # Polls ask for statuses newer than this id. Roost's ids start from
+        # the clock; another server's do not, so its caller passes the
+        # newest id it saw before posting.
+        self.floor = id_floor() - 1 if floor is None else floor
         self.seen: dict[int, dict[int, float]] = {u: {} for u in self.users}
         # observer -> status id -> acknowledgement time
         self.expected: dict[int, dict[int, float]] = {u: {} for u in self.users}
@@ -124,6 +137,19 @@ class Observers:
         """Observer -> the expected posts it has seen."""
         return {u: sorted(s for s in self.expected[u] if s in self.seen[u]) for u in self.users}
 
+    def first_delays(self) -> list[float]:
+        """Per post, the delay until the first of its observers saw it
+        (posts no observer saw are left out; ``delays`` counts them)."""
+        acked: dict[int, float] = {}
+        first: dict[int, float] = {}
+        for user in self.users:
+            for sid, at in self.expected[user].items():
+                acked[sid] = at
+                seen = self.seen[user].get(sid)
+                if seen is not None:
+                    first[sid] = min(seen, first.get(sid, seen))
+        return [max(0.0, first[sid] - acked[sid]) for sid in first]
+
     def delays(self) -> tuple[list[float], int]:
         found: list[float] = []
         missing = 0
@@ -150,11 +176,14 @@ async def measure_delay(
     settle_timeout: float = 30.0,
     seed: int = 0,
     text_chars: int = 200,
+    floor: int | None = None,
 ) -> DelayResult:
     """Post at ``rate`` for ``duration`` as authors in ``followers`` (author ->
     its followers among ``observers``; every index is a position in
-    ``requests.tokens``) and measure when the observers see each post."""
-    watched = Observers(client, requests, observers)
+    ``requests.tokens``) and measure when the observers see each post.
+    ``floor``: the status id the observers' polls start after (default:
+    from the clock, as Roost's ids are made)."""
+    watched = Observers(client, requests, observers, floor=floor)
     authors = [a for a, fans in followers.items() if fans]
     if not authors:
         raise ValueError("no author is followed by an observer")
@@ -194,4 +223,5 @@ async def measure_delay(
         len(observers),
         posts_by_author=posted,
         seen_posts=watched.seen_expected(),
+        first_delays=watched.first_delays(),
     )

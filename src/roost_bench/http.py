@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
+import ssl
 from collections.abc import Mapping
 from typing import Any
 
@@ -105,12 +106,15 @@ class HttpClient:
     """Keep-alive connections to one server, opened on demand up to ``max_connections``."""
 
     def __init__(self, url: str, *, max_connections: int = 64, timeout: float = 10.0) -> None:
-        if not url.startswith("http://"):
-            raise ValueError("only http:// URLs")
-        hostport = url[len("http://") :].rstrip("/")
+        scheme, sep, rest = url.partition("://")
+        if not sep or scheme not in ("http", "https"):
+            raise ValueError("only http:// and https:// URLs")
+        # https: another server measured side by side may only speak TLS.
+        self.tls = ssl.create_default_context() if scheme == "https" else None
+        hostport = rest.rstrip("/")
         host, _, port = hostport.partition(":")
         self.host = host
-        self.port = int(port or 80)
+        self.port = int(port or (443 if self.tls else 80))
         self.hostport = hostport
         self.timeout = timeout
         self._idle: list[_Connection] = []
@@ -134,7 +138,7 @@ class HttpClient:
             conn = self._reuse()
             if conn is None:
                 reader, writer = await asyncio.wait_for(
-                    asyncio.open_connection(self.host, self.port), self.timeout
+                    asyncio.open_connection(self.host, self.port, ssl=self.tls), self.timeout
                 )
                 conn = _Connection(reader, writer)
                 self._open.add(conn)

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import dataclasses
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from rich.console import Console
@@ -89,6 +90,9 @@ def report_tables(document: dict[str, Any]) -> list[Table]:
     """One table per workload present in a result document."""
     results = document["results"]
     tables: list[Table] = []
+    peer = _of(results, "peer")
+    if peer:
+        tables.append(peer_table(peer))
     home = _of(results, "home")
     if home:
         table = _table(
@@ -361,4 +365,118 @@ def _timeline_memory_table(home: list[dict[str, Any]]) -> Table | None:
             f"{per_id:.1f}" if per_id else "-",
             f"{per_timeline:,.0f} ({growth['created']} new)" if per_timeline is not None else "-",
         )
+    return table
+
+
+@dataclasses.dataclass(frozen=True)
+class _PeerRow:
+    """One figure of the side-by-side table."""
+
+    label: str
+    figure: Callable[[dict[str, Any]], float | None]
+    form: str = "{:,.0f}"
+    # A ratio of the two servers' values means something.
+    ratio: bool = True
+    # Throughput: the cell shows the range of the wrk runs as well.
+    runs_of: str | None = None
+    # A wait for a post to reach a follower (None: it timed out), and the
+    # result's keys of its limit (the first one set).
+    settle_limits: tuple[str, ...] = ()
+
+
+def _rps(label: str, key: str) -> _PeerRow:
+    return _PeerRow(label, lambda r: float(r[key]["rps"]["median"]), runs_of=key)
+
+
+def _p50(label: str, key: str) -> _PeerRow:
+    return _PeerRow(label, lambda r: r[key]["latency_ms"].get("p50"), "{:,.1f}")
+
+
+def _settle(label: str, key: str, *limits: str) -> _PeerRow:
+    return _PeerRow(
+        label,
+        lambda r: r["settle_seconds"].get(key),
+        "{:,.2f}",
+        ratio=False,
+        settle_limits=(*limits, "settle_timeout_s"),
+    )
+
+
+def _seconds(ms: float | None) -> float | None:
+    return None if ms is None else ms / 1000
+
+
+_PEER_ROWS = [
+    _rps("home timeline, req/s", "home"),
+    _p50("home timeline p50, ms", "home"),
+    _rps("user timeline, req/s", "user_timeline"),
+    _p50("user timeline p50, ms", "user_timeline"),
+    _rps("social mix 60/30/10, req/s", "mix"),
+    _rps("posting, posts/s", "posting"),
+    _p50("posting p50, ms", "posting"),
+    _PeerRow(
+        "post -> first follower's home p50, s",
+        lambda r: _seconds(r["fanout"]["first_delay_ms"].get("p50")),
+        "{:,.2f}",
+    ),
+    _PeerRow(
+        "post -> every follower's home p99, s",
+        lambda r: _seconds(r["fanout"]["delay_ms"].get("p99")),
+        "{:,.2f}",
+    ),
+    _PeerRow(
+        "undelivered (post, follower) pairs", lambda r: r["fanout"]["undelivered"], ratio=False
+    ),
+    _PeerRow(
+        "errors (non-2xx, socket)",
+        lambda r: (
+            sum(r[k]["errors"] for k in ("home", "user_timeline", "mix", "posting"))
+            + r["fanout"]["post"]["errors"]
+        ),
+        ratio=False,
+    ),
+    # After a set-up, the first wait has a limit of its own.
+    _settle("settle before the reads, s", "reads", "setup_timeout_s"),
+    _settle("settle before the delay run, s", "delay"),
+    _settle("settle after the posting runs, s", "after_posting"),
+]
+
+
+def _peer_cell(row: _PeerRow, result: dict[str, Any]) -> str:
+    if row.runs_of is not None and result[row.runs_of]["rps"]["runs"] > 1:
+        rps = _spread(result[row.runs_of]["rps"])
+        return f"{rps.median:,.0f} ({rps.low:,.0f}-{rps.high:,.0f})"
+    value = row.figure(result)
+    if value is None and row.settle_limits:
+        limit = next((result[k] for k in row.settle_limits if result.get(k)), 0)
+        return f"over {limit:g}"
+    return "-" if value is None else row.form.format(value)
+
+
+def peer_table(results: list[dict[str, Any]]) -> Table:
+    """`roost bench peer`: one column per server; Roost ÷ the first other
+    server when Roost was measured in the same run."""
+    roost = next((r for r in results if r.get("roost")), None)
+    other = next((r for r in results if not r.get("roost")), None)
+    columns = ["figure", *(r["server"] for r in results)]
+    if roost is not None and other is not None:
+        columns.append("Roost ÷ peer")
+    first = results[0]
+    table = Table(
+        title=f"Side by side ({first['users']} users x {first['follows_per_user']} follows x "
+        f"{first['posts_per_user']} posts, through the API)",
+        caption="req/s and posts/s: median (range) of the wrk runs; delays at "
+        f"{first['fanout']['rate']:g} posts/s, first follower: per post, until the first of "
+        f"{first['observers']} polling followers saw it",
+        title_justify="left",
+    )
+    for i, column in enumerate(columns):
+        table.add_column(column, justify="left" if i == 0 else "right")
+    for row in _PEER_ROWS:
+        cells = [_peer_cell(row, r) for r in results]
+        if roost is not None and other is not None:
+            mine, theirs = row.figure(roost), row.figure(other)
+            ratio = mine / theirs if row.ratio and mine is not None and theirs else None
+            cells.append("-" if ratio is None else f"{ratio:,.2f}x")
+        table.add_row(row.label, *cells)
     return table

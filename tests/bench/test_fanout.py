@@ -54,3 +54,23 @@ def test_seen_expected_lists_the_posts_each_observer_saw() -> None:
     watched.expect(200, acked=1.0, observers=[0])
     watched.seen[0].update({200: 1.2, 100: 1.3, 555: 1.0})  # 555: not a measured post
     assert watched.seen_expected() == {0: [100, 200], 1: []}
+
+
+def test_first_delays_take_each_posts_earliest_observer() -> None:
+    watched = _observers([0, 1, 2])
+    watched.expect(100, acked=10.0, observers=[0, 1, 2])
+    watched.expect(200, acked=20.0, observers=[1, 2])
+    watched.expect(300, acked=30.0, observers=[0])  # never seen: left out
+    watched.seen[0][100] = 10.9
+    watched.seen[1][100] = 10.2
+    watched.seen[2][100] = 10.4
+    watched.seen[2][200] = 20.5
+    assert sorted(watched.first_delays()) == pytest.approx([0.2, 0.5])
+
+
+def test_a_given_floor_replaces_the_clock_one() -> None:
+    watched = Observers(
+        HttpClient("http://127.0.0.1:1"), Requests("127.0.0.1:1", ["t"]), [0], floor=1234
+    )
+    assert watched.floor == 1234
+    assert _observers([0]).floor > 1234

@@ -2,26 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
 import pytest
 
-from tests.e2e.test_mastodon_py import _eventually, _sign_up
-from tests.served import served_roost
+from tests.e2e.clients import eventually, sign_up
 
 pytestmark = pytest.mark.e2e
 
 
-@pytest.fixture
-def server(tmp_path: Path) -> Iterator[str]:
-    with served_roost(tmp_path) as (port, _log):
-        yield f"http://localhost:{port}"
-
-
 def test_edits_polls_and_pins_with_mastodon_py(server: str) -> None:
-    alice = _sign_up(server, "alice")
-    bob = _sign_up(server, "bob")
+    alice = sign_up(server, "alice")
+    bob = sign_up(server, "bob")
     alice_id = alice.account_verify_credentials()["id"]
     bob.account_follow(alice_id)
 
@@ -32,7 +22,7 @@ def test_edits_polls_and_pins_with_mastodon_py(server: str) -> None:
     assert ["first" in v["content"] for v in history] == [True, False]
     source = alice.status_source(posted["id"])
     assert source["text"] == "better words" and source["spoiler_text"] == ""
-    assert _eventually(
+    assert eventually(
         lambda: any(
             "better" in s["content"] for s in bob.timeline_home() if s["id"] == posted["id"]
         )

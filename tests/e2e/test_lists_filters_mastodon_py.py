@@ -3,54 +3,15 @@ Mastodon.py as apps call them."""
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable, Iterator
-from pathlib import Path
-from typing import Any
-
 import pytest
-from mastodon import Mastodon
 
-from tests.served import served_roost
+from tests.e2e.clients import eventually, sign_up
 
 pytestmark = pytest.mark.e2e
 
-SCOPES = ["read", "write", "follow"]
-
-
-@pytest.fixture
-def server(tmp_path: Path) -> Iterator[str]:
-    with served_roost(tmp_path) as (port, _log):
-        yield f"http://localhost:{port}"
-
-
-def _eventually(check: Callable[[], Any], timeout: float = 5.0) -> Any:
-    deadline = time.monotonic() + timeout
-    while True:
-        result = check()
-        if result or time.monotonic() > deadline:
-            return result
-        time.sleep(0.05)
-
-
-def _sign_up(base: str, username: str) -> Mastodon:
-    client_id, client_secret = Mastodon.create_app(
-        "roost-e2e", api_base_url=base, scopes=SCOPES, to_file=None
-    )
-    app = Mastodon(client_id=client_id, client_secret=client_secret, api_base_url=base)
-    app.create_account(
-        username,
-        "a long enough password",
-        f"{username}@example.com",
-        agreement=True,
-        scopes=SCOPES,
-        to_file=None,
-    )
-    return app
-
 
 def test_lists_filters_and_conversations(server: str) -> None:
-    alice, bob, carol = (_sign_up(server, n) for n in ("alice", "bob", "carol"))
+    alice, bob, carol = (sign_up(server, n) for n in ("alice", "bob", "carol"))
     bob_id = bob.account_verify_credentials()["id"]
     carol_id = carol.account_verify_credentials()["id"]
     alice.account_follow(bob_id)
@@ -67,10 +28,10 @@ def test_lists_filters_and_conversations(server: str) -> None:
     assert [entry["id"] for entry in alice.lists()] == [friends["id"]]
     from_bob = bob.status_post("for my friends")
     from_carol = carol.status_post("for everyone")
-    assert _eventually(
+    assert eventually(
         lambda: [s["id"] for s in alice.timeline_list(friends["id"])] == [from_bob["id"]]
     )
-    home = _eventually(lambda: [s["id"] for s in alice.timeline_home()] == [from_carol["id"]])
+    home = eventually(lambda: [s["id"] for s in alice.timeline_home()] == [from_carol["id"]])
     assert home, "an exclusive list's member stays out of home"
 
     # Filters (v2): warn and hide.
@@ -86,7 +47,7 @@ def test_lists_filters_and_conversations(server: str) -> None:
     alice.add_filter_keyword_v2(warning["id"], "cats", whole_word=False)
     hidden = carol.status_post("the finale!")
     warned = carol.status_post("so many cats")
-    shown = _eventually(
+    shown = eventually(
         lambda: {s["id"]: s for s in alice.timeline_home() if s["id"] == warned["id"]}
     )
     assert shown[warned["id"]]["filtered"][0]["filter"]["title"] == "cats"
@@ -97,7 +58,7 @@ def test_lists_filters_and_conversations(server: str) -> None:
 
     # Conversations.
     bob.status_post("@alice just between us", visibility="direct")
-    found = _eventually(lambda: alice.conversations())
+    found = eventually(lambda: alice.conversations())
     assert found and found[0]["unread"] is True
     assert [a["id"] for a in found[0]["accounts"]] == [bob_id]
     read = alice.conversations_read(found[0]["id"])

@@ -10,7 +10,7 @@ import httpx2 as httpx
 import pytest
 from PIL import Image
 
-from tests.e2e.test_mastodon_py import _eventually, _sign_up, server  # noqa: F401
+from tests.e2e.clients import eventually, sign_up
 from tests.media.conftest import make_clip
 from tests.media.support import gif_bytes, jpeg_bytes, png_bytes
 
@@ -24,9 +24,9 @@ def _image(url: str, content_type: str) -> Image.Image:
     return Image.open(io.BytesIO(response.content))
 
 
-def test_photos_with_mastodon_py(server: str, tmp_path: Path) -> None:  # noqa: F811
-    alice = _sign_up(server, "alice")
-    bob = _sign_up(server, "bob")
+def test_photos_with_mastodon_py(server: str, tmp_path: Path) -> None:
+    alice = sign_up(server, "alice")
+    bob = sign_up(server, "bob")
     bob.account_follow(alice.account_verify_credentials()["id"])
 
     photo = tmp_path / "photo.jpg"
@@ -40,7 +40,7 @@ def test_photos_with_mastodon_py(server: str, tmp_path: Path) -> None:  # noqa: 
     def in_home() -> list[dict[str, object]]:
         return [s for s in bob.timeline_home() if s["id"] == posted["id"]]
 
-    found = _eventually(in_home)
+    found = eventually(in_home)
     assert found, "the post never reached the follower's home timeline"
     attachments = found[0]["media_attachments"]
     original = _image(attachments[0]["url"], "image/jpeg")
@@ -50,8 +50,8 @@ def test_photos_with_mastodon_py(server: str, tmp_path: Path) -> None:  # noqa: 
     assert attachments[0]["description"] == "a photo"
 
 
-def test_animated_gif_and_video_with_mastodon_py(server: str, tmp_path: Path) -> None:  # noqa: F811
-    alice = _sign_up(server, "alice")
+def test_animated_gif_and_video_with_mastodon_py(server: str, tmp_path: Path) -> None:
+    alice = sign_up(server, "alice")
     gif = alice.media_post(io.BytesIO(gif_bytes(6)), mime_type="image/gif", synchronous=True)
     assert gif["type"] == "gifv"
     assert httpx.get(gif["url"], timeout=10).headers["content-type"] == "video/mp4"

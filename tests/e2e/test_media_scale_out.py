@@ -21,7 +21,7 @@ from PIL import Image
 from roost.infra.s3_blobs import S3BlobStore
 from tests import pg_admin as admin
 from tests.conftest import PG_ADMIN_URL, PG_HOST, PG_PORT, REDIS_URL
-from tests.e2e.test_mastodon_py import _eventually, _sign_up
+from tests.e2e.clients import eventually, sign_up
 from tests.helpers import CHEAP_PASSWORD_HASHING_ENV
 from tests.media.conftest import make_clip
 from tests.media.support import jpeg_bytes
@@ -87,8 +87,8 @@ def test_media_with_separate_workers_on_postgresql_redis_and_s3(
     clip = make_clip(tmp_path / "clip.mp4", seconds=1.0)
     with served_roost(tmp_path, env=env) as (port, _), worker(tmp_path, env):
         base = f"http://127.0.0.1:{port}"
-        alice = _sign_up(base, "alice")
-        bob = _sign_up(base, "bob")
+        alice = sign_up(base, "alice")
+        bob = sign_up(base, "bob")
         bob.account_follow(alice.account_verify_credentials()["id"])
         image = alice.media_post(str(photo), description="where was this?")
         video = alice.media_post(str(clip))
@@ -100,7 +100,7 @@ def test_media_with_separate_workers_on_postgresql_redis_and_s3(
             both = [alice.media(image["id"]), alice.media(video["id"])]
             return both if all(m["url"] for m in both) else []
 
-        assert _eventually(processed, timeout=20.0), "the worker never processed the uploads"
+        assert eventually(processed, timeout=20.0), "the worker never processed the uploads"
         # (a video goes alone in its status, as on Mastodon)
         with_photo = alice.status_post("a photo", media_ids=[image])
         with_video = alice.status_post("a clip", media_ids=[video])
@@ -109,7 +109,7 @@ def test_media_with_separate_workers_on_postgresql_redis_and_s3(
         def in_home() -> list[dict[str, Any]]:
             return [s for s in bob.timeline_home() if s["id"] in posted]
 
-        found = _eventually(lambda: len(in_home()) == 2 and in_home(), timeout=15.0)
+        found = eventually(lambda: len(in_home()) == 2 and in_home(), timeout=15.0)
         assert found, "the posts never reached the follower's home timeline"
         by_id = {s["id"]: s["media_attachments"] for s in found}
         (shown_image,) = by_id[with_photo["id"]]

@@ -7,17 +7,16 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.test_mastodon_py import _sign_up, server  # noqa: F401
-from tests.e2e.test_media_toot import PASSWORD, _toot
+from tests.e2e.clients import sign_up, toot, toot_login
 
 pytestmark = pytest.mark.e2e
 
 
-def test_toot_polls_pins_and_scheduling(server: str, tmp_path: Path) -> None:  # noqa: F811
-    alice = _sign_up(server, "alice")
+def test_toot_polls_pins_and_scheduling(server: str, tmp_path: Path) -> None:
+    alice = sign_up(server, "alice")
     alice_id = alice.account_verify_credentials()["id"]
-    _toot(tmp_path, "login_cli", "-i", server, "-e", "alice@example.com", stdin=PASSWORD + "\n")
-    _toot(
+    toot_login(tmp_path, server, "alice")
+    toot(
         tmp_path,
         "post",
         "--poll-option",
@@ -30,16 +29,16 @@ def test_toot_polls_pins_and_scheduling(server: str, tmp_path: Path) -> None:  #
     )
     asked = alice.account_statuses(alice_id)[0]
     assert [o["title"] for o in asked["poll"]["options"]] == ["red", "blue"]
-    _toot(tmp_path, "polls", "vote", asked["poll"]["id"], "1")
-    shown = _toot(tmp_path, "polls", "show", asked["poll"]["id"])
+    toot(tmp_path, "polls", "vote", asked["poll"]["id"], "1")
+    shown = toot(tmp_path, "polls", "show", asked["poll"]["id"])
     assert "blue" in shown
     assert alice.poll(asked["poll"]["id"])["own_votes"] == [1]
 
-    _toot(tmp_path, "pin", asked["id"])
+    toot(tmp_path, "pin", asked["id"])
     assert [s["id"] for s in alice.account_statuses(alice_id, pinned=True)] == [asked["id"]]
-    _toot(tmp_path, "unpin", asked["id"])
+    toot(tmp_path, "unpin", asked["id"])
     assert alice.account_statuses(alice_id, pinned=True) == []
 
-    output = _toot(tmp_path, "post", "--scheduled-in", "1 hour", "see you later")
+    output = toot(tmp_path, "post", "--scheduled-in", "1 hour", "see you later")
     assert "scheduled" in output.lower()
     assert [s["params"]["text"] for s in alice.scheduled_statuses()] == ["see you later"]

@@ -3,26 +3,16 @@ against `roost serve` as a real process."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
 import pytest
 
-from tests.e2e.test_mastodon_py import _eventually, _sign_up
-from tests.served import served_roost
+from tests.e2e.clients import eventually, sign_up
 
 pytestmark = pytest.mark.e2e
 
 
-@pytest.fixture
-def base(tmp_path: Path) -> Iterator[str]:
-    with served_roost(tmp_path) as (port, _log):
-        yield f"http://localhost:{port}"
-
-
-def test_search_trends_and_tag_follows_with_mastodon_py(base: str) -> None:
-    alice = _sign_up(base, "alice")
-    bob = _sign_up(base, "bob")
+def test_search_trends_and_tag_follows_with_mastodon_py(server: str) -> None:
+    alice = sign_up(server, "alice")
+    bob = sign_up(server, "bob")
     bob.tag_follow("pelicans")
     assert [t.name for t in bob.followed_tags()] == ["pelicans"]
     bob.timeline_home()
@@ -37,7 +27,7 @@ def test_search_trends_and_tag_follows_with_mastodon_py(base: str) -> None:
     assert [t.name for t in tags.hashtags] == ["pelicans"]
     assert tags.hashtags[0].following is True
     # The followed tag brought alice's post to bob's home timeline.
-    assert _eventually(lambda: [s.id for s in bob.timeline_home()] == [posted.id])
+    assert eventually(lambda: [s.id for s in bob.timeline_home()] == [posted.id])
     assert isinstance(bob.trending_tags(), list)
     assert isinstance(bob.trending_statuses(), list)
     bob.tag_unfollow("pelicans")

@@ -5,9 +5,6 @@ same surface."""
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import httpx2 as httpx
@@ -15,29 +12,20 @@ import pytest
 from mastodon import Mastodon
 from mastodon.errors import MastodonAPIError
 
-from tests.e2e.test_mastodon_py import _eventually, _sign_up, server  # noqa: F401
+from tests.e2e.clients import PASSWORD, eventually, run_python, sign_up, toot, toot_login
 from tests.helpers import CHEAP_PASSWORD_HASHING_ENV
 
 pytestmark = pytest.mark.e2e
-PASSWORD = "a long enough password"
 ADMIN_SCOPES = ["read", "write", "follow", "push", "admin:read", "admin:write"]
 
 
 def _admin(base: str, data_dir: Path) -> Mastodon:
     """An administrator made with `roost create-admin`, logged in with admin scopes."""
-    env = {**os.environ, "ROOST_DATA_DIR": str(data_dir), **CHEAP_PASSWORD_HASHING_ENV}
-    done = subprocess.run(
-        [
-            *(sys.executable, "-m", "roost", "create-admin", "--username", "boss"),
-            *("--email", "boss@example.com", "--password", PASSWORD),
-        ],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
+    run_python(
+        *("roost", "create-admin", "--username", "boss"),
+        *("--email", "boss@example.com", "--password", PASSWORD),
+        env={"ROOST_DATA_DIR": str(data_dir), **CHEAP_PASSWORD_HASHING_ENV},
     )
-    assert done.returncode == 0, done.stdout + done.stderr
     client_id, client_secret = Mastodon.create_app(
         "roost-admin", api_base_url=base, scopes=ADMIN_SCOPES, to_file=None
     )
@@ -46,8 +34,8 @@ def _admin(base: str, data_dir: Path) -> Mastodon:
     return boss
 
 
-def test_social_features_with_mastodon_py(server: str) -> None:  # noqa: F811
-    alice, bob, carol = (_sign_up(server, n) for n in ("alice", "bob", "carol"))
+def test_social_features_with_mastodon_py(server: str) -> None:
+    alice, bob, carol = (sign_up(server, n) for n in ("alice", "bob", "carol"))
     bob_id = bob.me()["id"]
     carol_id = carol.me()["id"]
 
@@ -55,7 +43,7 @@ def test_social_features_with_mastodon_py(server: str) -> None:  # noqa: F811
     assert rel["showing_reblogs"] is False and rel["notifying"] is True
     shared = bob.status_reblog(carol.status_post("carol speaks")["id"])
     own = bob.status_post("bob speaks")
-    assert _eventually(lambda: own["id"] in [s["id"] for s in alice.timeline_home()])
+    assert eventually(lambda: own["id"] in [s["id"] for s in alice.timeline_home()])
     assert shared["id"] not in [s["id"] for s in alice.timeline_home()]
 
     muted = alice.account_mute(carol_id, duration=3600)
@@ -94,10 +82,10 @@ def test_social_features_with_mastodon_py(server: str) -> None:  # noqa: F811
     alice.domain_unblock("spam.example")
 
 
-def test_reports_and_moderation_with_mastodon_py(server: str, tmp_path: Path) -> None:  # noqa: F811
+def test_reports_and_moderation_with_mastodon_py(server: str, tmp_path: Path) -> None:
     # The server fixture serves tmp_path / "data".
     boss = _admin(server, tmp_path / "data")
-    alice, troll = _sign_up(server, "alice"), _sign_up(server, "troll")
+    alice, troll = sign_up(server, "alice"), sign_up(server, "troll")
     troll_id = troll.me()["id"]
     nasty = troll.status_post("something nasty")
     report = alice.report(troll_id, status_ids=[nasty["id"]], comment="rude", category="spam")
@@ -118,8 +106,8 @@ def test_reports_and_moderation_with_mastodon_py(server: str, tmp_path: Path) ->
     assert troll.me()["username"] == "troll"
 
 
-def test_discovery_with_mastodon_py(server: str) -> None:  # noqa: F811
-    alice = _sign_up(server, "alice")
+def test_discovery_with_mastodon_py(server: str) -> None:
+    alice = sign_up(server, "alice")
     alice.status_post("counted")
     nodeinfo = alice.instance_nodeinfo()
     assert nodeinfo["software"]["name"] == "roost"
@@ -140,39 +128,24 @@ def test_discovery_with_mastodon_py(server: str) -> None:  # noqa: F811
     assert missing.status_code == 404
 
 
-def _toot(tmp_path: Path, *args: str, stdin: str = "") -> str:
-    env = {**os.environ, "XDG_CONFIG_HOME": str(tmp_path / "config")}
-    done = subprocess.run(
-        [sys.executable, "-m", "toot", *args],
-        input=stdin,
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=60,
-        check=False,
-    )
-    assert done.returncode == 0, done.stdout + done.stderr
-    return done.stdout
-
-
-def test_toot_social_commands(server: str, tmp_path: Path) -> None:  # noqa: F811
+def test_toot_social_commands(server: str, tmp_path: Path) -> None:
     if httpx.get(f"{server}/api/v2/search", params={"q": "x"}, timeout=10).status_code == 404:
         pytest.skip("toot finds accounts through /api/v2/search, which this build does not serve")
-    alice = _sign_up(server, "alice")
-    bob = _sign_up(server, "bob")
+    alice = sign_up(server, "alice")
+    bob = sign_up(server, "bob")
     bob.account_update_credentials(locked=True)
-    _toot(tmp_path, "login_cli", "-i", server, "-e", "alice@example.com", stdin=PASSWORD + "\n")
-    assert "bob" in _toot(tmp_path, "whois", "bob")
-    _toot(tmp_path, "follow", "bob")
+    toot_login(tmp_path, server, "alice")
+    assert "bob" in toot(tmp_path, "whois", "bob")
+    toot(tmp_path, "follow", "bob")
     assert [a["username"] for a in bob.follow_requests()] == ["alice"]
     bob_dir = tmp_path / "bob"
-    _toot(bob_dir, "login_cli", "-i", server, "-e", "bob@example.com", stdin=PASSWORD + "\n")
-    assert "alice" in _toot(bob_dir, "follow-requests", "list")
-    _toot(bob_dir, "follow-requests", "accept", "alice")
+    toot_login(bob_dir, server, "bob")
+    assert "alice" in toot(bob_dir, "follow-requests", "list")
+    toot(bob_dir, "follow-requests", "accept", "alice")
     assert alice.account_relationships(bob.me()["id"])[0]["following"] is True
-    _toot(tmp_path, "mute", "bob")
-    assert "bob" in _toot(tmp_path, "muted")
-    _toot(tmp_path, "unmute", "bob")
-    _toot(tmp_path, "block", "bob")
-    assert "bob" in _toot(tmp_path, "blocked")
-    _toot(tmp_path, "unblock", "bob")
+    toot(tmp_path, "mute", "bob")
+    assert "bob" in toot(tmp_path, "muted")
+    toot(tmp_path, "unmute", "bob")
+    toot(tmp_path, "block", "bob")
+    assert "bob" in toot(tmp_path, "blocked")
+    toot(tmp_path, "unblock", "bob")

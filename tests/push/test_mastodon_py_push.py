@@ -4,23 +4,22 @@ delivers), Mastodon.py subscribing, the loopback push service receiving."""
 from __future__ import annotations
 
 import base64
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import httpx2 as httpx
 import pytest
 from mastodon import Mastodon, MastodonNotFoundError
 
+from tests.e2e.clients import PASSWORD, SCOPES, eventually, sign_up_with_app
 from tests.push.pushservice import PushService, Received, decrypt, verify_vapid
 from tests.push.pushservice import SubscriberKeys as Keys
 from tests.served import served_roost
 
 pytestmark = pytest.mark.e2e
 
-SCOPES = ["read", "write", "follow", "push"]
-PASSWORD = "a long enough password"
+# Deliveries take a worker's turn and a push service's: more than a timeline.
+WAIT = 10.0
 
 
 @pytest.fixture
@@ -30,37 +29,15 @@ def server(tmp_path: Path) -> Iterator[str]:
         yield f"http://localhost:{port}"
 
 
-def _eventually(check: Callable[[], Any], timeout: float = 10.0) -> Any:
-    deadline = time.monotonic() + timeout
-    while True:
-        result = check()
-        if result or time.monotonic() > deadline:
-            return result
-        time.sleep(0.05)
-
-
-def _sign_up(base: str, username: str) -> tuple[Mastodon, str, str]:
-    client_id, client_secret = Mastodon.create_app(
-        "roost-push-e2e", api_base_url=base, scopes=SCOPES, to_file=None
-    )
-    app = Mastodon(client_id=client_id, client_secret=client_secret, api_base_url=base)
-    app.create_account(
-        username, PASSWORD, f"{username}@example.com", agreement=True, scopes=SCOPES, to_file=None
-    )
-    user = Mastodon(client_id=client_id, client_secret=client_secret, api_base_url=base)
-    user.log_in(f"{username}@example.com", PASSWORD, scopes=SCOPES, allow_http=True)
-    return user, client_id, client_secret
-
-
 def _one(push_service: PushService, name: str) -> Received:
-    assert _eventually(lambda: push_service.to(name)), f"no push reached {name}"
+    assert eventually(lambda: push_service.to(name), timeout=WAIT), f"no push reached {name}"
     [received] = push_service.to(name)
     return received
 
 
 def test_mastodon_py_subscribes_and_gets_pushes(server: str, push_service: PushService) -> None:
-    alice, client_id, client_secret = _sign_up(server, "alice")
-    bob, _, _ = _sign_up(server, "bob")
+    alice, client_id, client_secret = sign_up_with_app(server, "alice", app_name="roost-push-e2e")
+    bob, _, _ = sign_up_with_app(server, "bob", app_name="roost-push-e2e")
     server_key = alice.instance_v2()["configuration"]["vapid"]["public_key"]
 
     # Mastodon.py's own keys and its default (pre-RFC) format.

@@ -19,18 +19,16 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from types import TracebackType
-from typing import IO, TYPE_CHECKING
+from typing import IO
 
 from python_multipart.exceptions import FormParserError
 from python_multipart.multipart import MultipartParser, parse_options_header
 from starlette.requests import Request
 
 from roost.api.errors import ApiError
+from roost.api.multipart import PartCallbacks, boundary_of
 from roost.api.params import FORM_KEY, MAX_FIELDS
 from roost.kernel.errors import ValidationFailed
-
-if TYPE_CHECKING:
-    from python_multipart.multipart import MultipartCallbacks
 
 # All text fields together (a description is at most 1,500 characters).
 MAX_TEXT_BYTES = 256 * 1024
@@ -85,8 +83,8 @@ class UploadForm:
         self.close()
 
 
-class _Receiver:
-    """python-multipart callbacks writing file parts to disk."""
+class _Receiver(PartCallbacks):
+    """Writes file parts to disk, keeps the text fields."""
 
     def __init__(
         self,
@@ -95,6 +93,7 @@ class _Receiver:
         file_fields: frozenset[str],
         limit_of: LimitOf | None = None,
     ) -> None:
+        super().__init__()
         self.directory = directory
         self.max_file_bytes = max_file_bytes
         self.limit_of = limit_of
@@ -105,48 +104,15 @@ class _Receiver:
         self.fields: list[tuple[str, str]] = []
         self.files: dict[str, UploadedFile] = {}
         self.text_bytes = 0
-        self.finished = False
-        self._header_name = bytearray()
-        self._header_value = bytearray()
-        self._headers: dict[bytes, bytes] = {}
         self._data = bytearray()
         self._file: UploadedFile | None = None
         self._out: IO[bytes] | None = None
         self._name = ""
 
-    def callbacks(self) -> MultipartCallbacks:
-        return {
-            "on_part_begin": self.part_begin,
-            "on_part_data": self.part_data,
-            "on_part_end": self.part_end,
-            "on_header_field": self.header_field,
-            "on_header_value": self.header_value,
-            "on_header_end": self.header_end,
-            "on_headers_finished": self.headers_finished,
-            "on_end": self.end,
-        }
-
-    def part_begin(self) -> None:
-        self._headers = {}
+    def part_started(self, name: str, options: dict[bytes, bytes]) -> None:
+        self._name = name
         self._data = bytearray()
         self._file = None
-
-    def header_field(self, data: bytes, start: int, end: int) -> None:
-        self._header_name += data[start:end]
-
-    def header_value(self, data: bytes, start: int, end: int) -> None:
-        self._header_value += data[start:end]
-
-    def header_end(self) -> None:
-        self._headers[bytes(self._header_name).lower()] = bytes(self._header_value)
-        self._header_name = bytearray()
-        self._header_value = bytearray()
-
-    def headers_finished(self) -> None:
-        _, options = parse_options_header(self._headers.get(b"content-disposition", b""))
-        if b"name" not in options:
-            raise FormParserError("a part has no name")
-        self._name = options[b"name"].decode("utf-8")
         if b"filename" not in options:
             if len(self.fields) >= MAX_FIELDS:
                 raise FormParserError(f"more than {MAX_FIELDS} fields")
@@ -155,7 +121,7 @@ class _Receiver:
             raise FormParserError(f"unexpected file part {self._name!r}")
         if self._name in self.files or len(self.files) >= MAX_UPLOAD_FILES:
             raise FormParserError(f"more than one file named {self._name!r}")
-        declared, _ = parse_options_header(self._headers.get(b"content-type", b""))
+        declared, _ = parse_options_header(self.headers.get(b"content-type", b""))
         path = self.directory / f"part-{len(self.files)}"
         self._file = UploadedFile(
             field=self._name,
@@ -213,9 +179,6 @@ class _Receiver:
             self._out.close()
             self._out = None
 
-    def end(self) -> None:
-        self.finished = True
-
 
 def _too_large(limit: int) -> ValidationFailed:
     megabytes = limit / (1024 * 1024)
@@ -241,10 +204,10 @@ async def receive_upload(
     content_type = request.headers.get("content-type", "")
     if content_type.split(";")[0].strip().lower() != "multipart/form-data":
         raise ValidationFailed("Expected a multipart/form-data body with a file")
-    _, options = parse_options_header(content_type)
-    boundary = options.get(b"boundary")
-    if not boundary:
-        raise ApiError(400, "Malformed form body: no boundary")
+    try:
+        boundary = boundary_of(content_type)
+    except FormParserError as exc:
+        raise ApiError(400, f"Malformed form body: {exc}") from None
     declared = request.headers.get("content-length", "")
     limit = max_file_bytes * len(file_fields) + MAX_TEXT_BYTES + 64 * 1024
     if declared.isascii() and declared.isdigit() and int(declared) > limit:
@@ -257,8 +220,7 @@ async def receive_upload(
         async for chunk in request.stream():
             parser.write(chunk)
         parser.finalize()
-        if not receiver.finished:
-            raise FormParserError("the body ends before its closing boundary")
+        receiver.check_finished()
     except TooLarge as exc:
         form.close()
         if str(exc) == "form fields":
