@@ -66,6 +66,9 @@ def authored_feed(services: Services, account_id: int) -> Feed:
             viewer_id=account_id,
             viewer_follows=True,
             page=page,
+            # A replica behind the primary would leave out a status posted
+            # before the list was marked, for as long as the list is kept.
+            primary=True,
         )
 
     return Feed(authored_key(account_id), query)

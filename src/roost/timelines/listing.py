@@ -24,8 +24,10 @@ _s, _m, _t, _st = schema.statuses, schema.mentions, schema.tags, schema.status_t
 _media = schema.media_attachments
 
 
-async def _ids(services: Services, query: sa.Select[int], page: Page) -> list[int]:
-    async with services.db.read() as conn:
+async def _ids(
+    services: Services, query: sa.Select[int], page: Page, *, primary: bool = False
+) -> list[int]:
+    async with services.db.read(primary=primary) as conn:
         rows = (await conn.execute(paged(query, _s.c.id, page))).all()
     return [int(r[0]) for r in newest_first(rows, page)]
 
@@ -65,10 +67,13 @@ async def account_status_ids(
     exclude_reblogs: bool = False,
     tagged: str | None = None,
     only_media: bool = False,
+    primary: bool = False,
 ) -> list[int]:
     """Ids of an account's statuses that the viewer may see, newest first:
     everything for the owner; public, unlisted (and private for followers)
-    for others, plus private and direct ones that mention the viewer."""
+    for others, plus private and direct ones that mention the viewer.
+    ``primary``: read the primary, never a replica (what fills a cached
+    list must not lack a committed status)."""
     query = sa.select(_s.c.id).where(_s.c.account_id == account_id)
     if viewer_id != account_id:
         shown = [PUBLIC, UNLISTED, PRIVATE] if viewer_follows else [PUBLIC, UNLISTED]
@@ -91,7 +96,7 @@ async def account_status_ids(
             sa.select(_st.c.status_id).join(_t, _t.c.id == _st.c.tag_id).where(_t.c.name == name)
         )
         query = query.where(_s.c.id.in_(tagged_ids))
-    return await _ids(services, query, page)
+    return await _ids(services, query, page, primary=primary)
 
 
 async def public_status_ids(
