@@ -144,3 +144,28 @@ async def test_redis_bus_resubscribes_after_losing_its_connection(
         assert event.data == b"again"
     finally:
         await bus.close()
+
+
+async def test_redis_bus_publishes_many_only_where_someone_listens(
+    redis_client: RedisClient, redis_prefix: str
+) -> None:
+    """A batch (a status for a page of followers) goes out only on the
+    channels some process subscribes to; the listened ones still get it."""
+    publisher = RedisEventBus(redis_client, prefix=redis_prefix, retry_delay=0.05)
+    receiver = RedisEventBus(redis_client, prefix=redis_prefix, retry_delay=0.05)
+    try:
+        sub = receiver.subscribe(limit=10)
+        await sub.add(["user:2", "user:5"])
+        await settle(receiver, sub)
+        batch = [(f"user:{i}", f"for {i}".encode()) for i in range(8)]
+        await publisher.publish_many(batch)
+        got = {(await sub.next(WAIT)).data, (await sub.next(WAIT)).data}  # type: ignore[union-attr]
+        assert got == {b"for 2", b"for 5"}
+        assert publisher.unheard == 6
+        # A single event is published without asking first.
+        await publisher.publish("user:7", b"nobody")
+        assert publisher.unheard == 6
+        assert await sub.next(0.2) is None
+    finally:
+        await publisher.close()
+        await receiver.close()

@@ -158,7 +158,8 @@ async def delete_prefixed(client: RedisClient, prefix: str, *, batch: int = 500)
 
 
 class LuaScript:
-    """A Lua script run by ``EVALSHA`` with exactly one key.
+    """A Lua script run by ``EVALSHA`` with one key (``run``, ``run_each``), or with
+    several keys that one server or hash slot holds (``run_keys``).
 
     redis-py's own ``Script`` sends ``SCRIPT EXISTS`` before every pipeline;
     here the script is sent by hash and only loaded again when the server
@@ -179,6 +180,17 @@ class LuaScript:
         except NoScriptError:
             await self.load(client)
             return await client.evalsha(self.sha, 1, key, *args)
+
+    async def run_keys(
+        self, client: RedisClient, keys: Sequence[str], *args: bytes | str | int
+    ) -> Any:
+        """Run the script once over several keys (``KEYS[1..n]``): on a
+        single server, or keys of one hash slot."""
+        try:
+            return await client.evalsha(self.sha, len(keys), *keys, *args)
+        except NoScriptError:
+            await self.load(client)
+            return await client.evalsha(self.sha, len(keys), *keys, *args)
 
     async def run_each(
         self, client: RedisClient, calls: Sequence[tuple[str, Sequence[bytes | str | int]]]

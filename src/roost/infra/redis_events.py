@@ -2,7 +2,14 @@
 
 ``publish`` is one ``PUBLISH <prefix>ev:<channel>`` (a pipeline for many;
 on a cluster, where classic pub/sub messages reach every node, concurrent
-calls);
+calls). Many events at once (a status fanned out to a page of followers'
+``user:<id>`` channels) first ask ``PUBSUB NUMSUB`` which of their
+channels some process listens to, one command for the lot, and publish
+only to those: most followers have no stream open, and a publish nobody
+hears costs as much as one that is heard (as Mastodon's streaming server
+marks the timelines it holds and the fan-out asks before publishing). A
+stream that subscribes between the two calls misses that event, as it
+would had the event been published a moment before it subscribed;
 every process that has a local subscriber of a channel is subscribed to it
 on its single pub/sub connection, and a reader task hands each message to
 the local hub. After a lost connection the reader reconnects and subscribes
@@ -28,6 +35,9 @@ log = logging.getLogger("roost.events")
 
 # Publishes in flight at once on a cluster (no pipeline there).
 CLUSTER_CONCURRENCY = 64
+# From this many events in one call, ask which channels are listened to
+# before publishing (below it, publishing outright is as cheap).
+ASK_FIRST = 4
 
 
 class RedisEventBus:
@@ -50,6 +60,8 @@ class RedisEventBus:
         self._reader: asyncio.Task[None] | None = None
         self._lock = asyncio.Lock()
         self._connected = asyncio.Event()
+        # Events not published because nobody listened to their channel.
+        self.unheard = 0
 
     async def publish(self, channel: str, data: bytes) -> None:
         await self.publish_many([(channel, data)])
@@ -72,10 +84,24 @@ class RedisEventBus:
                 chunk = wanted[start : start + CLUSTER_CONCURRENCY]
                 await asyncio.gather(*(self.client.publish(c, d) for c, d in chunk))
             return
+        if len(wanted) >= ASK_FIRST:
+            heard = await self._listened([c for c, _ in wanted])
+            kept = [(c, d) for c, d in wanted if c in heard]
+            self.unheard += len(wanted) - len(kept)
+            wanted = kept
+            if not wanted:
+                return
         pipe = self.client.pipeline(transaction=False)
         for channel, data in wanted:
             pipe.publish(channel, data)
         await pipe.execute()
+
+    async def _listened(self, channels: list[str]) -> set[str]:
+        """The channels among ``channels`` that some connection subscribes to."""
+        names = list(dict.fromkeys(channels))
+        counts = await self.client.pubsub_numsub(*names)
+        # Answered in the order asked, whatever type the names come back as.
+        return {name for name, (_, n) in zip(names, counts, strict=True) if int(n) > 0}
 
     def subscribe(self, *, limit: int) -> Subscription:
         if self._reader is None:

@@ -49,6 +49,8 @@ import struct
 from collections.abc import Iterable, Sequence
 from typing import cast
 
+from redis.asyncio.cluster import RedisCluster
+
 from roost.infra.redis_cache import check_prefix
 from roost.infra.redis_client import LuaScript, RedisClient, delete_prefixed
 from roost.kernel.paging import Page
@@ -125,6 +127,38 @@ local keep = math.min(n, cap - 1)
 redis.call('SET', KEYS[1],
   string.sub(v, 1, 1 + p * 8) .. ARGV[1] .. string.sub(v, 2 + p * 8, 1 + keep * 8), 'KEEPTTL')
 return 1
+"""
+)
+
+# Every KEYS[i] a timeline (all in one hash slot, or a single server);
+# ARGV as _PUSH. The number of timelines it was inserted into. A fan-out
+# page is then one command instead of one per follower.
+_PUSH_MANY = LuaScript(
+    _PRELUDE
+    + """
+local cap = tonumber(ARGV[2])
+local h, l = struct.unpack('>I4I4', ARGV[1])
+local done = 0
+for _, key in ipairs(KEYS) do
+  local v = redis.call('GET', key)
+  if v then
+    local n = math.floor((#v - 1) / 8)
+    local p = first_below(v, n, h, l, true)
+    local fresh = p < cap
+    if fresh and p < n then
+      local ph, pl = id_at(v, p)
+      if ph == h and pl == l then fresh = false end
+    end
+    if fresh then
+      local keep = math.min(n, cap - 1)
+      redis.call('SET', key,
+        string.sub(v, 1, 1 + p * 8) .. ARGV[1] .. string.sub(v, 2 + p * 8, 1 + keep * 8),
+        'KEEPTTL')
+      done = done + 1
+    end
+  end
+end
+return done
 """
 )
 
@@ -277,9 +311,13 @@ class RedisTimelineStore:
         if not keys or not _storable([status_id]):
             return
         packed = pack_ids([status_id])
-        await _PUSH.run_each(
-            self.client, [(self.redis_key(k), (packed, self.capacity)) for k in keys]
-        )
+        names = [self.redis_key(k) for k in keys]
+        if not isinstance(self.client, RedisCluster):
+            # One script call for every timeline (one server holds them all).
+            await _PUSH_MANY.run_keys(self.client, names, packed, self.capacity)
+            return
+        # A cluster spreads the timelines over slots: one call per key.
+        await _PUSH.run_each(self.client, [(n, (packed, self.capacity)) for n in names])
 
     async def remove(self, key: str, ids: Iterable[int]) -> None:
         drop = _storable(ids)
