@@ -15,6 +15,7 @@ from typing import Protocol
 
 import anyio
 import pytest
+from redis.asyncio.cluster import RedisCluster
 
 from roost.infra.cache import Cache, MemoryCache
 from roost.infra.redis_backends import (
@@ -56,6 +57,13 @@ def redis_cluster_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]
 
 async def _client(url: str, prefix: str) -> AsyncIterator[RedisClient]:
     client = connect_redis(url)
+    if isinstance(client, RedisCluster):
+        # redis-py (8.1) maps the cluster on the first command; many first
+        # commands at once race in that mapping (one resets connections the
+        # others are using: "'NoneType' object has no attribute
+        # 'writelines'"). The tests here are about Roost's use of the
+        # cluster, so the client is mapped before they start.
+        await client.initialize()
     try:
         yield client
     finally:
