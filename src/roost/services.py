@@ -89,6 +89,15 @@ class Services:
         if self.worker_lease is not None and self.worker_lease.worker_id is None:
             await self.worker_lease.start()
         self.db.start()
+        if self.redis_ping is not None:
+            # One round trip before serving: a Redis Cluster client maps the
+            # cluster on its first command, and many first commands at once
+            # race in that mapping (redis-py 8.1). Redis away at start is
+            # the breaker's business, not a reason not to start.
+            try:
+                await self.redis_ping()
+            except Exception as exc:
+                log.warning("Redis not reachable at start: %r", exc)
         # The VAPID key pair is made on the first start and kept (shared by
         # every process through the database). A database not reachable or
         # not migrated yet must not keep the process from starting (its
