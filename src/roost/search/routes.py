@@ -80,6 +80,11 @@ async def _found_parts(
     return accounts, statuses, found
 
 
+def _results(accounts: bytes, statuses: bytes, hashtags: bytes) -> Response:
+    body = b'{"accounts":' + accounts + b',"statuses":' + statuses + b',"hashtags":' + hashtags
+    return Response(body + b"}", media_type="application/json")
+
+
 @router.get(
     "/api/v2/search",
     summary='Accounts, hashtags and statuses matching q (words, "phrases", #tags, operators)',
@@ -90,16 +95,7 @@ async def _found_parts(
 )
 async def search_v2(ctx: Context, query: StatusSearchQuery) -> Response:
     accounts, statuses, found = await _found_parts(ctx, query)
-    body = (
-        b'{"accounts":'
-        + accounts
-        + b',"statuses":'
-        + statuses
-        + b',"hashtags":'
-        + _encode(found.hashtags)
-        + b"}"
-    )
-    return Response(body, media_type="application/json")
+    return _results(accounts, statuses, _encode(found.hashtags))
 
 
 @router.get(
@@ -112,16 +108,8 @@ async def search_v2(ctx: Context, query: StatusSearchQuery) -> Response:
 )
 async def search_v1(ctx: Context, query: StatusSearchQuery) -> Response:
     accounts, statuses, found = await _found_parts(ctx, query)
-    body = (
-        b'{"accounts":'
-        + accounts
-        + b',"statuses":'
-        + statuses
-        + b',"hashtags":'
-        + _encode([t.name for t in found.hashtags])
-        + b"}"
-    )
-    return Response(body, media_type="application/json")
+    # v1 names the hashtags only.
+    return _results(accounts, statuses, _encode([t.name for t in found.hashtags]))
 
 
 @router.get(
