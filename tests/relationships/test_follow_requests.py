@@ -4,8 +4,10 @@ answering, withdrawing, blocks, the paged list, and who may answer."""
 from __future__ import annotations
 
 import msgspec
+import pytest
 
 from roost.kernel.cachekeys import pair_key
+from roost.relationships import summary
 from roost.relationships.store import PairState
 from tests.helpers import ApiClient
 from tests.relationships.requests_support import (
@@ -216,10 +218,12 @@ def test_follow_request_endpoints_are_declared(client: ApiClient) -> None:
 
 
 def test_stale_relationship_written_back_is_dropped_by_the_request_event(
-    client: ApiClient,
+    client: ApiClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A reader racing the request can cache the old "not requested" after
-    the service dropped the key; the request's event job drops it again."""
+    the service dropped the key; the request's event job drops it again.
+    (The per-pair entries: a viewer whose relation summary overflowed.)"""
+    monkeypatch.setattr(summary, "SUMMARY_LIMIT", 0)
     alice = locked_user(client, "alice")
     bob = client.make_user("bob")
     follow(client, bob, alice)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 import msgspec
+import pytest
 
 from tests.helpers import ApiClient, User
 from tests.timelines.support import follow, post, reblog, unfollow
@@ -184,11 +185,17 @@ def test_warm_home_read_cache_round_trips(client: ApiClient) -> None:
     assert round_trips(4) == round_trips(20) == {"get_many": 5, "range": 1}
 
 
-def test_stale_follow_written_back_is_dropped_by_the_unfollow_job(client: ApiClient) -> None:
+def test_stale_follow_written_back_is_dropped_by_the_unfollow_job(
+    client: ApiClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """A reader racing the unfollow can write the old "following" back into
-    the cache after the unfollow dropped it; the job drops it again."""
+    the cache after the unfollow dropped it; the job drops it again. (The
+    per-pair entries: a viewer whose relation summary overflowed.)"""
     from roost.kernel.cachekeys import pair_key
+    from roost.relationships import summary
     from roost.relationships.store import PairState
+
+    monkeypatch.setattr(summary, "SUMMARY_LIMIT", 0)
 
     alice, bob = client.make_user("alice"), client.make_user("bob")
     follow(client, alice, bob)

@@ -14,6 +14,8 @@ the database on the next miss.
 | ``username:<name>`` | the account id of a lower-cased username | sign-up |
 | ``token:<sha256>`` | the Viewer behind an access token | token grant, revocation |
 | ``rel:<viewer>:<target>`` | the pair's relationship flags | follow, block, mute |
+| ``rsum:<viewer>`` | the viewer's whole graph, when small enough | follow, block, mute |
+| ``rgen:<viewer>`` | the generation ``rsum`` must carry to be used | follow, block, mute |
 | ``relx:<viewer>`` | accounts hidden from the viewer's feeds | block, mute |
 | ``hotf:<viewer>`` | which followed accounts are hot | follow, hot threshold |
 | ``hotp:<account>`` | a hot account's recent posts | posting, deletion |
@@ -65,6 +67,18 @@ def token_key(token_hash: str) -> str:
 
 def pair_key(viewer_id: int, target_id: int) -> str:
     return f"rel:{viewer_id}:{target_id}"
+
+
+def relation_summary_key(viewer_id: int) -> str:
+    """Every follow, request, block, mute and endorsement around one viewer
+    (roost.relationships.summary)."""
+    return f"rsum:{viewer_id}"
+
+
+def relation_gen_key(viewer_id: int) -> str:
+    """The generation of a viewer's graph: replaced by every change of it, so
+    a summary loaded before the change is never used after it."""
+    return f"rgen:{viewer_id}"
 
 
 def excluded_key(viewer_id: int) -> str:

@@ -18,7 +18,7 @@ from roost.kernel.errors import NotFound
 from roost.kernel.idtext import parse_id
 from roost.kernel.paging import Page
 from roost.relationships.entities import Relationship
-from roost.relationships.store import load_pair_state, load_pair_states, relationship_entity
+from roost.relationships.store import load_links, load_pair_states, relationship_entity
 
 if TYPE_CHECKING:
     from roost.services import Services
@@ -66,7 +66,7 @@ async def _visible_account(services: Services, account_id: int, viewer_id: int |
         raise NotFound()
     if viewer_id is None or viewer_id == account_id:
         return True
-    return not (await load_pair_state(services, viewer_id, account_id)).blocked_by
+    return account_id not in (await load_links(services, viewer_id, [account_id])).blocked_by
 
 
 async def list_followers(

@@ -1,9 +1,14 @@
 """Cached reads of the follow/block/mute graph (and of the pending follow
 requests of locked accounts) as the viewer sees it.
 
-Two cached shapes, both dropped explicitly after a committed change:
+The cached shapes, all dropped explicitly after a committed change:
 
-* ``rel:{viewer}:{target}``: the flags of one Relationship entity, so a
+* ``rsum:{viewer}``: the viewer's whole graph in one entry (see
+  ``roost.relationships.summary``), which answers any (viewer, target)
+  relation, also for accounts the viewer never met, without a query. It is
+  what ``load_pair_states`` and ``load_links`` read first;
+* ``rel:{viewer}:{target}``: the flags of one Relationship entity, for the
+  viewers whose summary overflowed (too many followers, say), so a
   relationships request for any number of ids is one cache round trip plus
   one UNION query for the misses. It holds ``requested``/``requested_by``
   too, so creating, withdrawing, authorizing or rejecting a follow request
@@ -23,7 +28,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 import msgspec
@@ -37,9 +42,17 @@ from roost.kernel.cachekeys import (
     filters_key,
     hot_follows_key,
     pair_key,
+    relation_summary_key,
 )
 from roost.lists.store import decode_exclusive_members, load_exclusive_members
 from roost.relationships.entities import Relationship
+from roost.relationships.summary import (
+    DEFAULT_SETTINGS,
+    RelationSummary,
+    forget_summaries,
+    load_summary,
+    ttl_until,
+)
 
 if TYPE_CHECKING:
     from roost.services import Services
@@ -174,28 +187,115 @@ def _apply(
         state.muting_notifications = bool(flag_a)
 
 
+def summary_state(summary: RelationSummary, target_id: int) -> PairState:
+    """The flags of one pair from a ``complete`` summary."""
+    assert summary.following is not None and summary.requested is not None
+    assert summary.followed_by is not None and summary.requested_by is not None
+    assert summary.blocking is not None and summary.blocked_by is not None
+    assert summary.muting is not None and summary.endorsed is not None
+    following = target_id in summary.following
+    requested = target_id in summary.requested
+    reblogs, notify, languages = (
+        summary.settings.get(target_id, DEFAULT_SETTINGS)
+        if following or requested
+        else (False, False, None)
+    )
+    mute = summary.muting.get(target_id)
+    return PairState(
+        following=following,
+        showing_reblogs=reblogs,
+        notifying=notify,
+        followed_by=target_id in summary.followed_by,
+        blocking=target_id in summary.blocking,
+        blocked_by=target_id in summary.blocked_by,
+        muting=mute is not None,
+        muting_notifications=bool(mute),
+        requested=requested,
+        requested_by=target_id in summary.requested_by,
+        languages=languages,
+        endorsed=target_id in summary.endorsed,
+    )
+
+
 async def load_pair_states(
     services: Services,
     viewer_id: int,
     target_ids: Iterable[int],
     *,
-    cached: Mapping[int, bytes] | None = None,
+    cached: Mapping[str, bytes] | None = None,
 ) -> dict[int, PairState]:
-    """Viewer -> target flags for every target: one cache round trip, at most one query.
+    """Viewer -> target flags for every target: from the viewer's summary
+    (one cache round trip, no SQL when warm, one statement on a miss
+    whatever the targets), or per pair when the summary overflowed.
 
-    ``cached``: the ``pair_key`` values by target that the caller already
-    read along with other keys (absent: not in the cache); then this makes
-    no round trip of its own."""
+    ``cached``: the values of ``summary_keys(viewer_id)`` the caller read
+    along with other keys (absent: not in the cache); then this makes no
+    round trip of its own for the summary."""
+    wanted = list(dict.fromkeys(target_ids))
+    if not wanted:
+        return {}
+    summary = await load_summary(services, viewer_id, cached)
+    if summary.complete:
+        return {t: summary_state(summary, t) for t in wanted}
+    return await load_pair_keys(services, viewer_id, wanted)
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Links:
+    """What visibility needs of the viewer's relations with some accounts:
+    which of them the viewer follows, blocks, and is blocked by."""
+
+    following: frozenset[int]
+    blocking: frozenset[int]
+    blocked_by: frozenset[int]
+
+    @property
+    def blocked(self) -> frozenset[int]:
+        """Blocked either way: their statuses are hidden from the viewer."""
+        return self.blocking | self.blocked_by
+
+
+async def load_links(
+    services: Services,
+    viewer_id: int,
+    target_ids: Iterable[int],
+    *,
+    cached: Mapping[str, bytes] | None = None,
+) -> Links:
+    """Follows and blocks between the viewer and ``target_ids``, from the
+    summary when it holds them (a viewer with many followers still has
+    them), else per pair. ``cached`` as for ``load_pair_states``."""
+    wanted = frozenset(target_ids)
+    if not wanted:
+        return Links(frozenset(), frozenset(), frozenset())
+    summary = await load_summary(services, viewer_id, cached)
+    if summary.sees_follows_and_blocks:
+        assert summary.following is not None
+        assert summary.blocking is not None and summary.blocked_by is not None
+        return Links(
+            wanted & summary.following, wanted & summary.blocking, wanted & summary.blocked_by
+        )
+    states = await load_pair_keys(services, viewer_id, wanted)
+    return Links(
+        frozenset(t for t, s in states.items() if s.following),
+        frozenset(t for t, s in states.items() if s.blocking),
+        frozenset(t for t, s in states.items() if s.blocked_by),
+    )
+
+
+async def load_pair_keys(
+    services: Services, viewer_id: int, target_ids: Iterable[int]
+) -> dict[int, PairState]:
+    """Viewer -> target flags from the per-pair entries: one cache round
+    trip, at most one query (the viewers whose summary overflowed)."""
     wanted = list(dict.fromkeys(target_ids))
     if not wanted:
         return {}
     found: dict[int, PairState] = {}
-    if cached is None:
-        keys = [pair_key(viewer_id, t) for t in wanted]
-        hits = await services.cache.get_many(keys)
-        cached = {t: v for t, k in zip(wanted, keys, strict=True) if (v := hits.get(k)) is not None}
-    for target in wanted:
-        raw = cached.get(target)
+    keys = [pair_key(viewer_id, t) for t in wanted]
+    hits = await services.cache.get_many(keys)
+    for target, key in zip(wanted, keys, strict=True):
+        raw = hits.get(key)
         if raw is not None:
             found[target] = _pair_decoder.decode(raw)
     missing = [t for t in wanted if t not in found]
@@ -220,14 +320,8 @@ async def load_pair_state(services: Services, viewer_id: int, target_id: int) ->
 
 
 def _ttl_until(ends: Iterable[datetime | None]) -> int | None:
-    """Seconds until the first of these mute ends, when one comes within the
-    cache TTL: an entry holding a mute must not outlive it (the
-    ``mute_expired`` job drops it as well)."""
-    moments = [e if e.tzinfo else e.replace(tzinfo=UTC) for e in ends if e is not None]
-    if not moments:
-        return None
-    seconds = int((min(moments) - datetime.now(UTC)).total_seconds()) + 1
-    return max(1, seconds) if seconds < RELATIONSHIP_CACHE_TTL else None
+    """See ``summary.ttl_until``: an entry holding a mute must not outlive it."""
+    return ttl_until(ends, RELATIONSHIP_CACHE_TTL)
 
 
 def relationship_entity(target_id: int, state: PairState) -> Relationship:
@@ -333,8 +427,12 @@ async def load_hot_follows(services: Services, viewer_id: int) -> dict[int, bool
 
 
 async def forget_relationships(services: Services, account_id: int, target_id: int) -> None:
-    """Drop every cached view of the pair after a committed change between them."""
+    """Drop every cached view of the pair after a committed change between
+    them (both summaries: a block, a follow... changes the other side's too)."""
+    await forget_summaries(services, account_id, target_id)
     await services.cache.delete(
+        relation_summary_key(account_id),
+        relation_summary_key(target_id),
         pair_key(account_id, target_id),
         pair_key(target_id, account_id),
         excluded_key(account_id),

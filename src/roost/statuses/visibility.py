@@ -13,12 +13,15 @@ the reblogged status are.
 
 The viewer's side comes from the cache, so a warm read runs no SQL:
 
-* follows and blocks between the viewer and each author from the
-  relationships cache (``rel:{viewer}:{author}``, dropped by the
-  relationships service after every committed follow, unfollow, block...,
-  and once more by the timeline job that follows each of them). Feeds pass
-  the viewer's cached blocked-and-muted set instead, which holds every
-  block, so only the authors of private statuses need a lookup there;
+* follows and blocks between the viewer and each author from the viewer's
+  relation summary (``rsum:{viewer}``, one entry whatever the authors, so
+  an author the viewer never met costs no query; its generation is
+  replaced by the relationships service after every committed follow,
+  unfollow, block..., see ``roost.relationships.summary``), or per pair
+  (``rel:{viewer}:{author}``) for a viewer whose graph is too big for one.
+  Feeds pass the viewer's cached blocked-and-muted set instead, which
+  holds every block, so only the authors of private statuses need a
+  lookup there;
 * the viewer's favourited / bookmarked / reblogged / pinned flags: for a
   viewer with at most ``MARKS_INDEX_LIMIT`` marks in all, every mark in one
   entry (``vmk:{viewer}``: a status missing from it has none), so a page
@@ -42,8 +45,9 @@ import msgspec
 import sqlalchemy as sa
 
 from roost.db import schema
-from roost.kernel.cachekeys import flags_key, flags_prefix, marks_key, pair_key
-from roost.relationships.store import load_pair_states
+from roost.kernel.cachekeys import flags_key, flags_prefix, marks_key
+from roost.relationships.store import load_links
+from roost.relationships.summary import summary_keys
 from roost.statuses.records import DIRECT, PRIVATE, StatusRecord
 
 if TYPE_CHECKING:
@@ -115,24 +119,19 @@ class StateNeeds:
     authors: list[int]  # the other authors: blocks both ways, follows
     targets: list[int]  # statuses whose flags are shown (originals, not reblog wrappers)
     blocked: Set[int] | None  # every block both ways, when the caller knows them
-    # The cache keys, built once: ``pair_key`` of each author, then
-    # ``flags_key`` of each target, then the viewer's ``marks_key``.
+    # The cache keys, built once: the viewer's ``summary_keys`` (when there
+    # are authors), then ``flags_key`` of each target, then the viewer's
+    # ``marks_key``.
     keys: list[str]
 
-    def split(self, cached: Mapping[str, bytes]) -> tuple[dict[int, bytes], dict[int, bytes]]:
-        """The values found among ``cached``: relations by author, flags by status."""
-        n = len(self.authors)
-        pairs = {
-            a: v
-            for a, k in zip(self.authors, self.keys[:n], strict=True)
-            if (v := cached.get(k)) is not None
-        }
-        flags = {
+    def split(self, cached: Mapping[str, bytes]) -> dict[int, bytes]:
+        """The flags found among ``cached``, by status."""
+        start = len(self.keys) - len(self.targets) - (1 if self.targets else 0)
+        return {
             t: v
-            for t, k in zip(self.targets, self.keys[n : n + len(self.targets)], strict=True)
+            for t, k in zip(self.targets, self.keys[start : start + len(self.targets)], strict=True)
             if (v := cached.get(k)) is not None
         }
-        return pairs, flags
 
 
 def state_needs(
@@ -160,7 +159,7 @@ def state_needs(
         if blocked is None or (record.visibility == PRIVATE and author not in blocked):
             authors[author] = None
     prefix = flags_prefix(viewer_id)
-    keys = [pair_key(viewer_id, a) for a in authors]
+    keys = summary_keys(viewer_id) if authors else []
     keys += [prefix + str(t) for t in targets]
     if targets:
         keys.append(marks_key(viewer_id))
@@ -283,17 +282,13 @@ async def resolve_viewer_state(
         return ViewerState(viewer_id=needs.viewer_id, blocked=known)
     if cached is None:
         cached = await services.cache.get_many(needs.keys)
-    pair_values, flag_values = needs.split(cached)
+    flag_values = needs.split(cached)
     viewer = needs.viewer_id
-    following: set[int] = set()
-    blocked: set[int] = set()
+    following: frozenset[int] = frozenset()
+    blocked: frozenset[int] = frozenset()
     if needs.authors:
-        pairs = await load_pair_states(services, viewer, needs.authors, cached=pair_values)
-        for author, pair in pairs.items():
-            if pair.blocking or pair.blocked_by:
-                blocked.add(author)
-            if pair.following:
-                following.add(author)
+        links = await load_links(services, viewer, needs.authors, cached=cached)
+        following, blocked = links.following, links.blocked
     flags: dict[int, int] = {}
     if needs.targets:
         marks = await _load_marks(services, viewer, cached.get(marks_key(viewer)))
@@ -303,7 +298,7 @@ async def resolve_viewer_state(
             flags = await _load_flags(services, viewer, needs.targets, flag_values)
     return ViewerState(
         viewer_id=viewer,
-        following=frozenset(following),
+        following=following,
         blocked=known | blocked if blocked else known,
         flags=flags,
     )

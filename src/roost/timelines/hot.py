@@ -29,7 +29,7 @@ from roost.accounts.store import load_accounts
 from roost.db import schema
 from roost.kernel.cachekeys import hot_posts_key
 from roost.kernel.paging import Page
-from roost.relationships.store import load_hot_follows, load_pair_states
+from roost.relationships.store import load_hot_follows, load_links
 from roost.statuses.records import DIRECT
 from roost.timelines.filters import (
     ReceiverView,
@@ -183,8 +183,8 @@ async def merge_hot_posts(
     for start in range(0, len(candidates), page.limit):
         chunk = candidates[start : start + page.limit]
         involved = _involved(chunk, {viewer_id, *hot})
-        states = await load_pair_states(services, viewer_id, involved)
-        following: dict[int, bool] = {a: True for a, s in states.items() if s.following}
+        links = await load_links(services, viewer_id, involved)
+        following: dict[int, bool] = dict.fromkeys(links.following, True)
         following.update(hot)
         view = ReceiverView(viewer_id, following, excluded)
         admitted += [f.id for f in chunk if admit(f, view)]

@@ -14,11 +14,12 @@ from typing import TYPE_CHECKING
 from roost.accounts.store import load_accounts
 from roost.filters.matching import ContextFilters
 from roost.filters.store import load_filters
-from roost.kernel.cachekeys import account_key, filters_key, pair_key
+from roost.kernel.cachekeys import account_key, filters_key
 from roost.kernel.errors import NotFound
 from roost.kernel.paging import Page
 from roost.lists.store import load_list
-from roost.relationships.store import load_excluded_ids, load_feed_filters, load_pair_states
+from roost.relationships.store import load_excluded_ids, load_feed_filters, load_links
+from roost.relationships.summary import summary_keys
 from roost.statuses.hydrate import Known
 from roost.statuses.pins import pinned_status_ids
 from roost.timelines import listing
@@ -114,23 +115,21 @@ async def account_timeline(
     """A page of one account's statuses as the viewer may see them; empty when
     the account blocks the viewer, 404 when it does not exist."""
     other = viewer_id is not None and viewer_id != account_id
-    # One cache round trip for the account, the pair and the viewer's filters.
+    # One cache round trip for the account, the viewer's relation summary
+    # and the viewer's filters.
     keys = [account_key(account_id)]
     if viewer_id is not None and other:
-        keys += [pair_key(viewer_id, account_id), filters_key(viewer_id)]
+        keys += [*summary_keys(viewer_id), filters_key(viewer_id)]
     cached = await services.cache.get_many(keys)
     account = await load_accounts(services, [account_id], cached=_only(cached, keys[0], account_id))
     if account_id not in account:
         raise NotFound()
     follows = False
     if viewer_id is not None and other:
-        pairs = await load_pair_states(
-            services, viewer_id, [account_id], cached=_only(cached, keys[1], account_id)
-        )
-        state = pairs[account_id]
-        if state.blocked_by:
+        links = await load_links(services, viewer_id, [account_id], cached=cached)
+        if account_id in links.blocked_by:
             return EMPTY
-        follows = state.following
+        follows = account_id in links.following
     if pinned:
         # A handful at most, all on the first page, newest pin first
         # (rendering drops the hidden); a next page is empty.
