@@ -40,7 +40,7 @@ from roost.db import schema
 from roost.services import Services
 from roost_bench.deploy import postgres
 
-KINDS = ("home", "user", "public", "tag")
+KINDS = ("home", "user", "user-first", "public", "tag")
 
 
 def build_settings(data_dir: Path, env: dict[str, str] | None = None) -> Settings:
@@ -223,6 +223,13 @@ def profile(args: argparse.Namespace, settings: Settings) -> None:
             "user": lambda i: (
                 f"/api/v1/accounts/{users[(i * 7 + 3) % len(users)][0]}/statuses?limit=20"
             ),
+            # A reader's first read of an account (the account's list and
+            # records warm): read i is a pair not read before, for i >= users.
+            "user-first": lambda i: (
+                f"/api/v1/accounts/"
+                f"{users[(i + 1 + (i // len(users)) % (len(users) - 1)) % len(users)][0]}"
+                f"/statuses?limit=20"
+            ),
             "public": lambda i: "/api/v1/timelines/public?limit=20",
             "tag": lambda i: "/api/v1/timelines/tag/roost?limit=20",
         }
@@ -232,13 +239,16 @@ def profile(args: argparse.Namespace, settings: Settings) -> None:
             path = paths[kind]
 
             async def run(kind: str = kind, path: Callable[[int], str] = path) -> None:
-                for i in range(len(users)):  # warm every page read below
-                    status, _ = await call_app(app, path(i), users[i][1])
+                # Warm every page read below (for user-first: the pages, not the pairs).
+                warm = paths["user"] if kind == "user-first" else path
+                first = len(users) if kind == "user-first" else 0
+                for i in range(len(users)):
+                    status, _ = await call_app(app, warm(i), users[i][1])
                     assert status == 200, (kind, status)
                 counting.calls.clear()
                 counting.statements.clear()
                 counting.on = True
-                await call_app(app, path(0), users[0][1])
+                await call_app(app, path(first), users[0][1])
                 counting.on = False
                 calls = dict(sorted(counting.calls.items()))
                 print(
@@ -250,7 +260,7 @@ def profile(args: argparse.Namespace, settings: Settings) -> None:
                 profiler = Profiler(interval=0.0005, async_mode="disabled")
                 started = time.perf_counter()
                 profiler.start()
-                for i in range(args.reads):
+                for i in range(first + 1, first + 1 + args.reads):
                     await call_app(app, path(i), users[i % len(users)][1])
                 profiler.stop()
                 elapsed = time.perf_counter() - started

@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 
 import pytest
 
+from roost.relationships.summary import summary_keys
 from roost.statuses.records import DIRECT, PRIVATE, PUBLIC, UNLISTED, StatusRecord
 from roost.statuses.visibility import (
     ANONYMOUS,
@@ -173,9 +174,12 @@ def test_state_needs_reads_only_what_decides(
     needs = state_needs(VIEWER, statuses, blocked=blocked)
     assert needs is not None
     assert (needs.authors, needs.targets) == (authors, targets)
-    # A relation per author, flags per target, and the viewer's marks index
-    # when any flags are read.
-    assert len(needs.keys) == len(authors) + len(targets) + (1 if targets else 0)
+    # The viewer's relation summary (and its generation) when any author
+    # needs a relation, flags per target, and the viewer's marks index when
+    # any flags are read.
+    relations = summary_keys(VIEWER) if authors else []
+    assert needs.keys[: len(relations)] == relations
+    assert len(needs.keys) == len(relations) + len(targets) + (1 if targets else 0)
 
 
 def test_anonymous_viewers_need_nothing() -> None:

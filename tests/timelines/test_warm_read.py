@@ -197,7 +197,8 @@ def test_stale_follow_written_back_is_dropped_by_the_unfollow_job(
 
     monkeypatch.setattr(summary, "SUMMARY_LIMIT", 0)
 
-    alice, bob = client.make_user("alice"), client.make_user("bob")
+    alice, bob, carol = (client.make_user(n) for n in ("alice", "bob", "carol"))
+    follow(client, alice, carol)  # alice's follows stay overflowed
     follow(client, alice, bob)
     client.drain()
     secret = post(client, bob, "followers only", visibility="private")
