@@ -115,24 +115,24 @@ class StateNeeds:
     authors: list[int]  # the other authors: blocks both ways, follows
     targets: list[int]  # statuses whose flags are shown (originals, not reblog wrappers)
     blocked: Set[int] | None  # every block both ways, when the caller knows them
-    # The cache keys, built once: ``pair_key`` of each author, then
-    # ``flags_key`` of each target, then the viewer's ``marks_key``.
+    # The cache keys, built once: ``pair_key`` of each author, then the
+    # viewer's ``marks_key`` (when there are targets). The per-status flags
+    # (``flags_key``) are read only for a viewer whose marks outgrew the
+    # index (a second round trip, for those viewers alone): for everyone
+    # else the index answers, and twenty more keys per page cost every read.
     keys: list[str]
 
-    def split(self, cached: Mapping[str, bytes]) -> tuple[dict[int, bytes], dict[int, bytes]]:
-        """The values found among ``cached``: relations by author, flags by status."""
-        n = len(self.authors)
-        pairs = {
+    def split(self, cached: Mapping[str, bytes]) -> dict[int, bytes]:
+        """The relations found among ``cached``, by author."""
+        return {
             a: v
-            for a, k in zip(self.authors, self.keys[:n], strict=True)
+            for a, k in zip(self.authors, self.keys, strict=False)
             if (v := cached.get(k)) is not None
         }
-        flags = {
-            t: v
-            for t, k in zip(self.targets, self.keys[n : n + len(self.targets)], strict=True)
-            if (v := cached.get(k)) is not None
-        }
-        return pairs, flags
+
+    def flag_keys(self) -> list[str]:
+        prefix = flags_prefix(self.viewer_id)
+        return [prefix + str(t) for t in self.targets]
 
 
 def state_needs(
@@ -159,9 +159,7 @@ def state_needs(
             continue
         if blocked is None or (record.visibility == PRIVATE and author not in blocked):
             authors[author] = None
-    prefix = flags_prefix(viewer_id)
     keys = [pair_key(viewer_id, a) for a in authors]
-    keys += [prefix + str(t) for t in targets]
     if targets:
         keys.append(marks_key(viewer_id))
     return StateNeeds(viewer_id, list(authors), list(targets), blocked, keys)
@@ -283,7 +281,7 @@ async def resolve_viewer_state(
         return ViewerState(viewer_id=needs.viewer_id, blocked=known)
     if cached is None:
         cached = await services.cache.get_many(needs.keys)
-    pair_values, flag_values = needs.split(cached)
+    pair_values = needs.split(cached)
     viewer = needs.viewer_id
     following: set[int] = set()
     blocked: set[int] = set()
@@ -300,6 +298,13 @@ async def resolve_viewer_state(
         if marks is not None:
             flags = {t: m for t in needs.targets if (m := marks.get(t, 0))}
         else:
+            keys = needs.flag_keys()
+            found = await services.cache.get_many(keys)
+            flag_values = {
+                t: v
+                for t, k in zip(needs.targets, keys, strict=True)
+                if (v := found.get(k)) is not None
+            }
             flags = await _load_flags(services, viewer, needs.targets, flag_values)
     return ViewerState(
         viewer_id=viewer,
