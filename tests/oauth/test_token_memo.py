@@ -77,12 +77,17 @@ def test_the_watcher_drops_what_the_bus_says_was_revoked() -> None:
         memo.put("a", VIEWER, memo.generation)
         memo.put("b", VIEWER, memo.generation)
         watcher = asyncio.create_task(memo.watch(bus))
-        while TOKENS_CHANNEL not in bus.hub.by_channel:
+        for _ in range(100):  # the watcher subscribes in its first steps
+            if TOKENS_CHANNEL in bus.hub.by_channel:
+                break
             await asyncio.sleep(0)
         await bus.publish(TOKENS_CHANNEL, revocation_message(["a"]))
         await bus.publish(TOKENS_CHANNEL, b"not msgpack of a list")  # ignored
-        while memo.get("a") is not None:
+        for _ in range(100):
+            if memo.get("a") is None:
+                break
             await asyncio.sleep(0)
+        assert memo.get("a") is None
         assert memo.get("b") is VIEWER
         watcher.cancel()
         with pytest.raises(asyncio.CancelledError):
@@ -120,12 +125,15 @@ def test_a_suspended_accounts_token_leaves_the_memo(client: ApiClient) -> None:
 
 async def _listening(services: Services) -> None:
     """Until the process's watcher listens on the bus (Redis: subscribed)."""
+    from roost.infra.redis_events import RedisEventBus
+
     bus = services.events
-    while TOKENS_CHANNEL not in getattr(bus, "hub").by_channel:
+    assert isinstance(bus, RedisEventBus)
+    for _ in range(3000):  # a guard against hanging, not a measure
+        if TOKENS_CHANNEL in bus.hub.by_channel:
+            break
         await asyncio.sleep(0.01)
-    ready = getattr(bus, "ready", None)
-    if ready is not None:
-        await ready()
+    await bus.ready()
 
 
 @pytest.mark.parametrize("backend", ["postgresql+redis"])
