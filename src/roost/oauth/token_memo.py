@@ -59,7 +59,10 @@ def revocation_message(token_hashes: Iterable[str]) -> bytes:
 
 
 class TokenMemo:
-    """token hash -> (expiry, Viewer), for ``ttl`` seconds at most."""
+    """token -> (expiry, Viewer), for ``ttl`` seconds at most.
+
+    Keyed by the token itself, so a hit costs no hashing; revocations name
+    token hashes, hence the second map."""
 
     def __init__(
         self, ttl: float, *, clock: Callable[[], float] = time.monotonic, limit: int = MEMO_LIMIT
@@ -68,35 +71,41 @@ class TokenMemo:
         self.limit = limit
         self._clock = clock
         self._items: dict[str, tuple[float, Viewer]] = {}
+        self._tokens: dict[str, str] = {}  # token hash -> token
         # Bumped by every drop: a fill that began before it is stale.
         self.generation = 0
 
-    def get(self, token_hash: str) -> Viewer | None:
-        entry = self._items.get(token_hash)
+    def get(self, token: str) -> Viewer | None:
+        entry = self._items.get(token)
         if entry is None:
             return None
         if entry[0] <= self._clock():
-            del self._items[token_hash]
+            del self._items[token]
             return None
         return entry[1]
 
-    def put(self, token_hash: str, viewer: Viewer, generation: int) -> None:
+    def put(self, token: str, token_hash: str, viewer: Viewer, generation: int) -> None:
         """Keep ``viewer`` unless something was dropped since ``generation``
         was read (the answer may predate a revocation)."""
         if self.ttl <= 0 or generation != self.generation:
             return
-        if len(self._items) >= self.limit:
+        if len(self._tokens) >= self.limit:  # never fewer than the entries
             self._items.clear()
-        self._items[token_hash] = (self._clock() + self.ttl, viewer)
+            self._tokens.clear()
+        self._items[token] = (self._clock() + self.ttl, viewer)
+        self._tokens[token_hash] = token
 
     def drop(self, token_hashes: Iterable[str]) -> None:
         self.generation += 1
         for token_hash in token_hashes:
-            self._items.pop(token_hash, None)
+            token = self._tokens.pop(token_hash, None)
+            if token is not None:
+                self._items.pop(token, None)
 
     def clear(self) -> None:
         self.generation += 1
         self._items.clear()
+        self._tokens.clear()
 
     def __len__(self) -> int:
         return len(self._items)

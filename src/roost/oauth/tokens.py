@@ -61,19 +61,19 @@ class TokenService:
     async def viewer_for(self, token: str) -> Viewer | None:
         """Resolve a bearer token: from the process's memo, else the shared
         cache, else the database."""
-        token_hash = hash_token(token)
         memo = self.memo
-        found = memo.get(token_hash)
+        found = memo.get(token)
         if found is not None:
             return found
         generation = memo.generation
+        token_hash = hash_token(token)
         key = token_key(token_hash)
         cache = self._services.cache
         hit = (await cache.get_many([key])).get(key)
         if hit is not None:
             c = _decode_viewer(hit)
             found = Viewer(c.token_id, c.app_id, c.account_id, frozenset(c.scopes))
-            memo.put(token_hash, found, generation)
+            memo.put(token, token_hash, found, generation)
             return found
         t, a = schema.oauth_tokens, schema.accounts
         async with self._services.db.read(primary=True) as conn:
@@ -113,7 +113,7 @@ class TokenService:
             row.id, row.app_id, row.account_id, frozenset(scopes), confirmed, approved, disabled
         )
         if confirmed and approved and not disabled:
-            memo.put(token_hash, viewer, generation)
+            memo.put(token, token_hash, viewer, generation)
         return viewer
 
     async def issue(
