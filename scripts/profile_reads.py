@@ -171,6 +171,12 @@ def main() -> None:
     parser.add_argument("--reads", type=int, default=600, help="profiled reads per kind")
     parser.add_argument("--kinds", default=",".join(KINDS))
     parser.add_argument("--html", type=Path, help="also write HTML profiles with this prefix")
+    parser.add_argument(
+        "--timed",
+        type=int,
+        default=0,
+        help="also time this many reads per kind without the profiler (CPU per read)",
+    )
     args = parser.parse_args()
     with contextlib.ExitStack() as stack:
         env = None
@@ -275,6 +281,17 @@ def profile(args: argparse.Namespace, settings: Settings) -> None:
                 )
                 if args.html:
                     html[kind] = profiler.output_html()
+                if args.timed:
+                    # Process CPU time, profiler off: the figure to compare
+                    # between runs on a shared machine (wall time is not).
+                    rounds = []
+                    for _ in range(3):
+                        cpu = time.process_time()
+                        for i in range(args.timed):
+                            await call_app(app, path(i), users[i % len(users)][1])
+                        rounds.append((time.process_time() - cpu) / args.timed * 1000)
+                    shown = ", ".join(f"{r:.3f}" for r in rounds)
+                    print(f"   CPU per read, profiler off, 3 rounds of {args.timed}: {shown} ms")
 
             client.portal.call(run)
         for kind, page in html.items():

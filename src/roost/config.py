@@ -82,6 +82,11 @@ class Settings:
     # Addresses or networks of the reverse proxies whose X-Forwarded-For is
     # believed (comma-separated); empty: the peer address is the client.
     trusted_proxies: tuple[str, ...] = ()
+    # How long a resolved access token is kept in the process (seconds; 0:
+    # not kept). A token revoked on another process stops working here when
+    # the revocation arrives on the event bus, and after this at worst
+    # (roost.oauth.token_memo); on the revoking process at once.
+    token_memo_seconds: float = 5.0
     # Every rate limit below at once (roost bench turns them off).
     rate_limits: bool = True
     rate_limit_anonymous_per_5min: int = 300  # per client address

@@ -7,6 +7,8 @@ implementation each field holds.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import dataclasses
 import logging
 import time
@@ -28,6 +30,7 @@ from roost.infra.webpush import HttpPushSender, PushSender, VapidKeys
 from roost.jobs.runner import JobRunner
 from roost.limits import Budgets, build_budgets
 from roost.media.runtime import MediaRuntime
+from roost.oauth.token_memo import start_watching
 from roost.oauth.tokens import TokenService
 from roost.worker_lease import WorkerIdStore, WorkerLease
 
@@ -65,6 +68,8 @@ class Services:
     redis_ping: Callable[[], Awaitable[object]] | None = None
     # New statuses, written by group commit (roost.statuses.service).
     posting: GroupCommit[Any, int] = dataclasses.field(init=False)
+    # Drops tokens revoked elsewhere from this process's memo (start()).
+    _token_watch: asyncio.Task[None] | None = dataclasses.field(default=None, init=False)
 
     def __post_init__(self) -> None:
         self.passwords = PasswordHasher(
@@ -89,6 +94,9 @@ class Services:
         if self.worker_lease is not None and self.worker_lease.worker_id is None:
             await self.worker_lease.start()
         self.db.start()
+        if self._token_watch is None:
+            # Revocations made on other processes reach this one's token memo.
+            self._token_watch = start_watching(self.tokens.memo, self.events)
         if self.redis_ping is not None:
             # One round trip before serving: a Redis Cluster client maps the
             # cluster on its first command, and many first commands at once
@@ -114,6 +122,11 @@ class Services:
 
     async def close(self) -> None:
         self.jobs.stop()
+        if self._token_watch is not None:
+            self._token_watch.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._token_watch
+            self._token_watch = None
         if self.worker_lease is not None:
             await self.worker_lease.stop()
         await self.push_sender.close()

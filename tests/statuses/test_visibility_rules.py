@@ -175,11 +175,13 @@ def test_state_needs_reads_only_what_decides(
     assert needs is not None
     assert (needs.authors, needs.targets) == (authors, targets)
     # The viewer's relation summary (and its generation) when any author
-    # needs a relation, flags per target, and the viewer's marks index when
-    # any flags are read.
+    # needs a relation, and the viewer's marks index when any flags are
+    # read; the per-status flags only for a viewer past the index (a second
+    # round trip, flag_keys).
     relations = summary_keys(VIEWER) if authors else []
     assert needs.keys[: len(relations)] == relations
-    assert len(needs.keys) == len(relations) + len(targets) + (1 if targets else 0)
+    assert len(needs.keys) == len(relations) + (1 if targets else 0)
+    assert len(needs.flag_keys()) == len(targets)
 
 
 def test_anonymous_viewers_need_nothing() -> None:

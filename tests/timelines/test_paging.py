@@ -71,3 +71,29 @@ def test_warm_home_read_has_constant_query_count(client: ApiClient) -> None:
     small, large = queries(2), queries(30)
     assert small == large
     assert small <= 2
+
+
+def test_link_header_keeps_other_parameters_and_drops_every_cursor(client: ApiClient) -> None:
+    """Link bases are remembered per path and non-cursor query (api.paging):
+    pages with other cursors, and cursors written percent-encoded, still get
+    links without them, and other parameters are kept, each to its own path."""
+    alice = client.make_user("alice")
+    ids = [post(client, alice, f"post {i}") for i in range(5)]
+    client.drain()
+    newest = max(int(i) for i in ids)
+
+    def link(path: str) -> str:
+        response = client.get(path, user=alice)
+        assert response.status_code == 200, response.text
+        return response.headers["link"]
+
+    first = link("/api/v1/timelines/home?limit=2")
+    assert first.startswith("<http://testserver/api/v1/timelines/home?limit=2&max_id=")
+    later = link(f"/api/v1/timelines/home?limit=2&max_id={newest + 1}&since_id=1")
+    assert "since_id" not in later and later.count("limit=2") == 2
+    encoded = link(f"/api/v1/timelines/home?limit=2&max%5Fid={newest + 1}")
+    assert "max%5Fid" not in encoded
+    assert encoded.count("max_id=") == 1 and encoded.count("min_id=") == 1
+    other = link(f"/api/v1/accounts/{alice.id}/statuses?limit=3&exclude_replies=true")
+    assert f"/api/v1/accounts/{alice.id}/statuses?limit=3&exclude_replies=true&max_id=" in other
+    assert f'min_id={newest}>; rel="prev"' in other

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from urllib.parse import quote, urlencode
+from urllib.parse import parse_qsl, quote, urlencode
 
 import msgspec
 from starlette.requests import Request
@@ -50,6 +50,35 @@ def page_url_base(public_url: str, path: str) -> str:
     return public_url.rstrip("/") + segments
 
 
+def _link_base(public_url: str, path: str, query: bytes) -> str:
+    """The address both links share: the public URL of ``path`` with the
+    query's parameters other than the cursors, ending in ``?`` or ``&``."""
+    pairs = parse_qsl(query.decode("latin-1"), keep_blank_values=True)
+    kept = urlencode([(k, v) for k, v in pairs if k not in _CURSORS])
+    # The decoded path from the scope: ``request.url`` would re-parse it and cut
+    # it at a decoded "?" or "#".
+    base = page_url_base(public_url, path) + "?"
+    return base + kept + "&" if kept else base
+
+
+# Link bases by (public URL, path, query without its cursor parameters):
+# most pages of a kind share one (the same path and limit), so the parsing
+# and quoting above run once per kind of page, not per request. Bounded;
+# emptied when full.
+_bases: dict[tuple[str, str, bytes], str] = {}
+_BASES_LIMIT = 4_096
+_CURSOR_PREFIXES = (b"max_id=", b"min_id=", b"since_id=")
+
+
+def _without_cursors(query: bytes) -> bytes:
+    """``query`` less its plainly written cursor parameters (the memo key: a
+    cursor spelled otherwise, percent-encoded, stays in the key, and
+    ``_link_base`` still drops it)."""
+    if b"_id=" not in query:
+        return query
+    return b"&".join(p for p in query.split(b"&") if not p.startswith(_CURSOR_PREFIXES))
+
+
 def link_header(request: Request, ids: Sequence[int]) -> dict[str, str]:
     """``Link`` with rel="next" first (toot matches it with a regex), then rel="prev".
 
@@ -57,12 +86,13 @@ def link_header(request: Request, ids: Sequence[int]) -> dict[str, str]:
     the client chooses."""
     if not ids:
         return {}
-    public_url: str = request.app.state.services.settings.public_url
-    kept = urlencode([(k, v) for k, v in request.query_params.multi_items() if k not in _CURSORS])
-    # The other parameters are encoded once for both links (ids need no quoting).
-    # The decoded path from the scope: ``request.url`` would re-parse it and cut
-    # it at a decoded "?" or "#".
-    base = page_url_base(public_url, request.scope["path"]) + "?"
-    if kept:
-        base += kept + "&"
+    scope = request.scope
+    public_url: str = scope["app"].state.services.settings.public_url
+    key = (public_url, scope["path"], _without_cursors(scope.get("query_string", b"")))
+    base = _bases.get(key)
+    if base is None:
+        if len(_bases) >= _BASES_LIMIT:
+            _bases.clear()
+        # The other parameters are encoded once for both links (ids need no quoting).
+        base = _bases[key] = _link_base(public_url, key[1], key[2])
     return {"Link": f'<{base}max_id={min(ids)}>; rel="next", <{base}min_id={max(ids)}>; rel="prev"'}

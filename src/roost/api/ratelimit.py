@@ -18,10 +18,9 @@ from __future__ import annotations
 import time
 from typing import TYPE_CHECKING
 
-from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from roost.api.auth import VIEWER_KEY, bearer_token
+from roost.api.auth import VIEWER_KEY, scope_bearer_token
 from roost.api.client_address import scope_client_address
 from roost.api.errors import domain_error_response
 from roost.infra import ratelimit
@@ -54,21 +53,6 @@ def verdict_headers(verdict: Verdict) -> list[tuple[bytes, bytes]]:
         (b"x-ratelimit-remaining", str(verdict.remaining).encode()),
         (b"x-ratelimit-reset", _reset_text(verdict.reset_at).encode()),
     ]
-
-
-def _token(scope: Scope) -> str | None:
-    """The bearer token, as ``bearer_token`` reads it; without building a
-    Request when the query string cannot hold one (the common case)."""
-    if b"access_token" in scope.get("query_string", b""):
-        return bearer_token(Request(scope))
-    headers: list[tuple[bytes, bytes]] = scope["headers"]
-    for name, value in headers:
-        if name == b"authorization":
-            scheme, _, token = value.decode("latin-1").partition(" ")
-            if scheme.lower() == "bearer" and token.strip():
-                return token.strip()
-            return None
-    return None
 
 
 class RateLimitMiddleware:
@@ -104,7 +88,7 @@ class RateLimitMiddleware:
     async def _spend(self, scope: Scope, services: Services) -> Verdict:
         settings = services.settings
         limits = services.budgets
-        token = _token(scope)
+        token = scope_bearer_token(scope)
         viewer = await services.tokens.viewer_for(token) if token else None
         if token is not None:
             scope[VIEWER_KEY] = (token, viewer)

@@ -17,7 +17,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from roost.api.auth import VIEWER_KEY, bearer_token
+from roost.api.auth import VIEWER_KEY, scope_bearer_token
 from roost.api.errors import ApiError
 from roost.api.params import parse_body, parse_query
 from roost.api.uploads import LimitOf, accept_upload, is_multipart, received_upload
@@ -132,7 +132,7 @@ class Endpoint:
     async def _authenticate(self, request: Request, services: Services) -> Viewer | None:
         if self.auth == "none":
             return None
-        token = bearer_token(request)
+        token = scope_bearer_token(request.scope)
         if token is None:
             if self.auth == "optional":
                 return None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import secrets
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
@@ -14,10 +15,13 @@ from roost.db import schema
 from roost.kernel.auth import Viewer, hash_token
 from roost.kernel.cachekeys import token_key
 from roost.oauth.admin_scopes import account_is_admin, has_admin_scopes, without_admin_scopes
+from roost.oauth.token_memo import TOKENS_CHANNEL, TokenMemo, revocation_message
 from roost.streaming.events import REVOKED, publish, revoked_channel
 
 if TYPE_CHECKING:
     from roost.services import Services
+
+log = logging.getLogger("roost.oauth")
 
 TOKEN_CACHE_TTL = 300
 
@@ -36,19 +40,41 @@ class _CachedViewer(msgspec.Struct, array_like=True):
     scopes: list[str]
 
 
+_decode_viewer = msgspec.msgpack.Decoder(_CachedViewer).decode
+
+
+async def publish_revocation(services: Services, token_hashes: tuple[str, ...]) -> None:
+    """Tell every process's token memo (best effort, like every event: a
+    lost message leaves the memo's expiry as the bound)."""
+    try:
+        await services.events.publish(TOKENS_CHANNEL, revocation_message(token_hashes))
+    except Exception as exc:  # the bus's own breaker logs outages
+        log.warning("could not publish token revocations: %s: %s", type(exc).__name__, exc)
+
+
 class TokenService:
     def __init__(self, services: Services) -> None:
         self._services = services
+        # Resolved tokens for a few seconds in this process (token_memo).
+        self.memo = TokenMemo(services.settings.token_memo_seconds)
 
     async def viewer_for(self, token: str) -> Viewer | None:
-        """Resolve a bearer token, from the cache when possible."""
+        """Resolve a bearer token: from the process's memo, else the shared
+        cache, else the database."""
+        memo = self.memo
+        found = memo.get(token)
+        if found is not None:
+            return found
+        generation = memo.generation
         token_hash = hash_token(token)
         key = token_key(token_hash)
         cache = self._services.cache
         hit = (await cache.get_many([key])).get(key)
         if hit is not None:
-            c = msgspec.msgpack.decode(hit, type=_CachedViewer)
-            return Viewer(c.token_id, c.app_id, c.account_id, frozenset(c.scopes))
+            c = _decode_viewer(hit)
+            found = Viewer(c.token_id, c.app_id, c.account_id, frozenset(c.scopes))
+            memo.put(token, token_hash, found, generation)
+            return found
         t, a = schema.oauth_tokens, schema.accounts
         async with self._services.db.read(primary=True) as conn:
             row = (
@@ -83,9 +109,12 @@ class TokenService:
                 _CachedViewer(row.id, row.app_id, row.account_id, scopes)
             )
             await cache.set_many({key: packed}, ttl=TOKEN_CACHE_TTL)
-        return Viewer(
+        viewer = Viewer(
             row.id, row.app_id, row.account_id, frozenset(scopes), confirmed, approved, disabled
         )
+        if confirmed and approved and not disabled:
+            memo.put(token, token_hash, viewer, generation)
+        return viewer
 
     async def issue(
         self,
@@ -149,7 +178,14 @@ class TokenService:
 
     async def forget(self, *token_hashes: str) -> None:
         """Drop cached viewers after their tokens' revocation was committed,
-        and end the streams open with those tokens."""
+        and end the streams open with those tokens.
+
+        This process's memo first (the token stops working here at once),
+        then the shared cache, then every other process's memo through the
+        bus (within ``token_memo_seconds`` at worst: see token_memo)."""
         if token_hashes:
-            await self._services.cache.delete(*(token_key(h) for h in token_hashes))
-            await publish(self._services, REVOKED, 0, map(revoked_channel, token_hashes))
+            self.memo.drop(token_hashes)
+            services = self._services
+            await services.cache.delete(*(token_key(h) for h in token_hashes))
+            await publish_revocation(services, token_hashes)
+            await publish(services, REVOKED, 0, map(revoked_channel, token_hashes))

@@ -354,17 +354,26 @@ class FeedFilters:
     filters: list[FilterRecord] = dataclasses.field(default_factory=list)
 
 
-async def load_feed_filters(services: Services, viewer_id: int) -> FeedFilters:
-    """``load_excluded_ids``, ``load_hot_follows``, the members of the
-    viewer's exclusive lists and the viewer's filters in one cache round trip
-    (all are read on every home timeline page)."""
-    keys = [
+def feed_filter_keys(viewer_id: int) -> list[str]:
+    """The cache keys ``load_feed_filters`` reads (a caller may read them in
+    its own round trip and pass the values)."""
+    return [
         excluded_key(viewer_id),
         hot_follows_key(viewer_id),
         exclusive_members_key(viewer_id),
         filters_key(viewer_id),
     ]
-    hits = await services.cache.get_many(keys)
+
+
+async def load_feed_filters(
+    services: Services, viewer_id: int, *, cached: Mapping[str, bytes] | None = None
+) -> FeedFilters:
+    """``load_excluded_ids``, ``load_hot_follows``, the members of the
+    viewer's exclusive lists and the viewer's filters in one cache round trip
+    (all are read on every home timeline page); none when the caller read
+    ``feed_filter_keys`` already (``cached``: what it found)."""
+    keys = feed_filter_keys(viewer_id)
+    hits = await services.cache.get_many(keys) if cached is None else cached
     raw_excluded, raw_hot, raw_exclusive, raw_filters = (hits.get(k) for k in keys)
     return FeedFilters(
         filters=decode_filters(raw_filters)

@@ -8,7 +8,7 @@ the record: their counts are cached apart (counters.py).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
 import msgspec
@@ -91,6 +91,23 @@ async def load_statuses(
         return await fetch_status_records(conn, wanted) if wanted else {}
     records, _ = await load_status_blobs(services, ids, primary=primary)
     return records
+
+
+def cached_statuses(
+    ids: Iterable[int], cached: Mapping[str, bytes]
+) -> tuple[dict[int, StatusRecord], dict[int, bytes]]:
+    """The records among cache values a caller read already (with
+    ``status_key``), and their bytes, by id; misses are simply absent (the
+    caller's later ``load_status_blobs`` reads them)."""
+    decode = _decoder.decode
+    found: dict[int, StatusRecord] = {}
+    blobs: dict[int, bytes] = {}
+    for status_id in ids:
+        value = cached.get(STATUS_PREFIX + str(status_id))
+        if value is not None:
+            found[status_id] = decode(value)
+            blobs[status_id] = value
+    return found, blobs
 
 
 async def load_status_blobs(

@@ -120,18 +120,16 @@ class StateNeeds:
     targets: list[int]  # statuses whose flags are shown (originals, not reblog wrappers)
     blocked: Set[int] | None  # every block both ways, when the caller knows them
     # The cache keys, built once: the viewer's ``summary_keys`` (when there
-    # are authors), then ``flags_key`` of each target, then the viewer's
-    # ``marks_key``.
+    # are authors), then the viewer's ``marks_key`` (when there are targets).
+    # The per-status flags (``flag_keys``) are read only for a viewer whose
+    # marks outgrew the index (a second round trip, for those viewers alone):
+    # for everyone else the index answers, and twenty more keys per page
+    # cost every read.
     keys: list[str]
 
-    def split(self, cached: Mapping[str, bytes]) -> dict[int, bytes]:
-        """The flags found among ``cached``, by status."""
-        start = len(self.keys) - len(self.targets) - (1 if self.targets else 0)
-        return {
-            t: v
-            for t, k in zip(self.targets, self.keys[start : start + len(self.targets)], strict=True)
-            if (v := cached.get(k)) is not None
-        }
+    def flag_keys(self) -> list[str]:
+        prefix = flags_prefix(self.viewer_id)
+        return [prefix + str(t) for t in self.targets]
 
 
 def state_needs(
@@ -158,9 +156,7 @@ def state_needs(
             continue
         if blocked is None or (record.visibility == PRIVATE and author not in blocked):
             authors[author] = None
-    prefix = flags_prefix(viewer_id)
     keys = summary_keys(viewer_id) if authors else []
-    keys += [prefix + str(t) for t in targets]
     if targets:
         keys.append(marks_key(viewer_id))
     return StateNeeds(viewer_id, list(authors), list(targets), blocked, keys)
@@ -282,7 +278,6 @@ async def resolve_viewer_state(
         return ViewerState(viewer_id=needs.viewer_id, blocked=known)
     if cached is None:
         cached = await services.cache.get_many(needs.keys)
-    flag_values = needs.split(cached)
     viewer = needs.viewer_id
     following: frozenset[int] = frozenset()
     blocked: frozenset[int] = frozenset()
@@ -295,6 +290,13 @@ async def resolve_viewer_state(
         if marks is not None:
             flags = {t: m for t in needs.targets if (m := marks.get(t, 0))}
         else:
+            keys = needs.flag_keys()
+            found = await services.cache.get_many(keys)
+            flag_values = {
+                t: v
+                for t, k in zip(needs.targets, keys, strict=True)
+                if (v := found.get(k)) is not None
+            }
             flags = await _load_flags(services, viewer, needs.targets, flag_values)
     return ViewerState(
         viewer_id=viewer,

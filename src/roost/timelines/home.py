@@ -13,9 +13,11 @@ from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
 
 from roost.infra.resilient import BackendUnavailable
-from roost.kernel.cachekeys import home_key
+from roost.kernel.cachekeys import home_key, status_key
 from roost.kernel.paging import Page
-from roost.relationships.store import FeedFilters
+from roost.relationships.store import FeedFilters, feed_filter_keys, load_feed_filters
+from roost.statuses.hydrate import Known
+from roost.statuses.store import cached_statuses
 from roost.timelines.home_query import query_home_ids
 from roost.timelines.hot import merge_hot_posts
 
@@ -181,6 +183,37 @@ async def read_home_timeline(
     blocked and muted accounts and hot follows (load_feed_filters). While the
     store is unreachable the page is read from the database instead."""
     ids = await read_feed(services, home_feed(services, viewer_id), page)
+    return await _with_hot_posts(services, viewer_id=viewer_id, page=page, ids=ids, filters=filters)
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class HomePage:
+    """One page of a home timeline as ``read_home_page`` read it."""
+
+    ids: list[int]
+    filters: FeedFilters
+    # The records of the page's ids that were in the cache (and their bytes).
+    known: Known
+
+
+async def read_home_page(services: Services, *, viewer_id: int, page: Page) -> HomePage:
+    """``load_feed_filters`` then ``read_home_timeline``, in one cache round
+    trip fewer: the store's range first, then the viewer's feed filters
+    together with the records of the ids found (rendering reads only the
+    records it still misses: the hot accounts' statuses, reblogged
+    originals, evicted records)."""
+    ids = await read_feed(services, home_feed(services, viewer_id), page)
+    filter_keys = feed_filter_keys(viewer_id)
+    cached = await services.cache.get_many([*filter_keys, *(status_key(i) for i in ids)])
+    filters = await load_feed_filters(services, viewer_id, cached=cached)
+    known = cached_statuses(ids, cached)
+    ids = await _with_hot_posts(services, viewer_id=viewer_id, page=page, ids=ids, filters=filters)
+    return HomePage(ids, filters, known)
+
+
+async def _with_hot_posts(
+    services: Services, *, viewer_id: int, page: Page, ids: list[int], filters: FeedFilters
+) -> list[int]:
     hot = filters.hot
     if filters.exclusive:
         hot = {a: s for a, s in hot.items() if a not in filters.exclusive}

@@ -24,7 +24,7 @@ from roost.statuses.hydrate import Known
 from roost.statuses.pins import pinned_status_ids
 from roost.timelines import listing
 from roost.timelines.authored import read_authored
-from roost.timelines.home import read_home_timeline
+from roost.timelines.home import read_home_page
 from roost.timelines.list_feed import read_list_timeline
 
 if TYPE_CHECKING:
@@ -83,9 +83,14 @@ async def _excluded(services: Services, viewer_id: int | None) -> frozenset[int]
 async def home_timeline(services: Services, *, viewer_id: int, page: Page) -> TimelineSlice:
     """A page of the viewer's home timeline. Statuses of accounts the viewer
     has blocked or muted since they were delivered are dropped here."""
-    filters = await load_feed_filters(services, viewer_id)
-    ids = await read_home_timeline(services, viewer_id=viewer_id, page=page, filters=filters)
-    return TimelineSlice(ids, filters.excluded, _active(ContextFilters(filters.filters, "home")))
+    found = await read_home_page(services, viewer_id=viewer_id, page=page)
+    filters = found.filters
+    return TimelineSlice(
+        found.ids,
+        filters.excluded,
+        _active(ContextFilters(filters.filters, "home")),
+        known=found.known,
+    )
 
 
 async def list_timeline(
