@@ -44,7 +44,9 @@ from roost_bench.requests import Requests
 from roost_bench.tokens import issue_bench_tokens
 
 METRICS_TOKEN = "stalls-profile"
-PAUSE_LINE = re.compile(r"garbage collection paused the process: generation (\d), ([\d.]+)ms")
+PAUSE_LINE = re.compile(
+    r"garbage collection paused the process: generation (\d), ([\d.]+)ms \(cpu ([\d.]+)ms\)"
+)
 SETTLED_LINE = re.compile(r"garbage collector settled \((.+?)\): (\d+) objects frozen, ([\d.]+)ms")
 
 
@@ -173,8 +175,10 @@ def one_run(args: argparse.Namespace, tuning: str, tokens: list[str], index: int
         server.wait(timeout=60)
     text = log_path.read_bytes()
     window = text[offset:].decode(errors="replace")
-    pauses = [(int(g), float(ms)) for g, ms in PAUSE_LINE.findall(window)]
-    every_pause = [(int(g), float(ms)) for g, ms in PAUSE_LINE.findall(text.decode("latin-1"))]
+    pauses = [(int(g), float(ms), float(cpu)) for g, ms, cpu in PAUSE_LINE.findall(window)]
+    every_pause = [
+        (int(g), float(ms), float(cpu)) for g, ms, cpu in PAUSE_LINE.findall(text.decode("latin-1"))
+    ]
     minutes = args.duration / 60.0
     gc = {
         str(g): {
@@ -199,7 +203,10 @@ def one_run(args: argparse.Namespace, tuning: str, tokens: list[str], index: int
         "settled": SETTLED_LINE.findall(text.decode(errors="replace")),
         "gc": gc,
         "max_pause_ms": {
-            str(g): max([ms for gen, ms in pauses if gen == g], default=0.0) for g in range(3)
+            str(g): max([ms for gen, ms, _ in pauses if gen == g], default=0.0) for g in range(3)
+        },
+        "max_pause_cpu_ms": {
+            str(g): max([cpu for gen, _, cpu in pauses if gen == g], default=0.0) for g in range(3)
         },
         "loop_lag": {"ticks": lag_count, **lag_over},
         # From ready to the end (the cold reads and the warm-up settle too).
@@ -210,7 +217,8 @@ def one_run(args: argparse.Namespace, tuning: str, tokens: list[str], index: int
                 ),
                 "ms": 1000
                 * _delta(after, at_start, "roost_gc_pause_seconds_sum", generation=str(g)),
-                "max_ms": max([ms for gen, ms in every_pause if gen == g], default=0.0),
+                "max_ms": max([ms for gen, ms, _ in every_pause if gen == g], default=0.0),
+                "max_cpu_ms": max([c for gen, _, c in every_pause if gen == g], default=0.0),
             }
             for g in range(3)
         },

@@ -22,6 +22,7 @@ def _serve_briefly(settings: Settings) -> tuple[tuple[int, int, int], int, bool]
 
 
 def test_tuning_freezes_start_up_objects_and_raises_the_young_threshold() -> None:
+    gc_tuning.restore()  # whatever an earlier test in this process left
     before = gc.get_threshold()
     ticks = stalls.LOOP.ticks
     try:
@@ -37,7 +38,7 @@ def test_tuning_freezes_start_up_objects_and_raises_the_young_threshold() -> Non
 
 
 def test_off_leaves_the_collector_alone_and_still_measures() -> None:
-    gc.unfreeze()
+    gc_tuning.restore()
     before = gc.get_threshold()
     ticks = stalls.LOOP.ticks
     threshold, frozen, lag_task_running = _serve_briefly(Settings(gc_tuning=False))

@@ -52,6 +52,10 @@ RECORD_FLOOR = 0.002
 RECENT = 512
 
 _clock = time.perf_counter
+# CPU time of this thread (the collector runs in the thread that allocated):
+# the part of a pause that was the collector's own work, not the machine
+# giving the CPU to other processes meanwhile.
+_cpu = time.thread_time
 
 
 class GcPauses:
@@ -63,10 +67,11 @@ class GcPauses:
         self.longest = [0.0, 0.0, 0.0]
         # (start, end, generation) of the latest collections.
         self.recent: deque[tuple[float, float, int]] = deque(maxlen=RECENT)
-        # (generation, seconds) not yet observed into the histogram.
-        self.pending: list[tuple[int, float]] = []
+        # (generation, seconds, CPU seconds) not yet observed into the histogram.
+        self.pending: list[tuple[int, float, float]] = []
         self.log_seconds = 0.0
         self._started = 0.0
+        self._cpu_started = 0.0
         self._installed = False
 
     def install(self) -> None:
@@ -85,8 +90,10 @@ class GcPauses:
         # Inside the collector: plain arithmetic and appends only.
         if phase == "start":
             self._started = _clock()
+            self._cpu_started = _cpu()
             return
         end = _clock()
+        cpu = _cpu() - self._cpu_started
         generation = info["generation"]
         duration = end - self._started
         self.counts[generation] += 1
@@ -95,7 +102,7 @@ class GcPauses:
             self.longest[generation] = duration
         self.recent.append((self._started, end, generation))
         if len(self.pending) < 10_000:
-            self.pending.append((generation, duration))
+            self.pending.append((generation, duration, cpu))
 
     def totals(self) -> tuple[int, float, int, float]:
         """(collections, seconds, generation-2 collections, their seconds) so far."""
@@ -106,13 +113,14 @@ class GcPauses:
         the long ones (called from the loop-lag task, outside the collector)."""
         pending, self.pending = self.pending, []
         children = _GC_CHILDREN
-        for generation, duration in pending:
+        for generation, duration, cpu in pending:
             children[generation].observe(duration)
             if self.log_seconds > 0 and duration >= self.log_seconds:
                 log.warning(
-                    "garbage collection paused the process: generation %d, %.1fms",
+                    "garbage collection paused the process: generation %d, %.1fms (cpu %.1fms)",
                     generation,
                     duration * 1000,
+                    cpu * 1000,
                 )
 
 
