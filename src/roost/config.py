@@ -184,9 +184,8 @@ class Settings:
     # roost_gc_pause_seconds are kept either way).
     stall_log_ms: float = 200.0
     # Set the garbage collector for a long-running process: freeze what is
-    # alive after start-up and after a minute of warm-up (never walked
-    # again), and collect the young generation every 50,000 allocations
-    # instead of 700. false: CPython's defaults.
+    # alive after start-up and after a minute of warm-up, so that no
+    # collection walks those objects again. false: CPython's defaults.
     gc_tuning: bool = True
     # On SIGTERM an app server fails its readiness check at once but keeps
     # serving this long (so a load balancer stops sending it requests first),

@@ -17,8 +17,8 @@ instead of holding the exit until the graceful-shutdown timeout.
 a ``roost worker``) runs around its work: the event-loop lag and garbage
 collection measurements (``roost.infra.stalls``) and, unless
 ``ROOST_GC_TUNING`` is off, the collector set for a long-lived process
-(``roost.infra.gc_tuning``: frozen after start-up and after a warm-up,
-rarer young collections).
+(``roost.infra.gc_tuning``: what is alive after start-up and after a
+warm-up frozen, never walked again).
 """
 
 from __future__ import annotations
@@ -78,7 +78,6 @@ async def watch_process(settings: Settings) -> AsyncIterator[None]:
     """Measure stalls and tune the collector while this process serves."""
     warmed: asyncio.Task[None] | None = None
     if settings.gc_tuning:
-        gc_tuning.raise_thresholds()
         gc_tuning.settle("start-up")
         warmed = asyncio.create_task(_settle_after(GC_WARMUP_SECONDS))
     try:

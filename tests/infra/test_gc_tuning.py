@@ -1,6 +1,6 @@
 """The collector set for a serving process (ROOST_GC_TUNING): frozen after
-start-up, young collections rarer; left alone with the setting off; the
-stall measurements run either way."""
+start-up; left alone with the setting off; the stall measurements run
+either way."""
 
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ def _serve_briefly(settings: Settings) -> tuple[tuple[int, int, int], int, bool]
     return asyncio.run(scenario())
 
 
-def test_tuning_freezes_start_up_objects_and_raises_the_young_threshold() -> None:
+def test_tuning_freezes_the_objects_alive_at_start_up() -> None:
     gc_tuning.restore()  # whatever an earlier test in this process left
     before = gc.get_threshold()
     ticks = stalls.LOOP.ticks
@@ -31,7 +31,7 @@ def test_tuning_freezes_start_up_objects_and_raises_the_young_threshold() -> Non
         )
     finally:
         gc_tuning.restore()
-    assert threshold[0] == gc_tuning.GEN0_THRESHOLD > before[0]
+    assert threshold == before  # CPython's thresholds kept
     assert frozen > 1000  # the modules, classes and functions loaded so far
     assert lag_task_running and stalls.LOOP.ticks > ticks
     assert stalls.LOOP.due == 0.0  # stopped with the process's work
