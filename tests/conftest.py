@@ -137,6 +137,9 @@ def settings(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> Se
         # Tests of the limits turn them on (tests/abuse); the others make
         # more requests than a real client would.
         rate_limits=False,
+        # A full collection and a freeze at each app's start would slow every
+        # test and freeze the test process's objects (tests/infra/test_gc_tuning).
+        gc_tuning=False,
     ).replace(**CHEAP_PASSWORD_HASHING)
     if backend == "postgresql":
         url = request.getfixturevalue("pg_database_url")

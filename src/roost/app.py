@@ -13,6 +13,7 @@ from starlette.middleware import Middleware
 from starlette.routing import BaseRoute, Route
 from starlette.types import ASGIApp, Scope
 
+from roost import lifecycle
 from roost.api.errors import (
     ApiError,
     handle_api_error,
@@ -144,7 +145,11 @@ def create_app(
         if owned and settings.run_workers:
             worker = asyncio.create_task(svc.jobs.run_forever(concurrency=settings.job_loops))
         try:
-            yield
+            if owned:
+                async with lifecycle.watch_process(settings):
+                    yield
+            else:
+                yield
         finally:
             if worker is not None:
                 svc.jobs.stop()

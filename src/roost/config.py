@@ -183,6 +183,15 @@ class Settings:
     # calls, cache misses by key family and timeline rebuilds. 0: off (and
     # nothing is counted).
     slow_request_ms: float = 0.0
+    # Log one line (logger roost.stalls) when the event loop runs a timer
+    # this many milliseconds late or a garbage collection pauses the process
+    # this long. 0: no lines (the metrics roost_event_loop_lag_seconds and
+    # roost_gc_pause_seconds are kept either way).
+    stall_log_ms: float = 200.0
+    # Set the garbage collector for a long-running process: freeze what is
+    # alive after start-up and after a minute of warm-up, so that no
+    # collection walks those objects again. false: CPython's defaults.
+    gc_tuning: bool = True
     # On SIGTERM an app server fails its readiness check at once but keeps
     # serving this long (so a load balancer stops sending it requests first),
     # then finishes its in-flight requests and exits. 0: stop at once.

@@ -5,12 +5,17 @@ the setting is off."""
 
 from __future__ import annotations
 
+import asyncio
+import gc
 import re
+import time
 
 import pytest
+from starlette.types import Message, Receive, Scope, Send
 
+from roost.api.metrics import MetricsMiddleware
 from roost.config import Settings
-from roost.infra import request_cost
+from roost.infra import request_cost, stalls
 from roost.infra.request_cost import CostedCache, CostedTimelineStore
 from tests.helpers import ApiClient
 
@@ -18,7 +23,9 @@ HOME = "/api/v1/timelines/home"
 LINE = re.compile(
     r"slow request: (?P<method>\S+) (?P<route>\S+) (?P<status>\d+) (?P<ms>[\d.]+)ms "
     r"req=(?P<req>\S+) sql=(?P<sql>\d+)/(?P<sql_ms>[\d.]+)ms cache=(?P<cache>\d+) "
-    r"misses=(?P<misses>\S+) timeline=(?P<timeline>\d+) rebuilds=(?P<rebuilds>\d+)"
+    r"misses=(?P<misses>\S+) timeline=(?P<timeline>\d+) rebuilds=(?P<rebuilds>\d+) "
+    r"gc=(?P<gc>\d+)/(?P<gc_ms>[\d.]+)ms gen2=(?P<gen2>\d+)/(?P<gen2_ms>[\d.]+)ms "
+    r"loop_stall=(?P<stall_ms>[\d.]+)ms\(max (?P<stall_max_ms>[\d.]+)ms\)"
 )
 
 
@@ -104,3 +111,47 @@ def test_outside_a_request_nothing_is_counted() -> None:
     assert request_cost.end(opened) is cost
     assert request_cost.current() is None
     assert cost.summary() == "sql=0/0.0ms cache=0 misses=status:2 timeline=0 rebuilds=0"
+
+
+def test_the_line_says_what_stalled_the_process_meanwhile(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A request during which a full collection ran and the loop was
+        blocked carries both; the next one, which waited for no block, does not
+    carry the block."""
+    caplog.set_level("WARNING", logger="roost.slow")
+
+    async def stalling(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["path"] == "/stall":
+            gc.collect(2)
+            time.sleep(0.3)  # noqa: ASYNC251 - blocks the loop on purpose
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": b""})
+
+    async def nothing() -> Message:
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    async def sent(message: Message) -> None:
+        return None
+
+    app = MetricsMiddleware(stalling, token="", scrape=None, slow_request_ms=0.001)  # type: ignore[arg-type]
+
+    async def scenario() -> None:
+        stalls.GC.install()
+        task = asyncio.create_task(stalls.LOOP.run(stalls.GC))
+        try:
+            await asyncio.sleep(0.06)  # the task's first tick is asleep
+            for path in ("/stall", "/calm"):
+                scope: Scope = {"type": "http", "method": "GET", "path": path, "headers": []}
+                await app(scope, nothing, sent)
+                await asyncio.sleep(0.06)
+        finally:
+            task.cancel()
+            with pytest.raises(asyncio.CancelledError):
+                await task
+
+    asyncio.run(scenario())
+    stalled, calm = slow_lines(caplog)
+    assert int(stalled["gen2"]) >= 1 and float(stalled["gen2_ms"]) > 0
+    assert float(stalled["stall_ms"]) >= 200  # most of the 300 ms block
+    assert float(calm["stall_ms"]) < 200

@@ -19,7 +19,9 @@ With ``ROOST_SLOW_REQUEST_MS`` set, the same middleware opens a
 line on the ``roost.slow`` logger for a request slower than the threshold:
 method, route template, status, duration, request id, then what it cost
 (SQL statements and their time, cache and timeline-store calls, cache misses
-by key family, timeline rebuilds). Streaming responses, which last as long
+by key family, timeline rebuilds), then what stalled the process meanwhile
+(garbage collections and event-loop stalls inside the request's time,
+``roost.infra.stalls``). Streaming responses, which last as long
 as their connection, are left out.
 """
 
@@ -129,13 +131,14 @@ class MetricsMiddleware:
             duration.observe(elapsed)  # type: ignore[attr-defined]
             if elapsed >= self.slow_seconds and not route.startswith(STREAMING_PREFIX):
                 slow_log.warning(
-                    "slow request: %s %s %d %.1fms req=%s %s",
+                    "slow request: %s %s %d %.1fms req=%s %s %s",
                     scope["method"],
                     route,
                     status,
                     elapsed * 1000,
                     request_id or "-",
                     cost.summary(),
+                    cost.stalls(start, start + elapsed).summary(),
                 )
 
     async def _serve(self, scope: Scope, send: Send) -> None:

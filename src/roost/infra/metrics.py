@@ -112,6 +112,24 @@ DB_REPLICA_USABLE = Gauge(
     multiprocess_mode="livemin",
 )
 
+# -- process stalls (roost.infra.stalls) -------------------------------------
+# Seconds: timer granularity (a tenth of a millisecond) up to a process that
+# stopped for seconds.
+STALL_BUCKETS = (0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0)
+LOOP_LAG_SECONDS = Histogram(
+    "roost_event_loop_lag_seconds",
+    "How late the event loop ran a timer due every 50 ms: time a ready request"
+    " could not run (a blocking call, a long stretch of Python, a GC pause).",
+    buckets=STALL_BUCKETS,
+)
+GC_PAUSE_SECONDS = Histogram(
+    "roost_gc_pause_seconds",
+    "Duration of each cyclic garbage collection, by generation (0, 1, 2); the"
+    " process runs nothing else meanwhile.",
+    ["generation"],
+    buckets=STALL_BUCKETS,
+)
+
 # -- spots for other domains ---------------------------------------------------
 STREAMING_CONNECTIONS = Gauge(
     "roost_streaming_connections",

@@ -18,6 +18,11 @@ Cache misses are named by key family, the key up to its first colon
 (``status``, ``account``, ``counts``, ``vf``, ``rel``, ...: see
 ``roost.kernel.cachekeys``); a timeline rebuild is a ``mark`` of the
 timeline store, which only the rebuild protocol calls.
+
+What stalled the process meanwhile (``stalls``): the garbage collections
+and event-loop stalls that fell inside the request's time
+(``roost.infra.stalls``), so that a slow request that cost nothing says
+whether it waited for a collection or for a loop busy elsewhere.
 """
 
 from __future__ import annotations
@@ -32,6 +37,7 @@ import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from roost.infra import stalls as process_stalls
 from roost.infra.cache import Cache
 from roost.infra.timeline_store import TimelineStore
 from roost.kernel.paging import Page
@@ -46,6 +52,13 @@ class RequestCost:
     timeline_rebuilds: int = 0
     # Missed cache keys by family ("status", "account", "counts", ...).
     cache_misses: dict[str, int] = dataclasses.field(default_factory=dict)
+    # The garbage collector's totals when the request began.
+    gc_before: tuple[int, float, int, float] = (0, 0.0, 0, 0.0)
+
+    def stalls(self, start: float, end: float) -> process_stalls.Stalls:
+        """Collections and loop stalls between ``start`` and ``end``
+        (``time.perf_counter``), this request's time."""
+        return process_stalls.during(start, end, self.gc_before)
 
     def summary(self) -> str:
         """One line's worth: ``sql=3/12.5ms cache=4 misses=status:2,account:1
@@ -65,7 +78,7 @@ _current: contextvars.ContextVar[RequestCost | None] = contextvars.ContextVar(
 
 def begin() -> contextvars.Token[RequestCost | None]:
     """Open a fresh cost for the current context (the middleware's call)."""
-    return _current.set(RequestCost())
+    return _current.set(RequestCost(gc_before=process_stalls.GC.totals()))
 
 
 def end(token: contextvars.Token[RequestCost | None]) -> RequestCost:

@@ -34,6 +34,7 @@ from typing import Any
 
 import click
 
+from roost import lifecycle
 from roost.config import Settings
 
 log = logging.getLogger("roost.worker")
@@ -88,7 +89,8 @@ async def run_worker(
         "woken through Redis" if settings.redis_url else f"polling every {poll_interval}s",
     )
     try:
-        await services.jobs.run_forever(poll_interval=poll_interval, concurrency=concurrency)
+        async with lifecycle.watch_process(settings):
+            await services.jobs.run_forever(poll_interval=poll_interval, concurrency=concurrency)
     except asyncio.CancelledError:
         if not interrupted:
             raise
