@@ -25,6 +25,7 @@ from roost.timelines import listing
 from roost.timelines.authored import read_authored
 from roost.timelines.home import read_home_timeline
 from roost.timelines.list_feed import read_list_timeline
+from roost.timelines.public import read_public, read_tag
 
 if TYPE_CHECKING:
     from roost.services import Services
@@ -175,14 +176,14 @@ async def public_timeline(
     only_media: bool = False,
 ) -> TimelineSlice:
     """A page of the public timeline (every account is local here, so
-    ``local`` changes nothing and ``remote`` selects nothing)."""
+    ``local`` changes nothing and ``remote`` selects nothing), from the
+    public list in the timeline store (``roost.timelines.public``)."""
     if remote:
         return EMPTY
     excluded = await _excluded(services, viewer_id)
-    ids = await listing.public_status_ids(
-        services, excluded=excluded, page=page, only_media=only_media
-    )
-    return TimelineSlice(ids, excluded, await viewer_filters(services, viewer_id, "public"))
+    found = await read_public(services, excluded=excluded, page=page, only_media=only_media)
+    judge = await viewer_filters(services, viewer_id, "public")
+    return TimelineSlice(found.ids, excluded, judge, (found.records, found.blobs))
 
 
 async def tag_timeline(
@@ -197,11 +198,12 @@ async def tag_timeline(
     remote: bool = False,
     only_media: bool = False,
 ) -> TimelineSlice:
-    """A page of public statuses with a hashtag (and the any/all/none filters)."""
+    """A page of public statuses with a hashtag (and the any/all/none
+    filters), from the hashtag's list in the timeline store."""
     if remote:
         return EMPTY
     excluded = await _excluded(services, viewer_id)
-    ids = await listing.tag_status_ids(
+    found = await read_tag(
         services,
         tag=tag,
         any_tags=any_tags,
@@ -211,4 +213,5 @@ async def tag_timeline(
         page=page,
         only_media=only_media,
     )
-    return TimelineSlice(ids, excluded, await viewer_filters(services, viewer_id, "public"))
+    judge = await viewer_filters(services, viewer_id, "public")
+    return TimelineSlice(found.ids, excluded, judge, (found.records, found.blobs))
