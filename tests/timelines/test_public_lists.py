@@ -219,3 +219,32 @@ def test_lost_lists_are_rebuilt_from_the_database(client: ApiClient) -> None:
     assert over_http(client, alice, "cats") == [second, first]  # rebuilt
     assert over_http(client, alice) == [second, first]
     assert stored(client, "cats") == [int(second), int(first)]
+
+
+def test_the_jobs_push_what_the_posting_path_could_not(
+    client: ApiClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Redis away right after the commit: the status's jobs push it later."""
+    from roost.statuses import edits, service
+
+    async def unreachable(*_args: object) -> None:
+        return None
+
+    alice, bob = client.make_user("alice"), client.make_user("bob")
+    first = post(client, bob, "first #cats")
+    assert over_http(client, alice, "cats") == [first]
+    assert over_http(client, alice, "dogs") == []
+    assert over_http(client, alice) == [first]
+    monkeypatch.setattr(service, "remember_public", unreachable)
+    monkeypatch.setattr(edits, "remember_public", unreachable)
+    second = post(client, bob, "second #cats")
+    edited = client.put(f"/api/v1/statuses/{first}", user=bob, json={"status": "now #dogs"})
+    assert edited.status_code == 200, edited.text
+    assert stored(client, "cats") == [int(first)]
+    assert stored(client, "dogs") == []
+    client.drain()
+    assert stored(client, "cats") == [int(second), int(first)]
+    assert stored(client, "dogs") == [int(first)]
+    assert stored(client) == [int(second), int(first)]
+    assert over_http(client, alice, "cats") == [second]
+    assert over_http(client, alice, "dogs") == [first]
