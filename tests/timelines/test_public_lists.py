@@ -230,12 +230,15 @@ def test_the_jobs_push_what_the_posting_path_could_not(
     async def unreachable(*_args: object) -> None:
         return None
 
+    def no_lists(*_args: object) -> list[str]:
+        return []
+
     alice, bob = client.make_user("alice"), client.make_user("bob")
     first = post(client, bob, "first #cats")
     assert over_http(client, alice, "cats") == [first]
     assert over_http(client, alice, "dogs") == []
     assert over_http(client, alice) == [first]
-    monkeypatch.setattr(service, "remember_public", unreachable)
+    monkeypatch.setattr(service, "record_list_keys", no_lists)
     monkeypatch.setattr(edits, "remember_public", unreachable)
     second = post(client, bob, "second #cats")
     edited = client.put(f"/api/v1/statuses/{first}", user=bob, json={"status": "now #dogs"})

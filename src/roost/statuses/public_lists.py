@@ -10,7 +10,9 @@ public list. The lists are a superset of what the timelines show: readers
 tags, media) and leave out moderated authors and the viewer's blocks and
 mutes, so a moderation or a block needs no write here.
 
-These calls are the fast path, for read-your-writes: the ``fanout_status``
+Posting pushes to these lists in the same call as to the author's own list
+(``remember_authored``), editing with ``remember_public``. These calls are
+the fast path, for read-your-writes: the ``fanout_status``
 and ``announce_status_edit`` jobs, enqueued in the same transaction, push
 the same ids again (an idempotent push), which is what guarantees it when
 Redis was unreachable here after the commit. A missing list is rebuilt from
