@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from roost.accounts.moderated import load_moderated_ids
 from roost.kernel.cachekeys import public_timeline_key, tag_timeline_key
 from roost.kernel.paging import Page
 from roost.relationships.store import load_excluded_ids
@@ -66,10 +67,15 @@ def from_store(
 
     async def read() -> list[int]:
         excluded = await _excluded(client, viewer)
+        moderated = await load_moderated_ids(client.services)
         only_media = bool(params.get("only_media"))
         if tag is None:
             found = await public.read_public(
-                client.services, excluded=excluded, page=page_of(params), only_media=only_media
+                client.services,
+                excluded=excluded,
+                moderated=moderated,
+                page=page_of(params),
+                only_media=only_media,
             )
         else:
             found = await public.read_tag(
@@ -79,6 +85,7 @@ def from_store(
                 all_tags=_tags(params, "all"),
                 none_tags=_tags(params, "none"),
                 excluded=excluded,
+                moderated=moderated,
                 page=page_of(params),
                 only_media=only_media,
             )

@@ -18,6 +18,7 @@ the database on the next miss.
 | ``hotf:<viewer>`` | which followed accounts are hot | follow, hot threshold |
 | ``hotp:<account>`` | a hot account's recent posts | posting, deletion |
 | ``authored:<account>`` | an account's own status ids (capped) | posting, deletion |
+| ``modx`` | ids of the silenced and suspended accounts | moderation |
 | ``ptl:public`` | public timeline, newest status ids (capped) | posting, fan-out, deletion |
 | ``ttl:<tag>`` | a hashtag's timeline, newest status ids (capped) | posting, edits, deletion |
 | ``vf:<viewer>:<status>`` | the viewer's favourite/reblog/bookmark flags | marking, unmarking |
@@ -43,6 +44,11 @@ def authored_key(account_id: int) -> str:
     """The timeline of one account's own statuses and reblogs (every
     visibility: readers filter by the records)."""
     return f"authored:{account_id}"
+
+
+def moderated_key() -> str:
+    """The silenced and suspended accounts (public timelines leave them out)."""
+    return "modx"
 
 
 def public_timeline_key() -> str:

@@ -27,9 +27,8 @@ if TYPE_CHECKING:
 # viewer who blocked or muted most of the recent authors, a rare filter).
 STEPS = 3
 
-# Which of a step's records the page keeps (it may read more, e.g. their
-# authors' moderation, so it is awaited once per step).
-Judge = Callable[[dict[int, StatusRecord]], Awaitable[set[int]]]
+# Which of a step's records the page keeps (their ids).
+Judge = Callable[[dict[int, StatusRecord]], set[int]]
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -69,7 +68,7 @@ async def read_judged(
             found, found_blobs = await load_status_blobs(services, ids)
             records.update(found)
             blobs.update(found_blobs)
-            kept = await judge(found)
+            kept = judge(found)
             admitted += [i for i in ids if i in kept]
         if len(ids) < cursor.limit or len(admitted) >= page.limit:
             # The feed (and the database below it) had no more, or the page is full.

@@ -14,12 +14,13 @@ The lists are a superset of what a viewer is shown: every page is judged
 again by the status records with the rules of the SQL queries they replace
 (``roost.timelines.listing``): public and not a reblog, not a reply to
 others (public timeline), the hashtags wanted, ``only_media``, authors
-neither silenced nor suspended (from their cached account records, so a
-moderation needs no write to the lists) nor among the viewer's blocked and
-muted accounts. ``any`` hashtags (several lists) are read from the database.
+neither silenced nor suspended (one cached set,
+``roost.accounts.moderated``, so a moderation needs no write to the lists)
+nor among the viewer's blocked and muted accounts. ``any`` hashtags
+(several lists) are read from the database.
 
-Warm, a page costs the list, the status records and the authors' records:
-three cache round trips and no SQL.
+Warm, a page costs the list and the status records (the caller reads the
+moderated accounts along with the viewer's filters): no SQL.
 """
 
 from __future__ import annotations
@@ -28,7 +29,6 @@ import dataclasses
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from roost.accounts.store import load_accounts
 from roost.kernel.cachekeys import public_timeline_key, tag_timeline_key
 from roost.kernel.paging import Page
 from roost.statuses.records import PUBLIC, StatusRecord
@@ -47,6 +47,7 @@ class Wanted:
     """What a public or hashtag page keeps of its list's statuses."""
 
     excluded: frozenset[int]  # the viewer's blocked and muted accounts
+    moderated: frozenset[int]  # silenced and suspended accounts
     only_media: bool = False
     replies: bool = True  # replies to other accounts (hashtag timelines)
     # The list's hashtag: an edit may have taken it off a status in the list.
@@ -55,13 +56,13 @@ class Wanted:
     none_tags: frozenset[str] = frozenset()
 
     def admits(self, record: StatusRecord) -> bool:
-        """The record-level rules (moderation is judged per author)."""
         if record.visibility != PUBLIC or record.reblog_of_id is not None:
             return False
-        if record.account_id in self.excluded:
+        author = record.account_id
+        if author in self.excluded or author in self.moderated:
             return False
         if not self.replies and not (
-            record.in_reply_to_id is None or record.in_reply_to_account_id == record.account_id
+            record.in_reply_to_id is None or record.in_reply_to_account_id == author
         ):
             return False
         if self.only_media and not record.media:
@@ -72,6 +73,9 @@ class Wanted:
         if self.all_tags and not self.all_tags.issubset(tags):
             return False
         return not (self.none_tags and not self.none_tags.isdisjoint(tags))
+
+    def judge(self, records: dict[int, StatusRecord]) -> set[int]:
+        return {i for i, r in records.items() if self.admits(r)}
 
 
 def public_feed(services: Services) -> Feed:
@@ -97,28 +101,17 @@ def tag_feed(services: Services, name: str) -> Feed:
     return Feed(tag_timeline_key(name), query)
 
 
-async def _judge(services: Services, wanted: Wanted, records: dict[int, StatusRecord]) -> set[int]:
-    candidates = {i: r for i, r in records.items() if wanted.admits(r)}
-    if not candidates:
-        return set()
-    authors = await load_accounts(services, {r.account_id for r in candidates.values()})
-    # An author without a record is left to rendering, as the SQL query does.
-    return {
-        i
-        for i, r in candidates.items()
-        if (a := authors.get(r.account_id)) is None or not (a.silenced or a.suspended)
-    }
-
-
 async def read_public(
-    services: Services, *, excluded: frozenset[int], page: Page, only_media: bool = False
+    services: Services,
+    *,
+    excluded: frozenset[int],
+    moderated: frozenset[int],
+    page: Page,
+    only_media: bool = False,
 ) -> JudgedPage:
     """One page of the public timeline for a viewer whose blocked and muted
-    accounts are ``excluded``."""
-    wanted = Wanted(excluded, only_media=only_media, replies=False)
-
-    async def judge(records: dict[int, StatusRecord]) -> set[int]:
-        return await _judge(services, wanted, records)
+    accounts are ``excluded`` (``moderated``: ``load_moderated_ids``)."""
+    wanted = Wanted(excluded, moderated, only_media=only_media, replies=False)
 
     async def fallback(page: Page) -> list[int]:
         return await listing.public_status_ids(
@@ -126,7 +119,7 @@ async def read_public(
         )
 
     return await read_judged(
-        services, feed=public_feed(services), page=page, judge=judge, fallback=fallback
+        services, feed=public_feed(services), page=page, judge=wanted.judge, fallback=fallback
     )
 
 
@@ -135,6 +128,7 @@ async def read_tag(
     *,
     tag: str,
     excluded: frozenset[int],
+    moderated: frozenset[int],
     page: Page,
     any_tags: Sequence[str] = (),
     all_tags: Sequence[str] = (),
@@ -161,15 +155,12 @@ async def read_tag(
         return JudgedPage(await fallback(page), {}, {})
     wanted = Wanted(
         excluded,
+        moderated,
         only_media=only_media,
         tag=main[0],
         all_tags=frozenset(listing.clean_names(all_tags)),
         none_tags=frozenset(listing.clean_names(none_tags)),
     )
-
-    async def judge(records: dict[int, StatusRecord]) -> set[int]:
-        return await _judge(services, wanted, records)
-
     return await read_judged(
-        services, feed=tag_feed(services, main[0]), page=page, judge=judge, fallback=fallback
+        services, feed=tag_feed(services, main[0]), page=page, judge=wanted.judge, fallback=fallback
     )

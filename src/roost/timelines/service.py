@@ -11,10 +11,11 @@ import dataclasses
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
+from roost.accounts.moderated import load_moderated_ids
 from roost.accounts.store import load_accounts
 from roost.filters.matching import ContextFilters
 from roost.filters.store import load_filters
-from roost.kernel.cachekeys import account_key, filters_key, pair_key
+from roost.kernel.cachekeys import account_key, filters_key, moderated_key, pair_key
 from roost.kernel.errors import NotFound
 from roost.kernel.paging import Page
 from roost.lists.store import load_list
@@ -167,6 +168,17 @@ async def account_timeline(
     return TimelineSlice(ids, None, judge, known)
 
 
+async def _public_context(
+    services: Services, viewer_id: int | None
+) -> tuple[frozenset[int], ContextFilters | None]:
+    """The moderated accounts and the viewer's public filters, read in one
+    cache round trip."""
+    keys = [moderated_key()] if viewer_id is None else [moderated_key(), filters_key(viewer_id)]
+    cached = await services.cache.get_many(keys)
+    moderated = await load_moderated_ids(services, cached=cached)
+    return moderated, await viewer_filters(services, viewer_id, "public", cached=cached)
+
+
 async def public_timeline(
     services: Services,
     *,
@@ -181,8 +193,10 @@ async def public_timeline(
     if remote:
         return EMPTY
     excluded = await _excluded(services, viewer_id)
-    found = await read_public(services, excluded=excluded, page=page, only_media=only_media)
-    judge = await viewer_filters(services, viewer_id, "public")
+    moderated, judge = await _public_context(services, viewer_id)
+    found = await read_public(
+        services, excluded=excluded, moderated=moderated, page=page, only_media=only_media
+    )
     return TimelineSlice(found.ids, excluded, judge, (found.records, found.blobs))
 
 
@@ -203,6 +217,7 @@ async def tag_timeline(
     if remote:
         return EMPTY
     excluded = await _excluded(services, viewer_id)
+    moderated, judge = await _public_context(services, viewer_id)
     found = await read_tag(
         services,
         tag=tag,
@@ -210,8 +225,8 @@ async def tag_timeline(
         all_tags=all_tags,
         none_tags=none_tags,
         excluded=excluded,
+        moderated=moderated,
         page=page,
         only_media=only_media,
     )
-    judge = await viewer_filters(services, viewer_id, "public")
     return TimelineSlice(found.ids, excluded, judge, (found.records, found.blobs))
