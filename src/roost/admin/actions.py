@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 
+from roost.accounts.moderated import forget_moderated
 from roost.accounts.store import forget_accounts
 from roost.db import schema
 from roost.jobs.queue import enqueue
@@ -68,8 +69,10 @@ async def _update_account(conn: AsyncConnection, account_id: int, values: dict[s
 
 async def _after(services: Services, account_id: int) -> None:
     """After the commit: the account's cached record (rendering reads the
-    moderation flags from it) and its tokens' cached viewers."""
+    moderation flags from it), the moderated accounts' set (public
+    timelines read it) and its tokens' cached viewers."""
     await forget_accounts(services, account_id)
+    await forget_moderated(services)
     await services.tokens.forget_account(account_id)
     services.jobs.notify()
 

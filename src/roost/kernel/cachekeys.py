@@ -20,6 +20,9 @@ the database on the next miss.
 | ``hotf:<viewer>`` | which followed accounts are hot | follow, hot threshold |
 | ``hotp:<account>`` | a hot account's recent posts | posting, deletion |
 | ``authored:<account>`` | an account's own status ids (capped) | posting, deletion |
+| ``modx`` | ids of the silenced and suspended accounts | moderation |
+| ``ptl:public`` | public timeline, newest status ids (capped) | posting, fan-out, deletion |
+| ``ttl:<tag>`` | a hashtag's timeline, newest status ids (capped) | posting, edits, deletion |
 | ``vf:<viewer>:<status>`` | the viewer's favourite/reblog/bookmark flags | marking, unmarking |
 | ``vmk:<viewer>`` | all of the viewer's marks, when few | marking, unmarking |
 | ``ltl:<list>`` | a list's timeline, newest status ids (capped) | fan-out, rebuild on miss |
@@ -43,6 +46,23 @@ def authored_key(account_id: int) -> str:
     """The timeline of one account's own statuses and reblogs (every
     visibility: readers filter by the records)."""
     return f"authored:{account_id}"
+
+
+def moderated_key() -> str:
+    """The silenced and suspended accounts (public timelines leave them out)."""
+    return "modx"
+
+
+def public_timeline_key() -> str:
+    """The public timeline: public originals that are not replies to others,
+    of every author (readers filter moderation, blocks and mutes)."""
+    return "ptl:public"
+
+
+def tag_timeline_key(name: str) -> str:
+    """The timeline of one hashtag (its stored, normalized name): public
+    originals that carry it (readers check the records' tags again)."""
+    return f"ttl:{name}"
 
 
 def status_key(status_id: int) -> str:

@@ -18,7 +18,7 @@ is what guarantees it when Redis was unreachable here after the commit.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING
 
 from roost.infra.resilient import BackendUnavailable
@@ -28,11 +28,15 @@ if TYPE_CHECKING:
     from roost.services import Services
 
 
-async def remember_authored(services: Services, account_id: int, status_id: int) -> None:
-    """Add a just-committed status (or reblog) to its author's list."""
+async def remember_authored(
+    services: Services, account_id: int, status_id: int, *, more: Sequence[str] = ()
+) -> None:
+    """Add a just-committed status (or reblog) to its author's list, and to
+    the other lists in ``more`` in the same call (the public and hashtag
+    lists: ``roost.statuses.public_lists``)."""
     # When Redis is unreachable, the status's fan-out job pushes it later.
     with contextlib.suppress(BackendUnavailable):
-        await services.timelines.push([authored_key(account_id)], status_id)
+        await services.timelines.push([authored_key(account_id), *more], status_id)
 
 
 async def forget_authored(services: Services, removed: Iterable[tuple[int, int]]) -> None:

@@ -19,6 +19,7 @@ import dataclasses
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
+import msgspec
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -40,6 +41,7 @@ from roost.statuses.content import render_text
 from roost.statuses.drafts import NewPoll, NewStatus, validate
 from roost.statuses.entities import StatusEdit, StatusSource
 from roost.statuses.polls import PollRecord, delete_polls, forget_poll, insert_poll, now_of
+from roost.statuses.public_lists import remember_public
 from roost.statuses.records import VISIBILITIES, StatusRecord
 from roost.statuses.service import mention_targets
 from roost.statuses.store import forget_statuses, load_statuses
@@ -223,6 +225,8 @@ async def edit_status(services: Services, change: StatusChange) -> None:
     await forget_statuses(services, record.id)
     if record.poll_id is not None:
         await forget_poll(services, record.poll_id, reset_voters)
+    # A hashtag the edit added: the status joins that hashtag's list.
+    await remember_public(services, msgspec.structs.replace(record, tags=rendered.tags))
     services.jobs.notify()
 
 

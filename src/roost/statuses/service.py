@@ -29,6 +29,7 @@ from roost.statuses.counters import Counts, add_counts, forget_counts, remember_
 from roost.statuses.drafts import Draft, NewStatus, validate
 from roost.statuses.hydrate import load_with_originals
 from roost.statuses.polls import PollRecord, insert_poll, now_of
+from roost.statuses.public_lists import record_list_keys
 from roost.statuses.records import DIRECT, StatusRecord
 from roost.statuses.store import remember_new_status, row_values
 from roost.statuses.visibility import remember_no_flags, visible_records
@@ -333,7 +334,7 @@ async def _after_commit(services: Services, record: StatusRecord) -> None:
         await forget_counts(services, record.in_reply_to_id)
     await remember_new_status(services, record)
     await remember_zero_counts(services, record.id)
-    await remember_authored(services, record.account_id, record.id)
+    await remember_authored(services, record.account_id, record.id, more=record_list_keys(record))
     # The author's response shows the new status's marks: none yet.
     await remember_no_flags(services, record.account_id, record.id)
     services.jobs.notify()

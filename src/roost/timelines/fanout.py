@@ -26,7 +26,8 @@ statuses after a follow, unfollow, block or mute.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -35,7 +36,13 @@ from roost.conversations.store import record_direct
 from roost.db import schema
 from roost.infra.metrics import FANOUT_DELIVERIES
 from roost.jobs.runner import Job, JobHandler
-from roost.kernel.cachekeys import authored_key, home_key, list_timeline_key
+from roost.kernel.cachekeys import (
+    authored_key,
+    home_key,
+    list_timeline_key,
+    public_timeline_key,
+    tag_timeline_key,
+)
 from roost.kernel.paging import Page
 from roost.lists.store import LIST, forget_lists, lists_holding, members_among
 from roost.relationships.graph import (
@@ -47,6 +54,7 @@ from roost.relationships.graph import (
 )
 from roost.relationships.store import forget_relationships, load_excluded_ids
 from roost.search.tag_followers import tag_follower_page
+from roost.statuses.public_lists import public_list_keys
 from roost.statuses.records import DIRECT, PUBLIC
 from roost.streaming.events import (
     STATUS_UPDATE,
@@ -182,8 +190,14 @@ async def fanout_status(job: Job) -> None:
     if job.payload.get("phase") != "tags":
         # The author's own list too (posting pushed it already unless Redis
         # was unreachable then: roost.statuses.authored).
+        # And the public and hashtag lists (roost.statuses.public_lists).
         await services.timelines.push(
-            [home_key(status.account_id), authored_key(status.account_id)], status.id
+            [
+                home_key(status.account_id),
+                authored_key(status.account_id),
+                *_public_keys(status, tags.values()),
+            ],
+            status.id,
         )
         FANOUT_DELIVERIES.inc()
         if status.visibility == DIRECT:
@@ -192,6 +206,16 @@ async def fanout_status(job: Job) -> None:
         await _deliver_to_followers(job, status, list(tags.values()))
     if tags:  # no hashtag, no hashtag followers to look up
         await _deliver_to_tag_followers(job, status, sorted(tags))
+
+
+def _public_keys(status: StatusFacts, tags: Iterable[str]) -> list[str]:
+    return public_list_keys(
+        account_id=status.account_id,
+        visibility=status.visibility,
+        reblog_of_id=status.reblog_of_id,
+        in_reply_to_account_id=status.in_reply_to_account_id,
+        tags=tags,
+    )
 
 
 async def _tags_of(conn: AsyncConnection, status_id: int) -> dict[int, str]:
@@ -247,6 +271,9 @@ async def announce_status_edit(job: Job) -> None:
         mentioned = await _mentioned_ids(conn, status_id) if status is not None else []
     if status is None:
         return
+    # A hashtag the edit added: the status joins its list (done after the
+    # commit already unless Redis was unreachable then).
+    await services.timelines.push(_public_keys(status, tags), status_id)
     if status.visibility == DIRECT:
         people = [status.account_id, *(m for m in mentioned if m != status.account_id)]
         channels = [direct_channel(p) for p in people] + [user_channel(p) for p in people]
@@ -318,12 +345,31 @@ async def unfanout_status(job: Job) -> None:
         await _remove_from_tag_followers(job, status_id, tag_ids)
 
 
+async def _public_keys_of_deleted(services: Services, payload: dict[str, Any]) -> list[str]:
+    """The public list and the lists of the deleted status's hashtags (the
+    payload names them by id; the tags rows outlive their statuses). An id
+    left behind would only be skipped by the readers: its record is gone."""
+    tag_ids = [int(t) for t in payload.get("tag_ids", [])]
+    if not tag_ids:
+        return [public_timeline_key()]
+    t = schema.tags
+    async with services.db.read(primary=True) as conn:
+        rows = await conn.execute(sa.select(t.c.name).where(t.c.id.in_(tag_ids)))
+        names = [str(r[0]) for r in rows]
+    return [public_timeline_key(), *(tag_timeline_key(n) for n in names)]
+
+
 async def _remove_from_followers(job: Job, status_id: int, author_id: int) -> None:
     services = job.services
     payload = job.payload
     mentioned = [int(m) for m in payload.get("mentioned_account_ids", [])]
     await services.timelines.remove_everywhere(
-        [home_key(author_id), authored_key(author_id), *(home_key(m) for m in mentioned)],
+        [
+            home_key(author_id),
+            authored_key(author_id),
+            *(home_key(m) for m in mentioned),
+            *await _public_keys_of_deleted(services, payload),
+        ],
         status_id,
     )
     if "after" not in payload:

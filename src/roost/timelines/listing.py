@@ -99,23 +99,40 @@ async def account_status_ids(
     return await _ids(services, query, page, primary=primary)
 
 
+def _public_only(query: sa.Select[int], excluded: Set[int], keep_moderated: bool) -> sa.Select[int]:
+    query = _without_excluded(query, excluded)
+    return query if keep_moderated else _without_moderated(query)
+
+
 async def public_status_ids(
-    services: Services, *, excluded: Set[int], page: Page, only_media: bool = False
+    services: Services,
+    *,
+    excluded: Set[int],
+    page: Page,
+    only_media: bool = False,
+    keep_moderated: bool = False,
+    primary: bool = False,
 ) -> list[int]:
     """Public, original (not reblog) statuses that are not replies to others,
-    as Mastodon's public timeline; accounts in ``excluded`` left out."""
+    as Mastodon's public timeline; accounts in ``excluded`` left out.
+    ``keep_moderated``: silenced and suspended authors stay (what fills the
+    cached list, whose readers judge moderation); ``primary``: as for
+    ``account_status_ids``."""
     query = sa.select(_s.c.id).where(
         _s.c.visibility == PUBLIC, _s.c.reblog_of_id.is_(None), _not_reply_to_others()
     )
     if only_media:
         query = query.where(_with_media())
-    return await _ids(services, _without_moderated(_without_excluded(query, excluded)), page)
+    query = _public_only(query, excluded, keep_moderated)
+    return await _ids(services, query, page, primary=primary)
 
 
-async def _tag_ids(services: Services, names: Sequence[str]) -> dict[str, int]:
+async def _tag_ids(
+    services: Services, names: Sequence[str], *, primary: bool = False
+) -> dict[str, int]:
     if not names:
         return {}
-    async with services.db.read() as conn:
+    async with services.db.read(primary=primary) as conn:
         rows = (await conn.execute(sa.select(_t.c.name, _t.c.id).where(_t.c.name.in_(names)))).all()
     return {str(r.name): int(r.id) for r in rows}
 
@@ -126,7 +143,9 @@ def _storable(name: str) -> bool:
     return 0 < len(name) <= MAX_TAG_LENGTH and "\x00" not in name
 
 
-def _clean_names(names: Sequence[str]) -> list[str]:
+def clean_names(names: Sequence[str]) -> list[str]:
+    """The stored forms of the first ``MAX_EXTRA_TAGS`` names given, those
+    that could name a tag at all."""
     cleaned = (normalize_tag(n.strip().lstrip("#")) for n in names[:MAX_EXTRA_TAGS])
     return [n for n in cleaned if _storable(n)]
 
@@ -141,14 +160,17 @@ async def tag_status_ids(
     excluded: Set[int],
     page: Page,
     only_media: bool = False,
+    keep_moderated: bool = False,
+    primary: bool = False,
 ) -> list[int]:
     """Public statuses with ``tag`` or any of ``any_tags``, all of ``all_tags``
-    and none of ``none_tags``, newest first."""
-    main = _clean_names([tag])
-    wanted_any = main + _clean_names(any_tags)
-    wanted_all = _clean_names(all_tags)
-    unwanted = _clean_names(none_tags)
-    known = await _tag_ids(services, [*wanted_any, *wanted_all, *unwanted])
+    and none of ``none_tags``, newest first (``keep_moderated``, ``primary``:
+    as for ``public_status_ids``)."""
+    main = clean_names([tag])
+    wanted_any = main + clean_names(any_tags)
+    wanted_all = clean_names(all_tags)
+    unwanted = clean_names(none_tags)
+    known = await _tag_ids(services, [*wanted_any, *wanted_all, *unwanted], primary=primary)
     any_ids = [known[n] for n in wanted_any if n in known]
     if not any_ids or any(n not in known for n in wanted_all):
         return []
@@ -168,4 +190,5 @@ async def tag_status_ids(
         query = query.where(
             _s.c.id.not_in(sa.select(_st.c.status_id).where(_st.c.tag_id.in_(none_ids)))
         )
-    return await _ids(services, _without_moderated(_without_excluded(query, excluded)), page)
+    query = _public_only(query, excluded, keep_moderated)
+    return await _ids(services, query, page, primary=primary)

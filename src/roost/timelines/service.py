@@ -11,10 +11,11 @@ import dataclasses
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
+from roost.accounts.moderated import load_moderated_ids
 from roost.accounts.store import load_accounts
 from roost.filters.matching import ContextFilters
 from roost.filters.store import load_filters
-from roost.kernel.cachekeys import account_key, filters_key
+from roost.kernel.cachekeys import account_key, filters_key, moderated_key
 from roost.kernel.errors import NotFound
 from roost.kernel.paging import Page
 from roost.lists.store import load_list
@@ -26,6 +27,7 @@ from roost.timelines import listing
 from roost.timelines.authored import read_authored
 from roost.timelines.home import read_home_page
 from roost.timelines.list_feed import read_list_timeline
+from roost.timelines.public import read_public, read_tag
 
 if TYPE_CHECKING:
     from roost.services import Services
@@ -170,6 +172,17 @@ async def account_timeline(
     return TimelineSlice(ids, None, judge, known)
 
 
+async def _public_context(
+    services: Services, viewer_id: int | None
+) -> tuple[frozenset[int], ContextFilters | None]:
+    """The moderated accounts and the viewer's public filters, read in one
+    cache round trip."""
+    keys = [moderated_key()] if viewer_id is None else [moderated_key(), filters_key(viewer_id)]
+    cached = await services.cache.get_many(keys)
+    moderated = await load_moderated_ids(services, cached=cached)
+    return moderated, await viewer_filters(services, viewer_id, "public", cached=cached)
+
+
 async def public_timeline(
     services: Services,
     *,
@@ -179,14 +192,16 @@ async def public_timeline(
     only_media: bool = False,
 ) -> TimelineSlice:
     """A page of the public timeline (every account is local here, so
-    ``local`` changes nothing and ``remote`` selects nothing)."""
+    ``local`` changes nothing and ``remote`` selects nothing), from the
+    public list in the timeline store (``roost.timelines.public``)."""
     if remote:
         return EMPTY
     excluded = await _excluded(services, viewer_id)
-    ids = await listing.public_status_ids(
-        services, excluded=excluded, page=page, only_media=only_media
+    moderated, judge = await _public_context(services, viewer_id)
+    found = await read_public(
+        services, excluded=excluded, moderated=moderated, page=page, only_media=only_media
     )
-    return TimelineSlice(ids, excluded, await viewer_filters(services, viewer_id, "public"))
+    return TimelineSlice(found.ids, excluded, judge, (found.records, found.blobs))
 
 
 async def tag_timeline(
@@ -201,18 +216,21 @@ async def tag_timeline(
     remote: bool = False,
     only_media: bool = False,
 ) -> TimelineSlice:
-    """A page of public statuses with a hashtag (and the any/all/none filters)."""
+    """A page of public statuses with a hashtag (and the any/all/none
+    filters), from the hashtag's list in the timeline store."""
     if remote:
         return EMPTY
     excluded = await _excluded(services, viewer_id)
-    ids = await listing.tag_status_ids(
+    moderated, judge = await _public_context(services, viewer_id)
+    found = await read_tag(
         services,
         tag=tag,
         any_tags=any_tags,
         all_tags=all_tags,
         none_tags=none_tags,
         excluded=excluded,
+        moderated=moderated,
         page=page,
         only_media=only_media,
     )
-    return TimelineSlice(ids, excluded, await viewer_filters(services, viewer_id, "public"))
+    return TimelineSlice(found.ids, excluded, judge, (found.records, found.blobs))
