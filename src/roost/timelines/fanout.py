@@ -37,7 +37,8 @@ from roost.infra.metrics import FANOUT_DELIVERIES
 from roost.jobs.runner import Job, JobHandler
 from roost.kernel.cachekeys import authored_key, home_key, list_timeline_key
 from roost.kernel.paging import Page
-from roost.lists.store import LIST, forget_lists, lists_holding, members_among
+from roost.lists.store import forget_lists, lists_holding, members_among
+from roost.notifications.jobs import notify_new_statuses
 from roost.relationships.graph import (
     FollowerRow,
     exclusions_among,
@@ -47,6 +48,7 @@ from roost.relationships.graph import (
 )
 from roost.relationships.store import forget_relationships, load_excluded_ids
 from roost.search.tag_followers import tag_follower_page
+from roost.statuses.outbox import FANOUT_STATUS
 from roost.statuses.records import DIRECT, PUBLIC
 from roost.streaming.events import (
     STATUS_UPDATE,
@@ -55,11 +57,11 @@ from roost.streaming.events import (
     publish,
     user_channel,
 )
+from roost.timelines.admission import admitted, lists_asking_membership, receiver_views
 from roost.timelines.filters import (
     ReceiverView,
     StatusFacts,
     admits_home,
-    admits_list,
     facts_from_rows,
     facts_query,
     followed_accounts_that_matter,
@@ -94,57 +96,20 @@ async def _mentioned_ids(conn: AsyncConnection, status_id: int) -> list[int]:
     return [int(r[0]) for r in rows]
 
 
-async def _receiver_views(
-    conn: AsyncConnection, status: StatusFacts, receivers: dict[int, bool]
-) -> list[ReceiverView]:
-    """Views of a batch of receivers (receiver -> show_reblogs of the author),
-    built with a fixed number of queries whatever the batch size."""
-    ids = list(receivers)
-    extra = await follows_among(conn, ids, followed_accounts_that_matter(status))
-    exclusions = await exclusions_among(conn, ids, involved_accounts(status))
-    following: dict[int, dict[int, bool]] = {r: {} for r in ids}
-    for receiver, shows in receivers.items():
-        following[receiver][status.account_id] = shows
-    for receiver, target in extra:
-        following[receiver].setdefault(target, True)
-    excluded: dict[int, set[int]] = {r: set() for r in ids}
-    for receiver, account in exclusions:
-        excluded[receiver].add(account)
-    return [ReceiverView(r, following[r], excluded[r]) for r in ids]
-
-
 async def _admitted_followers(
     conn: AsyncConnection, status: StatusFacts, batch: list[FollowerRow]
 ) -> tuple[list[int], list[int]]:
     """(home timelines, list timelines) of one batch of followers that get
-    ``status``."""
+    ``status``: a fixed number of queries whatever the batch size."""
     receivers = {f.account_id: f.show_reblogs for f in batch if f.account_id != status.account_id}
-    views = await _receiver_views(conn, status, receivers)
-    targets = await lists_holding(conn, status.account_id, list(receivers))
-    exclusive = {t.owner_id for t in targets if t.exclusive}
-    homes = [
-        v.account_id for v in views if v.account_id not in exclusive and admits_home(status, v)
-    ]
-    if not targets:
-        return homes, []
-    reply_to = status.in_reply_to_account_id
-    in_list: set[int] = set()
-    if reply_to is not None and reply_to != status.account_id:
-        asking = [t.id for t in targets if t.replies_policy == LIST]
-        in_list = await members_among(conn, asking, reply_to)
-    by_owner = {v.account_id: v for v in views}
-    lists = [
-        t.id
-        for t in targets
-        if t.owner_id in by_owner
-        and admits_list(
-            status,
-            by_owner[t.owner_id],
-            replies_policy=t.replies_policy,
-            reply_to_in_list=t.id in in_list,
-        )
-    ]
-    return homes, lists
+    ids = list(receivers)
+    follows = await follows_among(conn, ids, followed_accounts_that_matter(status))
+    exclusions = await exclusions_among(conn, ids, involved_accounts(status))
+    views = receiver_views(status, receivers, follows, exclusions)
+    targets = await lists_holding(conn, status.account_id, ids)
+    asking = lists_asking_membership(status, targets)
+    in_list = await members_among(conn, asking, status.in_reply_to_account_id or 0)
+    return admitted(status, views, targets, in_list)
 
 
 async def _deliver_direct(services: Services, status: StatusFacts) -> None:
@@ -167,9 +132,14 @@ async def fanout_status(job: Job) -> None:
     """Deliver a new status to the home timelines that should show it: the
     author's followers (or, for a hot author, the hot-post cache), then the
     followers of its hashtags. The payload's ``phase`` says which part a
-    resumed job is in."""
+    resumed job is in. With ``notify`` in the payload (the jobs of posts
+    since one job per post), its notifications are made first: before the
+    first checkpoint, so a resumed job has made them already (and a repeat
+    after a crash before it is ignored by their unique key)."""
     services = job.services
     status_id = int(job.payload["status_id"])
+    if job.payload.get("notify") and not resumed(job):
+        await notify_new_statuses(services, [status_id])
     tags: dict[int, str] = {}
     async with services.db.read(primary=True) as conn:
         status = await load_status_facts(conn, status_id)
@@ -192,6 +162,11 @@ async def fanout_status(job: Job) -> None:
         await _deliver_to_followers(job, status, list(tags.values()))
     if tags:  # no hashtag, no hashtag followers to look up
         await _deliver_to_tag_followers(job, status, sorted(tags))
+
+
+def resumed(job: Job) -> bool:
+    """The job checkpointed in an earlier run (or a batch did its first part)."""
+    return "after" in job.payload or "phase" in job.payload
 
 
 async def _tags_of(conn: AsyncConnection, status_id: int) -> dict[int, str]:
@@ -447,7 +422,7 @@ async def remove_unfollowed_account(job: Job) -> None:
 
 
 JOB_HANDLERS: dict[str, JobHandler] = {
-    "fanout_status": fanout_status,
+    FANOUT_STATUS: fanout_status,
     "unfanout_status": unfanout_status,
     "announce_status_edit": announce_status_edit,
     "timeline_follow": merge_followed_account,
