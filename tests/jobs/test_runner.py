@@ -258,3 +258,51 @@ async def test_heartbeat_racing_a_finished_job_is_silent_and_a_real_loss_is_not(
     await a.jobs.renew_held()
     messages = [r.getMessage() for r in caplog.records]
     assert messages == [f"job {first.id} (test_quick): lease lost, another worker took it over"]
+
+
+async def test_a_batch_handler_runs_its_kind_together_and_leaves_the_rest(
+    make_services: MakeServices,
+) -> None:
+    services = make_services()
+    alone: list[int] = []
+    batches: list[list[int]] = []
+
+    async def one(job: Job) -> None:
+        alone.append(int(job.payload["n"]))
+
+    async def together(jobs: list[Job]) -> list[Job]:
+        batches.append([int(j.payload["n"]) for j in jobs])
+        return [j for j in jobs if int(j.payload["n"]) % 3 == 0]  # left: one by one
+
+    services.jobs.register("test_batched", one)
+    services.jobs.register_batch("test_batched", together)
+    services.jobs.register("test_other", one)
+    await enqueue_many(services, "test_other", 1)
+    await enqueue_many(services, "test_batched", 7)
+    services.jobs.batch_size = 5
+    assert await services.jobs.run_pending() == 8
+    # Claims of 5: the other kind's job alone, then 4 and 3 batched.
+    assert batches == [[0, 1, 2, 3], [4, 5, 6]]
+    assert sorted(alone) == [0, 0, 3, 6]
+    assert await job_rows(services) == []
+
+
+async def test_a_failed_batch_runs_each_job_alone(make_services: MakeServices) -> None:
+    services = make_services()
+    alone: list[int] = []
+
+    async def one(job: Job) -> None:
+        if job.payload["n"] == 2:
+            raise RuntimeError("this one is broken")
+        alone.append(int(job.payload["n"]))
+
+    async def together(jobs: list[Job]) -> list[Job]:
+        raise RuntimeError("the batch failed")
+
+    services.jobs.register("test_batched", one)
+    services.jobs.register_batch("test_batched", together)
+    await enqueue_many(services, "test_batched", 4)
+    assert await services.jobs.run_pending() == 4
+    assert sorted(alone) == [0, 1, 3]
+    (row,) = await job_rows(services)  # only the broken one is left, to retry
+    assert row.payload == {"n": 2} and row.attempts == 1 and row.state == "pending"

@@ -91,7 +91,7 @@ def _scene(client: ApiClient) -> dict[str, Any]:
 
 
 def _post_all(client: ApiClient, scene: dict[str, Any]) -> dict[str, str]:
-    alice, bob, carol, dave, erin = scene["users"]
+    alice, bob, _carol, _dave, erin = scene["users"]
     posts = {
         "a1": post(client, alice, "hello"),
         "b1": post(client, bob, f"hi @{erin.username}"),
