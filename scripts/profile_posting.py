@@ -319,6 +319,8 @@ async def run(args: argparse.Namespace) -> None:
             job_profiler.stop()
             print(job_profiler.output_text(unicode=False, color=False, show_all=False))
         print(f"fan-out jobs: {ran} in {took:.2f} s = {ran / max(took, 1e-9):.0f} jobs/s")
+        # Posts/s compares code versions whatever the jobs per post.
+        print(f"drained: {posts / max(took, 1e-9):.0f} posts/s")
     finally:
         await services.close()
         if scratch is not None:

@@ -264,26 +264,37 @@ async def test_a_batch_handler_runs_its_kind_together_and_leaves_the_rest(
     make_services: MakeServices,
 ) -> None:
     services = make_services()
-    alone: list[int] = []
+    ran: list[tuple[str, int]] = []
     batches: list[list[int]] = []
 
     async def one(job: Job) -> None:
-        alone.append(int(job.payload["n"]))
+        ran.append((job.kind, int(job.payload["n"])))
 
     async def together(jobs: list[Job]) -> list[Job]:
         batches.append([int(j.payload["n"]) for j in jobs])
+        ran.extend(("together", int(j.payload["n"])) for j in jobs if int(j.payload["n"]) % 3)
         return [j for j in jobs if int(j.payload["n"]) % 3 == 0]  # left: one by one
 
     services.jobs.register("test_batched", one)
     services.jobs.register_batch("test_batched", together)
     services.jobs.register("test_other", one)
     await enqueue_many(services, "test_other", 1)
-    await enqueue_many(services, "test_batched", 7)
-    services.jobs.batch_size = 5
-    assert await services.jobs.run_pending() == 8
-    # Claims of 5: the other kind's job alone, then 4 and 3 batched.
-    assert batches == [[0, 1, 2, 3], [4, 5, 6]]
-    assert sorted(alone) == [0, 0, 3, 6]
+    await enqueue_many(services, "test_batched", 4)
+    await enqueue_many(services, "test_other", 1)
+    await enqueue_many(services, "test_batched", 5)
+    services.jobs.batch_size = 6
+    assert await services.jobs.run_pending() == 11
+    # Claims of 6: consecutive jobs of the kind together, in their place
+    # among the other kind's; what the batch left runs next, one by one.
+    assert batches == [[0, 1, 2, 3], [0, 1, 2, 3, 4]]
+    assert ran == [
+        ("test_other", 0),
+        *[("together", 1), ("together", 2)],
+        *[("test_batched", 0), ("test_batched", 3)],
+        ("test_other", 0),
+        *[("together", 1), ("together", 2), ("together", 4)],
+        *[("test_batched", 0), ("test_batched", 3)],
+    ]
     assert await job_rows(services) == []
 
 

@@ -388,8 +388,8 @@ class JobRunner:
         return count
 
     async def _run_claimed(self, batch: Sequence[Job], *, stoppable: bool) -> None:
-        """Run a claimed batch in order; the jobs of a kind with a batch
-        handler together, where the first of them comes.
+        """Run a claimed batch in order; consecutive jobs of a kind with a
+        batch handler together.
 
         Finished jobs are deleted together at the end of the batch (one
         transaction instead of one per job; until then the heartbeat keeps
@@ -406,10 +406,12 @@ class JobRunner:
                     break
                 job = pending.popleft()
                 if job.kind in self.batch_handlers and job.id not in alone:
-                    # With the other jobs of its kind in the batch.
-                    group = [job, *(j for j in pending if j.kind == job.kind)]
-                    for other in group[1:]:
-                        pending.remove(other)
+                    # With the jobs of its kind that follow it: effects keep
+                    # the order of the jobs' kinds (notifications are listed
+                    # in the order they were made).
+                    group = [job]
+                    while pending and pending[0].kind == job.kind:
+                        group.append(pending.popleft())
                     try:
                         left = await self._attempt_group(group, done)
                     except BaseException:  # cancelled: released with the rest
