@@ -1,6 +1,8 @@
 """The workers' side: turn outbox events into notifications.
 
-``notify_status`` (a new status or reblog): the mentioned accounts get a
+A new status or reblog (``notify_new_statuses``, called by its
+``fanout_status`` job, alone or for a batch of them; the ``notify_status``
+job of posts enqueued before one job per post): the mentioned accounts get a
 ``mention``, the followers who asked to be notified of the author's posts a
 ``status``, the author of a reblogged status a ``reblog``. The subscribers
 come from a partial index on the follows with ``notify`` set, so a hot

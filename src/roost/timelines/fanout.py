@@ -19,6 +19,12 @@ The statuses of hot accounts (``settings.hot_user_threshold`` followers or
 more) are not fanned out but merged into home timelines when they are read
 (see ``roost.timelines.hot``); their job only refreshes the hot-post cache.
 
+A post's job also makes its notifications (``notify`` in the payload:
+one job per post), and consecutive ``fanout_status`` jobs a worker claimed
+run together through ``roost.timelines.fanout_batch``, which leaves to
+``fanout_status`` here what it cannot take (direct, hot, large, resumed)
+and the hashtag followers' part.
+
 ``unfanout_status`` removes a deleted status the same way;
 ``timeline_follow`` and ``timeline_unfollow`` merge or remove one account's
 statuses after a follow, unfollow, block or mute.
