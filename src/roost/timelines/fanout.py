@@ -139,13 +139,13 @@ async def fanout_status(job: Job) -> None:
     author's followers (or, for a hot author, the hot-post cache), then the
     followers of its hashtags. The payload's ``phase`` says which part a
     resumed job is in. With ``notify`` in the payload (the jobs of posts
-    since one job per post), its notifications are made first: before the
-    first checkpoint, so a resumed job has made them already (and a repeat
-    after a crash before it is ignored by their unique key)."""
+    since one job per post), its notifications are made once the followers
+    have it (live events in the order of the two jobs this replaced), before
+    the hashtag followers' phase: a job resumed in that phase has made them,
+    and one resumed earlier makes them then (a repeat is ignored by their
+    unique key)."""
     services = job.services
     status_id = int(job.payload["status_id"])
-    if job.payload.get("notify") and not resumed(job):
-        await notify_new_statuses(services, [status_id])
     tags: dict[int, str] = {}
     async with services.db.read(primary=True) as conn:
         status = await load_status_facts(conn, status_id)
@@ -164,14 +164,19 @@ async def fanout_status(job: Job) -> None:
         FANOUT_DELIVERIES.inc()
         if status.visibility == DIRECT:
             await _deliver_direct(services, status)
+        else:
+            await _deliver_to_followers(job, status, list(tags.values()))
+        if job.payload.get("notify"):
+            await notify_new_statuses(services, [status_id])
+        if status.visibility == DIRECT:
             return
-        await _deliver_to_followers(job, status, list(tags.values()))
     if tags:  # no hashtag, no hashtag followers to look up
         await _deliver_to_tag_followers(job, status, sorted(tags))
 
 
 def resumed(job: Job) -> bool:
-    """The job checkpointed in an earlier run (or a batch did its first part)."""
+    """The job checkpointed in an earlier run (or a batch did its first part):
+    not for the batch path."""
     return "after" in job.payload or "phase" in job.payload
 
 
