@@ -151,6 +151,7 @@ def register_job_handlers(runner: JobRunner) -> None:
     from roost.search.trends import PERIODIC as SEARCH_PERIODIC
     from roost.statuses.scheduling import JOB_HANDLERS as SCHEDULED_JOBS
     from roost.timelines.fanout import JOB_HANDLERS as TIMELINE_JOBS
+    from roost.timelines.fanout_batch import BATCH_HANDLERS as TIMELINE_BATCHES
 
     handlers = {
         **TIMELINE_JOBS,
@@ -167,6 +168,8 @@ def register_job_handlers(runner: JobRunner) -> None:
     periodic = {**SEARCH_PERIODIC, **MEDIA_PERIODIC}
     for kind, handler in handlers.items():
         runner.register(kind, handler, every=periodic.get(kind))
+    for kind, batch in TIMELINE_BATCHES.items():
+        runner.register_batch(kind, batch)
 
 
 def build_blob_store(settings: Settings) -> BlobStore:

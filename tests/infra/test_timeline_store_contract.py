@@ -53,6 +53,31 @@ async def test_push_only_reaches_existing_timelines(make_timelines: MakeTimeline
     await store.push([], sid(10))  # nothing to do, no error
 
 
+async def test_push_pairs_adds_each_id_to_its_existing_timeline(
+    make_timelines: MakeTimelines,
+) -> None:
+    store = make_timelines(capacity=3)
+    await store.mark("home:1")
+    await store.merge("home:3", [sid(1)])
+    await store.merge("list:7", [sid(4), sid(6), sid(8)])  # full
+    await store.push_pairs(
+        [
+            ("home:1", sid(5)),
+            ("home:2", sid(5)),  # missing: skipped
+            ("home:3", sid(5)),
+            ("home:1", sid(2)),  # a second status to one timeline
+            ("home:1", sid(5)),  # already there
+            ("list:7", sid(2)),  # older than all a full timeline keeps
+            ("list:7", sid(9)),
+        ]
+    )
+    assert await store.range("home:1", Page()) == [sid(5), sid(2)]
+    assert await store.range("home:2", Page()) is None
+    assert await store.range("home:3", Page()) == [sid(5), sid(1)]
+    assert await store.range("list:7", Page()) == [sid(9), sid(8), sid(6)]
+    await store.push_pairs([])  # nothing to do, no error
+
+
 async def test_out_of_order_pushes_are_kept_sorted_and_deduplicated(
     make_timelines: MakeTimelines,
 ) -> None:

@@ -258,3 +258,62 @@ async def test_heartbeat_racing_a_finished_job_is_silent_and_a_real_loss_is_not(
     await a.jobs.renew_held()
     messages = [r.getMessage() for r in caplog.records]
     assert messages == [f"job {first.id} (test_quick): lease lost, another worker took it over"]
+
+
+async def test_a_batch_handler_runs_its_kind_together_and_leaves_the_rest(
+    make_services: MakeServices,
+) -> None:
+    services = make_services()
+    ran: list[tuple[str, int]] = []
+    batches: list[list[int]] = []
+
+    async def one(job: Job) -> None:
+        ran.append((job.kind, int(job.payload["n"])))
+
+    async def together(jobs: list[Job]) -> list[Job]:
+        batches.append([int(j.payload["n"]) for j in jobs])
+        ran.extend(("together", int(j.payload["n"])) for j in jobs if int(j.payload["n"]) % 3)
+        return [j for j in jobs if int(j.payload["n"]) % 3 == 0]  # left: one by one
+
+    services.jobs.register("test_batched", one)
+    services.jobs.register_batch("test_batched", together)
+    services.jobs.register("test_other", one)
+    await enqueue_many(services, "test_other", 1)
+    await enqueue_many(services, "test_batched", 4)
+    await enqueue_many(services, "test_other", 1)
+    await enqueue_many(services, "test_batched", 5)
+    services.jobs.batch_size = 6
+    assert await services.jobs.run_pending() == 11
+    # Claims of 6: consecutive jobs of the kind together, in their place
+    # among the other kind's; what the batch left runs next, one by one.
+    assert batches == [[0, 1, 2, 3], [0, 1, 2, 3, 4]]
+    assert ran == [
+        ("test_other", 0),
+        *[("together", 1), ("together", 2)],
+        *[("test_batched", 0), ("test_batched", 3)],
+        ("test_other", 0),
+        *[("together", 1), ("together", 2), ("together", 4)],
+        *[("test_batched", 0), ("test_batched", 3)],
+    ]
+    assert await job_rows(services) == []
+
+
+async def test_a_failed_batch_runs_each_job_alone(make_services: MakeServices) -> None:
+    services = make_services()
+    alone: list[int] = []
+
+    async def one(job: Job) -> None:
+        if job.payload["n"] == 2:
+            raise RuntimeError("this one is broken")
+        alone.append(int(job.payload["n"]))
+
+    async def together(jobs: list[Job]) -> list[Job]:
+        raise RuntimeError("the batch failed")
+
+    services.jobs.register("test_batched", one)
+    services.jobs.register_batch("test_batched", together)
+    await enqueue_many(services, "test_batched", 4)
+    assert await services.jobs.run_pending() == 4
+    assert sorted(alone) == [0, 1, 3]
+    (row,) = await job_rows(services)  # only the broken one is left, to retry
+    assert row.payload == {"n": 2} and row.attempts == 1 and row.state == "pending"

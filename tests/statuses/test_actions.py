@@ -77,7 +77,9 @@ def test_reblog_is_idempotent_and_shows_original(client: ApiClient) -> None:
     third = client.post(f"/api/v1/statuses/{wrapper['id']}/reblog", user=bob)
     assert third.json()["id"] == wrapper["id"]
     assert count_rows(client, schema.statuses, schema.statuses.c.reblog_of_id.isnot(None)) == 1
-    assert {"status_id": int(wrapper["id"])} in jobs_of_kind(client, "fanout_status")
+    assert {"status_id": int(wrapper["id"]), "notify": True} in jobs_of_kind(
+        client, "fanout_status"
+    )
     assert client.get(f"/api/v1/statuses/{wrapper['id']}").json()["reblog"]["id"] == status["id"]
     by = client.get(f"/api/v1/statuses/{status['id']}/reblogged_by")
     assert [a["id"] for a in by.json()] == [bob.sid]

@@ -43,7 +43,8 @@ def test_post_renders_html_tags_and_mentions(client: ApiClient) -> None:
 def test_post_commits_fanout_job_and_counters(client: ApiClient) -> None:
     alice = client.make_user("alice")
     body = post(client, alice, "first")
-    assert {"status_id": int(body["id"])} in jobs_of_kind(client, "fanout_status")
+    # One job per post: its fan-out, which also makes its notifications.
+    assert {"status_id": int(body["id"]), "notify": True} in jobs_of_kind(client, "fanout_status")
     account = account_row(client, alice)
     assert account["statuses_count"] == 1
     assert account["last_status_at"] is not None

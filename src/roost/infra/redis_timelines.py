@@ -162,6 +162,40 @@ return done
 """
 )
 
+# KEYS[i] a timeline (all in one hash slot, or a single server), ARGV[1]
+# the capacity, ARGV[i + 1] the packed id to add to KEYS[i]: a batch of
+# fan-outs (several statuses, each to its timelines) in one command. The
+# number of insertions made.
+_PUSH_PAIRS = LuaScript(
+    _PRELUDE
+    + """
+local cap = tonumber(ARGV[1])
+local done = 0
+for i, key in ipairs(KEYS) do
+  local v = redis.call('GET', key)
+  if v then
+    local id = ARGV[i + 1]
+    local h, l = struct.unpack('>I4I4', id)
+    local n = math.floor((#v - 1) / 8)
+    local p = first_below(v, n, h, l, true)
+    local fresh = p < cap
+    if fresh and p < n then
+      local ph, pl = id_at(v, p)
+      if ph == h and pl == l then fresh = false end
+    end
+    if fresh then
+      local keep = math.min(n, cap - 1)
+      redis.call('SET', key,
+        string.sub(v, 1, 1 + p * 8) .. id .. string.sub(v, 2 + p * 8, 1 + keep * 8),
+        'KEEPTTL')
+      done = done + 1
+    end
+  end
+end
+return done
+"""
+)
+
 # KEYS[1] timeline; ARGV: packed ids newest first without duplicates,
 # capacity, '1' to create the timeline when missing (else 0 is returned).
 _MERGE = LuaScript(
@@ -318,6 +352,18 @@ class RedisTimelineStore:
             return
         # A cluster spreads the timelines over slots: one call per key.
         await _PUSH.run_each(self.client, [(n, (packed, self.capacity)) for n in names])
+
+    async def push_pairs(self, pairs: Sequence[tuple[str, int]]) -> None:
+        calls = [(self.redis_key(k), pack_ids([i])) for k, i in pairs if _storable([i])]
+        if not calls:
+            return
+        if not isinstance(self.client, RedisCluster):
+            # One script call for the whole batch (one server holds them all).
+            await _PUSH_PAIRS.run_keys(
+                self.client, [n for n, _ in calls], self.capacity, *(p for _, p in calls)
+            )
+            return
+        await _PUSH.run_each(self.client, [(n, (p, self.capacity)) for n, p in calls])
 
     async def remove(self, key: str, ids: Iterable[int]) -> None:
         drop = _storable(ids)

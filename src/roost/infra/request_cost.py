@@ -211,6 +211,10 @@ class CostedTimelineStore:
         self._count()
         await self.inner.push(keys, status_id)
 
+    async def push_pairs(self, pairs: Sequence[tuple[str, int]]) -> None:
+        self._count()
+        await self.inner.push_pairs(pairs)
+
     async def remove(self, key: str, ids: Iterable[int]) -> None:
         self._count()
         await self.inner.remove(key, ids)

@@ -374,6 +374,9 @@ class ResilientTimelineStore:
     async def push(self, keys: Sequence[str], status_id: int) -> None:
         await self._call(self.inner.push, keys, status_id)
 
+    async def push_pairs(self, pairs: Sequence[tuple[str, int]]) -> None:
+        await self._call(self.inner.push_pairs, pairs)
+
     async def remove(self, key: str, ids: Iterable[int]) -> None:
         await self._call(self.inner.remove, key, list(ids))
 

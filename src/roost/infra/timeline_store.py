@@ -44,6 +44,12 @@ class TimelineStore(Protocol):
         """Add one id to each of ``keys`` that exists (fan-out); others are skipped."""
         ...
 
+    async def push_pairs(self, pairs: Sequence[tuple[str, int]]) -> None:
+        """``push`` of several statuses at once: each ``(key, status id)``
+        adds that id to that timeline if it exists (a batched fan-out, one
+        round trip for many statuses)."""
+        ...
+
     async def remove(self, key: str, ids: Iterable[int]) -> None: ...
 
     async def remove_everywhere(self, keys: Sequence[str], status_id: int) -> None:
@@ -114,6 +120,13 @@ class MemoryTimelineStore:
     async def push(self, keys: Sequence[str], status_id: int) -> None:
         timelines = self._timelines
         for key in keys:
+            ids = timelines.get(key)
+            if ids is not None:
+                self._insert(ids, status_id)
+
+    async def push_pairs(self, pairs: Sequence[tuple[str, int]]) -> None:
+        timelines = self._timelines
+        for key, status_id in pairs:
             ids = timelines.get(key)
             if ids is not None:
                 self._insert(ids, status_id)

@@ -154,6 +154,9 @@ class Job:
 
 
 JobHandler = Callable[[Job], Awaitable[None]]
+# Runs several claimed jobs of one kind together; returns those it left for
+# the one-by-one handler (all of them when it raises).
+BatchHandler = Callable[[list[Job]], Awaitable[list[Job]]]
 
 
 class JobRunner:
@@ -177,6 +180,7 @@ class JobRunner:
         # Delay before a job that found Redis unreachable runs again.
         self.unavailable_retry = UNAVAILABLE_RETRY
         self.handlers: dict[str, JobHandler] = {}
+        self.batch_handlers: dict[str, BatchHandler] = {}
         self.wakeups: JobWakeups | None = None
         self._wakeup = asyncio.Event()
         self._signals = 0  # bumped by every wake-up, local or remote
@@ -196,6 +200,12 @@ class JobRunner:
         self.handlers[kind] = handler
         if every is not None:
             self.periodic[kind] = every
+
+    def register_batch(self, kind: str, handler: BatchHandler) -> None:
+        """Let ``handler`` run the claimed jobs of ``kind`` of a batch together
+        (the kind keeps its one-job handler, for what the batch leaves and
+        for the fallback)."""
+        self.batch_handlers[kind] = handler
 
     async def _periodic_loop(self) -> None:
         shortest = min(self.periodic.values())
@@ -378,7 +388,8 @@ class JobRunner:
         return count
 
     async def _run_claimed(self, batch: Sequence[Job], *, stoppable: bool) -> None:
-        """Run a claimed batch in order.
+        """Run a claimed batch in order; consecutive jobs of a kind with a
+        batch handler together.
 
         Finished jobs are deleted together at the end of the batch (one
         transaction instead of one per job; until then the heartbeat keeps
@@ -388,14 +399,28 @@ class JobRunner:
         """
         pending = collections.deque(batch)
         done: list[Job] = []
+        alone: set[int] = set()  # left by a batch handler: one by one
         try:
             while pending:
                 if stoppable and self._stopping:
                     break
                 job = pending.popleft()
-                if job.lease is not None and job.lease <= self.clock():
-                    # Hung past the lease (no heartbeat ran): may be someone else's now.
-                    self._held.pop(job.id, None)
+                if job.kind in self.batch_handlers and job.id not in alone:
+                    # With the jobs of its kind that follow it: effects keep
+                    # the order of the jobs' kinds (notifications are listed
+                    # in the order they were made).
+                    group = [job]
+                    while pending and pending[0].kind == job.kind:
+                        group.append(pending.popleft())
+                    try:
+                        left = await self._attempt_group(group, done)
+                    except BaseException:  # cancelled: released with the rest
+                        pending.extendleft(reversed(group))
+                        raise
+                    alone.update(j.id for j in left)
+                    pending.extendleft(reversed(left))
+                    continue
+                if self._expired(job):
                     continue
                 finished = False
                 try:
@@ -407,6 +432,35 @@ class JobRunner:
                         self._held.pop(job.id, None)
         finally:
             await self._settle(done, list(pending))
+
+    def _expired(self, job: Job) -> bool:
+        """Hung past the lease (no heartbeat ran): may be someone else's now."""
+        if job.lease is not None and job.lease <= self.clock():
+            self._held.pop(job.id, None)
+            return True
+        return False
+
+    async def _attempt_group(self, group: list[Job], done: list[Job]) -> list[Job]:
+        """Run jobs of one kind with its batch handler; the finished ones join
+        ``done``, and those it left (or all, when it fails) are returned to
+        run one by one. All jobs are idempotent: what a failed batch did is
+        done again harmlessly, and one bad job costs the others nothing."""
+        group = [j for j in group if not self._expired(j)]
+        if len(group) < 2:
+            return group
+        try:
+            left = await self.batch_handlers[group[0].kind](group)
+        except Exception as exc:
+            log.warning(
+                "batch of %d %s jobs failed, one by one: %r", len(group), group[0].kind, exc
+            )
+            return group
+        left_ids = {j.id for j in left}
+        for job in group:
+            if job.id not in left_ids:
+                JOBS_DONE.labels(job.kind).inc()
+                done.append(job)
+        return [j for j in group if j.id in left_ids]
 
     async def _settle(self, done: list[Job], unstarted: list[Job]) -> None:
         try:

@@ -1,6 +1,8 @@
 """The workers' side: turn outbox events into notifications.
 
-``notify_status`` (a new status or reblog): the mentioned accounts get a
+A new status or reblog (``notify_new_statuses``, called by its
+``fanout_status`` job, alone or for a batch of them; the ``notify_status``
+job of posts enqueued before one job per post): the mentioned accounts get a
 ``mention``, the followers who asked to be notified of the author's posts a
 ``status``, the author of a reblogged status a ``reblog``. The subscribers
 come from a partial index on the follows with ``notify`` set, so a hot
@@ -19,6 +21,7 @@ After the commit the new notifications go to the event bus (``delivery``).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
@@ -56,59 +59,110 @@ if TYPE_CHECKING:
 _s, _f, _mentions = schema.statuses, schema.follows, schema.mentions
 
 
-async def _status_notes(conn: AsyncConnection, status_id: int) -> list[NewNotification]:
-    row = (
+async def _status_notes(
+    conn: AsyncConnection, status_ids: Sequence[int]
+) -> dict[int, list[NewNotification]]:
+    """What each new status or reblog of ``status_ids`` notifies (statuses
+    gone are left out): four queries whatever their number, so a batch of
+    fan-outs reads the notifications of all its statuses at once."""
+    rows = (
         await conn.execute(
             sa.select(
-                _s.c.account_id, _s.c.visibility, _s.c.reblog_of_id, _s.c.in_reply_to_account_id
-            ).where(_s.c.id == status_id)
+                _s.c.id,
+                _s.c.account_id,
+                _s.c.visibility,
+                _s.c.reblog_of_id,
+                _s.c.in_reply_to_account_id,
+            ).where(_s.c.id.in_(status_ids))
         )
-    ).first()
-    if row is None:
-        return []
-    author = int(row.account_id)
-    if row.reblog_of_id is not None:
-        original = (
-            await conn.execute(sa.select(_s.c.account_id).where(_s.c.id == row.reblog_of_id))
-        ).scalar()
-        if original is None:
-            return []
-        return [NewNotification(int(original), REBLOG, author, int(row.reblog_of_id))]
-    mentioned = [
-        int(r[0])
-        for r in await conn.execute(
-            sa.select(_mentions.c.account_id).where(_mentions.c.status_id == status_id)
+    ).all()
+    originals = [int(r.reblog_of_id) for r in rows if r.reblog_of_id is not None]
+    posts = [int(r.id) for r in rows if r.reblog_of_id is None]
+    original_authors: dict[int, int] = {}
+    if originals:
+        found = await conn.execute(
+            sa.select(_s.c.id, _s.c.account_id).where(_s.c.id.in_(originals))
         )
+        original_authors = {int(i): int(a) for i, a in found}
+    mentioned: dict[int, list[int]] = {i: [] for i in posts}
+    if posts:
+        found = await conn.execute(
+            sa.select(_mentions.c.status_id, _mentions.c.account_id).where(
+                _mentions.c.status_id.in_(posts)
+            )
+        )
+        for status_id, account_id in found:
+            mentioned[int(status_id)].append(int(account_id))
+    # Like Mastodon: replies to someone else and direct statuses notify no
+    # subscriber.
+    subscribing = [
+        r
+        for r in rows
+        if r.reblog_of_id is None
+        and r.visibility != DIRECT
+        and r.in_reply_to_account_id in (None, r.account_id)
     ]
-    notes = [NewNotification(m, MENTION, author, status_id) for m in mentioned]
-    replies_elsewhere = row.in_reply_to_account_id not in (None, author)
-    if row.visibility != DIRECT and not replies_elsewhere:
-        subscribers = await conn.execute(
-            sa.select(_f.c.account_id).where(_f.c.target_account_id == author, _f.c.notify)
+    subscribing_ids = {int(r.id) for r in subscribing}
+    subscribers: dict[int, list[int]] = {}
+    if subscribing:
+        found = await conn.execute(
+            sa.select(_f.c.target_account_id, _f.c.account_id).where(
+                _f.c.target_account_id.in_({int(r.account_id) for r in subscribing}), _f.c.notify
+            )
         )
-        skip = set(mentioned)
-        notes += [
-            NewNotification(int(r[0]), STATUS, author, status_id)
-            for r in subscribers
-            if int(r[0]) not in skip
-        ]
+        for target, account_id in found:
+            subscribers.setdefault(int(target), []).append(int(account_id))
+    notes: dict[int, list[NewNotification]] = {}
+    for row in rows:
+        status_id, author = int(row.id), int(row.account_id)
+        if row.reblog_of_id is not None:
+            original = original_authors.get(int(row.reblog_of_id))
+            notes[status_id] = (
+                []
+                if original is None
+                else [NewNotification(original, REBLOG, author, int(row.reblog_of_id))]
+            )
+            continue
+        mentions = mentioned[status_id]
+        found_notes = [NewNotification(m, MENTION, author, status_id) for m in mentions]
+        if status_id in subscribing_ids:
+            skip = set(mentions)
+            found_notes += [
+                NewNotification(s, STATUS, author, status_id)
+                for s in subscribers.get(author, [])
+                if s not in skip
+            ]
+        notes[status_id] = found_notes
     return notes
 
 
 async def notify_status(job: Job) -> None:
-    """Mentions, subscribers' ``status`` and the ``reblog`` of a new status."""
-    services = job.services
-    status_id = int(job.payload["status_id"])
+    """Mentions, subscribers' ``status`` and the ``reblog`` of a new status.
+
+    Posts now notify from their ``fanout_status`` job (one job per post);
+    this kind stays for the jobs enqueued before that."""
+    await notify_new_statuses(job.services, [int(job.payload["status_id"])])
+
+
+async def notify_new_statuses(services: Services, status_ids: Sequence[int]) -> None:
+    """The notifications of new statuses or reblogs (in a worker: the
+    fan-out job of each, alone or in a batch). Idempotent: the unique key
+    ignores a repeat, and a status deleted meanwhile notifies nobody."""
     # Most posts notify nobody (no mention, no subscriber): found with reads,
     # without taking a write transaction (on SQLite, the one writer's lock
     # that posts wait for).
     async with services.db.read(primary=True) as conn:
-        if not await _status_notes(conn, status_id):
-            return
+        notes = await _status_notes(conn, status_ids)
+    wanted = [i for i in status_ids if notes.get(i)]
+    if not wanted:
+        return
     async with services.db.write() as conn:
-        if not await lock_statuses(conn, [status_id]):
-            return  # deleted before the job ran
-        created = await create(services, conn, await _status_notes(conn, status_id))
+        kept = await lock_statuses(conn, wanted)  # those not deleted before the job ran
+        if not kept:
+            return
+        # Read again under the lock: what holds now is what gets written.
+        notes = await _status_notes(conn, sorted(kept))
+        created = await create(services, conn, [n for i in sorted(kept) for n in notes.get(i, [])])
     await publish_notifications(services, created)
 
 

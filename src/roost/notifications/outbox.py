@@ -9,7 +9,7 @@ the rest of the domain so that statuses and relationships can use it.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -57,17 +57,6 @@ NOTIFY_STATUS_UPDATE = "notify_status_update"
 NOTIFY_POLL_ENDED = "notify_poll_ended"
 
 _n = schema.notifications
-
-
-async def notify_about_status(conn: AsyncConnection, services: Services, status_id: int) -> None:
-    """In the transaction that inserts a status or reblog."""
-    await enqueue(conn, services.ids, *status_notification_job(status_id))
-
-
-def status_notification_job(status_id: int) -> tuple[str, dict[str, Any]]:
-    """The job ``notify_about_status`` enqueues, for a writer that enqueues
-    several jobs in one statement (``jobs.queue.enqueue_many``)."""
-    return NOTIFY_STATUS, {"status_id": status_id}
 
 
 async def notify_about_edit(conn: AsyncConnection, services: Services, status_id: int) -> None:

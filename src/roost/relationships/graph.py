@@ -39,6 +39,27 @@ async def follower_page(
     return [FollowerRow(int(r.id), int(r.account_id), bool(r.show_reblogs)) for r in rows]
 
 
+async def followers_of(
+    conn: AsyncConnection, account_ids: Sequence[int]
+) -> dict[int, list[FollowerRow]]:
+    """Every follower of each of ``account_ids`` (in follows.id order): one
+    query for a batch of fan-outs whose authors have few followers each
+    (the caller keeps accounts with many to ``follower_page``)."""
+    found: dict[int, list[FollowerRow]] = {a: [] for a in account_ids}
+    if not account_ids:
+        return found
+    rows = await conn.execute(
+        sa.select(_f.c.id, _f.c.account_id, _f.c.target_account_id, _f.c.show_reblogs)
+        .where(_f.c.target_account_id.in_(account_ids))
+        .order_by(_f.c.id)
+    )
+    for r in rows:
+        found[int(r.target_account_id)].append(
+            FollowerRow(int(r.id), int(r.account_id), bool(r.show_reblogs))
+        )
+    return found
+
+
 async def follows_among(
     conn: AsyncConnection, account_ids: Sequence[int], target_ids: Sequence[int]
 ) -> set[tuple[int, int]]:

@@ -14,10 +14,10 @@ from roost.db import schema
 from roost.jobs.queue import enqueue
 from roost.kernel.errors import Forbidden, NotFound, ValidationFailed
 from roost.limits import spend_status, spend_status_deletion
-from roost.notifications.outbox import notify_about_status
 from roost.statuses.authored import remember_authored
 from roost.statuses.counters import Counts, add_counts, forget_counts
 from roost.statuses.deletion import load_refs, remove_statuses
+from roost.statuses.outbox import new_status_job
 from roost.statuses.records import DIRECT, PRIVATE, PUBLIC, visibility_code
 from roost.statuses.targets import existing_target, visible_target
 from roost.statuses.visibility import forget_flags
@@ -79,8 +79,8 @@ async def reblog_status(
             )
             await add_counts(conn, {original.id: Counts(reblogs=1)})
             await bump_statuses_count(conn, account_id, 1, posted_at=now)
-            await enqueue(conn, services.ids, "fanout_status", {"status_id": reblog_id})
-            await notify_about_status(conn, services, reblog_id)
+            # One job: the fan-out, which also notifies the original's author.
+            await enqueue(conn, services.ids, *new_status_job(reblog_id))
     except sa.exc.IntegrityError:
         # A concurrent request made the same reblog first (unique index).
         async with services.db.read(primary=True) as conn:

@@ -21,13 +21,14 @@ from roost.kernel.errors import NotFound
 from roost.limits import spend_status
 from roost.media.attach import attach_media, attachable_media
 from roost.media.records import MediaRecord
-from roost.notifications.outbox import notify_when_poll_ends, status_notification_job
+from roost.notifications.outbox import notify_when_poll_ends
 from roost.search.indexing import index_new_status
 from roost.statuses.authored import remember_authored
 from roost.statuses.content import MentionTarget, mention_candidates, render_text
 from roost.statuses.counters import Counts, add_counts, forget_counts, remember_zero_counts
 from roost.statuses.drafts import Draft, NewStatus, validate
 from roost.statuses.hydrate import load_with_originals
+from roost.statuses.outbox import new_status_job
 from roost.statuses.polls import PollRecord, insert_poll, now_of
 from roost.statuses.public_lists import record_list_keys
 from roost.statuses.records import DIRECT, StatusRecord
@@ -249,11 +250,8 @@ async def insert_posts(
     ]
     if keys:
         await conn.execute(schema.idempotency_keys.insert(), keys)
-    jobs: list[tuple[str, dict[str, Any]]] = []
-    for post in fresh:
-        jobs.append(("fanout_status", {"status_id": post.record.id}))
-        jobs.append(status_notification_job(post.record.id))
-    await enqueue_many(conn, services.ids, jobs)
+    # One job per post: its fan-out, which also makes its notifications.
+    await enqueue_many(conn, services.ids, [new_status_job(p.record.id) for p in fresh])
     return results
 
 

@@ -92,3 +92,15 @@ async def publish(services: Services, event: str, item_id: int, channels: Iterab
         await services.events.publish_many((c, data) for c in channels)
     except Exception as exc:  # the bus's own breaker logs outages
         log.warning("could not publish %s %d: %s: %s", event, item_id, type(exc).__name__, exc)
+
+
+async def publish_each(
+    services: Services, events: Iterable[tuple[str, int, Iterable[str]]]
+) -> None:
+    """``publish`` of several (event, item id, channels) in one call to the
+    bus (a batch of fan-outs); best effort likewise."""
+    wanted = [(c, message(event, item)) for event, item, channels in events for c in channels]
+    try:
+        await services.events.publish_many(wanted)
+    except Exception as exc:  # the bus's own breaker logs outages
+        log.warning("could not publish %d events: %s: %s", len(wanted), type(exc).__name__, exc)

@@ -19,6 +19,12 @@ The statuses of hot accounts (``settings.hot_user_threshold`` followers or
 more) are not fanned out but merged into home timelines when they are read
 (see ``roost.timelines.hot``); their job only refreshes the hot-post cache.
 
+A post's job also makes its notifications (``notify`` in the payload:
+one job per post), and consecutive ``fanout_status`` jobs a worker claimed
+run together through ``roost.timelines.fanout_batch``, which leaves to
+``fanout_status`` here what it cannot take (direct, hot, large, resumed)
+and the hashtag followers' part.
+
 ``unfanout_status`` removes a deleted status the same way;
 ``timeline_follow`` and ``timeline_unfollow`` merge or remove one account's
 statuses after a follow, unfollow, block or mute.
@@ -44,7 +50,8 @@ from roost.kernel.cachekeys import (
     tag_timeline_key,
 )
 from roost.kernel.paging import Page
-from roost.lists.store import LIST, forget_lists, lists_holding, members_among
+from roost.lists.store import forget_lists, lists_holding, members_among
+from roost.notifications.jobs import notify_new_statuses
 from roost.relationships.graph import (
     FollowerRow,
     exclusions_among,
@@ -54,6 +61,7 @@ from roost.relationships.graph import (
 )
 from roost.relationships.store import forget_relationships, load_excluded_ids
 from roost.search.tag_followers import tag_follower_page
+from roost.statuses.outbox import FANOUT_STATUS
 from roost.statuses.public_lists import public_list_keys
 from roost.statuses.records import DIRECT, PUBLIC
 from roost.streaming.events import (
@@ -63,11 +71,11 @@ from roost.streaming.events import (
     publish,
     user_channel,
 )
+from roost.timelines.admission import admitted, lists_asking_membership, receiver_views
 from roost.timelines.filters import (
     ReceiverView,
     StatusFacts,
     admits_home,
-    admits_list,
     facts_from_rows,
     facts_query,
     followed_accounts_that_matter,
@@ -102,57 +110,20 @@ async def _mentioned_ids(conn: AsyncConnection, status_id: int) -> list[int]:
     return [int(r[0]) for r in rows]
 
 
-async def _receiver_views(
-    conn: AsyncConnection, status: StatusFacts, receivers: dict[int, bool]
-) -> list[ReceiverView]:
-    """Views of a batch of receivers (receiver -> show_reblogs of the author),
-    built with a fixed number of queries whatever the batch size."""
-    ids = list(receivers)
-    extra = await follows_among(conn, ids, followed_accounts_that_matter(status))
-    exclusions = await exclusions_among(conn, ids, involved_accounts(status))
-    following: dict[int, dict[int, bool]] = {r: {} for r in ids}
-    for receiver, shows in receivers.items():
-        following[receiver][status.account_id] = shows
-    for receiver, target in extra:
-        following[receiver].setdefault(target, True)
-    excluded: dict[int, set[int]] = {r: set() for r in ids}
-    for receiver, account in exclusions:
-        excluded[receiver].add(account)
-    return [ReceiverView(r, following[r], excluded[r]) for r in ids]
-
-
 async def _admitted_followers(
     conn: AsyncConnection, status: StatusFacts, batch: list[FollowerRow]
 ) -> tuple[list[int], list[int]]:
     """(home timelines, list timelines) of one batch of followers that get
-    ``status``."""
+    ``status``: a fixed number of queries whatever the batch size."""
     receivers = {f.account_id: f.show_reblogs for f in batch if f.account_id != status.account_id}
-    views = await _receiver_views(conn, status, receivers)
-    targets = await lists_holding(conn, status.account_id, list(receivers))
-    exclusive = {t.owner_id for t in targets if t.exclusive}
-    homes = [
-        v.account_id for v in views if v.account_id not in exclusive and admits_home(status, v)
-    ]
-    if not targets:
-        return homes, []
-    reply_to = status.in_reply_to_account_id
-    in_list: set[int] = set()
-    if reply_to is not None and reply_to != status.account_id:
-        asking = [t.id for t in targets if t.replies_policy == LIST]
-        in_list = await members_among(conn, asking, reply_to)
-    by_owner = {v.account_id: v for v in views}
-    lists = [
-        t.id
-        for t in targets
-        if t.owner_id in by_owner
-        and admits_list(
-            status,
-            by_owner[t.owner_id],
-            replies_policy=t.replies_policy,
-            reply_to_in_list=t.id in in_list,
-        )
-    ]
-    return homes, lists
+    ids = list(receivers)
+    follows = await follows_among(conn, ids, followed_accounts_that_matter(status))
+    exclusions = await exclusions_among(conn, ids, involved_accounts(status))
+    views = receiver_views(status, receivers, follows, exclusions)
+    targets = await lists_holding(conn, status.account_id, ids)
+    asking = lists_asking_membership(status, targets)
+    in_list = await members_among(conn, asking, status.in_reply_to_account_id or 0)
+    return admitted(status, views, targets, in_list)
 
 
 async def _deliver_direct(services: Services, status: StatusFacts) -> None:
@@ -175,7 +146,12 @@ async def fanout_status(job: Job) -> None:
     """Deliver a new status to the home timelines that should show it: the
     author's followers (or, for a hot author, the hot-post cache), then the
     followers of its hashtags. The payload's ``phase`` says which part a
-    resumed job is in."""
+    resumed job is in. With ``notify`` in the payload (the jobs of posts
+    since one job per post), its notifications are made once the followers
+    have it (live events in the order of the two jobs this replaced), before
+    the hashtag followers' phase: a job resumed in that phase has made them,
+    and one resumed earlier makes them then (a repeat is ignored by their
+    unique key)."""
     services = job.services
     status_id = int(job.payload["status_id"])
     tags: dict[int, str] = {}
@@ -195,20 +171,25 @@ async def fanout_status(job: Job) -> None:
             [
                 home_key(status.account_id),
                 authored_key(status.account_id),
-                *_public_keys(status, tags.values()),
+                *public_keys_of(status, tags.values()),
             ],
             status.id,
         )
         FANOUT_DELIVERIES.inc()
         if status.visibility == DIRECT:
             await _deliver_direct(services, status)
+        else:
+            await _deliver_to_followers(job, status, list(tags.values()))
+        if job.payload.get("notify"):
+            await notify_new_statuses(services, [status_id])
+        if status.visibility == DIRECT:
             return
-        await _deliver_to_followers(job, status, list(tags.values()))
     if tags:  # no hashtag, no hashtag followers to look up
         await _deliver_to_tag_followers(job, status, sorted(tags))
 
 
-def _public_keys(status: StatusFacts, tags: Iterable[str]) -> list[str]:
+def public_keys_of(status: StatusFacts, tags: Iterable[str]) -> list[str]:
+    """The public and hashtag lists ``status`` belongs in."""
     return public_list_keys(
         account_id=status.account_id,
         visibility=status.visibility,
@@ -216,6 +197,12 @@ def _public_keys(status: StatusFacts, tags: Iterable[str]) -> list[str]:
         in_reply_to_account_id=status.in_reply_to_account_id,
         tags=tags,
     )
+
+
+def resumed(job: Job) -> bool:
+    """The job checkpointed in an earlier run (or a batch did its first part):
+    not for the batch path."""
+    return "after" in job.payload or "phase" in job.payload
 
 
 async def _tags_of(conn: AsyncConnection, status_id: int) -> dict[int, str]:
@@ -273,7 +260,7 @@ async def announce_status_edit(job: Job) -> None:
         return
     # A hashtag the edit added: the status joins its list (done after the
     # commit already unless Redis was unreachable then).
-    await services.timelines.push(_public_keys(status, tags), status_id)
+    await services.timelines.push(public_keys_of(status, tags), status_id)
     if status.visibility == DIRECT:
         people = [status.account_id, *(m for m in mentioned if m != status.account_id)]
         channels = [direct_channel(p) for p in people] + [user_channel(p) for p in people]
@@ -493,7 +480,7 @@ async def remove_unfollowed_account(job: Job) -> None:
 
 
 JOB_HANDLERS: dict[str, JobHandler] = {
-    "fanout_status": fanout_status,
+    FANOUT_STATUS: fanout_status,
     "unfanout_status": unfanout_status,
     "announce_status_edit": announce_status_edit,
     "timeline_follow": merge_followed_account,

@@ -196,3 +196,13 @@ async def load_status_facts(conn: AsyncConnection, status_id: int) -> StatusFact
     rows = (await conn.execute(facts_query().where(_s.c.id == status_id))).all()
     found = facts_from_rows(rows)
     return found[0] if found else None
+
+
+async def load_many_facts(
+    conn: AsyncConnection, status_ids: Sequence[int]
+) -> dict[int, StatusFacts]:
+    """``load_status_facts`` of several statuses (those that exist): one query."""
+    if not status_ids:
+        return {}
+    rows = (await conn.execute(facts_query().where(_s.c.id.in_(status_ids)))).all()
+    return {f.id: f for f in facts_from_rows(rows)}
