@@ -36,6 +36,7 @@ from roost.statuses.store import load_status_blobs
 from roost.statuses.visibility import ViewerState, may_see
 from roost.timelines import listing
 from roost.timelines.home import Feed, read_feed
+from roost.timelines.judged import page_after
 
 if TYPE_CHECKING:
     from roost.services import Services
@@ -94,13 +95,6 @@ def _admits(
     )
 
 
-def _next(cursor: Page, ids: list[int]) -> Page:
-    """The page just past ``ids`` (read from ``cursor``) in its direction."""
-    if cursor.ascending:
-        return dataclasses.replace(cursor, min_id=ids[0])
-    return dataclasses.replace(cursor, max_id=ids[-1])
-
-
 async def read_authored(
     services: Services,
     *,
@@ -140,7 +134,7 @@ async def read_authored(
         if len(ids) < cursor.limit or len(admitted) >= page.limit:
             # The list (and the database below it) had no more, or the page is full.
             return AuthoredPage(page.select(sorted(admitted, reverse=True)), records, blobs)
-        cursor = _next(cursor, ids)
+        cursor = page_after(cursor, ids)
     ids = await listing.account_status_ids(
         services,
         account_id=account_id,

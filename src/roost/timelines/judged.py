@@ -41,7 +41,7 @@ class JudgedPage:
     blobs: dict[int, bytes]
 
 
-def _next(cursor: Page, ids: list[int]) -> Page:
+def page_after(cursor: Page, ids: list[int]) -> Page:
     """The page just past ``ids`` (read from ``cursor``) in its direction."""
     if cursor.ascending:
         return dataclasses.replace(cursor, min_id=ids[0])
@@ -73,5 +73,5 @@ async def read_judged(
         if len(ids) < cursor.limit or len(admitted) >= page.limit:
             # The feed (and the database below it) had no more, or the page is full.
             return JudgedPage(page.select(sorted(admitted, reverse=True)), records, blobs)
-        cursor = _next(cursor, ids)
+        cursor = page_after(cursor, ids)
     return JudgedPage(await fallback(page), records, blobs)
