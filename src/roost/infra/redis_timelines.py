@@ -130,33 +130,41 @@ return 1
 """
 )
 
+# Insert the packed ``id`` into the existing timeline at ``key`` in id
+# order (capped at ``cap``, keeping its TTL); 1 when inserted, 0 when the
+# timeline is missing, already holds it, or it falls past the cap.
+_INSERT = """
+local function insert_id(key, id, cap)
+  local v = redis.call('GET', key)
+  if not v then return 0 end
+  local h, l = struct.unpack('>I4I4', id)
+  local n = math.floor((#v - 1) / 8)
+  local p = first_below(v, n, h, l, true)
+  if p >= cap then return 0 end
+  if p < n then
+    local ph, pl = id_at(v, p)
+    if ph == h and pl == l then return 0 end
+  end
+  local keep = math.min(n, cap - 1)
+  redis.call('SET', key,
+    string.sub(v, 1, 1 + p * 8) .. id .. string.sub(v, 2 + p * 8, 1 + keep * 8),
+    'KEEPTTL')
+  return 1
+end
+"""
+
+
 # Every KEYS[i] a timeline (all in one hash slot, or a single server);
 # ARGV as _PUSH. The number of timelines it was inserted into. A fan-out
 # page is then one command instead of one per follower.
 _PUSH_MANY = LuaScript(
     _PRELUDE
+    + _INSERT
     + """
 local cap = tonumber(ARGV[2])
-local h, l = struct.unpack('>I4I4', ARGV[1])
 local done = 0
 for _, key in ipairs(KEYS) do
-  local v = redis.call('GET', key)
-  if v then
-    local n = math.floor((#v - 1) / 8)
-    local p = first_below(v, n, h, l, true)
-    local fresh = p < cap
-    if fresh and p < n then
-      local ph, pl = id_at(v, p)
-      if ph == h and pl == l then fresh = false end
-    end
-    if fresh then
-      local keep = math.min(n, cap - 1)
-      redis.call('SET', key,
-        string.sub(v, 1, 1 + p * 8) .. ARGV[1] .. string.sub(v, 2 + p * 8, 1 + keep * 8),
-        'KEEPTTL')
-      done = done + 1
-    end
-  end
+  done = done + insert_id(key, ARGV[1], cap)
 end
 return done
 """
@@ -168,29 +176,12 @@ return done
 # number of insertions made.
 _PUSH_PAIRS = LuaScript(
     _PRELUDE
+    + _INSERT
     + """
 local cap = tonumber(ARGV[1])
 local done = 0
 for i, key in ipairs(KEYS) do
-  local v = redis.call('GET', key)
-  if v then
-    local id = ARGV[i + 1]
-    local h, l = struct.unpack('>I4I4', id)
-    local n = math.floor((#v - 1) / 8)
-    local p = first_below(v, n, h, l, true)
-    local fresh = p < cap
-    if fresh and p < n then
-      local ph, pl = id_at(v, p)
-      if ph == h and pl == l then fresh = false end
-    end
-    if fresh then
-      local keep = math.min(n, cap - 1)
-      redis.call('SET', key,
-        string.sub(v, 1, 1 + p * 8) .. id .. string.sub(v, 2 + p * 8, 1 + keep * 8),
-        'KEEPTTL')
-      done = done + 1
-    end
-  end
+  done = done + insert_id(key, ARGV[i + 1], cap)
 end
 return done
 """

@@ -26,34 +26,26 @@ milliseconds on SQLite.
 
 from __future__ import annotations
 
-import dataclasses
 from typing import TYPE_CHECKING
 
 from roost.kernel.cachekeys import authored_key
 from roost.kernel.paging import Page
 from roost.statuses.records import StatusRecord
-from roost.statuses.store import load_status_blobs
 from roost.statuses.visibility import ViewerState, may_see
-from roost.timelines import listing
-from roost.timelines.home import Feed, read_feed
-from roost.timelines.judged import page_after
+from roost.timelines import judged, listing
+from roost.timelines.home import Feed
+from roost.timelines.judged import JudgedPage, read_judged
 
 if TYPE_CHECKING:
     from roost.services import Services
 
 # Reads of the list per page before the database answers it instead (an
 # account whose recent statuses are mostly hidden from this viewer).
-STEPS = 3
+STEPS = judged.STEPS
 
 
-@dataclasses.dataclass(frozen=True, slots=True)
-class AuthoredPage:
-    """A page of an account's statuses: ids newest first, and the records
-    (and their cached bytes) read on the way, by id, for rendering."""
-
-    ids: list[int]
-    records: dict[int, StatusRecord]
-    blobs: dict[int, bytes]
+# A page of an account's statuses, with the records read on the way.
+AuthoredPage = JudgedPage
 
 
 def authored_feed(services: Services, account_id: int) -> Feed:
@@ -109,39 +101,29 @@ async def read_authored(
     feed = authored_feed(services, account_id)
     following = frozenset((account_id,)) if viewer_follows else frozenset()
     state = ViewerState(viewer_id=viewer_id, following=following)
-    records: dict[int, StatusRecord] = {}
-    blobs: dict[int, bytes] = {}
-    admitted: list[int] = []
-    cursor = page
-    for _ in range(STEPS):
-        ids = await read_feed(services, feed, cursor)
-        if ids:
-            found, found_blobs = await load_status_blobs(services, ids)
-            records.update(found)
-            blobs.update(found_blobs)
-            admitted += [
-                i
-                for i in ids
-                if (r := found.get(i)) is not None
-                and _admits(
-                    r,
-                    account_id=account_id,
-                    state=state,
-                    exclude_replies=exclude_replies,
-                    exclude_reblogs=exclude_reblogs,
-                )
-            ]
-        if len(ids) < cursor.limit or len(admitted) >= page.limit:
-            # The list (and the database below it) had no more, or the page is full.
-            return AuthoredPage(page.select(sorted(admitted, reverse=True)), records, blobs)
-        cursor = page_after(cursor, ids)
-    ids = await listing.account_status_ids(
-        services,
-        account_id=account_id,
-        viewer_id=viewer_id,
-        viewer_follows=viewer_follows,
-        page=page,
-        exclude_replies=exclude_replies,
-        exclude_reblogs=exclude_reblogs,
-    )
-    return AuthoredPage(ids, records, blobs)
+
+    def judge(found: dict[int, StatusRecord]) -> set[int]:
+        return {
+            i
+            for i, r in found.items()
+            if _admits(
+                r,
+                account_id=account_id,
+                state=state,
+                exclude_replies=exclude_replies,
+                exclude_reblogs=exclude_reblogs,
+            )
+        }
+
+    async def fallback(at: Page) -> list[int]:
+        return await listing.account_status_ids(
+            services,
+            account_id=account_id,
+            viewer_id=viewer_id,
+            viewer_follows=viewer_follows,
+            page=at,
+            exclude_replies=exclude_replies,
+            exclude_reblogs=exclude_reblogs,
+        )
+
+    return await read_judged(services, feed=feed, page=page, judge=judge, fallback=fallback)
