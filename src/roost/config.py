@@ -65,6 +65,9 @@ class Settings:
     run_workers: bool = True
     home_timeline_length: int = 800
     hot_user_threshold: int = 10_000
+    # PostgreSQL search: a second GIN index over about this many of the
+    # newest statuses (roost.search.recent_index); 0 turns it off.
+    search_recent_rows: int = 1_000_000
     fanout_batch_size: int = 1_000
     # Where clients open the streaming API (instance urls.streaming); empty:
     # this server's public URL as ws:// or wss://.

@@ -147,6 +147,8 @@ def register_job_handlers(runner: JobRunner) -> None:
     from roost.push.delivery import JOB_HANDLERS as PUSH_JOBS
     from roost.relationships.expiry import JOB_HANDLERS as MUTE_JOBS
     from roost.relationships.requests import JOB_HANDLERS as RELATIONSHIP_JOBS
+    from roost.search.recent_index import JOB_HANDLERS as RECENT_INDEX_JOBS
+    from roost.search.recent_index import PERIODIC as RECENT_INDEX_PERIODIC
     from roost.search.trends import JOB_HANDLERS as SEARCH_JOBS
     from roost.search.trends import PERIODIC as SEARCH_PERIODIC
     from roost.statuses.scheduling import JOB_HANDLERS as SCHEDULED_JOBS
@@ -164,8 +166,9 @@ def register_job_handlers(runner: JobRunner) -> None:
         **MEDIA_JOBS,
         **SCHEDULED_JOBS,
         **SEARCH_JOBS,
+        **RECENT_INDEX_JOBS,
     }
-    periodic = {**SEARCH_PERIODIC, **MEDIA_PERIODIC}
+    periodic = {**SEARCH_PERIODIC, **MEDIA_PERIODIC, **RECENT_INDEX_PERIODIC}
     for kind, handler in handlers.items():
         runner.register(kind, handler, every=periodic.get(kind))
     for kind, batch in TIMELINE_BATCHES.items():

@@ -198,7 +198,11 @@ async def test_a_worker_serves_its_metrics_on_a_loopback_port(
         for s in f.samples
         if s.name == "roost_jobs_completed_total"
     }
-    for periodic in ("trends_refresh", "media_sweep"):  # the worker's own periodic jobs
+    for periodic in (
+        "trends_refresh",
+        "media_sweep",
+        "search_recent_index",
+    ):  # the worker's own periodic jobs
         completed.pop(periodic, None)
     assert completed == {"fanout_status": 3}
     assert stop(worker) == 0

@@ -84,7 +84,7 @@ async def copies_of(client: redis.asyncio.Redis, keys: Sequence[str], status_id:
 async def job_rows(services: Services) -> list[sa.Row[tuple[object, ...]]]:
     """The jobs left, but for the workers' own periodic jobs."""
     j = schema.jobs
-    own = j.c.kind.in_(["trends_refresh", "media_sweep"])
+    own = j.c.kind.in_(["trends_refresh", "media_sweep", "search_recent_index"])
     async with services.db.read(primary=True) as conn:
         return list((await conn.execute(sa.select(j).where(sa.not_(own)))).all())
 

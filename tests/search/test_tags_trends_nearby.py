@@ -203,9 +203,13 @@ def test_trends_job_is_enqueued_once_per_period(client: ApiClient) -> None:
             rows = await conn.execute(sa.select(schema.jobs.c.kind))
             return [str(r.kind) for r in rows]
 
-    assert jobs.periodic == {"trends_refresh": 300.0, "media_sweep": 3600.0}
+    assert jobs.periodic == {
+        "trends_refresh": 300.0,
+        "media_sweep": 3600.0,
+        "search_recent_index": 600.0,
+    }
     client.call(jobs.ensure_periodic)
     client.call(jobs.ensure_periodic)  # a second worker in the same period
-    assert sorted(client.call(pending)) == ["media_sweep", "trends_refresh"]
-    assert client.drain() == 2
+    assert sorted(client.call(pending)) == ["media_sweep", "search_recent_index", "trends_refresh"]
+    assert client.drain() == 3
     assert client.call(pending) == []

@@ -14,7 +14,10 @@ table's own statistics (``pg_stats.most_common_elems``, kept by ANALYZE):
 * otherwise (or when the walk found too few): read every match from the
   GIN index into a materialized CTE, sort the ids, and check them against
   ``statuses`` one by one (a LATERAL join, never a merge join that could
-  walk the whole table); a rare word has few matches.
+  walk the whole table); a rare word has few matches. Where the workers
+  keep a second GIN index over the newest statuses only
+  (``search.recent_index``), it is read first, and the whole index only
+  when the newest statuses hold fewer matches than the page needs.
 
 PostgreSQL's planner makes the same choice from the same statistics, but
 guesses a fixed share for a word outside them, which on a corpus of
@@ -35,6 +38,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from roost.db import schema
 from roost.kernel.paging import Page
 from roost.search.engine import TextQuery, bounded, joined_ids
+from roost.search.recent_index import current_bound
 
 INDEX = sa.table(
     "search_statuses", sa.column("status_id", sa.BigInteger), sa.column("vector", TSVECTOR)
@@ -174,24 +178,56 @@ class PostgresEngine:
         page: Page,
         offset: int,
     ) -> list[int]:
-        matches = (
-            bounded(
-                sa.select(INDEX.c.status_id).where(INDEX.c.vector.op("@@")(query)),
-                INDEX.c.status_id,
-                page,
-            )
-            .cte("matches")
-            .prefix_with("MATERIALIZED")
-        )
-        ordered = (
-            sa.select(matches.c.status_id).order_by(matches.c.status_id.desc()).subquery("ordered")
-        )
-        hit = sa.select(_s.c.id).where(_s.c.id == ordered.c.status_id, *conditions).lateral("hit")
-        statement = (
-            sa.select(hit.c.id)
-            .select_from(ordered.join(hit, sa.true()))
-            .order_by(ordered.c.status_id.desc())
-            .limit(page.limit)
-            .offset(offset)
-        )
+        bound = None if page.ascending else await current_bound(conn)
+        if bound is not None and (page.max_id is None or page.max_id > bound):
+            recent = await self._gin_ids(conn, query, conditions, page, offset, floor=bound)
+            # Every match at or above the bound is newer than any below it:
+            # a full page from above it is the page; so is any page whose
+            # lower end is above it.
+            if len(recent) >= page.limit or (page.lower is not None and page.lower >= bound):
+                return recent
+        return await self._gin_ids(conn, query, conditions, page, offset, floor=None)
+
+    async def _gin_ids(
+        self,
+        conn: AsyncConnection,
+        query: sa.ColumnElement[object],
+        conditions: Sequence[sa.ColumnElement[bool]],
+        page: Page,
+        offset: int,
+        *,
+        floor: int | None,
+    ) -> list[int]:
+        statement = gin_statement(query, conditions, page, offset, floor=floor)
         return [int(r[0]) for r in (await conn.execute(statement)).all()]
+
+
+def gin_statement(
+    query: sa.ColumnElement[object],
+    conditions: Sequence[sa.ColumnElement[bool]],
+    page: Page,
+    offset: int,
+    *,
+    floor: int | None,
+) -> sa.Select[int]:
+    """The GIN plan's statement; with ``floor``, only ids at or above it,
+    written as a constant so the planner can use the recent index (whose
+    predicate it is)."""
+    found = sa.select(INDEX.c.status_id).where(INDEX.c.vector.op("@@")(query))
+    if floor is not None:
+        found = found.where(
+            INDEX.c.status_id
+            >= sa.bindparam("recent_floor", floor, type_=sa.BigInteger, literal_execute=True)
+        )
+    matches = bounded(found, INDEX.c.status_id, page).cte("matches").prefix_with("MATERIALIZED")
+    ordered = (
+        sa.select(matches.c.status_id).order_by(matches.c.status_id.desc()).subquery("ordered")
+    )
+    hit = sa.select(_s.c.id).where(_s.c.id == ordered.c.status_id, *conditions).lateral("hit")
+    return (
+        sa.select(hit.c.id)
+        .select_from(ordered.join(hit, sa.true()))
+        .order_by(ordered.c.status_id.desc())
+        .limit(page.limit)
+        .offset(offset)
+    )
