@@ -16,8 +16,11 @@ table's own statistics (``pg_stats.most_common_elems``, kept by ANALYZE):
   ``statuses`` one by one (a LATERAL join, never a merge join that could
   walk the whole table); a rare word has few matches. Where the workers
   keep a second GIN index over the newest statuses only
-  (``search.recent_index``), it is read first, and the whole index only
-  when the newest statuses hold fewer matches than the page needs.
+  (``search.recent_index``), words each common but rare together read it
+  first, and the whole index only when the newest statuses hold fewer
+  matches than the page needs. (Only them: a rare word's posting list is
+  short anyway, and for common words the planner may prefer a range of
+  the recent ids filtered row by row, which costs more than the walk.)
 
 PostgreSQL's planner makes the same choice from the same statistics, but
 guesses a fixed share for a word outside them, which on a corpus of
@@ -140,11 +143,18 @@ class PostgresEngine:
             return await joined_ids(
                 conn, INDEX, INDEX.c.status_id, match, conditions, page, offset=offset, score=score
             )
-        if await estimated_share(conn, text) >= COMMON:
+        share = await estimated_share(conn, text)
+        if share >= COMMON:
             ids = await self._walk(conn, query, conditions, page, offset)
             if len(ids) >= page.limit:
                 return ids
-        return await self._from_gin(conn, query, conditions, page, offset)
+            return await self._gin_ids(conn, query, conditions, page, offset, floor=None)
+        if share > 0:
+            # Each word common, rare together: the recent index first.
+            return await self._recent_first(conn, query, conditions, page, offset)
+        # A word outside the statistics is rare: its posting list is short
+        # in the whole index, and its matches mostly older than the bound.
+        return await self._gin_ids(conn, query, conditions, page, offset, floor=None)
 
     async def _walk(
         self,
@@ -170,7 +180,7 @@ class PostgresEngine:
         )
         return [int(r[0]) for r in (await conn.execute(statement)).all()]
 
-    async def _from_gin(
+    async def _recent_first(
         self,
         conn: AsyncConnection,
         query: sa.ColumnElement[object],
