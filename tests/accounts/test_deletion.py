@@ -391,3 +391,73 @@ def test_a_deleted_accounts_token_stops_working_on_every_process(settings: Setti
         while memo.get(alice.token) is not None and time.monotonic() < deadline:
             time.sleep(0.01)
         assert second.get("/api/v1/timelines/home", user=alice).status_code == 401
+
+
+def test_the_purge_takes_media_push_requests_and_the_small_things(client: ApiClient) -> None:
+    from tests.media.support import jpeg_bytes, media_files, ready_media
+    from tests.push.pushservice import SubscriberKeys
+
+    alice, bob = client.make_user("alice"), client.make_user("bob")
+    erin, fred = client.make_user("erin"), client.make_user("fred")
+    locked = client.patch("/api/v1/accounts/update_credentials", user=erin, data={"locked": "1"})
+    assert locked.status_code == 200, locked.text
+    follow(client, alice, bob)
+    follow(client, bob, alice)
+    # Pictures: an avatar, a photo in a status, an upload never attached.
+    profile = client.patch(
+        "/api/v1/accounts/update_credentials",
+        user=alice,
+        data={"locked": "true"},
+        files={"avatar": ("me.jpg", jpeg_bytes(300, 300), "image/jpeg")},
+    )
+    assert profile.status_code == 200, profile.text
+    photo = ready_media(client, alice)
+    ready_media(client, alice)
+    pinned = post(client, alice, "with a photo", **{"media_ids[]": [photo]})
+    assert media_files(client)
+    # Follow requests both ways: to locked erin, and from fred to her.
+    follow(client, alice, erin)
+    follow(client, fred, alice)
+    # The small things: a pin, a featured and a followed hashtag, an
+    # endorsement both ways, a marker, a domain block, conversations.
+    for path, data in (
+        (f"/api/v1/statuses/{pinned}/pin", {}),
+        ("/api/v1/featured_tags", {"name": "garden"}),
+        ("/api/v1/tags/garden/follow", {}),
+        (f"/api/v1/accounts/{bob.id}/pin", {}),
+        ("/api/v1/markers", {"home[last_read_id]": pinned}),
+        ("/api/v1/domain_blocks", {"domain": "spam.example"}),
+    ):
+        done = client.post(path, user=alice, data=data)
+        assert done.status_code == 200, (path, done.text)
+    assert client.post(f"/api/v1/accounts/{alice.id}/pin", user=bob).status_code == 200
+    post(client, alice, "@bob psst", visibility="direct")
+    post(client, bob, "@alice hush", visibility="direct")
+    keys = SubscriberKeys.generate()
+    subscribed = client.post(
+        "/api/v1/push/subscription",
+        user=alice,
+        data={
+            "subscription[endpoint]": "https://push.example.net/send/abc",
+            "subscription[keys][p256dh]": keys.p256dh,
+            "subscription[keys][auth]": keys.auth_b64,
+        },
+    )
+    assert subscribed.status_code == 200, subscribed.text
+    client.drain()
+    assert {"push_subscriptions.account_id", "conversations.account_id"} <= set(
+        left_of(client, alice.id)
+    )
+    assert client.get("/api/v1/follow_requests", user=erin).json()[0]["id"] == alice.sid
+
+    assert delete_own(client, alice, PASSWORD).status_code == 200
+    # At once: no Web Push subscription left, no token.
+    left = left_of(client, alice.id)
+    assert "push_subscriptions.account_id" not in left and "oauth_codes.account_id" not in left
+    client.drain()
+    assert left_of(client, alice.id) == {}
+    assert media_files(client) == []
+    assert client.get("/api/v1/follow_requests", user=erin).json() == []
+    assert client.get("/api/v1/endorsements", user=bob).json() == []
+    assert account(client, bob, bob)["followers_count"] == 0
+    assert account(client, fred, fred)["following_count"] == 0
