@@ -42,9 +42,7 @@ async def load_instance_facts(services: Services) -> InstanceFacts:
         sa.func.coalesce(sa.func.sum(a.c.statuses_count), 0),
         sa.func.coalesce(sa.func.sum(sa.case((a.c.last_login_at >= since, 1), else_=0)), 0),
     ).where(alive)
-    contact = (
-        sa.select(a.c.id).where(a.c.is_admin.is_(True), alive).order_by(a.c.id).limit(1)
-    )
+    contact = sa.select(a.c.id).where(a.c.is_admin.is_(True), alive).order_by(a.c.id).limit(1)
     async with services.db.read() as conn:
         users, statuses, active = (await conn.execute(totals)).one()
         admin = (await conn.execute(contact)).scalar()
