@@ -140,6 +140,7 @@ class Services:
 def register_job_handlers(runner: JobRunner) -> None:
     """Every domain's background jobs, by kind."""
     from roost.accounts.mailjobs import JOB_HANDLERS as MAIL_JOBS
+    from roost.accounts.purge import JOB_HANDLERS as DELETION_JOBS
     from roost.admin.actions import JOB_HANDLERS as MODERATION_JOBS
     from roost.media.jobs import JOB_HANDLERS as MEDIA_JOBS
     from roost.media.jobs import PERIODIC as MEDIA_PERIODIC
@@ -160,6 +161,7 @@ def register_job_handlers(runner: JobRunner) -> None:
         **RELATIONSHIP_JOBS,
         **MUTE_JOBS,
         **MODERATION_JOBS,
+        **DELETION_JOBS,
         **MAIL_JOBS,
         **NOTIFICATION_JOBS,
         **PUSH_JOBS,

@@ -75,6 +75,11 @@ class ResendForm(msgspec.Struct, kw_only=True):
     email: str | None = None
 
 
+class DeletionForm(msgspec.Struct, kw_only=True):
+    # The account's current password, confirming the deletion.
+    password: str = ""
+
+
 class ConfirmationQuery(msgspec.Struct, kw_only=True):
     confirmation_token: str = ""
 

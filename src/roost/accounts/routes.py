@@ -9,10 +9,12 @@ from __future__ import annotations
 from starlette.responses import Response
 
 from roost.accounts.confirmation import confirm_email, resend_confirmation
+from roost.accounts.deletion import delete_own_account
 from roost.accounts.entities import (
     Account,
     ConfirmationQuery,
     CredentialAccount,
+    DeletionForm,
     FeaturedTag,
     FeaturedTagForm,
     LookupQuery,
@@ -221,6 +223,25 @@ async def get_account(ctx: Context) -> Response:
         raise NotFound("Record")
     # A suspended account answers as Mastodon's stub (``suspended: true``).
     return json_response(serialize_account(ctx.services.settings, record))
+
+
+@router.post(
+    "/settings/delete",
+    summary="Delete the caller's own account, confirmed with its password (the web app's "
+    "settings page; Mastodon has no client API method for it either)",
+    auth="user",
+    scope="write:accounts",
+    response=EmptyObject,
+    errors=(403, 422, 429),
+)
+async def delete_own(ctx: Context, form: DeletionForm) -> Response:
+    await delete_own_account(
+        ctx.services,
+        account_id=ctx.user_id,
+        password=form.password,
+        ip=client_address(ctx.request),
+    )
+    return empty_object()
 
 
 def _signed_up(ctx: Context, record: AccountRecord) -> bool:

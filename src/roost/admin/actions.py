@@ -12,6 +12,9 @@
   by Roost itself yet).
 * ``none``: only resolves the report given with it.
 
+A suspended account can then be deleted (``DELETE /api/v1/admin/accounts/:id``,
+``roost.accounts.deletion``); a deleted one cannot be unsuspended.
+
 Every action given with a ``report_id`` resolves that report.
 """
 
@@ -27,7 +30,7 @@ from roost.accounts.store import forget_accounts
 from roost.db import schema
 from roost.jobs.queue import enqueue
 from roost.jobs.runner import Job, JobHandler
-from roost.kernel.errors import NotFound, ValidationFailed
+from roost.kernel.errors import Forbidden, NotFound, ValidationFailed
 
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncConnection
@@ -127,8 +130,12 @@ async def take_action(
 
 
 async def undo_action(services: Services, *, account_id: int, undo: str) -> None:
-    """``unsuspend``, ``unsilence``, ``enable`` or ``unsensitive``."""
+    """``unsuspend``, ``unsilence``, ``enable`` or ``unsensitive``; 403 on a
+    deleted account (its tombstone stays suspended: nothing is left to show)."""
     async with services.db.write() as conn:
+        deleted = await conn.execute(sa.select(_a.c.deleted_at).where(_a.c.id == account_id))
+        if (deleted.scalar()) is not None:
+            raise Forbidden()
         await _update_account(conn, account_id, UNDO[undo])
         await _enqueue_forget(services, conn, account_id)
     await _after(services, account_id)

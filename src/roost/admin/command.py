@@ -112,6 +112,21 @@ _undo_command("enable", "enabled", "Re-enable a disabled login.")
 _undo_command("unsensitive", "unmarked", "Stop marking an account's media sensitive.")
 
 
+@admin.command("delete")
+@click.argument("username")
+def delete(username: str) -> None:
+    """Delete a suspended account for good: its data goes (by a job), its
+    name stays taken."""
+    from roost.accounts.deletion import delete_suspended_account
+
+    async def work(services: Services) -> None:
+        account_id = await _account_id(services, username)
+        await delete_suspended_account(services, account_id=account_id)
+
+    _run(work)
+    click.echo(f"deleted @{username.lstrip('@')} (its data goes by a job)")
+
+
 @admin.command("reports")
 @click.option("--resolved", is_flag=True, help="List resolved reports instead of open ones.")
 def reports(resolved: bool) -> None:

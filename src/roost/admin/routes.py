@@ -13,6 +13,7 @@ import msgspec
 from starlette.responses import Response
 
 from roost.accounts.approval import approve_account, reject_account
+from roost.accounts.deletion import delete_suspended_account
 from roost.accounts.store import load_account
 from roost.admin.accounts import (
     AccountFilter,
@@ -175,6 +176,23 @@ async def reject(ctx: Context) -> Response:
     # Answered with the account as it was, as Mastodon does.
     row = await load_admin_account(ctx.services, account_id=account_id)
     await reject_account(ctx.services, account_id=account_id)
+    return json_response(serialize_admin_account(ctx.services.settings, row))
+
+
+@router.delete(
+    "/api/v1/admin/accounts/{id:int}",
+    summary="Delete a suspended account's data for good (its name stays taken); "
+    "answers the account as it was",
+    auth="user",
+    scope="admin:write:accounts",
+    response=AdminAccount,
+    errors=(403, 404),
+)
+async def admin_delete_account(ctx: Context) -> Response:
+    await require_admin(ctx.services, account_id=ctx.user_id)
+    account_id = ctx.path_id()
+    row = await load_admin_account(ctx.services, account_id=account_id)
+    await delete_suspended_account(ctx.services, account_id=account_id)
     return json_response(serialize_admin_account(ctx.services.settings, row))
 
 

@@ -72,6 +72,11 @@ accounts = sa.Table(
     sa.Column("silenced_at", TS, nullable=True),
     sa.Column("disabled", sa.Boolean, nullable=False, server_default=sa.false()),
     sa.Column("sensitized_at", TS, nullable=True),
+    # Deletion (migration 0021_account_deletion): set once the account was
+    # deleted (by its owner, or by an admin after a suspension). The row
+    # stays as a tombstone, suspended, so its username and e-mail address
+    # are never taken again; a ``purge_account`` job removes everything else.
+    sa.Column("deleted_at", TS, nullable=True),
 )
 
 statuses = sa.Table(

@@ -35,12 +35,14 @@ async def load_instance_facts(services: Services) -> InstanceFacts:
     since = datetime.now(UTC) - ACTIVE_WINDOW
     # One pass over accounts, none over statuses: like Mastodon, the status
     # count is the sum of the per-account counters.
+    # Deleted accounts (tombstones) are no users, and no contact.
+    alive = a.c.deleted_at.is_(None)
     totals = sa.select(
         sa.func.count(),
         sa.func.coalesce(sa.func.sum(a.c.statuses_count), 0),
         sa.func.coalesce(sa.func.sum(sa.case((a.c.last_login_at >= since, 1), else_=0)), 0),
-    )
-    contact = sa.select(a.c.id).where(a.c.is_admin.is_(True)).order_by(a.c.id).limit(1)
+    ).where(alive)
+    contact = sa.select(a.c.id).where(a.c.is_admin.is_(True), alive).order_by(a.c.id).limit(1)
     async with services.db.read() as conn:
         users, statuses, active = (await conn.execute(totals)).one()
         admin = (await conn.execute(contact)).scalar()

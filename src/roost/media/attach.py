@@ -170,3 +170,26 @@ async def release_media_of_statuses(
     if keys:
         await enqueue(conn, ids, "delete_blobs", {"keys": keys})
     return True
+
+
+async def release_media_of_account(
+    conn: AsyncConnection, ids: IdGenerator, account_id: int, *, limit: int
+) -> int:
+    """Delete up to ``limit`` of a deleted account's remaining attachments
+    (uploads never attached; those of its statuses went with them) and
+    enqueue the removal of their files; how many went."""
+    rows = (
+        await conn.execute(
+            sa.select(_m.c.id, *KEY_COLUMNS)
+            .where(_m.c.account_id == account_id)
+            .order_by(_m.c.id)
+            .limit(limit)
+        )
+    ).all()
+    if not rows:
+        return 0
+    await conn.execute(_m.delete().where(_m.c.id.in_([int(r.id) for r in rows])))
+    keys = keys_of_rows(r[1:] for r in rows)
+    if keys:
+        await enqueue(conn, ids, "delete_blobs", {"keys": keys})
+    return len(rows)

@@ -149,3 +149,44 @@ async def forget_follow_request(conn: AsyncConnection, requester_id: int, target
             _n.c.from_account_id == requester_id,
         )
     )
+
+
+async def forget_favourites(
+    conn: AsyncConnection, from_account_id: int, status_ids: list[int]
+) -> None:
+    """In the transaction that removes favourites: their notifications."""
+    if status_ids:
+        await conn.execute(
+            _n.delete().where(
+                _n.c.type == FAVOURITE,
+                _n.c.from_account_id == from_account_id,
+                _n.c.status_id.in_(sorted(status_ids)),
+            )
+        )
+
+
+async def forget_follow(conn: AsyncConnection, follower_id: int, target_id: int) -> None:
+    """In the transaction that removes a follow because its follower's account
+    is deleted: the ``follow`` notification the target got (an ordinary
+    unfollow leaves it, as on Mastodon)."""
+    await conn.execute(
+        _n.delete().where(
+            _n.c.type == FOLLOW,
+            _n.c.account_id == target_id,
+            _n.c.from_account_id == follower_id,
+        )
+    )
+
+
+async def forget_sent_to(
+    conn: AsyncConnection, from_account_id: int, account_ids: list[int]
+) -> None:
+    """Notifications from ``from_account_id`` to these accounts (a deleted
+    account's, to the administrators: its sign-up, its reports)."""
+    if account_ids:
+        await conn.execute(
+            _n.delete().where(
+                _n.c.account_id.in_(sorted(account_ids)),
+                _n.c.from_account_id == from_account_id,
+            )
+        )

@@ -68,20 +68,23 @@ class FollowOptions:
 async def lock_accounts(
     services: Services, conn: AsyncConnection, account_ids: Iterable[int]
 ) -> dict[int, bool]:
-    """The ``locked`` flag of each existing account among ``account_ids``.
+    """The ``locked`` flag of each existing account among ``account_ids``
+    (a deleted account's tombstone counts as gone: nothing new links to it).
 
     On PostgreSQL the rows are also locked, in id order, so concurrent
     changes touching the same accounts cannot interleave (a follow slipping
     in beside a block, a request created while its target unlocks) and
     cannot deadlock each other. SQLite writers are serialized anyway."""
     query = (
-        sa.select(_a.c.id, _a.c.locked)
+        sa.select(_a.c.id, _a.c.locked, _a.c.deleted_at)
         .where(_a.c.id.in_(sorted(set(account_ids))))
         .order_by(_a.c.id)
     )
     if not services.db.is_sqlite:
         query = query.with_for_update()
-    return {int(r.id): bool(r.locked) for r in (await conn.execute(query)).all()}
+    return {
+        int(r.id): bool(r.locked) for r in (await conn.execute(query)).all() if r.deleted_at is None
+    }
 
 
 async def lock_pair(
@@ -92,7 +95,7 @@ async def lock_pair(
     if account_id == target_id:
         raise Forbidden()
     found = await lock_accounts(services, conn, [account_id, target_id])
-    if target_id not in found:
+    if target_id not in found or account_id not in found:
         raise NotFound()
     return found[target_id]
 

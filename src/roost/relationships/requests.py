@@ -135,6 +135,8 @@ async def _accept_batch(services: Services, account_id: int, limit: int) -> int 
         if locked.get(account_id, True):
             return None
         for requester in requesters:
+            if requester not in locked:
+                continue  # deleted meanwhile: its purge takes the request
             # Taken again under the lock: an unfollow or block may have
             # removed it since the select.
             options = await take_request(conn, requester, account_id)

@@ -15,7 +15,7 @@ import sqlalchemy as sa
 
 from roost.db import schema
 from roost.kernel.errors import NotFound
-from roost.notifications.outbox import FAVOURITE, notify_about_event
+from roost.notifications.outbox import FAVOURITE, forget_favourites, notify_about_event
 from roost.statuses.counters import Counts, add_counts, forget_counts
 from roost.statuses.targets import existing_target, visible_target
 from roost.statuses.visibility import forget_flags
@@ -110,3 +110,38 @@ async def unbookmark_status(services: Services, *, account_id: int, status_id: i
     return await _unmark(
         services, schema.bookmarks, counted=False, account_id=account_id, status_id=status_id
     )
+
+
+async def drop_marks_of_account(
+    services: Services, table: sa.Table, *, account_id: int, limit: int
+) -> int:
+    """Remove up to ``limit`` of an account's favourites or bookmarks (the
+    account is being deleted): favourites take their counters and their
+    notifications with them, as an unfavourite does. How many went."""
+    counted = table is schema.favourites
+    async with services.db.write() as conn:
+        picked = await conn.execute(
+            sa.select(table.c.status_id)
+            .where(table.c.account_id == account_id)
+            .order_by(table.c.status_id)
+            .limit(limit)
+        )
+        wanted = [int(r[0]) for r in picked]
+        if not wanted:
+            return 0
+        # The statuses first, as every writer of marks does (writes.lock_statuses).
+        alive = await lock_statuses(conn, wanted)
+        removed = await conn.execute(
+            table.delete()
+            .where(table.c.account_id == account_id, table.c.status_id.in_(wanted))
+            .returning(table.c.status_id)
+        )
+        gone = sorted(int(r[0]) for r in removed)
+        counted_ids = [i for i in gone if i in alive] if counted else []
+        if counted_ids:
+            await add_counts(conn, {i: Counts(favourites=-1) for i in counted_ids})
+            await forget_favourites(conn, account_id, counted_ids)
+    await forget_flags(services, [(account_id, i) for i in wanted])
+    if counted_ids:
+        await forget_counts(services, *counted_ids)
+    return len(wanted)

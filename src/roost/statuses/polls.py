@@ -124,6 +124,17 @@ async def count_vote(conn: AsyncConnection, poll_id: int, choices: Sequence[int]
     await conn.execute(_UPSERTS[conn.dialect.name], rows)
 
 
+async def count_vote_withdrawn(conn: AsyncConnection, poll_id: int, choices: Sequence[int]) -> None:
+    """Take one voter and their votes back off the counts, each from a random
+    shard (a shard may go negative, the sum cannot): the caller's
+    transaction, after it deleted the voter's row."""
+    rows = [
+        {"poll_id": poll_id, "option": option, "shard": random.randrange(SHARDS), "votes": -1}
+        for option in sorted({VOTERS, *choices})
+    ]
+    await conn.execute(_UPSERTS[conn.dialect.name], rows)
+
+
 async def delete_polls(conn: AsyncConnection, poll_ids: list[int]) -> None:
     """With the statuses they belong to (the caller's transaction)."""
     if poll_ids:

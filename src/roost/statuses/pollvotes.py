@@ -15,11 +15,15 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
+import sqlalchemy as sa
+
 from roost.db import schema
 from roost.kernel.errors import NotFound, ValidationFailed
 from roost.statuses.entities import Poll
 from roost.statuses.polls import (
     count_vote,
+    count_vote_withdrawn,
+    forget_poll,
     forget_poll_counts,
     load_poll_states,
     now_of,
@@ -102,3 +106,33 @@ async def vote(
     # cache operation of a burst of votes is one, and the next read is exact.
     await forget_poll_counts(services, poll_id)
     return serialize_poll(states[poll_id], now_of(services))
+
+
+async def withdraw_votes_of_account(services: Services, *, account_id: int, limit: int) -> int:
+    """Take back up to ``limit`` of an account's votes (the account is being
+    deleted), with the counts of the polls they were in. How many went."""
+    v = schema.poll_voters
+    async with services.db.write() as conn:
+        picked = await conn.execute(
+            sa.select(v.c.poll_id)
+            .where(v.c.account_id == account_id)
+            .order_by(v.c.poll_id)
+            .limit(limit)
+        )
+        wanted = [int(r[0]) for r in picked]
+        if not wanted:
+            return 0
+        # The statuses first, as a vote does: a deletion of one waits, or
+        # came first and took the votes with it.
+        alive = await lock_statuses(conn, wanted)
+        removed = await conn.execute(
+            v.delete()
+            .where(v.c.account_id == account_id, v.c.poll_id.in_(wanted))
+            .returning(v.c.poll_id, v.c.choices)
+        )
+        for poll_id, choices in removed.all():
+            if int(poll_id) in alive:
+                await count_vote_withdrawn(conn, int(poll_id), [int(c) for c in choices])
+    for poll_id in wanted:
+        await forget_poll(services, poll_id, [account_id])
+    return len(wanted)

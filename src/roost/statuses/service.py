@@ -55,7 +55,9 @@ async def mention_targets(services: Services, text: str) -> dict[str, MentionTar
     async with services.db.read(primary=True) as conn:
         rows = await conn.execute(
             sa.select(a.c.id, a.c.username, a.c.username_key).where(
-                a.c.username_key.in_(sorted(names))
+                a.c.username_key.in_(sorted(names)),
+                # A deleted account's tombstone is mentioned by no one.
+                a.c.deleted_at.is_(None),
             )
         )
         return {r.username_key: MentionTarget(r.id, r.username) for r in rows}

@@ -11,6 +11,7 @@ import { onEvent } from "./live.js";
 import { pushSwitch } from "./push.js";
 import { answerButtons, privacySettings } from "./requests.js";
 import { renderFiltered } from "./filters.js";
+import { deleteAccountForm } from "./deletion.js";
 
 const plural = (n, word) => `${n} ${word}${n === 1 ? "" : "s"}`;
 const heading = (text) => h("h1", { tabindex: "-1" }, text);
@@ -262,7 +263,7 @@ export function settingsView(ctx) {
     }
   });
   return h("div", {}, heading("Settings"), h("h2", {}, "Profile"), form, h("h2", {}, "Notifications in this browser"), pushSwitch(ctx),
-    h("h2", {}, "Followers"), privacySettings(ctx));
+    h("h2", {}, "Followers"), privacySettings(ctx), h("h2", {}, "Delete your account"), deleteAccountForm(ctx));
 }
 
 export function callbackView(ctx, finish) {
