@@ -24,7 +24,7 @@ from roost.db.engine import make_engine
 from roost.kernel.paging import Page
 from roost.search import recent_index
 from roost.search.engine import TextQuery
-from roost.search.postgres_fts import PostgresEngine, gin_statement, tsquery
+from roost.search.postgres_fts import _NO_PARALLEL, PostgresEngine, gin_statement, tsquery
 
 
 def quantile(values: list[float], share: float) -> float:
@@ -48,6 +48,7 @@ async def main(url: str, rows: int, runs: int, queries: list[str]) -> None:
             timings: dict[str, list[float]] = {"recent": [], "whole": []}
             pages: dict[str, list[int]] = {}
             async with engine.connect() as conn:
+                await conn.execute(_NO_PARALLEL)  # as find() does for its transaction
                 for _ in range(runs):
                     for name, floor in (("recent", bound), ("whole", None)):
                         began = time.perf_counter()
