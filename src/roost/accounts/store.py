@@ -33,6 +33,9 @@ def _column(name: str) -> sa.ColumnElement[Any]:
 RECORD_COLUMNS = [_column(name) for name in AccountRecord.__struct_fields__]
 _COLUMNS = RECORD_COLUMNS
 _decoder = msgspec.msgpack.Decoder(AccountRecord)
+# Built once: building this select (thirty columns, three CASEs) and its
+# cache key cost about 0.3 ms per execution; a reused one's key is memoized.
+_BY_IDS = sa.select(*_COLUMNS).where(_a.c.id.in_(sa.bindparam("ids", expanding=True)))
 _encoder = msgspec.msgpack.Encoder()
 
 
@@ -66,12 +69,11 @@ async def load_accounts(
         found[record.id] = record
     missing = [i for i in wanted if i not in found]
     if missing:
-        query = sa.select(*_COLUMNS).where(_a.c.id.in_(missing))
         if conn is not None:
-            rows = (await conn.execute(query)).all()
+            rows = (await conn.execute(_BY_IDS, {"ids": missing})).all()
         else:
             async with services.db.read() as read_conn:
-                rows = (await read_conn.execute(query)).all()
+                rows = (await read_conn.execute(_BY_IDS, {"ids": missing})).all()
         fresh = {row.id: record_from_row(row) for row in rows}
         found.update(fresh)
         if fresh:
@@ -104,7 +106,7 @@ async def fetch_accounts(conn: AsyncConnection, ids: Iterable[int]) -> dict[int,
     wanted = sorted(set(ids))
     if not wanted:
         return {}
-    rows = await conn.execute(sa.select(*_COLUMNS).where(_a.c.id.in_(wanted)))
+    rows = await conn.execute(_BY_IDS, {"ids": wanted})
     return {row.id: record_from_row(row) for row in rows}
 
 
@@ -125,7 +127,7 @@ async def refresh_account(services: Services, expected: bytes, record: AccountRe
 
 async def fetch_account(conn: AsyncConnection, account_id: int) -> AccountRecord | None:
     """The row as it is in this transaction, bypassing the cache."""
-    row = (await conn.execute(sa.select(*_COLUMNS).where(_a.c.id == account_id))).first()
+    row = (await conn.execute(_BY_IDS, {"ids": [account_id]})).first()
     return None if row is None else record_from_row(row)
 
 
