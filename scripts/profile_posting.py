@@ -8,9 +8,13 @@ then posts with a fixed number of concurrent requests and reports
   `roost bench`; use it for ratios between code versions only),
 * SQL statements per post (by kind) and cache calls per post (each one a
   round trip on Redis),
+* CPU per post (the process, every thread, posting only: no job runs
+  meanwhile), the load-independent figure to compare code versions by,
 * with --profile, pyinstrument's call tree of the event-loop thread
   (aiosqlite runs SQLite in its own thread, so SQLite's own work is not in
-  it; asyncpg's and Redis's protocol work is).
+  it; asyncpg's and Redis's protocol work is); with --cprofile tottime,
+  cProfile's functions of that thread by their own time (the group
+  commit's flusher included, which the wall-clock tree shows as awaits).
 
 Embedded:   python scripts/profile_posting.py --posts 2000
 PostgreSQL: python scripts/profile_posting.py --database-url postgresql://... \
@@ -22,6 +26,8 @@ from __future__ import annotations
 import argparse
 import asyncio
 import collections
+import cProfile
+import pstats
 import random
 import string
 import tempfile
@@ -41,7 +47,7 @@ from roost.db import schema
 from roost.db.migrate import migrate
 from roost.services import Services, build_services
 
-CACHE_CALLS = ("get_many", "set_many", "delete", "incr", "throttle")
+CACHE_CALLS = ("get_many", "set_many", "set_each", "replace", "delete", "incr", "throttle")
 
 
 async def _seed(services: Services, authors: int, followers: int) -> list[str]:
@@ -61,6 +67,9 @@ async def _seed(services: Services, authors: int, followers: int) -> list[str]:
                 "email": f"{name}@example.com",
                 "password_hash": "x",
                 "created_at": now,
+                # Signed up and confirmed, as the bench's accounts are: only
+                # such accounts' tokens are cached (roost.oauth.tokens).
+                "confirmed_at": now,
             }
         )
     app_id = services.ids.next_id()
@@ -272,13 +281,24 @@ async def run(args: argparse.Namespace) -> None:
         if args.profile:
             from pyinstrument import Profiler
 
-            profiler = Profiler(interval=0.0005)
+            profiler = Profiler(interval=0.0005, async_mode=args.async_mode)
             profiler.start()
+        functions = None
+        if args.cprofile:
+            # Every task of the loop thread (the group commit's flusher too),
+            # by the CPU each function spends itself: where a post's CPU goes.
+            functions = cProfile.Profile()
+            functions.enable()
+        batches_before = services.posting.batches
         started = time.perf_counter()
+        posting_cpu_started = time.process_time()
         await asyncio.gather(*(loop(per_task) for _ in range(args.concurrency)))
         elapsed = time.perf_counter() - started
+        posting_cpu = time.process_time() - posting_cpu_started
         if profiler is not None:
             profiler.stop()
+        if functions is not None:
+            functions.disable()
         event.remove(engine, "before_cursor_execute", record)
         posts = per_task * args.concurrency
         latencies.sort()
@@ -294,6 +314,11 @@ async def run(args: argparse.Namespace) -> None:
             f"latency p50 {latencies[len(latencies) // 2] * 1000:.1f} ms, "
             f"p99 {latencies[int(len(latencies) * 0.99)] * 1000:.1f} ms"
         )
+        # Load-independent: what a post costs this process (the request and
+        # its share of the shared commits; no job runs meanwhile).
+        print(f"CPU per post: {posting_cpu * 1000 / posts:.2f} ms (this process, all threads)")
+        batches = services.posting.batches - batches_before
+        print(f"posts per shared commit: {posts / max(batches, 1):.1f}")
         total = sum(statements.values())
         print(f"SQL statements per post: {total / posts:.2f}")
         for kind, n in statements.most_common():
@@ -302,6 +327,9 @@ async def run(args: argparse.Namespace) -> None:
         print(f"cache calls per post: {calls / posts:.2f}")
         for kind, n in cache_calls.most_common():
             print(f"  {n / posts:5.2f}  {kind}")
+        if functions is not None:
+            stats = pstats.Stats(functions)
+            stats.sort_stats(args.cprofile).print_stats(args.cprofile_lines)
         if profiler is not None:
             print(profiler.output_text(unicode=False, color=False, show_all=False))
             if args.html:
@@ -350,6 +378,19 @@ def main() -> None:
     parser.add_argument("--tags", type=int, default=0, help="hashtags per post")
     parser.add_argument("--rate-limits", action="store_true")
     parser.add_argument("--profile", action="store_true")
+    parser.add_argument(
+        "--async-mode",
+        choices=("enabled", "disabled"),
+        default="enabled",
+        help="pyinstrument: awaits charged to their callers (enabled), or what the "
+        "thread really runs, the loop's idle wait included (disabled)",
+    )
+    parser.add_argument(
+        "--cprofile",
+        choices=("tottime", "cumulative"),
+        help="cProfile the posting phase (the loop thread), sorted by this",
+    )
+    parser.add_argument("--cprofile-lines", type=int, default=40)
     parser.add_argument("--profile-jobs", action="store_true", help="profile the jobs' drain")
     parser.add_argument("--html", help="also write pyinstrument's HTML report here")
     parser.add_argument("--database-url", help="PostgreSQL admin URL: a scratch database")

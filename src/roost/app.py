@@ -6,12 +6,13 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator
+from typing import Any
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.routing import BaseRoute, Route
-from starlette.types import ASGIApp, Scope
+from starlette.types import ASGIApp, Lifespan, Scope
 
 from roost import lifecycle
 from roost.api.errors import (
@@ -25,6 +26,7 @@ from roost.api.metrics import MetricsMiddleware
 from roost.api.middleware import ResponseHeaders
 from roost.api.openapi import openapi_endpoint
 from roost.api.ratelimit import RateLimitMiddleware
+from roost.api.route_index import IndexedRouter
 from roost.api.routing import Endpoint
 from roost.config import Settings
 from roost.db.migrate import migrate
@@ -43,6 +45,13 @@ log = logging.getLogger("roost")
 class RoostApp(Starlette):
     metrics_token = ""
     slow_request_ms = 0.0
+
+    def __init__(
+        self, *, routes: list[BaseRoute], lifespan: Lifespan[Any] | None = None, **kw: Any
+    ) -> None:
+        super().__init__(routes=routes, lifespan=lifespan, **kw)
+        # The same routes and lifespan; fixed paths found without the scan.
+        self.router = IndexedRouter(routes, lifespan=lifespan)
 
     def build_middleware_stack(self) -> ASGIApp:
         # Outside Starlette's own error middleware, so that a 500 gets the

@@ -67,7 +67,7 @@ class Services:
     # One round trip to Redis, for the readiness check; None without Redis.
     redis_ping: Callable[[], Awaitable[object]] | None = None
     # New statuses, written by group commit (roost.statuses.service).
-    posting: GroupCommit[Any, int] = dataclasses.field(init=False)
+    posting: GroupCommit[Any, Any] = dataclasses.field(init=False)
     # Drops tokens revoked elsewhere from this process's memo (start()).
     _token_watch: asyncio.Task[None] | None = dataclasses.field(default=None, init=False)
 

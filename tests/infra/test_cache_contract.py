@@ -61,6 +61,45 @@ async def test_delete(cache: Cache) -> None:
     assert await cache.incr("n", ttl=60) == 1
 
 
+async def test_set_each_gives_each_value_its_own_ttl(cache: Cache, cache_time: CacheTime) -> None:
+    await cache.set_many({"gone": b"old"}, ttl=60)
+    await cache.set_each({"short": (b"1", 1), "long": (b"2", 60), "gone": (b"3", 0)})
+    await cache.set_each({})
+    assert await cache.get_many(["short", "long", "gone"]) == {"short": b"1", "long": b"2"}
+    await cache_time.sleep(1.2)
+    assert await cache.get_many(["short", "long"]) == {"long": b"2"}
+
+
+async def test_replace_stores_only_over_the_expected_value(cache: Cache) -> None:
+    await cache.set_many({"a": b"v1\x00"}, ttl=60)
+    assert await cache.replace("a", b"v1\x00", b"v2", ttl=60) is True
+    assert await cache.get_many(["a"]) == {"a": b"v2"}
+    # Replacing with what the entry already holds keeps it.
+    assert await cache.replace("a", b"v1\x00", b"v2", ttl=60) is True
+    assert await cache.get_many(["a"]) == {"a": b"v2"}
+
+
+async def test_replace_drops_a_key_that_moved(cache: Cache) -> None:
+    """Another writer changed the entry (or an invalidation dropped it)
+    since the caller read it: the caller's update may be older than that
+    change, so the key is dropped, never overwritten or created."""
+    await cache.set_many({"a": b"newer"}, ttl=60)
+    assert await cache.replace("a", b"read before", b"stale", ttl=60) is False
+    assert await cache.get_many(["a"]) == {}
+    assert await cache.replace("a", b"read before", b"stale", ttl=60) is False
+    assert await cache.get_many(["a"]) == {}
+
+
+async def test_replaced_value_expires(cache: Cache, cache_time: CacheTime) -> None:
+    await cache.set_many({"a": b"1"}, ttl=60)
+    assert await cache.replace("a", b"1", b"2", ttl=1) is True
+    await cache_time.sleep(1.2)
+    assert await cache.get_many(["a"]) == {}
+    # An expired entry is no longer the expected value.
+    assert await cache.replace("a", b"2", b"3", ttl=60) is False
+    assert await cache.get_many(["a"]) == {}
+
+
 async def test_incr(cache: Cache) -> None:
     assert await cache.incr("n", ttl=60) == 1
     assert await cache.incr("n", 5, ttl=60) == 6

@@ -71,8 +71,12 @@ async def test_cache_without_redis_misses_skips_fills_and_counts_in_process(
     await cache.set_many({"a": b"1"}, ttl=60)
     assert await cache.get_many(["a"]) == {}
     assert [await cache.incr("n", ttl=60) for _ in range(3)] == [1, 2, 3]
+    await cache.set_each({"a": (b"1", 60)})
+    assert await cache.get_many(["a"]) == {}
     await cache.delete("a", "b")
     assert cache.pending_invalidations == 2
+    assert await cache.replace("c", b"x", b"y", ttl=60) is False
+    assert cache.pending_invalidations == 3
     assert cache.health.down
 
 
@@ -107,6 +111,27 @@ async def test_failed_invalidation_is_replayed_before_anything_is_read(
     assert await cache.get_many(["account:1", "account:2"]) == {"account:2": b"kept"}
     assert cache.pending_invalidations == 0
     assert await direct.get_many(["account:1", "account:2"]) == {"account:2": b"kept"}
+
+
+async def test_failed_replace_is_replayed_as_an_invalidation(
+    relay: TcpRelay, relayed: RedisClient, redis_client: RedisClient, redis_prefix: str
+) -> None:
+    """A conditional update that Redis did not get (the row it carries was
+    committed) must not leave the entry it would have replaced."""
+    cache = ResilientCache(RedisCache(relayed, prefix=redis_prefix), health())
+    direct = RedisCache(redis_client, prefix=redis_prefix)
+    await cache.set_many({"account:1": b"before the post"}, ttl=600)
+    relay.cut()
+    assert await cache.replace("account:1", b"before the post", b"after", ttl=600) is False
+    assert cache.pending_invalidations == 1
+    assert await direct.get_many(["account:1"]) == {"account:1": b"before the post"}
+    relay.restore()
+    assert await cache.get_many(["account:1"]) == {}
+    assert await direct.get_many(["account:1"]) == {}
+    # With Redis back, replace works again.
+    await cache.set_many({"account:1": b"a"}, ttl=600)
+    assert await cache.replace("account:1", b"a", b"b", ttl=600) is True
+    assert await direct.get_many(["account:1"]) == {"account:1": b"b"}
 
 
 async def test_too_many_lost_invalidations_clear_the_cache_namespace_only(

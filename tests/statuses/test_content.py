@@ -8,6 +8,7 @@ import time
 import pytest
 
 from roost.kernel.errors import ValidationFailed
+from roost.statuses import content
 from roost.statuses.content import (
     MAX_DOMAIN_LENGTH,
     MAX_URL_LENGTH,
@@ -196,3 +197,32 @@ def test_overlong_links_and_mention_domains_are_refused() -> None:
 def test_normalize_tag() -> None:
     assert normalize_tag("RoOsT") == "roost"
     assert normalize_tag("ｆｕｌｌ") == "full"
+
+
+def test_the_plain_text_shortcut_never_skips_a_token() -> None:
+    """Text without ``@``, ``#`` or ``://`` skips the token regex
+    (``_may_hold_tokens``): on random text over an alphabet of every
+    character that tokens are made of, the regex finds nothing wherever
+    the shortcut says there can be nothing, and the rendered HTML, the
+    countable text and the mention candidates are what escaping alone
+    gives."""
+    rng = random.Random(16)
+    alphabet = "ab_1 .:/@#&<>\"'\n\r()éＡ" + "https"
+    skipped = 0
+    for _ in range(20_000):
+        text = "".join(rng.choices(alphabet, k=rng.randint(0, 40)))
+        if content._may_hold_tokens(text):
+            continue
+        skipped += 1
+        assert content._TOKEN.search(text) is None, text
+        assert content.countable_text(text) == text
+        assert mention_candidates(text, local_domain="roost.test") == set()
+        rendered = render_text(text, public_url="https://roost.test", local_domain="x", accounts={})
+        assert rendered.tags == [] and rendered.mention_ids == []
+        assert "<a " not in rendered.html and "<span" not in rendered.html
+    assert skipped > 1000
+    # Marks without a token go the long way and still render plainly.
+    assert (
+        render("mail me at home # not a tag, a://b") == "<p>mail me at home # not a tag, a://b</p>"
+    )
+    assert render("<b>&amp;</b>\nnext") == "<p>&lt;b&gt;&amp;amp;&lt;/b&gt;<br />next</p>"

@@ -33,6 +33,9 @@ def _column(name: str) -> sa.ColumnElement[Any]:
 RECORD_COLUMNS = [_column(name) for name in AccountRecord.__struct_fields__]
 _COLUMNS = RECORD_COLUMNS
 _decoder = msgspec.msgpack.Decoder(AccountRecord)
+# Built once: building this select (thirty columns, three CASEs) and its
+# cache key cost about 0.3 ms per execution; a reused one's key is memoized.
+_BY_IDS = sa.select(*_COLUMNS).where(_a.c.id.in_(sa.bindparam("ids", expanding=True)))
 _encoder = msgspec.msgpack.Encoder()
 
 
@@ -66,12 +69,11 @@ async def load_accounts(
         found[record.id] = record
     missing = [i for i in wanted if i not in found]
     if missing:
-        query = sa.select(*_COLUMNS).where(_a.c.id.in_(missing))
         if conn is not None:
-            rows = (await conn.execute(query)).all()
+            rows = (await conn.execute(_BY_IDS, {"ids": missing})).all()
         else:
             async with services.db.read() as read_conn:
-                rows = (await read_conn.execute(query)).all()
+                rows = (await read_conn.execute(_BY_IDS, {"ids": missing})).all()
         fresh = {row.id: record_from_row(row) for row in rows}
         found.update(fresh)
         if fresh:
@@ -86,9 +88,46 @@ async def load_account(services: Services, account_id: int) -> AccountRecord | N
     return (await load_accounts(services, [account_id])).get(account_id)
 
 
+async def load_account_blob(
+    services: Services, account_id: int
+) -> tuple[AccountRecord, bytes] | None:
+    """``load_account`` and the record's bytes as the cache holds them now
+    (read, or just filled): what ``refresh_account`` expects to replace."""
+    key = account_key(account_id)
+    raw = (await services.cache.get_many([key])).get(key)
+    if raw is not None:
+        return _decoder.decode(raw), raw
+    record = (await load_accounts(services, [account_id], cached={})).get(account_id)
+    return None if record is None else (record, _encoder.encode(record))
+
+
+async def fetch_accounts(conn: AsyncConnection, ids: Iterable[int]) -> dict[int, AccountRecord]:
+    """The rows as they are in this transaction, bypassing the cache."""
+    wanted = sorted(set(ids))
+    if not wanted:
+        return {}
+    rows = await conn.execute(_BY_IDS, {"ids": wanted})
+    return {row.id: record_from_row(row) for row in rows}
+
+
+async def refresh_account(services: Services, expected: bytes, record: AccountRecord) -> None:
+    """After a committed change to an account's row, cache ``record`` (the
+    row as that transaction left it) in place of ``expected``, the bytes
+    read before the change: the cached account stays warm across a post.
+
+    When the entry is no longer ``expected`` (another change, an
+    invalidation or an expiry came between), the entry is dropped instead,
+    as ``forget_accounts`` would: an older row must never overwrite a newer
+    one, and whichever writer changed it meanwhile refreshes or drops it
+    again after its own commit."""
+    await services.cache.replace(
+        account_key(record.id), expected, _encoder.encode(record), ttl=ACCOUNT_CACHE_TTL
+    )
+
+
 async def fetch_account(conn: AsyncConnection, account_id: int) -> AccountRecord | None:
     """The row as it is in this transaction, bypassing the cache."""
-    row = (await conn.execute(sa.select(*_COLUMNS).where(_a.c.id == account_id))).first()
+    row = (await conn.execute(_BY_IDS, {"ids": [account_id]})).first()
     return None if row is None else record_from_row(row)
 
 

@@ -38,6 +38,25 @@ class Cache(Protocol):
         at random: see ``spread_ttl``)."""
         ...
 
+    async def set_each(self, items: Mapping[str, tuple[bytes, int]]) -> None:
+        """``set_many`` for values of different lifetimes: key -> (value,
+        ttl), in one call (one round trip on Redis)."""
+        ...
+
+    async def replace(self, key: str, expected: bytes, value: bytes, *, ttl: int) -> bool:
+        """Store ``value`` (as ``set_many`` would) only if ``key`` still holds
+        exactly ``expected`` (or ``value`` already); otherwise drop ``key``.
+        Atomic across every process sharing the cache. True when ``key``
+        holds ``value`` afterwards.
+
+        An update computed from a cached value after a committed change:
+        when the entry moved meanwhile (another writer, an invalidation, an
+        expiry) the update may be stale, and the key is dropped instead, as
+        an invalidation would. An entry that already holds ``value`` (two
+        posts of one author in one transaction refresh it with the same
+        row) is as current as the update would make it, and stays."""
+        ...
+
     async def delete(self, *keys: str) -> None: ...
 
     async def incr(self, key: str, amount: int = 1, *, ttl: int) -> int:
@@ -116,8 +135,34 @@ class MemoryCache:
         for key, value in items.items():
             store[key] = (now + spread_ttl(ttl), value)
             store.move_to_end(key)
+        self._trim()
+
+    def _trim(self) -> None:
+        store = self._items
         while len(store) > self._max:
             store.popitem(last=False)
+
+    async def set_each(self, items: Mapping[str, tuple[bytes, int]]) -> None:
+        store = self._items
+        now = self._clock()
+        for key, (value, ttl) in items.items():
+            if ttl <= 0:
+                store.pop(key, None)
+                continue
+            store[key] = (now + spread_ttl(ttl), value)
+            store.move_to_end(key)
+        self._trim()
+
+    async def replace(self, key: str, expected: bytes, value: bytes, *, ttl: int) -> bool:
+        store = self._items
+        now = self._clock()
+        entry = store.get(key)
+        if entry is not None and entry[0] >= now and entry[1] in (expected, value) and ttl > 0:
+            store[key] = (now + spread_ttl(ttl), value)
+            store.move_to_end(key)
+            return True
+        store.pop(key, None)
+        return False
 
     async def delete(self, *keys: str) -> None:
         for key in keys:

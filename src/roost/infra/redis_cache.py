@@ -41,6 +41,21 @@ return {1, new}
 """
 )
 
+# Cache.replace: store the new value only over the expected one (or
+# itself), else drop the key (atomic: no other writer's SET or DEL can fall
+# in between).
+_REPLACE = LuaScript(
+    """
+local held = redis.call('GET', KEYS[1])
+if held == ARGV[1] or held == ARGV[2] then
+  redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])
+  return 1
+end
+redis.call('DEL', KEYS[1])
+return 0
+"""
+)
+
 
 def check_prefix(prefix: str) -> str:
     # A brace in the prefix would become the hash tag of every key.
@@ -75,6 +90,24 @@ class RedisCache:
         for key, value in items.items():
             pipe.set(self._key(key), value, px=max(1, int(spread_ttl(ttl) * 1000)))
         await pipe.execute()
+
+    async def set_each(self, items: Mapping[str, tuple[bytes, int]]) -> None:
+        if not items:
+            return
+        pipe = self.client.pipeline(transaction=False)
+        for key, (value, ttl) in items.items():
+            if ttl <= 0:
+                pipe.delete(self._key(key))
+            else:
+                pipe.set(self._key(key), value, px=max(1, int(spread_ttl(ttl) * 1000)))
+        await pipe.execute()
+
+    async def replace(self, key: str, expected: bytes, value: bytes, *, ttl: int) -> bool:
+        px = max(1, int(spread_ttl(ttl) * 1000)) if ttl > 0 else 0
+        if px == 0:
+            await self.delete(key)
+            return False
+        return bool(await _REPLACE.run(self.client, self._key(key), expected, value, px))
 
     async def delete(self, *keys: str) -> None:
         if keys:

@@ -157,6 +157,14 @@ class CostedCache:
         self._count()
         await self.inner.set_many(items, ttl=ttl)
 
+    async def set_each(self, items: Mapping[str, tuple[bytes, int]]) -> None:
+        self._count()
+        await self.inner.set_each(items)
+
+    async def replace(self, key: str, expected: bytes, value: bytes, *, ttl: int) -> bool:
+        self._count()
+        return await self.inner.replace(key, expected, value, ttl=ttl)
+
     async def delete(self, *keys: str) -> None:
         self._count()
         await self.inner.delete(*keys)

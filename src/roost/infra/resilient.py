@@ -23,7 +23,9 @@ What each kind of call does while Redis is unreachable:
 
 * Cache reads (``get_many``) answer "all missing": every caller already
   reads the database on a miss, so the service answers, slower.
-* Cache fills (``set_many``) are skipped.
+* Cache fills (``set_many``, ``set_each``) are skipped.
+* Conditional updates (``replace``) count as invalidations: their key is
+  remembered and dropped on recovery, like a failed ``delete``.
 * Invalidations (``delete``, ``clear``) cannot be skipped: Redis may come
   back with its data (a network cut, a paused server), and an entry whose
   invalidation was lost would then be served stale until its TTL. Failed
@@ -277,6 +279,25 @@ class ResilientCache:
             await self.health.call(self.inner.set_many, items, ttl=ttl)
         except BackendUnavailable:
             pass
+
+    async def set_each(self, items: Mapping[str, tuple[bytes, int]]) -> None:
+        try:
+            if self._pending or self._clear_all:
+                await self._replay()
+            await self.health.call(self.inner.set_each, items)
+        except BackendUnavailable:
+            pass
+
+    async def replace(self, key: str, expected: bytes, value: bytes, *, ttl: int) -> bool:
+        # An update that may not have happened is an invalidation that may
+        # not have happened: remembered and replayed like a failed delete.
+        try:
+            if self._pending or self._clear_all:
+                await self._replay()
+            return await self.health.call(self.inner.replace, key, expected, value, ttl=ttl)
+        except BackendUnavailable:
+            self._remember([key])
+            return False
 
     async def delete(self, *keys: str) -> None:
         if not keys:

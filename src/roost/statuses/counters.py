@@ -184,11 +184,10 @@ async def load_counts(
     return found
 
 
-async def remember_zero_counts(services: Services, status_id: int) -> None:
-    """Cache the counts of a status just created: nothing yet."""
-    await services.cache.set_many(
-        {counts_key(status_id): _encoder.encode(Counts())}, ttl=COUNTS_CACHE_TTL
-    )
+def zero_counts_entry(status_id: int) -> dict[str, tuple[bytes, int]]:
+    """The cache entry (for ``Cache.set_each``) of the counts of a status
+    just created: nothing yet."""
+    return {counts_key(status_id): (_encoder.encode(Counts()), COUNTS_CACHE_TTL)}
 
 
 async def forget_counts(services: Services, *status_ids: int) -> None:

@@ -43,6 +43,7 @@ from roost.statuses.marks import (
 )
 from roost.statuses.pins import pin_status, unpin_status
 from roost.statuses.pollvotes import show_poll, vote
+from roost.statuses.posted import render_posted
 from roost.statuses.reblogs import reblog_status, unreblog_status
 from roost.statuses.scheduling import (
     cancel_scheduled,
@@ -52,7 +53,7 @@ from roost.statuses.scheduling import (
     schedule_status,
     show_scheduled,
 )
-from roost.statuses.service import post_status
+from roost.statuses.service import publish_status
 from roost.statuses.targets import visible_target
 from roost.statuses.threads import load_context
 
@@ -91,9 +92,8 @@ async def create_status(ctx: Context, form: PostStatusForm) -> Response:
     if form.scheduled_at:
         at = parse_scheduled_at(form.scheduled_at)
         return json_response(await schedule_status(ctx.services, new, at))
-    status_id = await post_status(ctx.services, new)
-    status = await render_status(ctx.services, status_id, viewer_id=ctx.user_id, primary=True)
-    return json_response(status)
+    published = await publish_status(ctx.services, new)
+    return json_response(await render_posted(ctx.services, published, viewer_id=ctx.user_id))
 
 
 @router.get(

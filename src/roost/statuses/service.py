@@ -13,7 +13,13 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from roost.accounts.store import forget_accounts, load_account
+from roost.accounts.records import AccountRecord
+from roost.accounts.store import (
+    fetch_accounts,
+    forget_accounts,
+    load_account_blob,
+    refresh_account,
+)
 from roost.db import schema
 from roost.db.group_commit import GroupCommit
 from roost.jobs.queue import enqueue_many
@@ -25,15 +31,15 @@ from roost.notifications.outbox import notify_when_poll_ends
 from roost.search.indexing import index_new_status
 from roost.statuses.authored import remember_authored
 from roost.statuses.content import MentionTarget, mention_candidates, render_text
-from roost.statuses.counters import Counts, add_counts, forget_counts, remember_zero_counts
+from roost.statuses.counters import Counts, add_counts, forget_counts, zero_counts_entry
 from roost.statuses.drafts import Draft, NewStatus, validate
 from roost.statuses.hydrate import load_with_originals
 from roost.statuses.outbox import new_status_job
 from roost.statuses.polls import PollRecord, insert_poll, now_of
 from roost.statuses.public_lists import record_list_keys
 from roost.statuses.records import DIRECT, StatusRecord
-from roost.statuses.store import remember_new_status, row_values
-from roost.statuses.visibility import remember_no_flags, visible_records
+from roost.statuses.store import new_status_entry, row_values
+from roost.statuses.visibility import no_flags_entry, visible_records
 from roost.statuses.writes import ensure_tags, lock_statuses
 
 if TYPE_CHECKING:
@@ -87,8 +93,24 @@ async def _claimed_status(
     return None
 
 
+@dataclasses.dataclass(frozen=True, slots=True)
+class Published:
+    """What ``publish_status`` did: the status's id and, when this call
+    wrote it, its record and the author's account as the commit left them
+    (enough to answer without reading either back)."""
+
+    status_id: int
+    record: StatusRecord | None  # None: an earlier status with the same idempotency key
+    author: AccountRecord | None
+
+
 async def post_status(services: Services, new: NewStatus) -> int:
-    """Publish a status; returns its id.
+    """Publish a status; returns its id (see ``publish_status``)."""
+    return (await publish_status(services, new)).status_id
+
+
+async def publish_status(services: Services, new: NewStatus) -> Published:
+    """Publish a status.
 
     Like Mastodon's PostStatusService: validate, resolve the parent, spend
     the author's posting budget, insert (the status, its mentions and tags,
@@ -97,9 +119,10 @@ async def post_status(services: Services, new: NewStatus) -> int:
     repeated ``idempotency_key`` from the same author within an hour returns
     the first status without writing.
     """
-    author = await load_account(services, new.author_id)
-    if author is None:
+    loaded = await load_account_blob(services, new.author_id)
+    if loaded is None:
         raise NotFound()
+    author, author_blob = loaded
     draft = validate(new, author, max_chars=services.settings.max_status_chars)
     parent = await _resolve_parent(services, new.author_id, new.in_reply_to_id)
     media = await attachable_media(services, account_id=new.author_id, media_ids=new.media_ids)
@@ -117,10 +140,11 @@ async def post_status(services: Services, new: NewStatus) -> int:
             expires_at=now_of(services) + timedelta(seconds=draft.poll.expires_in),
         )
     digest = idempotency_digest(new.idempotency_key) if new.idempotency_key else None
-    status_id = await _insert(services, record, digest, poll)
-    if status_id == record.id:
-        await _after_commit(services, record)
-    return status_id
+    written = await _insert(services, record, digest, poll)
+    if written.status_id != record.id:
+        return Published(written.status_id, None, None)
+    await _after_commit(services, record, author_blob, written.author)
+    return Published(record.id, record, written.author)
 
 
 async def _resolve_parent(
@@ -190,11 +214,22 @@ class PendingPost:
     poll: PollRecord | None
 
 
-def post_writer(services: Services) -> GroupCommit[PendingPost, int]:
+@dataclasses.dataclass(frozen=True, slots=True)
+class Written:
+    """A post's outcome in the shared transaction: the id of its status, or
+    of the one already posted with its idempotency key (then ``author`` is
+    None: nothing was written); ``author``: the author's row as the
+    transaction left it."""
+
+    status_id: int
+    author: AccountRecord | None
+
+
+def post_writer(services: Services) -> GroupCommit[PendingPost, Written]:
     """The process's group commit of new statuses (``Services.posting``):
     concurrent posts share one transaction, up to ``ROOST_POST_BATCH_SIZE``."""
 
-    async def write(conn: AsyncConnection, posts: Sequence[PendingPost]) -> list[int]:
+    async def write(conn: AsyncConnection, posts: Sequence[PendingPost]) -> list[Written]:
         return await insert_posts(conn, services, posts)
 
     return GroupCommit(services.db, write, max_batch=services.settings.post_batch_size)
@@ -202,40 +237,48 @@ def post_writer(services: Services) -> GroupCommit[PendingPost, int]:
 
 async def _insert(
     services: Services, record: StatusRecord, digest: str | None, poll: PollRecord | None
-) -> int:
+) -> Written:
     """Write the status and everything that goes with it, committed (in a
-    transaction it may share with concurrent posts) before this returns.
-    Returns its id, or that of the status already posted with ``digest``."""
+    transaction it may share with concurrent posts) before this returns."""
     try:
-        return await services.posting.submit(PendingPost(record, digest, poll))
+        written: Written = await services.posting.submit(PendingPost(record, digest, poll))
     except sa.exc.IntegrityError:
         # Only the idempotency key can collide: a concurrent request with the
         # same key committed first. Answer with its status.
         earlier = await _key_owner(services, record.account_id, digest) if digest else None
         if earlier is None:
             raise
-        return earlier
+        return Written(earlier, None)
+    return written
 
 
 async def insert_posts(
     conn: AsyncConnection, services: Services, posts: Sequence[PendingPost]
-) -> list[int]:
-    """Write ``posts`` in the open transaction: per post, its id, or that of
-    the status already posted with its idempotency key (nothing written)."""
-    results: list[int] = []
+) -> list[Written]:
+    """Write ``posts`` in the open transaction: per post, its id and its
+    author's row after the batch, or the id of the status already posted
+    with its idempotency key (nothing written)."""
+    results: list[Written | None] = []
     fresh: list[PendingPost] = []
     for post in posts:
         record = post.record
         if post.digest is not None:
             earlier = await _claimed_status(conn, record.account_id, post.digest, record.created_at)
             if earlier is not None:
-                results.append(earlier)
+                results.append(Written(earlier, None))
                 continue
-        results.append(record.id)
+        results.append(None)
         fresh.append(post)
     if not fresh:
-        return results
-    await _insert_rows(conn, services, [p.record for p in fresh])
+        return [r for r in results if r is not None]
+    authors = await _insert_rows(conn, services, [p.record for p in fresh])
+    posted = iter(fresh)
+    done: list[Written] = []
+    for result in results:
+        if result is None:  # the next fresh post, in order
+            record = next(posted).record
+            result = Written(record.id, authors.get(record.account_id))
+        done.append(result)
     for post in fresh:
         if post.poll is not None:
             await insert_poll(conn, post.poll, post.record.created_at)
@@ -254,7 +297,7 @@ async def insert_posts(
         await conn.execute(schema.idempotency_keys.insert(), keys)
     # One job per post: its fan-out, which also makes its notifications.
     await enqueue_many(conn, services.ids, [new_status_job(p.record.id) for p in fresh])
-    return results
+    return done
 
 
 _BUMP = (
@@ -269,10 +312,12 @@ _BUMP = (
 
 async def _insert_rows(
     conn: AsyncConnection, services: Services, records: Sequence[StatusRecord]
-) -> None:
+) -> dict[int, AccountRecord]:
     """The status rows, their mentions and tags, and the counters they move:
     one statement per kind of row for the whole batch, and none for what no
-    post has (no replies: no lock; no mentions: no insert)."""
+    post has (no replies: no lock; no mentions: no insert). Returns the
+    authors' rows as they are after it (read under the lock of their
+    update, so exactly what this transaction commits)."""
     parents = Counter(r.in_reply_to_id for r in records if r.in_reply_to_id is not None)
     if parents and len(await lock_statuses(conn, parents)) < len(parents):
         raise NotFound()  # a parent was deleted meanwhile
@@ -314,6 +359,7 @@ async def _insert_rows(
     await conn.execute(_BUMP, [bumps[a] for a in sorted(bumps)])
     if parents:
         await add_counts(conn, {p: Counts(replies=n) for p, n in parents.items()})
+    return await fetch_accounts(conn, bumps)
 
 
 async def _key_owner(services: Services, author_id: int, digest: str) -> int | None:
@@ -327,14 +373,28 @@ async def _key_owner(services: Services, author_id: int, digest: str) -> int | N
     return None if row is None else int(row.status_id)
 
 
-async def _after_commit(services: Services, record: StatusRecord) -> None:
+async def _after_commit(
+    services: Services, record: StatusRecord, author_blob: bytes, author: AccountRecord | None
+) -> None:
     """Caches see the new status and the changed counters; workers wake up."""
-    await forget_accounts(services, record.account_id)
+    if author is None:  # not read back (cannot happen: its row was updated)
+        await forget_accounts(services, record.account_id)
+    else:
+        # The author's cached account, replaced by the row this commit left
+        # (new statuses_count and last_status_at) if nothing moved it since
+        # it was read, dropped otherwise.
+        await refresh_account(services, author_blob, author)
     if record.in_reply_to_id is not None:
         await forget_counts(services, record.in_reply_to_id)
-    await remember_new_status(services, record)
-    await remember_zero_counts(services, record.id)
+    # One cache call for the new status, its counts (none yet) and the
+    # author's marks on it (none yet: its id has reached nobody), so that
+    # its first readers, the author's followers included, miss nothing.
+    await services.cache.set_each(
+        {
+            **new_status_entry(record),
+            **zero_counts_entry(record.id),
+            **no_flags_entry(record.account_id, record.id),
+        }
+    )
     await remember_authored(services, record.account_id, record.id, more=record_list_keys(record))
-    # The author's response shows the new status's marks: none yet.
-    await remember_no_flags(services, record.account_id, record.id)
     services.jobs.notify()

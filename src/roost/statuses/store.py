@@ -149,16 +149,15 @@ async def load_status(services: Services, status_id: int) -> StatusRecord | None
     return (await load_statuses(services, [status_id])).get(status_id)
 
 
-async def remember_new_status(services: Services, record: StatusRecord) -> None:
-    """Cache a status right after the commit that created it.
+def new_status_entry(record: StatusRecord) -> dict[str, tuple[bytes, int]]:
+    """The cache entry (for ``Cache.set_each``) of a status, to write right
+    after the commit that created it.
 
-    Its first readers (the author's own response, then every follower's
-    home timeline) would otherwise all miss the cache at once. A new row
-    has had no other writer yet, so the record is exactly what was stored.
+    Its first readers (every follower's home timeline) would otherwise all
+    miss the cache at once. A new row has had no other writer yet, so the
+    record is exactly what was stored.
     """
-    await services.cache.set_many(
-        {status_key(record.id): _encoder.encode(record)}, ttl=STATUS_CACHE_TTL
-    )
+    return {status_key(record.id): (_encoder.encode(record), STATUS_CACHE_TTL)}
 
 
 async def forget_statuses(services: Services, *ids: int) -> None:

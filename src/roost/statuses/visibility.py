@@ -327,11 +327,12 @@ async def visible_records(
     return {i for i, r in records.items() if may_see_with_original(r, records, state)}
 
 
-async def remember_no_flags(services: Services, viewer_id: int, status_id: int) -> None:
-    """Cache that ``viewer_id`` has not marked ``status_id``: right after the
-    commit that created it, before its id reached anyone, so the author's
-    own response needs no query for its marks."""
-    await services.cache.set_many({flags_key(viewer_id, status_id): _MASKS[0]}, ttl=FLAGS_CACHE_TTL)
+def no_flags_entry(viewer_id: int, status_id: int) -> dict[str, tuple[bytes, int]]:
+    """The cache entry (for ``Cache.set_each``) saying that ``viewer_id`` has
+    not marked ``status_id``: written right after the commit that created
+    it, before its id reached anyone, so the author's reads of it need no
+    query for its marks."""
+    return {flags_key(viewer_id, status_id): (_MASKS[0], FLAGS_CACHE_TTL)}
 
 
 async def forget_flags(services: Services, pairs: Iterable[tuple[int, int]]) -> None:
