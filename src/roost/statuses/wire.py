@@ -24,6 +24,7 @@ import msgspec
 
 from roost.accounts.records import AccountRecord
 from roost.accounts.serializers import serialize_account
+from roost.accounts.store import decode_account
 from roost.config import Settings
 from roost.statuses.counters import ZERO
 from roost.statuses.entities import Mention
@@ -62,7 +63,6 @@ _DYNAMIC = frozenset(
 
 _encode = msgspec.json.encode
 _decode = msgspec.json.decode
-_account_decoder = msgspec.msgpack.Decoder(AccountRecord)
 # The account fragment of a suspended account: there is none to show.
 _SUSPENDED = ("", b"")
 
@@ -168,7 +168,7 @@ class _Writer:
     def account_record(self, account_id: int) -> AccountRecord | None:
         raw = self.batch.account_blobs.get(account_id)
         if raw is not None:
-            return _account_decoder.decode(raw)
+            return decode_account(raw)
         return self.batch.accounts.get(account_id)
 
     def account(self, account_id: int) -> tuple[str, bytes] | None:
@@ -183,7 +183,7 @@ class _Writer:
         items = self.accounts.items
         entry = items.get(raw)
         if entry is None:
-            record = _account_decoder.decode(raw)
+            record = decode_account(raw)
             entry = (
                 _SUSPENDED
                 if record.suspended

@@ -15,7 +15,7 @@ from roost.accounts.moderated import load_moderated_ids
 from roost.accounts.store import load_accounts
 from roost.filters.matching import ContextFilters
 from roost.filters.store import load_filters
-from roost.kernel.cachekeys import account_key, filters_key, moderated_key
+from roost.kernel.cachekeys import account_key, excluded_key, filters_key, moderated_key
 from roost.kernel.errors import NotFound
 from roost.kernel.paging import Page
 from roost.lists.store import load_list
@@ -76,10 +76,6 @@ def _only(cached: Mapping[str, bytes], key: str, item: int) -> dict[int, bytes]:
 
 def _active(found: ContextFilters) -> ContextFilters | None:
     return found if found else None
-
-
-async def _excluded(services: Services, viewer_id: int | None) -> frozenset[int]:
-    return frozenset() if viewer_id is None else await load_excluded_ids(services, viewer_id)
 
 
 async def home_timeline(services: Services, *, viewer_id: int, page: Page) -> TimelineSlice:
@@ -174,13 +170,17 @@ async def account_timeline(
 
 async def _public_context(
     services: Services, viewer_id: int | None
-) -> tuple[frozenset[int], ContextFilters | None]:
-    """The moderated accounts and the viewer's public filters, read in one
-    cache round trip."""
-    keys = [moderated_key()] if viewer_id is None else [moderated_key(), filters_key(viewer_id)]
+) -> tuple[frozenset[int], frozenset[int], ContextFilters | None]:
+    """The viewer's blocked and muted accounts, the moderated accounts and
+    the viewer's public filters, read in one cache round trip."""
+    if viewer_id is None:
+        cached = await services.cache.get_many([moderated_key()])
+        return frozenset(), await load_moderated_ids(services, cached=cached), None
+    keys = [moderated_key(), filters_key(viewer_id), excluded_key(viewer_id)]
     cached = await services.cache.get_many(keys)
+    excluded = await load_excluded_ids(services, viewer_id, cached=cached)
     moderated = await load_moderated_ids(services, cached=cached)
-    return moderated, await viewer_filters(services, viewer_id, "public", cached=cached)
+    return excluded, moderated, await viewer_filters(services, viewer_id, "public", cached=cached)
 
 
 async def public_timeline(
@@ -196,8 +196,7 @@ async def public_timeline(
     public list in the timeline store (``roost.timelines.public``)."""
     if remote:
         return EMPTY
-    excluded = await _excluded(services, viewer_id)
-    moderated, judge = await _public_context(services, viewer_id)
+    excluded, moderated, judge = await _public_context(services, viewer_id)
     found = await read_public(
         services, excluded=excluded, moderated=moderated, page=page, only_media=only_media
     )
@@ -220,8 +219,7 @@ async def tag_timeline(
     filters), from the hashtag's list in the timeline store."""
     if remote:
         return EMPTY
-    excluded = await _excluded(services, viewer_id)
-    moderated, judge = await _public_context(services, viewer_id)
+    excluded, moderated, judge = await _public_context(services, viewer_id)
     found = await read_tag(
         services,
         tag=tag,
