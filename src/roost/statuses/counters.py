@@ -144,9 +144,9 @@ async def fetch_counts(conn: AsyncConnection, status_ids: Iterable[int]) -> dict
     return result
 
 
-def decode_counts(raw: bytes) -> Counts:
-    """One cached ``counts_key`` value."""
-    return _decode(raw)
+# One cached ``counts_key`` value (the memo itself: a wrapper call per status
+# cost as much as the lookup).
+decode_counts = _decode
 
 
 def decode_cached(found: Mapping[str, bytes], status_ids: Iterable[int]) -> dict[int, Counts]:

@@ -68,7 +68,9 @@ _SUSPENDED = ("", b"")
 
 
 class _Fragments:
-    """A bounded LRU of encoded JSON (with what else goes along) by key."""
+    """Encoded JSON (with what else goes along) by key, bounded: the oldest
+    insertion goes first (a hit costs one lookup and no reordering; an
+    evicted fragment is simply built again)."""
 
     def __init__(self, limit: int) -> None:
         self.items: OrderedDict[Any, Any] = OrderedDict()
@@ -190,8 +192,6 @@ class _Writer:
                 else (record.username, _encode(serialize_account(self.settings, record)))
             )
             self.accounts.put(raw, entry)
-        else:
-            items.move_to_end(raw)
         return None if entry is _SUSPENDED else entry
 
     def mentions(self, record: StatusRecord) -> bytes:
@@ -241,8 +241,6 @@ class _Writer:
             static = _static_json(self.settings, record, author_record)
             if raw is not None:
                 self.statuses.put(key, static)
-        else:
-            items.move_to_end(key)
         # One formatting operation for the per-request keys (cheaper than
         # joining a list of a dozen parts).
         return _SPLICE % (

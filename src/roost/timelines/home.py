@@ -13,7 +13,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from typing import TYPE_CHECKING
 
 from roost.infra.resilient import BackendUnavailable
-from roost.kernel.cachekeys import STATUS_PREFIX, home_key, status_key
+from roost.kernel.cachekeys import STATUS_PREFIX, home_key
 from roost.kernel.paging import Page
 from roost.relationships.store import FeedFilters, feed_filter_keys, load_feed_filters
 from roost.statuses.hydrate import Known
@@ -237,7 +237,9 @@ async def read_home_page(services: Services, *, viewer_id: int, page: Page) -> H
         ids, cached = head  # one round trip on Redis
     else:
         ids = await read_feed(services, feed, page)
-        cached = await services.cache.get_many([*filter_keys, *(status_key(i) for i in ids)])
+        cached = await services.cache.get_many(
+            [*filter_keys, *[STATUS_PREFIX + str(i) for i in ids]]
+        )
     filters = await load_feed_filters(services, viewer_id, cached=cached)
     known = cached_statuses(ids, cached)
     ids = await _with_hot_posts(services, viewer_id=viewer_id, page=page, ids=ids, filters=filters)
