@@ -168,9 +168,13 @@ async def read_feed(services: Services, feed: Feed, page: Page) -> list[int]:
         return await feed.query(page)
 
 
+# A page's ids and the cache values read with them (``read_feed_head``).
+Head = tuple[list[int], dict[str, bytes]]
+
+
 async def read_feed_head(
     services: Services, feed: Feed, page: Page, also: Sequence[str]
-) -> tuple[list[int], dict[str, bytes]] | None:
+) -> Head | None:
     """``read_feed`` for a page from the top (no cursor), together with the
     cache values of ``also`` and of the page's status records, in one round
     trip where the deployment can (``services.heads``: one Redis server).

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 from roost.kernel.paging import Page
 from roost.statuses.records import StatusRecord
 from roost.statuses.store import cached_statuses, load_status_blobs
-from roost.timelines.home import Feed, read_feed, read_feed_head
+from roost.timelines.home import Feed, Head, read_feed, read_feed_head
 
 if TYPE_CHECKING:
     from roost.services import Services
@@ -55,15 +55,21 @@ async def read_judged(
     page: Page,
     judge: Judge,
     fallback: Callable[[Page], Awaitable[list[int]]],
+    head: Head | None = None,
 ) -> JudgedPage:
     """One page of ``feed`` as ``judge`` keeps it (``fallback``: the same
-    page straight from the database, for when the feed yields too few)."""
+    page straight from the database, for when the feed yields too few).
+    ``head``: the caller's ``read_feed_head`` of the page, read along with
+    its own keys."""
     records: dict[int, StatusRecord] = {}
     blobs: dict[int, bytes] = {}
     admitted: list[int] = []
     cursor = page
     for step in range(STEPS):
-        head = await read_feed_head(services, feed, cursor, ()) if step == 0 else None
+        if step > 0:
+            head = None
+        elif head is None:
+            head = await read_feed_head(services, feed, cursor, ())
         if head is not None:
             # The list and its records in one round trip (Redis); misses
             # (evicted records) are read below.

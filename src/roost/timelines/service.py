@@ -24,8 +24,8 @@ from roost.relationships.summary import summary_keys
 from roost.statuses.hydrate import Known
 from roost.statuses.pins import pinned_status_ids
 from roost.timelines import listing
-from roost.timelines.authored import read_authored
-from roost.timelines.home import read_home_page
+from roost.timelines.authored import authored_feed, read_authored
+from roost.timelines.home import read_feed_head, read_home_page
 from roost.timelines.list_feed import read_list_timeline
 from roost.timelines.public import read_public, read_tag
 
@@ -119,11 +119,17 @@ async def account_timeline(
     the account blocks the viewer, 404 when it does not exist."""
     other = viewer_id is not None and viewer_id != account_id
     # One cache round trip for the account, the viewer's relation summary
-    # and the viewer's filters.
+    # and the viewer's filters; on one Redis server with the account's list
+    # and its records too, when the list exists (read_feed_head: no rebuild
+    # for an account that may not exist or may block the viewer, checked
+    # below before the page is used).
     keys = [account_key(account_id)]
     if viewer_id is not None and other:
         keys += [*summary_keys(viewer_id), filters_key(viewer_id)]
-    cached = await services.cache.get_many(keys)
+    head = None
+    if not (pinned or only_media or tagged is not None):
+        head = await read_feed_head(services, authored_feed(services, account_id), page, keys)
+    cached = head[1] if head is not None else await services.cache.get_many(keys)
     account = await load_accounts(services, [account_id], cached=_only(cached, keys[0], account_id))
     if account_id not in account:
         raise NotFound()
@@ -162,6 +168,7 @@ async def account_timeline(
             page=page,
             exclude_replies=exclude_replies,
             exclude_reblogs=exclude_reblogs,
+            head=head,
         )
         ids, known = found.ids, (found.records, found.blobs)
     judge = await viewer_filters(services, viewer_id, "account", cached=cached) if other else None
