@@ -11,8 +11,9 @@ import pytest
 from starlette.requests import Request
 
 from roost.api.paging import PageQuery
-from roost.api.params import MAX_BODY_BYTES, parse_query
+from roost.api.params import MAX_BODY_BYTES, _memo_of, parse_query
 from roost.db import schema
+from roost.timelines.routes import TagQuery
 from tests.helpers import ApiClient, User
 from tests.oauth.support import OOB
 from tests.statuses.support import count_rows, post, status_row_count
@@ -249,3 +250,15 @@ def test_remembered_query_strings_answer_as_parsed_ones(client: ApiClient) -> No
     assert first is not second
     first.limit = 40  # one handler's change is not another's
     assert parse_query(request(b"limit=5&max_id=9"), PageQuery).limit == 5
+    # Kinds with list fields are parsed every time (no memo to share lists);
+    # a query carrying a token is never remembered.
+    tagged = parse_query(request(b"any[]=a&any[]=b"), TagQuery)
+    assert tagged.any == ["a", "b"]
+    tagged.any.append("c")
+    assert parse_query(request(b"any[]=a&any[]=b"), TagQuery).any == ["a", "b"]
+    assert _memo_of(TagQuery) is None
+    memo = _memo_of(PageQuery)
+    assert memo is not None
+    remembered = len(memo)
+    parse_query(request(b"limit=3&access_token=secret"), PageQuery)
+    assert len(memo) == remembered
