@@ -106,6 +106,9 @@ class Counting:
             self._wrap(services.cache, f"cache.{name}", name)
         for name in ("range", "mark", "merge", "push", "remove", "remove_everywhere"):
             self._wrap(services.timelines, f"timelines.{name}", name)
+        heads = getattr(services, "heads", None)
+        if heads is not None:  # a timeline's head and cache entries together
+            self._wrap(heads, "heads.read", "read")
         engines = [services.db.engine.sync_engine] + [e.sync_engine for e in services.db.replicas]
         for engine in engines:
             event.listen(engine, "before_cursor_execute", self._record)

@@ -24,7 +24,7 @@ from roost.infra.blobs import BlobStore, LocalBlobStore
 from roost.infra.cache import Cache, MemoryCache
 from roost.infra.events import EventBus, MemoryEventBus
 from roost.infra.mail import LogMailer, Mailer, SmtpMailer
-from roost.infra.timeline_store import MemoryTimelineStore, TimelineStore
+from roost.infra.timeline_store import HeadReader, MemoryTimelineStore, TimelineStore
 from roost.infra.wakeups import JobWakeups
 from roost.infra.webpush import HttpPushSender, PushSender, VapidKeys
 from roost.jobs.runner import JobRunner
@@ -66,6 +66,9 @@ class Services:
     worker_lease: WorkerLease | None = None
     # One round trip to Redis, for the readiness check; None without Redis.
     redis_ping: Callable[[], Awaitable[object]] | None = None
+    # A timeline's head and the cache entries of its ids in one round trip
+    # (one Redis server, roost.infra.redis_heads); None elsewhere.
+    heads: HeadReader | None = None
     # New statuses, written by group commit (roost.statuses.service).
     posting: GroupCommit[Any, Any] = dataclasses.field(init=False)
     # Drops tokens revoked elsewhere from this process's memo (start()).
@@ -216,9 +219,12 @@ def build_services(settings: Settings) -> Services:
     events: EventBus = MemoryEventBus()
     worker_ids: WorkerIdStore
     redis_ping: Callable[[], Awaitable[object]] | None = None
+    heads: HeadReader | None = None
     if settings.redis_url:
         from roost.infra.redis_backends import (
             RedisCache,
+            RedisCluster,
+            RedisHeadReader,
             RedisTimelineStore,
             close_redis,
             connect_redis,
@@ -246,11 +252,16 @@ def build_services(settings: Settings) -> Services:
             ping=lambda: ping(client),
             reset=lambda: drop_idle_connections(client),
         )
-        cache = ResilientCache(RedisCache(client, prefix=prefix), health)
-        timelines = ResilientTimelineStore(
-            RedisTimelineStore(client, capacity=settings.home_timeline_length, prefix=prefix),
-            health,
+        redis_cache = RedisCache(client, prefix=prefix)
+        redis_timelines = RedisTimelineStore(
+            client, capacity=settings.home_timeline_length, prefix=prefix
         )
+        cache = ResilientCache(redis_cache, health)
+        timelines = ResilientTimelineStore(redis_timelines, health)
+        if not isinstance(client, RedisCluster) and settings.slow_request_ms <= 0:
+            heads = RedisHeadReader(
+                client, timelines=redis_timelines, cache=redis_cache, guard=cache, health=health
+            )
         # App servers wake `roost worker` processes through Redis on commit.
         wakeups = ResilientWakeups(RedisWakeups(client, channel=prefix + "jobs"), health)
         from roost.infra.redis_events import RedisEventBus
@@ -295,6 +306,7 @@ def build_services(settings: Settings) -> Services:
         closers=closers,
         worker_lease=lease,
         redis_ping=redis_ping,
+        heads=heads,
     )
     services.jobs.wakeups = wakeups
     return services

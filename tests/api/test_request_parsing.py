@@ -8,9 +8,12 @@ from typing import Any
 
 import anyio
 import pytest
+from starlette.requests import Request
 
-from roost.api.params import MAX_BODY_BYTES
+from roost.api.paging import PageQuery
+from roost.api.params import MAX_BODY_BYTES, _memo_of, parse_query
 from roost.db import schema
+from roost.timelines.routes import TagQuery
 from tests.helpers import ApiClient, User
 from tests.oauth.support import OOB
 from tests.statuses.support import count_rows, post, status_row_count
@@ -222,3 +225,40 @@ def test_ids_with_non_ascii_digits(client: ApiClient) -> None:
             _assert_error(response, 422, f"{name} must be a numeric id")
         _assert_error(client.get(path, user=alice, params={"limit": "①"}), 422, "limit")
     assert status_row_count(client) == 1
+
+
+def test_remembered_query_strings_answer_as_parsed_ones(client: ApiClient) -> None:
+    """Parsed query strings are remembered by their bytes (api.params): a bad
+    one is refused every time, and each request gets a query of its own."""
+    alice = client.make_user("alice")
+    for _ in range(2):
+        _assert_error(
+            client.get("/api/v1/timelines/public?local=%fe"),
+            400,
+            "Malformed query string: invalid UTF-8",
+        )
+        bad = client.get("/api/v1/timelines/home?limit=many", user=alice)
+        assert bad.status_code == 422, bad.text
+        assert client.get("/api/v1/timelines/home?limit=1", user=alice).status_code == 200
+
+    def request(raw: bytes) -> Request:
+        return Request({"type": "http", "query_string": raw, "headers": []})
+
+    first = parse_query(request(b"limit=5&max_id=9"), PageQuery)
+    second = parse_query(request(b"limit=5&max_id=9"), PageQuery)
+    assert first == second == PageQuery(limit=5, max_id="9")
+    assert first is not second
+    first.limit = 40  # one handler's change is not another's
+    assert parse_query(request(b"limit=5&max_id=9"), PageQuery).limit == 5
+    # Kinds with list fields are parsed every time (no memo to share lists);
+    # a query carrying a token is never remembered.
+    tagged = parse_query(request(b"any[]=a&any[]=b"), TagQuery)
+    assert tagged.any == ["a", "b"]
+    tagged.any.append("c")
+    assert parse_query(request(b"any[]=a&any[]=b"), TagQuery).any == ["a", "b"]
+    assert _memo_of(TagQuery) is None
+    memo = _memo_of(PageQuery)
+    assert memo is not None
+    remembered = len(memo)
+    parse_query(request(b"limit=3&access_token=secret"), PageQuery)
+    assert len(memo) == remembered

@@ -7,8 +7,11 @@ from datetime import date, datetime
 import msgspec
 
 
-class AccountRecord(msgspec.Struct, array_like=True):
-    """Everything needed to render an Account, kept compact for the cache."""
+class AccountRecord(msgspec.Struct, array_like=True, frozen=True):
+    """Everything needed to render an Account, kept compact for the cache.
+
+    Frozen: a record read from the cache is shared by every reader of the
+    process (``accounts.store.decode_account``)."""
 
     id: int
     username: str

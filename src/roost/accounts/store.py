@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from roost.accounts.records import AccountRecord
 from roost.db import schema
+from roost.kernel.bytememo import ByteMemo
 from roost.kernel.cachekeys import account_key
 
 if TYPE_CHECKING:
@@ -37,6 +38,9 @@ _decoder = msgspec.msgpack.Decoder(AccountRecord)
 # cache key cost about 0.3 ms per execution; a reused one's key is memoized.
 _BY_IDS = sa.select(*_COLUMNS).where(_a.c.id.in_(sa.bindparam("ids", expanding=True)))
 _encoder = msgspec.msgpack.Encoder()
+# Records decoded in this process, by their cached bytes (kernel.bytememo:
+# a changed account is other bytes, so never stale).
+decode_account = ByteMemo(_decoder.decode, 8_192)
 
 
 def record_from_row(row: sa.Row[tuple[object, ...]]) -> AccountRecord:
@@ -65,7 +69,7 @@ async def load_accounts(
         else (raw for i in wanted if (raw := cached.get(i)) is not None)
     )
     for raw in hits:
-        record = _decoder.decode(raw)
+        record = decode_account(raw)
         found[record.id] = record
     missing = [i for i in wanted if i not in found]
     if missing:

@@ -17,6 +17,7 @@ Mastodon error, never a 500:
 
 from __future__ import annotations
 
+import copy
 import re
 from collections.abc import Iterable
 from typing import Any, TypeVar
@@ -28,6 +29,7 @@ from starlette.requests import Request
 
 from roost.api.errors import ApiError
 from roost.api.multipart import MultipartLimits, multipart_fields
+from roost.kernel.bytememo import ByteMemo
 from roost.kernel.errors import ValidationFailed
 
 T = TypeVar("T", bound=msgspec.Struct)
@@ -109,12 +111,7 @@ def _split_pairs(text: str, what: str) -> list[tuple[str, str]]:
         raise ApiError(400, f"Malformed {what}: more than {MAX_FIELDS} fields") from None
 
 
-def query_fields(request: Request) -> list[tuple[str, str]]:
-    """The query string's (name, value) pairs, checked."""
-    cached: list[tuple[str, str]] | None = request.scope.get(_QUERY_KEY)
-    if cached is not None:
-        return cached
-    raw: bytes = request.scope.get("query_string", b"")
+def _checked_fields(raw: bytes) -> list[tuple[str, str]]:
     if len(raw) > MAX_QUERY_BYTES:
         raise ApiError(414, "Query string too long")
     try:
@@ -123,11 +120,74 @@ def query_fields(request: Request) -> list[tuple[str, str]]:
         raise ApiError(400, "Malformed query string: invalid UTF-8") from None
     fields = _split_pairs(text, "query string")
     _refuse_nul(fields)
+    return fields
+
+
+def query_fields(request: Request) -> list[tuple[str, str]]:
+    """The query string's (name, value) pairs, checked."""
+    cached: list[tuple[str, str]] | None = request.scope.get(_QUERY_KEY)
+    if cached is not None:
+        return cached
+    fields = _checked_fields(request.scope.get("query_string", b""))
     request.scope[_QUERY_KEY] = fields
     return fields
 
 
+# Parsed query strings by kind and raw bytes: a timeline client asks for the
+# same few (``limit=20``, ``limit=40&only_media=true``) all the time. Only
+# kinds of scalar fields, and each caller gets its own copy, so a handler
+# changing its query cannot change another's. Short strings only
+# (cursors make most long ones unique), and never one carrying a token.
+_MEMO_LIMIT = 1_024
+_MEMO_MAX_BYTES = 128
+_memos: dict[type[msgspec.Struct], ByteMemo[Any] | None] = {}
+
+
+_SCALARS = (
+    msgspec.inspect.StrType,
+    msgspec.inspect.IntType,
+    msgspec.inspect.BoolType,
+    msgspec.inspect.FloatType,
+    msgspec.inspect.NoneType,
+    msgspec.inspect.LiteralType,
+    msgspec.inspect.EnumType,
+)
+
+
+def _scalars_only(kind: type[msgspec.Struct]) -> bool:
+    """Whether every field holds a scalar (a shallow copy is a full one)."""
+    info = msgspec.inspect.type_info(kind)
+    assert isinstance(info, msgspec.inspect.StructType)
+    for field in info.fields:
+        field_type = field.type
+        types = (
+            field_type.types if isinstance(field_type, msgspec.inspect.UnionType) else (field_type,)
+        )
+        if not all(isinstance(t, _SCALARS) for t in types):
+            return False
+    return True
+
+
+def _memo_of(kind: type[T]) -> ByteMemo[T] | None:
+    if kind in _memos:
+        return _memos[kind]
+    memo: ByteMemo[T] | None = None
+    if _scalars_only(kind):
+
+        def parse(raw: bytes) -> T:
+            return convert(_normalise(_checked_fields(raw), kind), kind)
+
+        memo = ByteMemo(parse, _MEMO_LIMIT)
+    _memos[kind] = memo
+    return memo
+
+
 def parse_query(request: Request, kind: type[T]) -> T:
+    raw: bytes = request.scope.get("query_string", b"")
+    if len(raw) <= _MEMO_MAX_BYTES and b"access_token" not in raw:
+        memo = _memo_of(kind)
+        if memo is not None:
+            return copy.copy(memo(raw))
     return convert(_normalise(query_fields(request), kind), kind)
 
 

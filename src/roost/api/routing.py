@@ -16,6 +16,7 @@ import msgspec
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
+from starlette.types import Receive, Scope, Send
 
 from roost.api.auth import VIEWER_KEY, scope_bearer_token
 from roost.api.errors import ApiError
@@ -63,6 +64,22 @@ class Context:
         return str(self.request.path_params[name])
 
 
+class _Asgi:
+    """An endpoint as a plain ASGI app. Starlette's wrapper for a request
+    function would catch the handler's errors once more on every request,
+    with the same handlers the app's exception middleware maps them with
+    just outside the router."""
+
+    __slots__ = ("endpoint",)
+
+    def __init__(self, endpoint: Callable[[Request], Awaitable[Response]]) -> None:
+        self.endpoint = endpoint
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        response = await self.endpoint(Request(scope, receive, send))
+        await response(scope, receive, send)
+
+
 @dataclasses.dataclass(frozen=True, slots=True)
 class Endpoint:
     method: str
@@ -92,7 +109,9 @@ class Endpoint:
     upload_limit: Callable[[Settings, str, bytes], int] | None = None
 
     def route(self) -> Route:
-        return Route(self.path, self._endpoint, methods=[self.method], name=self.handler.__name__)
+        return Route(
+            self.path, _Asgi(self._endpoint), methods=[self.method], name=self.handler.__name__
+        )
 
     async def _endpoint(self, request: Request) -> Response:
         services: Services = request.app.state.services

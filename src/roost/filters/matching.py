@@ -75,8 +75,10 @@ class ContextFilters:
     """The viewer's filters that apply in one context, ready to match."""
 
     def __init__(self, records: Sequence[FilterRecord], context: str) -> None:
-        now = datetime.now(UTC)
-        self.active = [r for r in records if context in r.context and is_active(r, now)]
+        self.active: list[FilterRecord] = []
+        if records:  # most readers have none: no clock read for them
+            now = datetime.now(UTC)
+            self.active = [r for r in records if context in r.context and is_active(r, now)]
         self._entities: dict[int, Filter] = {}
 
     def __bool__(self) -> bool:

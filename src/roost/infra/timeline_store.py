@@ -25,6 +25,19 @@ from typing import Protocol
 from roost.kernel.paging import Page
 
 
+class HeadReader(Protocol):
+    """Reads the head of a timeline (its newest ids) together with cache
+    entries in one round trip, where the backend can (``redis_heads``)."""
+
+    async def read(
+        self, key: str, limit: int, also: Sequence[str], id_prefix: str
+    ) -> tuple[list[int], dict[str, bytes]] | None:
+        """The newest ``limit`` ids of timeline ``key``, and the cache values
+        of ``also`` and of ``id_prefix + str(id)`` for each id (those
+        present); None: read them the usual way (``range``, ``get_many``)."""
+        ...
+
+
 class TimelineStore(Protocol):
     async def range(self, key: str, page: Page) -> list[int] | None:
         """Ids within ``page`` newest first, or None when the timeline is missing."""

@@ -69,12 +69,16 @@ def status_key(status_id: int) -> str:
     return f"{STATUS_PREFIX}{status_id}"
 
 
+COUNTS_PREFIX = "counts:"
+ACCOUNT_PREFIX = "account:"
+
+
 def counts_key(status_id: int) -> str:
-    return f"counts:{status_id}"
+    return f"{COUNTS_PREFIX}{status_id}"
 
 
 def account_key(account_id: int) -> str:
-    return f"account:{account_id}"
+    return f"{ACCOUNT_PREFIX}{account_id}"
 
 
 def username_key(username: str) -> str:

@@ -391,10 +391,16 @@ async def load_feed_filters(
     )
 
 
-async def load_excluded_ids(services: Services, viewer_id: int) -> frozenset[int]:
-    """Accounts the viewer blocks or mutes, or who block the viewer (cached)."""
+async def load_excluded_ids(
+    services: Services, viewer_id: int, *, cached: Mapping[str, bytes] | None = None
+) -> frozenset[int]:
+    """Accounts the viewer blocks or mutes, or who block the viewer (cached;
+    ``cached``: what the caller read of ``excluded_key`` along with its own
+    keys, absent being a miss; then no round trip of its own)."""
     key = excluded_key(viewer_id)
-    raw = (await services.cache.get_many([key])).get(key)
+    if cached is None:
+        cached = await services.cache.get_many([key])
+    raw = cached.get(key)
     if raw is not None:
         return frozenset(_ids_decoder.decode(raw))
     no_end = sa.cast(sa.null(), schema.TS)

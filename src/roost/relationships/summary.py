@@ -41,6 +41,7 @@ import msgspec
 import sqlalchemy as sa
 
 from roost.db import schema
+from roost.kernel.bytememo import ByteMemo
 from roost.kernel.cachekeys import relation_gen_key, relation_summary_key
 
 if TYPE_CHECKING:
@@ -107,6 +108,10 @@ class RelationSummary(msgspec.Struct, array_like=True, frozen=True):
 
 _encoder = msgspec.msgpack.Encoder()
 _decoder = msgspec.msgpack.Decoder(RelationSummary)
+# Summaries decoded in this process, by their cached bytes (kernel.bytememo:
+# a changed graph is a new summary, or a new generation that the summary's
+# own no longer matches, checked on every read as before). Read-only.
+_decode = ByteMemo(_decoder.decode, 4_096)
 
 
 def summary_keys(viewer_id: int) -> list[str]:
@@ -237,7 +242,7 @@ async def load_summary(
     raw_gen = cached.get(gen_key)
     raw = cached.get(summary_key)
     if raw is not None and raw_gen is not None:
-        summary = _decoder.decode(raw)
+        summary = _decode(raw)
         if summary.gen == int(raw_gen):
             return summary
     if raw_gen is None:

@@ -31,6 +31,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from roost.db import schema
+from roost.kernel.bytememo import ByteMemo
 from roost.kernel.cachekeys import counts_key
 
 if TYPE_CHECKING:
@@ -63,6 +64,9 @@ class Counts(msgspec.Struct, array_like=True, frozen=True):
 ZERO = Counts()
 _decoder = msgspec.msgpack.Decoder(Counts)
 _encoder = msgspec.msgpack.Encoder()
+# Decoded counts by their cached bytes (kernel.bytememo): a few bytes each,
+# and most statuses share a handful of values (no likes yet, one reply...).
+_decode = ByteMemo(_decoder.decode, 4_096)
 
 
 def pick_shard() -> int:
@@ -140,9 +144,9 @@ async def fetch_counts(conn: AsyncConnection, status_ids: Iterable[int]) -> dict
     return result
 
 
-def decode_counts(raw: bytes) -> Counts:
-    """One cached ``counts_key`` value."""
-    return _decoder.decode(raw)
+# One cached ``counts_key`` value (the memo itself: a wrapper call per status
+# cost as much as the lookup).
+decode_counts = _decode
 
 
 def decode_cached(found: Mapping[str, bytes], status_ids: Iterable[int]) -> dict[int, Counts]:
@@ -151,7 +155,7 @@ def decode_cached(found: Mapping[str, bytes], status_ids: Iterable[int]) -> dict
     for status_id in status_ids:
         raw = found.get(counts_key(status_id))
         if raw is not None:
-            result[status_id] = _decoder.decode(raw)
+            result[status_id] = _decode(raw)
     return result
 
 

@@ -24,7 +24,7 @@ from roost.accounts.entities import Account
 from roost.accounts.records import AccountRecord
 from roost.accounts.serializers import serialize_account
 from roost.accounts.store import load_accounts
-from roost.kernel.cachekeys import account_key, counts_key
+from roost.kernel.cachekeys import ACCOUNT_PREFIX, COUNTS_PREFIX
 from roost.kernel.errors import NotFound
 from roost.statuses.counters import ZERO, Counts, decode_counts, load_counts
 from roost.statuses.entities import Poll, Status
@@ -71,9 +71,17 @@ async def _load_records(
         records, blobs = await load_status_blobs(services, status_ids, primary=primary)
     else:
         have, have_blobs = known
-        records = {i: have[i] for i in status_ids if i in have}
-        blobs = {i: have_blobs[i] for i in records if i in have_blobs}
-        missing = [i for i in status_ids if i not in have]
+        records, blobs = {}, {}
+        missing: list[int] = []
+        for i in status_ids:
+            record = have.get(i)
+            if record is None:
+                missing.append(i)
+                continue
+            records[i] = record
+            blob = have_blobs.get(i)
+            if blob is not None:
+                blobs[i] = blob
         if missing:
             more, more_blobs = await load_status_blobs(services, missing, primary=primary)
             records.update(more)
@@ -163,11 +171,13 @@ async def load_batch(
         authors[record.account_id] = None
         if record.reblog_of_id is None:
             counted.append(record.id)
-            for mentioned in record.mention_ids:
-                authors[mentioned] = None
+            if record.mention_ids:
+                for mentioned in record.mention_ids:
+                    authors[mentioned] = None
     account_ids = list(authors)
-    account_keys = [account_key(i) for i in account_ids]
-    count_keys = [counts_key(i) for i in counted]
+    # The keys of kernel.cachekeys, written out: a call per key cost more.
+    account_keys = [ACCOUNT_PREFIX + str(i) for i in account_ids]
+    count_keys = [COUNTS_PREFIX + str(i) for i in counted]
     needs = state_needs(viewer_id, records.values(), blocked=excluded)
     # One round trip for the accounts, the counts, and the viewer's
     # relations and flags.
@@ -175,19 +185,25 @@ async def load_batch(
         [*account_keys, *count_keys, *(needs.keys if needs is not None else ())]
     )
     state = await resolve_viewer_state(services, needs, cached)
-    shown = [
-        records[i]
-        for i in status_ids
-        if i in records
-        and may_see_with_original(records[i], records, state)
-        and not (excluded and _excluded(records[i], records, excluded))
-    ]
+    shown: list[StatusRecord] = []
+    for i in status_ids:
+        candidate = records.get(i)
+        if (
+            candidate is not None
+            and may_see_with_original(candidate, records, state)
+            and not (excluded and _excluded(candidate, records, excluded))
+        ):
+            shown.append(candidate)
     if not shown:
         return None
     # Only originals have counts: likes, reblogs and replies of a reblog go
     # to the status it reblogs.
     wanted = {r.id if r.reblog_of_id is None else r.reblog_of_id for r in shown}
-    counts = {i: decode_counts(v) for i, v in _pick(counted, count_keys, cached).items()}
+    counts: dict[int, Counts] = {}
+    for i, key in zip(counted, count_keys, strict=True):
+        raw = cached.get(key)
+        if raw is not None:
+            counts[i] = decode_counts(raw)
     if not wanted.issubset(counts):
         counts = await load_counts(services, wanted, cached=counts, primary=primary)
     account_blobs = _pick(account_ids, account_keys, cached)

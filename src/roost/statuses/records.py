@@ -21,8 +21,13 @@ def visibility_code(name: str) -> int | None:
         return None
 
 
-class StatusRecord(msgspec.Struct, array_like=True):
+class StatusRecord(msgspec.Struct, array_like=True, frozen=True):
     """Everything needed to render a Status, kept compact for the cache.
+
+    Frozen: a record read from the cache is shared by every reader of the
+    process (``statuses.store.decode_status``); a changed record is a new
+    one (``msgspec.structs.replace``). Its lists are filled only while a
+    record is built from the database, never afterwards.
 
     Mentions, tags and media attachments travel with the status so that a cached status renders
     without touching the database. The favourite/reblog/reply counts do not:

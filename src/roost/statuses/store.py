@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from roost.db import schema
+from roost.kernel.bytememo import ByteMemo
 from roost.kernel.cachekeys import STATUS_PREFIX, status_key
 from roost.media.store import fetch_for_statuses
 from roost.statuses.records import StatusRecord
@@ -31,6 +32,13 @@ _ROW_FIELDS = [
 _COLUMNS = [getattr(_s.c, name) for name in _ROW_FIELDS]
 _decoder = msgspec.msgpack.Decoder(StatusRecord)
 _encoder = msgspec.msgpack.Encoder()
+# Records decoded in this process, by their cached bytes (kernel.bytememo:
+# never stale, a changed record has other bytes). A page of a warm timeline
+# reads the same twenty records as the last reader did; decoding them (text,
+# content, two timestamps each) was the largest single cost of the read
+# after rendering. About a record's size twice per entry (~1-3 KB).
+STATUS_RECORDS = 16_384
+decode_status = ByteMemo(_decoder.decode, STATUS_RECORDS)
 
 
 # "v2": records cached before the counts moved out had three more fields.
@@ -69,7 +77,7 @@ async def fetch_status_records(conn: AsyncConnection, ids: list[int]) -> dict[in
         for status_id, name in tag_rows:
             records[status_id].tags.append(name)
         for status_id, media in (await fetch_for_statuses(conn, own)).items():
-            records[status_id].media = media
+            records[status_id].media.extend(media)
     return records
 
 
@@ -99,7 +107,7 @@ def cached_statuses(
     """The records among cache values a caller read already (with
     ``status_key``), and their bytes, by id; misses are simply absent (the
     caller's later ``load_status_blobs`` reads them)."""
-    decode = _decoder.decode
+    decode = decode_status
     found: dict[int, StatusRecord] = {}
     blobs: dict[int, bytes] = {}
     for status_id in ids:
@@ -122,7 +130,7 @@ async def load_status_blobs(
     blobs: dict[int, bytes] = {}
     keys = [STATUS_PREFIX + str(i) for i in wanted]
     hits = await services.cache.get_many(keys)
-    decode = _decoder.decode
+    decode = decode_status
     missing: list[int] = []
     for status_id, key in zip(wanted, keys, strict=True):
         value = hits.get(key)

@@ -45,6 +45,7 @@ import msgspec
 import sqlalchemy as sa
 
 from roost.db import schema
+from roost.kernel.bytememo import ByteMemo
 from roost.kernel.cachekeys import flags_key, flags_prefix, marks_key
 from roost.relationships.store import load_links
 from roost.relationships.summary import summary_keys
@@ -64,6 +65,16 @@ MARKS_INDEX_LIMIT = 1000
 _TOO_MANY = b"\x00"
 _marks_encoder = msgspec.msgpack.Encoder()
 _marks_decoder = msgspec.msgpack.Decoder(list[tuple[int, int]])
+
+
+def _decode_marks(raw: bytes) -> Mapping[int, int]:
+    return dict(_marks_decoder.decode(raw))
+
+
+# Marks indexes decoded in this process, by their cached bytes
+# (kernel.bytememo: a new mark is a new index, so never stale); one per
+# active reader, up to a thousand marks each.
+_marks_memo = ByteMemo(_decode_marks, 4_096)
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -240,7 +251,7 @@ _MARKS_QUERY = _marks_query()
 
 async def _load_marks(
     services: Services, viewer_id: int, raw: bytes | None
-) -> dict[int, int] | None:
+) -> Mapping[int, int] | None:
     """The viewer's marks by status (from ``raw``, the cached index, or the
     database); None when the viewer has too many for the index."""
     if raw is None:
@@ -262,7 +273,7 @@ async def _load_marks(
         return None if raw == _TOO_MANY else marks
     if raw == _TOO_MANY:
         return None
-    return dict(_marks_decoder.decode(raw))
+    return _marks_memo(raw)
 
 
 async def resolve_viewer_state(

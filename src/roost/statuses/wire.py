@@ -24,6 +24,7 @@ import msgspec
 
 from roost.accounts.records import AccountRecord
 from roost.accounts.serializers import serialize_account
+from roost.accounts.store import decode_account
 from roost.config import Settings
 from roost.statuses.counters import ZERO
 from roost.statuses.entities import Mention
@@ -62,13 +63,14 @@ _DYNAMIC = frozenset(
 
 _encode = msgspec.json.encode
 _decode = msgspec.json.decode
-_account_decoder = msgspec.msgpack.Decoder(AccountRecord)
 # The account fragment of a suspended account: there is none to show.
 _SUSPENDED = ("", b"")
 
 
 class _Fragments:
-    """A bounded LRU of encoded JSON (with what else goes along) by key."""
+    """Encoded JSON (with what else goes along) by key, bounded: the oldest
+    insertion goes first (a hit costs one lookup and no reordering; an
+    evicted fragment is simply built again)."""
 
     def __init__(self, limit: int) -> None:
         self.items: OrderedDict[Any, Any] = OrderedDict()
@@ -168,7 +170,7 @@ class _Writer:
     def account_record(self, account_id: int) -> AccountRecord | None:
         raw = self.batch.account_blobs.get(account_id)
         if raw is not None:
-            return _account_decoder.decode(raw)
+            return decode_account(raw)
         return self.batch.accounts.get(account_id)
 
     def account(self, account_id: int) -> tuple[str, bytes] | None:
@@ -183,15 +185,13 @@ class _Writer:
         items = self.accounts.items
         entry = items.get(raw)
         if entry is None:
-            record = _account_decoder.decode(raw)
+            record = decode_account(raw)
             entry = (
                 _SUSPENDED
                 if record.suspended
                 else (record.username, _encode(serialize_account(self.settings, record)))
             )
             self.accounts.put(raw, entry)
-        else:
-            items.move_to_end(raw)
         return None if entry is _SUSPENDED else entry
 
     def mentions(self, record: StatusRecord) -> bytes:
@@ -241,8 +241,6 @@ class _Writer:
             static = _static_json(self.settings, record, author_record)
             if raw is not None:
                 self.statuses.put(key, static)
-        else:
-            items.move_to_end(key)
         # One formatting operation for the per-request keys (cheaper than
         # joining a list of a dozen parts).
         return _SPLICE % (

@@ -33,7 +33,7 @@ from roost.kernel.paging import Page
 from roost.statuses.records import StatusRecord
 from roost.statuses.visibility import ViewerState, may_see
 from roost.timelines import judged, listing
-from roost.timelines.home import Feed
+from roost.timelines.home import Feed, Head
 from roost.timelines.judged import JudgedPage, read_judged
 
 if TYPE_CHECKING:
@@ -96,8 +96,10 @@ async def read_authored(
     page: Page,
     exclude_replies: bool = False,
     exclude_reblogs: bool = False,
+    head: Head | None = None,
 ) -> AuthoredPage:
-    """One page of the account's statuses that the viewer may see."""
+    """One page of the account's statuses that the viewer may see
+    (``head``: the caller's ``read_feed_head`` of the page, if any)."""
     feed = authored_feed(services, account_id)
     following = frozenset((account_id,)) if viewer_follows else frozenset()
     state = ViewerState(viewer_id=viewer_id, following=following)
@@ -126,4 +128,6 @@ async def read_authored(
             exclude_reblogs=exclude_reblogs,
         )
 
-    return await read_judged(services, feed=feed, page=page, judge=judge, fallback=fallback)
+    return await read_judged(
+        services, feed=feed, page=page, judge=judge, fallback=fallback, head=head
+    )

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from typing import TYPE_CHECKING
 
 from roost.infra.resilient import BackendUnavailable
-from roost.kernel.cachekeys import home_key, status_key
+from roost.kernel.cachekeys import STATUS_PREFIX, home_key
 from roost.kernel.paging import Page
 from roost.relationships.store import FeedFilters, feed_filter_keys, load_feed_filters
 from roost.statuses.hydrate import Known
@@ -168,6 +168,38 @@ async def read_feed(services: Services, feed: Feed, page: Page) -> list[int]:
         return await feed.query(page)
 
 
+# A page's ids and the cache values read with them (``read_feed_head``).
+Head = tuple[list[int], dict[str, bytes]]
+
+
+async def read_feed_head(
+    services: Services, feed: Feed, page: Page, also: Sequence[str]
+) -> Head | None:
+    """``read_feed`` for a page from the top (no cursor), together with the
+    cache values of ``also`` and of the page's status records, in one round
+    trip where the deployment can (``services.heads``: one Redis server).
+    None: read them the usual way (``read_feed``, then ``get_many``): no
+    head reader, a cursor, the feed missing or being rebuilt, Redis
+    failing."""
+    heads = services.heads
+    if heads is None or page.max_id is not None or page.lower is not None:
+        return None
+    if (id(services.timelines), feed.key) in _rebuilds:
+        return None
+    found = await heads.read(feed.key, page.limit, also, STATUS_PREFIX)
+    if found is None:
+        return None
+    ids, cached = found
+    if len(ids) < page.limit:
+        # As read_feed does (nothing below a short head unless the cache is
+        # smaller than a page); records it adds are read by the caller.
+        try:
+            ids = await _beyond_cache(services, feed=feed, page=page, cached_ids=ids)
+        except BackendUnavailable:
+            ids = await feed.query(page)
+    return ids, cached
+
+
 async def read_home_timeline(
     services: Services,
     *,
@@ -202,9 +234,16 @@ async def read_home_page(services: Services, *, viewer_id: int, page: Page) -> H
     together with the records of the ids found (rendering reads only the
     records it still misses: the hot accounts' statuses, reblogged
     originals, evicted records)."""
-    ids = await read_feed(services, home_feed(services, viewer_id), page)
+    feed = home_feed(services, viewer_id)
     filter_keys = feed_filter_keys(viewer_id)
-    cached = await services.cache.get_many([*filter_keys, *(status_key(i) for i in ids)])
+    head = await read_feed_head(services, feed, page, filter_keys)
+    if head is not None:
+        ids, cached = head  # one round trip on Redis
+    else:
+        ids = await read_feed(services, feed, page)
+        cached = await services.cache.get_many(
+            [*filter_keys, *[STATUS_PREFIX + str(i) for i in ids]]
+        )
     filters = await load_feed_filters(services, viewer_id, cached=cached)
     known = cached_statuses(ids, cached)
     ids = await _with_hot_posts(services, viewer_id=viewer_id, page=page, ids=ids, filters=filters)

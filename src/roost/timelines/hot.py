@@ -27,6 +27,7 @@ import sqlalchemy as sa
 
 from roost.accounts.store import load_accounts
 from roost.db import schema
+from roost.kernel.bytememo import ByteMemo
 from roost.kernel.cachekeys import hot_posts_key
 from roost.kernel.paging import Page
 from roost.relationships.store import load_hot_follows, load_links
@@ -70,8 +71,14 @@ def _pack(facts: Sequence[StatusFacts]) -> bytes:
     )
 
 
-def _unpack(raw: bytes) -> list[StatusFacts]:
-    return [StatusFacts(*packed) for packed in _decoder.decode(raw)]
+def _decode_posts(raw: bytes) -> tuple[StatusFacts, ...]:
+    return tuple(StatusFacts(*packed) for packed in _decoder.decode(raw))
+
+
+# Decoded by their cached bytes (kernel.bytememo: a refresh writes other
+# bytes, so never stale): every follower's read of a hot account decodes the
+# same up to HOT_POSTS_LIMIT facts otherwise.
+_unpack = ByteMemo(_decode_posts, 1_024)
 
 
 async def is_hot(services: Services, account_id: int) -> bool:
@@ -106,13 +113,15 @@ async def _query_hot_posts(
 
 async def load_hot_posts(
     services: Services, account_ids: Iterable[int]
-) -> dict[int, list[StatusFacts]]:
+) -> dict[int, Sequence[StatusFacts]]:
     """Latest statuses of hot accounts: one cache round trip, one query for misses."""
     wanted = list(dict.fromkeys(account_ids))
     if not wanted:
         return {}
     hits = await services.cache.get_many(hot_posts_key(a) for a in wanted)
-    found = {a: _unpack(hits[hot_posts_key(a)]) for a in wanted if hot_posts_key(a) in hits}
+    found: dict[int, Sequence[StatusFacts]] = {
+        a: _unpack(hits[hot_posts_key(a)]) for a in wanted if hot_posts_key(a) in hits
+    }
     missing = [a for a in wanted if a not in found]
     if missing:
         fresh = await _query_hot_posts(services, missing)
@@ -170,8 +179,17 @@ async def merge_hot_posts(
         return ids
     posts = await load_hot_posts(services, hot)
     have = set(ids)
+    floor = 0
+    if not page.ascending and len(ids) >= page.limit:
+        # A full page: nothing older than its oldest id can make it onto it.
+        floor = sorted(ids, reverse=True)[page.limit - 1]
     candidates = sorted(
-        (f for facts in posts.values() for f in facts if page.admits(f.id) and f.id not in have),
+        (
+            f
+            for facts in posts.values()
+            for f in facts
+            if f.id > floor and page.admits(f.id) and f.id not in have
+        ),
         key=lambda f: f.id,
         reverse=not page.ascending,
     )

@@ -17,8 +17,8 @@ from typing import TYPE_CHECKING
 
 from roost.kernel.paging import Page
 from roost.statuses.records import StatusRecord
-from roost.statuses.store import load_status_blobs
-from roost.timelines.home import Feed, read_feed
+from roost.statuses.store import cached_statuses, load_status_blobs
+from roost.timelines.home import Feed, Head, read_feed, read_feed_head
 
 if TYPE_CHECKING:
     from roost.services import Services
@@ -55,17 +55,35 @@ async def read_judged(
     page: Page,
     judge: Judge,
     fallback: Callable[[Page], Awaitable[list[int]]],
+    head: Head | None = None,
 ) -> JudgedPage:
     """One page of ``feed`` as ``judge`` keeps it (``fallback``: the same
-    page straight from the database, for when the feed yields too few)."""
+    page straight from the database, for when the feed yields too few).
+    ``head``: the caller's ``read_feed_head`` of the page, read along with
+    its own keys."""
     records: dict[int, StatusRecord] = {}
     blobs: dict[int, bytes] = {}
     admitted: list[int] = []
     cursor = page
-    for _ in range(STEPS):
-        ids = await read_feed(services, feed, cursor)
+    for step in range(STEPS):
+        if step > 0:
+            head = None
+        elif head is None:
+            head = await read_feed_head(services, feed, cursor, ())
+        if head is not None:
+            # The list and its records in one round trip (Redis); misses
+            # (evicted records) are read below.
+            ids, cached = head
+            found, found_blobs = cached_statuses(ids, cached)
+            missing = [i for i in ids if i not in found]
+            if missing:
+                more, more_blobs = await load_status_blobs(services, missing)
+                found.update(more)
+                found_blobs.update(more_blobs)
+        else:
+            ids = await read_feed(services, feed, cursor)
+            found, found_blobs = await load_status_blobs(services, ids) if ids else ({}, {})
         if ids:
-            found, found_blobs = await load_status_blobs(services, ids)
             records.update(found)
             blobs.update(found_blobs)
             kept = judge(found)

@@ -15,7 +15,7 @@ from roost.accounts.moderated import load_moderated_ids
 from roost.accounts.store import load_accounts
 from roost.filters.matching import ContextFilters
 from roost.filters.store import load_filters
-from roost.kernel.cachekeys import account_key, filters_key, moderated_key
+from roost.kernel.cachekeys import account_key, excluded_key, filters_key, moderated_key
 from roost.kernel.errors import NotFound
 from roost.kernel.paging import Page
 from roost.lists.store import load_list
@@ -24,8 +24,8 @@ from roost.relationships.summary import summary_keys
 from roost.statuses.hydrate import Known
 from roost.statuses.pins import pinned_status_ids
 from roost.timelines import listing
-from roost.timelines.authored import read_authored
-from roost.timelines.home import read_home_page
+from roost.timelines.authored import authored_feed, read_authored
+from roost.timelines.home import read_feed_head, read_home_page
 from roost.timelines.list_feed import read_list_timeline
 from roost.timelines.public import read_public, read_tag
 
@@ -78,10 +78,6 @@ def _active(found: ContextFilters) -> ContextFilters | None:
     return found if found else None
 
 
-async def _excluded(services: Services, viewer_id: int | None) -> frozenset[int]:
-    return frozenset() if viewer_id is None else await load_excluded_ids(services, viewer_id)
-
-
 async def home_timeline(services: Services, *, viewer_id: int, page: Page) -> TimelineSlice:
     """A page of the viewer's home timeline. Statuses of accounts the viewer
     has blocked or muted since they were delivered are dropped here."""
@@ -123,11 +119,17 @@ async def account_timeline(
     the account blocks the viewer, 404 when it does not exist."""
     other = viewer_id is not None and viewer_id != account_id
     # One cache round trip for the account, the viewer's relation summary
-    # and the viewer's filters.
+    # and the viewer's filters; on one Redis server with the account's list
+    # and its records too, when the list exists (read_feed_head: no rebuild
+    # for an account that may not exist or may block the viewer, checked
+    # below before the page is used).
     keys = [account_key(account_id)]
     if viewer_id is not None and other:
         keys += [*summary_keys(viewer_id), filters_key(viewer_id)]
-    cached = await services.cache.get_many(keys)
+    head = None
+    if not (pinned or only_media or tagged is not None):
+        head = await read_feed_head(services, authored_feed(services, account_id), page, keys)
+    cached = head[1] if head is not None else await services.cache.get_many(keys)
     account = await load_accounts(services, [account_id], cached=_only(cached, keys[0], account_id))
     if account_id not in account:
         raise NotFound()
@@ -166,6 +168,7 @@ async def account_timeline(
             page=page,
             exclude_replies=exclude_replies,
             exclude_reblogs=exclude_reblogs,
+            head=head,
         )
         ids, known = found.ids, (found.records, found.blobs)
     judge = await viewer_filters(services, viewer_id, "account", cached=cached) if other else None
@@ -174,13 +177,17 @@ async def account_timeline(
 
 async def _public_context(
     services: Services, viewer_id: int | None
-) -> tuple[frozenset[int], ContextFilters | None]:
-    """The moderated accounts and the viewer's public filters, read in one
-    cache round trip."""
-    keys = [moderated_key()] if viewer_id is None else [moderated_key(), filters_key(viewer_id)]
+) -> tuple[frozenset[int], frozenset[int], ContextFilters | None]:
+    """The viewer's blocked and muted accounts, the moderated accounts and
+    the viewer's public filters, read in one cache round trip."""
+    if viewer_id is None:
+        cached = await services.cache.get_many([moderated_key()])
+        return frozenset(), await load_moderated_ids(services, cached=cached), None
+    keys = [moderated_key(), filters_key(viewer_id), excluded_key(viewer_id)]
     cached = await services.cache.get_many(keys)
+    excluded = await load_excluded_ids(services, viewer_id, cached=cached)
     moderated = await load_moderated_ids(services, cached=cached)
-    return moderated, await viewer_filters(services, viewer_id, "public", cached=cached)
+    return excluded, moderated, await viewer_filters(services, viewer_id, "public", cached=cached)
 
 
 async def public_timeline(
@@ -196,8 +203,7 @@ async def public_timeline(
     public list in the timeline store (``roost.timelines.public``)."""
     if remote:
         return EMPTY
-    excluded = await _excluded(services, viewer_id)
-    moderated, judge = await _public_context(services, viewer_id)
+    excluded, moderated, judge = await _public_context(services, viewer_id)
     found = await read_public(
         services, excluded=excluded, moderated=moderated, page=page, only_media=only_media
     )
@@ -220,8 +226,7 @@ async def tag_timeline(
     filters), from the hashtag's list in the timeline store."""
     if remote:
         return EMPTY
-    excluded = await _excluded(services, viewer_id)
-    moderated, judge = await _public_context(services, viewer_id)
+    excluded, moderated, judge = await _public_context(services, viewer_id)
     found = await read_tag(
         services,
         tag=tag,
