@@ -79,6 +79,10 @@ class Settings:
     # How long a claimed job stays leased to its worker without a heartbeat
     # (renewed every third of it): a dead worker's jobs run elsewhere after this.
     job_lease_seconds: int = 3
+    # Due jobs a worker loop claims at once: the fan-outs among them share
+    # their queries (roost.timelines.fanout_batch), so a backlog drains
+    # faster with more; only what is due is claimed.
+    job_claim_size: int = 100
     max_status_chars: int = 500
     # Kept as an alias: false means registrations_mode "none" unless that is set.
     registrations_open: bool = True

@@ -317,3 +317,49 @@ async def test_a_failed_batch_runs_each_job_alone(make_services: MakeServices) -
     assert sorted(alone) == [0, 1, 3]
     (row,) = await job_rows(services)  # only the broken one is left, to retry
     assert row.payload == {"n": 2} and row.attempts == 1 and row.state == "pending"
+
+
+async def test_one_beat_renews_a_large_claim_in_one_statement(
+    make_services: MakeServices, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The jobs of one claim share a lease: a beat renews them together
+    (one UPDATE, not one per job), each gets the new lease, and one that
+    another worker took over meanwhile is still reported lost."""
+    from sqlalchemy import event
+
+    a = make_services()
+    await enqueue_many(a, "test_quick", 30)
+    claimed = await a.jobs.claim()
+    assert len(claimed) == 30
+    old = claimed[0].lease
+    assert old is not None and all(j.lease == old for j in claimed)
+    taken = claimed[7]
+    async with a.db.write() as conn:
+        await conn.execute(
+            schema.jobs.update()
+            .where(schema.jobs.c.id == taken.id)
+            .values(locked_until=datetime.now(UTC) + timedelta(hours=1))
+        )
+    updates: list[str] = []
+
+    def record(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
+        if statement.lstrip().upper().startswith("UPDATE"):
+            updates.append(statement)
+
+    engine = a.db.engine.sync_engine
+    event.listen(engine, "before_cursor_execute", record)
+    caplog.set_level(logging.WARNING, logger="roost.jobs")
+    try:
+        await asyncio.sleep(0.01)  # the clock moves: a new lease differs
+        await a.jobs.renew_held()
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+    assert len(updates) == 1
+    renewed = [j for j in claimed if j is not taken]
+    assert all(j.lease is not None and j.lease > old for j in renewed)
+    assert taken.lease == old
+    assert [r.getMessage() for r in caplog.records] == [
+        f"job {taken.id} (test_quick): lease lost, another worker took it over"
+    ]
+    rows = {r.id: r.locked_until for r in await job_rows(a)}
+    assert all(naive_utc(rows[j.id]) == naive_utc(j.lease) for j in renewed)  # type: ignore[arg-type]

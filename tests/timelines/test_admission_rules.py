@@ -7,13 +7,16 @@ rule itself."""
 
 from __future__ import annotations
 
+import random
 from collections.abc import Collection, Mapping
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from roost.ids import id_from_datetime
+from roost.lists.store import LIST, ListTarget
 from roost.statuses.records import DIRECT, PRIVATE, PUBLIC, UNLISTED
+from roost.timelines import admission
 from roost.timelines.filters import (
     REBLOG_DEDUPE_WINDOW,
     ReceiverView,
@@ -180,3 +183,42 @@ def test_accounts_that_decide_delivery(
     ``involved``, follows of ``followed`` (besides the author)."""
     assert involved_accounts(facts) == involved
     assert sorted(followed_accounts_that_matter(facts)) == followed
+
+
+def test_the_plain_status_shortcut_admits_as_the_views_do() -> None:
+    """``admit_receivers`` decides plain statuses without a view per
+    receiver: on random receivers, exclusions (of the author and of
+    others) and lists, it answers what ``admitted`` over the views does,
+    for every kind of status (the others take the views themselves)."""
+    rng = random.Random(16)
+    authors = [AUTHOR, OTHER]
+    kinds = [
+        status(),
+        status(visibility=PRIVATE),
+        status(reply_to=AUTHOR),
+        status(reply_to=OTHER),
+        status(visibility=DIRECT),
+        reblog(),
+        reblog(original_reply_to=THIRD),
+    ]
+    people = list(range(10, 40))
+    for _ in range(300):
+        facts = rng.choice(kinds)
+        receivers = {p: rng.random() < 0.8 for p in rng.sample(people, rng.randint(0, 20))}
+        exclusions = {
+            (rng.choice(people), rng.choice([*authors, THIRD])) for _ in range(rng.randint(0, 8))
+        }
+        follows = {(p, rng.choice([OTHER, THIRD])) for p in rng.sample(people, 10)}
+        owners = rng.sample(people, 8)
+        targets = [
+            ListTarget(100 + i, owner, rng.choice([LIST, "followed", "none"]), rng.random() < 0.3)
+            for i, owner in enumerate(owners)
+        ]
+        in_list = {t.id for t in targets if rng.random() < 0.5}
+        views = admission.receiver_views(facts, receivers, follows, exclusions)
+        wanted = admission.admitted(facts, views, targets, in_list)
+        got = admission.admit_receivers(facts, receivers, follows, exclusions, targets, in_list)
+        assert got == wanted, (facts, receivers, exclusions, targets)
+    assert admission.plain(status()) and admission.plain(status(reply_to=AUTHOR))
+    assert not admission.plain(status(reply_to=OTHER)) and not admission.plain(reblog())
+    assert not admission.plain(status(visibility=DIRECT))

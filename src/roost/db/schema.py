@@ -42,6 +42,11 @@ accounts = sa.Table(
     sa.Column("is_admin", sa.Boolean, nullable=False, server_default=sa.false()),
     sa.Column("fields", sa.JSON, nullable=False, server_default="[]"),
     sa.Column("followers_count", sa.Integer, nullable=False, server_default="0"),
+    # Replaced by a new unique id in every transaction that changes who
+    # follows the account (or a follow's show_reblogs): what a cached
+    # follower list must carry to be used (migration 0022_followers_version,
+    # roost.relationships.followers).
+    sa.Column("followers_version", sa.BigInteger, nullable=False, server_default="0"),
     sa.Column("following_count", sa.Integer, nullable=False, server_default="0"),
     sa.Column("statuses_count", sa.Integer, nullable=False, server_default="0"),
     sa.Column("created_at", TS, nullable=False),

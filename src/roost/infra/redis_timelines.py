@@ -345,7 +345,10 @@ class RedisTimelineStore:
         await _PUSH.run_each(self.client, [(n, (packed, self.capacity)) for n in names])
 
     async def push_pairs(self, pairs: Sequence[tuple[str, int]]) -> None:
-        calls = [(self.redis_key(k), pack_ids([i])) for k, i in pairs if _storable([i])]
+        # Each status id packed once (a batch repeats it for every follower).
+        packed = {i: pack_ids([i]) for i in _storable({i for _, i in pairs})}
+        namespace = self.namespace
+        calls = [(f"{namespace}{{{k}}}", packed[i]) for k, i in pairs if i in packed]
         if not calls:
             return
         if not isinstance(self.client, RedisCluster):

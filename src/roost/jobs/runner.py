@@ -1,7 +1,8 @@
 """Claim and run outbox jobs: in-process for the embedded default, or in
 ``roost worker`` processes that share the table.
 
-Claiming. A worker takes a batch of due jobs in one transaction and leases
+Claiming. A worker takes a batch of due jobs (``ROOST_JOB_CLAIM_SIZE``, 100
+by default) in one transaction and leases
 them (``locked_until`` = now + the lease, ``ROOST_JOB_LEASE_SECONDS``, 3 s
 by default: short, so that the jobs of a worker that died run elsewhere
 within seconds; the heartbeat below keeps them with a live worker). On
@@ -11,20 +12,20 @@ claims. A job is due when it is pending, its ``run_after`` has
 come, and nobody holds a live lease on it.
 
 Leases. While a worker holds jobs (running or waiting in its batch) a
-heartbeat renews their leases every third of the lease, so a slow but alive
-worker keeps its jobs; a lease only runs out when its worker died or hung,
-and then another worker claims the job again (with the 3 s default, a
-SIGKILLed worker's job is running again 2-3 s later, plus the other
-workers' poll interval). The ``locked_until`` value a
-worker wrote is its fencing token: renewals, checkpoints, failure updates and
-releases only apply while the row still carries that value, so a worker that
-lost a job cannot overwrite the state of the worker that took it over; its
-next ``checkpoint`` raises ``LeaseLost`` and the handler stops there. A job
-can still run twice (a worker hung past its lease, then woke up mid-handler;
-or one crashed after the work and before deleting the row): that is
-accepted because every job is idempotent (see ``roost.jobs.queue``), never
-because it is rare. Clocks of the workers must agree to well under the
-lease (NTP).
+heartbeat renews their leases every third of the lease (one statement for
+the jobs that share a lease), so a slow but alive worker keeps its jobs; a
+lease only runs out when its worker died or hung, and then another worker
+claims the job again (with the 3 s default, a SIGKILLed worker's job is
+running again 2-3 s later, plus the other workers' poll interval). The
+``locked_until`` value a worker wrote is its fencing token: renewals,
+checkpoints, failure updates and releases only apply while the row still
+carries that value, so a worker that lost a job cannot overwrite the state
+of the worker that took it over; its next ``checkpoint`` raises
+``LeaseLost`` and the handler stops there. A job can still run twice (a
+worker hung past its lease, then woke up mid-handler; or one crashed after
+the work and before deleting the row): that is accepted because every job is
+idempotent (see ``roost.jobs.queue``), never because it is rare. Clocks of
+the workers must agree to well under the lease (NTP).
 
 Failures. A job that raises is retried with exponential backoff; after
 ``MAX_ATTEMPTS`` it is parked (state ``parked``, error kept) for an operator
@@ -166,14 +167,16 @@ class JobRunner:
         self,
         services: Services,
         *,
-        batch_size: int = 20,
+        batch_size: int | None = None,
         lease: timedelta | None = None,
         clock: Callable[[], datetime] = _now,
     ) -> None:
         self.services = services
         # What leases and backoffs are measured against (UTC); tests move it.
         self.clock = clock
-        self.batch_size = batch_size
+        # Jobs claimed at once (ROOST_JOB_CLAIM_SIZE): what a fan-out batch
+        # can share its queries among when posts wait.
+        self.batch_size = services.settings.job_claim_size if batch_size is None else batch_size
         if lease is None:
             lease = timedelta(seconds=services.settings.job_lease_seconds)
         self.lease = lease
@@ -508,17 +511,66 @@ class JobRunner:
         settled meanwhile is skipped, silently. A warning means a real loss:
         the row carries another worker's lease (this one ran past its own).
         """
-        for job in list(self._held.values()):
+        held = list(self._held.values())
+        # Jobs sharing a lease (claimed together, not checkpointed since) whose
+        # lease nobody is renewing now: one statement for each such group, so
+        # a large claim costs a beat a few statements, not one per job.
+        groups: dict[datetime, list[Job]] = {}
+        alone: list[Job] = []
+        for job in held:
+            if job.lease is not None and not job.lease_lock.locked():
+                groups.setdefault(job.lease, []).append(job)
+            else:
+                alone.append(job)
+        for lease, jobs in groups.items():
+            try:
+                await self._renew_together(lease, jobs)
+            except Exception as exc:  # the next beat tries again
+                log.warning("leases of %d jobs not renewed: %r", len(jobs), exc)
+        for job in alone:
             if job.settled or self._held.get(job.id) is not job:
                 continue
             try:
                 if not await job.renew():
-                    JOB_LEASES_LOST.inc()
-                    log.warning(
-                        "job %s (%s): lease lost, another worker took it over", job.id, job.kind
-                    )
+                    self._lost(job)
             except Exception as exc:  # the next beat tries again
                 log.warning("job %s lease not renewed: %r", job.id, exc)
+
+    def _lost(self, job: Job) -> None:
+        JOB_LEASES_LOST.inc()
+        log.warning("job %s (%s): lease lost, another worker took it over", job.id, job.kind)
+
+    async def _renew_together(self, lease: datetime, jobs: list[Job]) -> None:
+        """``Job.renew`` of jobs that all hold ``lease``, in one statement
+        (each job's lease lock held meanwhile, as ``renew`` does)."""
+        locked: list[Job] = []
+        try:
+            for job in jobs:
+                if job.lease_lock.locked():  # taken since: renewed by its owner
+                    continue
+                await job.lease_lock.acquire()
+                locked.append(job)
+            live = [j for j in locked if self._held.get(j.id) is j and j.lease == lease]
+            live = [j for j in live if not j.settled]
+            if not live:
+                return
+            new = self.clock() + self.lease
+            async with self.services.db.write() as conn:
+                rows = await conn.execute(
+                    _jobs.update()
+                    .where(_jobs.c.id.in_([j.id for j in live]), _jobs.c.locked_until == lease)
+                    .values(locked_until=new)
+                    .returning(_jobs.c.id)
+                )
+                renewed = {int(r[0]) for r in rows}
+            for job in live:
+                if job.id in renewed:
+                    job.lease = new
+                elif not job.settled:  # finished and deleted meanwhile: not lost
+                    self._lost(job)
+        finally:
+            for job in locked:
+                job.lease_lock.release()
 
     async def run_forever(self, *, poll_interval: float = 1.0, concurrency: int = 1) -> None:
         """The worker: ``concurrency`` claim-and-run loops, a lease heartbeat

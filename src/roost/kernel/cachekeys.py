@@ -19,6 +19,7 @@ the database on the next miss.
 | ``relx:<viewer>`` | accounts hidden from the viewer's feeds | block, mute |
 | ``hotf:<viewer>`` | which followed accounts are hot | follow, hot threshold |
 | ``hotp:<account>`` | a hot account's recent posts | posting, deletion |
+| ``fol:<account>`` | its followers, stamped with accounts.followers_version | fan-out |
 | ``authored:<account>`` | an account's own status ids (capped) | posting, deletion |
 | ``modx`` | ids of the silenced and suspended accounts | moderation |
 | ``ptl:public`` | public timeline, newest status ids (capped) | posting, fan-out, deletion |
@@ -115,6 +116,10 @@ def hot_follows_key(viewer_id: int) -> str:
 
 def hot_posts_key(account_id: int) -> str:
     return f"hotp:{account_id}"
+
+
+def followers_key(account_id: int) -> str:
+    return f"fol:{account_id}"
 
 
 def flags_prefix(viewer_id: int) -> str:

@@ -140,17 +140,18 @@ async def lists_holding(
     return [ListTarget(int(r[0]), int(r[1]), str(r[2]), bool(r[3])) for r in rows]
 
 
-async def lists_holding_any(
-    conn: AsyncConnection, member_ids: Sequence[int], owner_ids: Sequence[int]
+async def lists_of_members(
+    conn: AsyncConnection, member_ids: Sequence[int]
 ) -> list[tuple[int, ListTarget]]:
-    """``lists_holding`` for several members at once: (member, list) for
-    the lists of ``owner_ids`` that hold one of ``member_ids``; one query."""
-    if not member_ids or not owner_ids:
+    """(member, list) for every list that holds one of ``member_ids``,
+    whoever owns it (the ``account_id`` index): a fan-out keeps the lists
+    of its receivers without sending the query a list of them."""
+    if not member_ids:
         return []
     rows = await conn.execute(
         sa.select(_la.c.account_id, _l.c.id, _l.c.account_id, _l.c.replies_policy, _l.c.exclusive)
         .join(_la, _la.c.list_id == _l.c.id)
-        .where(_la.c.account_id.in_(member_ids), _la.c.owner_id.in_(owner_ids))
+        .where(_la.c.account_id.in_(member_ids))
     )
     return [(int(r[0]), ListTarget(int(r[1]), int(r[2]), str(r[3]), bool(r[4]))) for r in rows]
 

@@ -162,14 +162,34 @@ async def has_block_between(conn: AsyncConnection, account_id: int, target_id: i
     return row is not None
 
 
-async def _count_follow(conn: AsyncConnection, account_id: int, target_id: int, delta: int) -> None:
+async def _count_follow(
+    services: Services, conn: AsyncConnection, account_id: int, target_id: int, delta: int
+) -> None:
+    """The counters of a follow added or removed, and the target's new
+    followers version (``followers_changed``) in the same statement."""
     await conn.execute(
         _a.update()
         .where(_a.c.id == account_id)
         .values(following_count=_a.c.following_count + delta)
     )
     await conn.execute(
-        _a.update().where(_a.c.id == target_id).values(followers_count=_a.c.followers_count + delta)
+        _a.update()
+        .where(_a.c.id == target_id)
+        .values(
+            followers_count=_a.c.followers_count + delta,
+            followers_version=services.ids.next_id(),
+        )
+    )
+
+
+async def followers_changed(services: Services, conn: AsyncConnection, target_id: int) -> None:
+    """Record in the transaction that who follows ``target_id``, or how (a
+    follow's show_reblogs), changed: a new unique ``followers_version``, so
+    no cached follower list from before is used once this commits
+    (``roost.relationships.followers``). Adding or removing a follow does it
+    with the counters."""
+    await conn.execute(
+        _a.update().where(_a.c.id == target_id).values(followers_version=services.ids.next_id())
     )
 
 
@@ -219,7 +239,7 @@ async def add_follow(
         },
     )
     if added:
-        await _count_follow(conn, account_id, target_id, +1)
+        await _count_follow(services, conn, account_id, target_id, +1)
         await enqueue(
             conn,
             services.ids,
@@ -237,7 +257,7 @@ async def remove_follow(
     job; the target leaves the follower's lists (only followed accounts are
     in lists, as on Mastodon)."""
     if await delete_pair(conn, _f, account_id, target_id):
-        await _count_follow(conn, account_id, target_id, -1)
+        await _count_follow(services, conn, account_id, target_id, -1)
         payload: dict[str, Any] = {"account_id": account_id, "target_account_id": target_id}
         left = await remove_member_from_owner_lists(conn, account_id, target_id)
         if left:

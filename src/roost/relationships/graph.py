@@ -39,27 +39,6 @@ async def follower_page(
     return [FollowerRow(int(r.id), int(r.account_id), bool(r.show_reblogs)) for r in rows]
 
 
-async def followers_of(
-    conn: AsyncConnection, account_ids: Sequence[int]
-) -> dict[int, list[FollowerRow]]:
-    """Every follower of each of ``account_ids`` (in follows.id order): one
-    query for a batch of fan-outs whose authors have few followers each
-    (the caller keeps accounts with many to ``follower_page``)."""
-    found: dict[int, list[FollowerRow]] = {a: [] for a in account_ids}
-    if not account_ids:
-        return found
-    rows = await conn.execute(
-        sa.select(_f.c.id, _f.c.account_id, _f.c.target_account_id, _f.c.show_reblogs)
-        .where(_f.c.target_account_id.in_(account_ids))
-        .order_by(_f.c.id)
-    )
-    for r in rows:
-        found[int(r.target_account_id)].append(
-            FollowerRow(int(r.id), int(r.account_id), bool(r.show_reblogs))
-        )
-    return found
-
-
 async def follows_among(
     conn: AsyncConnection, account_ids: Sequence[int], target_ids: Sequence[int]
 ) -> set[tuple[int, int]]:
@@ -95,6 +74,27 @@ async def exclusions_among(
         sa.select(_b.c.target_account_id, _b.c.account_id).where(
             _b.c.account_id.in_(involved_ids), _b.c.target_account_id.in_(receiver_ids)
         ),
+    )
+    return {(int(r), int(a)) for r, a in (await conn.execute(query)).all()}
+
+
+async def exclusions_of(conn: AsyncConnection, involved_ids: Sequence[int]) -> set[tuple[int, int]]:
+    """``exclusions_among`` for every receiver at once: (receiver, account)
+    for each account that blocks or mutes one of ``involved_ids`` or is
+    blocked by it. Read from the involved accounts' side (the target index
+    of blocks and mutes, the primary key of blocks), so a fan-out asks with
+    its author instead of with a list of its receivers; the caller keeps
+    the pairs of its receivers."""
+    if not involved_ids:
+        return set()
+    query = sa.union(
+        sa.select(_b.c.account_id, _b.c.target_account_id).where(
+            _b.c.target_account_id.in_(involved_ids)
+        ),
+        sa.select(_m.c.account_id, _m.c.target_account_id).where(
+            _m.c.target_account_id.in_(involved_ids), schema.mute_in_force()
+        ),
+        sa.select(_b.c.target_account_id, _b.c.account_id).where(_b.c.account_id.in_(involved_ids)),
     )
     return {(int(r), int(a)) for r, a in (await conn.execute(query)).all()}
 

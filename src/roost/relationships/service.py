@@ -31,6 +31,7 @@ from roost.relationships.edges import (
     add_follow,
     delete_pair,
     finish,
+    followers_changed,
     has_block_between,
     has_edge,
     insert_ignore,
@@ -130,6 +131,8 @@ async def follow_account(
                 languages=languages,
             ):
                 outcome.changed = True
+                if reblogs is not None:  # the fan-out reads it with the follow
+                    await followers_changed(services, conn, target_id)
         elif target_locked:
             await _request_follow(
                 services,

@@ -37,3 +37,23 @@ async def tag_follower_page(
         .limit(limit)
     )
     return [(int(r.id), int(r.account_id)) for r in rows]
+
+
+async def tag_followers(
+    conn: AsyncConnection, tag_ids: Sequence[int], *, limit: int
+) -> list[tuple[int, int]] | None:
+    """(tag, follower) of every follow of these tags, or None when there
+    are more than ``limit`` (a batch of fan-outs leaves those to the paged
+    ``tag_follower_page``)."""
+    if not tag_ids:
+        return []
+    rows = (
+        await conn.execute(
+            sa.select(_tf.c.tag_id, _tf.c.account_id)
+            .where(_tf.c.tag_id.in_(tag_ids))
+            .limit(limit + 1)
+        )
+    ).all()
+    if len(rows) > limit:
+        return None
+    return [(int(t), int(a)) for t, a in rows]

@@ -99,7 +99,10 @@ async def publish_each(
 ) -> None:
     """``publish`` of several (event, item id, channels) in one call to the
     bus (a batch of fan-outs); best effort likewise."""
-    wanted = [(c, message(event, item)) for event, item, channels in events for c in channels]
+    wanted: list[tuple[str, bytes]] = []
+    for event, item, channels in events:
+        data = message(event, item)  # once per event, whatever its channels
+        wanted += [(c, data) for c in channels]
     try:
         await services.events.publish_many(wanted)
     except Exception as exc:  # the bus's own breaker logs outages

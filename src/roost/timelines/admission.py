@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 
 from roost.lists.store import LIST, ListTarget
+from roost.statuses.records import DIRECT
 from roost.timelines.filters import (
     ReceiverView,
     StatusFacts,
@@ -84,4 +85,38 @@ def admitted(
             reply_to_in_list=t.id in in_list,
         )
     ]
+    return homes, lists
+
+
+def plain(status: StatusFacts) -> bool:
+    """An original, non-direct status that replies to nobody else: the
+    author's followers get it unless they exclude the author (the rule of
+    ``admits_home`` and ``admits_list`` for such a status)."""
+    return (
+        status.visibility != DIRECT
+        and status.reblog_of_id is None
+        and status.in_reply_to_account_id in (None, status.account_id)
+    )
+
+
+def admit_receivers(
+    status: StatusFacts,
+    receivers: dict[int, bool],
+    follows: Iterable[tuple[int, int]],
+    exclusions: Iterable[tuple[int, int]],
+    targets: Sequence[ListTarget],
+    in_list: set[int],
+) -> tuple[list[int], list[int]]:
+    """``admitted`` of ``receivers`` (follower -> show_reblogs, the author
+    left out) from the facts ``receiver_views`` takes. A ``plain`` status
+    (most posts) is decided without building a view per receiver: the same
+    answer, for a fraction of the time."""
+    if not plain(status):
+        views = receiver_views(status, receivers, follows, exclusions)
+        return admitted(status, views, targets, in_list)
+    author = status.account_id
+    blocked = {r for r, a in exclusions if a == author and r in receivers}
+    exclusive = {t.owner_id for t in targets if t.exclusive}
+    homes = [r for r in receivers if r not in blocked and r not in exclusive]
+    lists = [t.id for t in targets if t.owner_id in receivers and t.owner_id not in blocked]
     return homes, lists

@@ -50,11 +50,13 @@ from roost.kernel.cachekeys import (
     tag_timeline_key,
 )
 from roost.kernel.paging import Page
-from roost.lists.store import forget_lists, lists_holding, members_among
+from roost.lists.store import forget_lists, lists_holding, lists_of_members, members_among
 from roost.notifications.jobs import notify_new_statuses
+from roost.relationships.followers import FollowerPages
 from roost.relationships.graph import (
     FollowerRow,
     exclusions_among,
+    exclusions_of,
     follower_page,
     following_map,
     follows_among,
@@ -71,7 +73,7 @@ from roost.streaming.events import (
     publish,
     user_channel,
 )
-from roost.timelines.admission import admitted, lists_asking_membership, receiver_views
+from roost.timelines.admission import admit_receivers, lists_asking_membership
 from roost.timelines.filters import (
     ReceiverView,
     StatusFacts,
@@ -118,12 +120,15 @@ async def _admitted_followers(
     receivers = {f.account_id: f.show_reblogs for f in batch if f.account_id != status.account_id}
     ids = list(receivers)
     follows = await follows_among(conn, ids, followed_accounts_that_matter(status))
-    exclusions = await exclusions_among(conn, ids, involved_accounts(status))
-    views = receiver_views(status, receivers, follows, exclusions)
-    targets = await lists_holding(conn, status.account_id, ids)
+    # Blocks, mutes and lists asked from the author's side (indexed), not
+    # with the batch's ids: the receivers' pairs are kept below.
+    exclusions = await exclusions_of(conn, involved_accounts(status))
+    targets = [
+        t for _, t in await lists_of_members(conn, [status.account_id]) if t.owner_id in receivers
+    ]
     asking = lists_asking_membership(status, targets)
     in_list = await members_among(conn, asking, status.in_reply_to_account_id or 0)
-    return admitted(status, views, targets, in_list)
+    return admit_receivers(status, receivers, follows, exclusions, targets, in_list)
 
 
 async def _deliver_direct(services: Services, status: StatusFacts) -> None:
@@ -227,9 +232,10 @@ async def _deliver_to_followers(job: Job, status: StatusFacts, tags: list[str]) 
     if hot:
         return
     batch_size = max(1, services.settings.fanout_batch_size)
+    pages = FollowerPages(services, status.account_id)
     while True:
         async with services.db.read(primary=True) as conn:
-            batch = await follower_page(conn, status.account_id, after=after, limit=batch_size)
+            batch = await pages.page(conn, after=after, limit=batch_size)
             receivers, lists = await _admitted_followers(conn, status, batch) if batch else ([], [])
         if receivers:
             await services.timelines.push([home_key(r) for r in receivers], status.id)
@@ -274,9 +280,10 @@ async def announce_status_edit(job: Job) -> None:
     if hot:
         return
     batch_size = max(1, services.settings.fanout_batch_size)
+    pages = FollowerPages(services, status.account_id)
     while True:
         async with services.db.read(primary=True) as conn:
-            batch = await follower_page(conn, status.account_id, after=after, limit=batch_size)
+            batch = await pages.page(conn, after=after, limit=batch_size)
             receivers, lists = await _admitted_followers(conn, status, batch) if batch else ([], [])
         channels = [user_channel(r) for r in receivers] + [list_channel(i) for i in lists]
         if channels:
@@ -302,7 +309,7 @@ async def _deliver_to_tag_followers(job: Job, status: StatusFacts, tags: list[in
             batch = await tag_follower_page(conn, tags, after=after, limit=batch_size)
             receivers = sorted({a for _, a in batch if a != status.account_id})
             excluded = (
-                {r for r, _ in await exclusions_among(conn, receivers, [status.account_id])}
+                {r for r, _ in await exclusions_of(conn, [status.account_id])}
                 if receivers
                 else set()
             )

@@ -13,10 +13,20 @@ not direct, by authors that are not hot and have fewer followers than
 ``settings.fanout_batch_size`` (so that all of them are read at once, with
 no checkpoint needed). The rest is left to the one-job handler
 (``fanout.fanout_status``): direct statuses (conversations), hot authors,
-large audiences, resumed jobs. A status with hashtags is left to it too,
-after the batch did its followers and notifications, for its hashtag
-followers only (marked ``phase: tags`` in memory: a crash before that
-part persists nothing, and the job then runs whole again).
+large audiences, resumed jobs. The followers of the statuses' hashtags
+are done by the batch too, one query for all, unless there are more of
+them than ``settings.fanout_batch_size``: then the statuses with hashtags
+are left to the one-job handler for that part only, after the batch did
+their followers and notifications (marked ``phase: tags`` in memory: a
+crash before that part persists nothing, and the job then runs whole
+again).
+
+The authors' followers come from their cached lists when these are still
+exact (``relationships.followers``: checked against the followers version
+read from the database with the statuses). Blocks, mutes and list
+memberships are read from the authors' side
+(``relationships.graph.exclusions_of``, ``lists.store.lists_of_members``:
+indexed by the author), so no query carries the list of the receivers.
 
 Delivery decisions are those of the one-job path (``timelines.admission``),
 and every effect is idempotent: timelines ignore an id they hold,
@@ -32,18 +42,19 @@ from typing import TYPE_CHECKING
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from roost.accounts.store import load_accounts
 from roost.db import schema
 from roost.infra.metrics import FANOUT_DELIVERIES
 from roost.jobs.runner import BatchHandler, Job
 from roost.kernel.cachekeys import authored_key, home_key, list_timeline_key
-from roost.lists.store import ListTarget, lists_holding_any, members_among
+from roost.lists.store import ListTarget, lists_of_members, members_among
 from roost.notifications.jobs import notify_new_statuses
-from roost.relationships.graph import exclusions_among, followers_of, follows_among
+from roost.relationships.followers import follower_versions, load_followers
+from roost.relationships.graph import exclusions_of, follows_among
+from roost.search.tag_followers import tag_followers
 from roost.statuses.outbox import FANOUT_STATUS
 from roost.statuses.records import DIRECT, PUBLIC
 from roost.streaming.events import UPDATE, list_channel, publish_each, user_channel
-from roost.timelines.admission import admitted, lists_asking_membership, receiver_views
+from roost.timelines.admission import admit_receivers, lists_asking_membership
 from roost.timelines.fanout import public_keys_of, resumed
 from roost.timelines.filters import (
     StatusFacts,
@@ -55,6 +66,9 @@ from roost.timelines.live import broadcast_channels
 
 if TYPE_CHECKING:
     from roost.services import Services
+
+# A hashtag of a status: (tags.id, name).
+Tag = tuple[int, str]
 
 # Timelines per push_pairs call: keeps one script call's arguments bounded.
 PUSH_CHUNK = 4096
@@ -68,53 +82,62 @@ async def fanout_statuses(jobs: list[Job]) -> list[Job]:
     left = [j for j in jobs if resumed(j)]
     async with services.db.read(primary=True) as conn:
         facts = await load_many_facts(conn, list(fresh))
-    # Jobs of statuses deleted meanwhile are done: nothing to deliver.
-    statuses = [facts[i] for i in fresh if i in facts]
-    accounts = await load_accounts(services, {s.account_id for s in statuses})
+        # Jobs of statuses deleted meanwhile are done: nothing to deliver.
+        statuses = [facts[i] for i in fresh if i in facts]
+        authors = await follower_versions(conn, sorted({s.account_id for s in statuses}))
     limit = min(services.settings.hot_user_threshold, max(1, services.settings.fanout_batch_size))
     taken: list[StatusFacts] = []
     for status in statuses:
-        account = accounts.get(status.account_id)
-        if status.visibility == DIRECT or account is None or account.followers_count >= limit:
+        author = authors.get(status.account_id)
+        if status.visibility == DIRECT or author is None or author[0] >= limit:
             left.append(fresh[status.id])
         else:
             taken.append(status)
     if not taken:
         return left
-    tags = await _deliver(services, taken)
+    versions = {s.account_id: authors[s.account_id][1] for s in taken}
+    tags = await _deliver(services, taken, versions)
     notifying = [s.id for s in taken if fresh[s.id].payload.get("notify")]
     if notifying:
         await notify_new_statuses(services, notifying)
-    for status in taken:
-        if tags.get(status.id):
+    tagged = [s for s in taken if tags.get(s.id)]
+    if tagged and not await _deliver_to_tag_followers(services, tagged, tags):
+        for status in tagged:
             job = fresh[status.id]
             job.payload["phase"] = "tags"  # in memory only: see the module doc
             left.append(job)
     return left
 
 
-async def _deliver(services: Services, statuses: Sequence[StatusFacts]) -> dict[int, list[str]]:
+async def _deliver(
+    services: Services, statuses: Sequence[StatusFacts], versions: dict[int, int]
+) -> dict[int, list[Tag]]:
     """Push ``statuses`` to their authors' and admitted followers' timelines
-    and lists, then announce them; returns each status's hashtag names."""
-    authors = list({s.account_id for s in statuses})
+    and lists, then announce them; returns each status's hashtags.
+    ``versions``: each author's followers version, read just before."""
+    authors = list(versions)
     async with services.db.read(primary=True) as conn:
         tags = await _tag_names(
             conn, [s.id for s in statuses if s.visibility == PUBLIC and s.reblog_of_id is None]
         )
-        followers = await followers_of(conn, authors)
+        followers = await load_followers(services, conn, versions)
+        # Follower -> show_reblogs (an author gone meanwhile has none).
         receivers = {
-            s.id: {f.account_id: f.show_reblogs for f in followers[s.account_id]} for s in statuses
+            s.id: followers[s.account_id].show_reblogs() if s.account_id in followers else {}
+            for s in statuses
         }
         for status in statuses:
             receivers[status.id].pop(status.account_id, None)
-        everyone = sorted({r for found in receivers.values() for r in found})
-        follows = await follows_among(
-            conn, everyone, sorted({a for s in statuses for a in followed_accounts_that_matter(s)})
+        # Follows that decide replies and reblogs (plain posts need none).
+        matter = sorted({a for s in statuses for a in followed_accounts_that_matter(s)})
+        everyone = sorted({r for found in receivers.values() for r in found}) if matter else []
+        follows = await follows_among(conn, everyone, matter)
+        # Blocks, mutes and lists from the authors' side (indexed), not
+        # with every receiver's id; admission keeps the receivers' pairs.
+        exclusions = await exclusions_of(
+            conn, sorted({a for s in statuses for a in involved_accounts(s)})
         )
-        exclusions = await exclusions_among(
-            conn, everyone, sorted({a for s in statuses for a in involved_accounts(s)})
-        )
-        holding = await lists_holding_any(conn, authors, everyone)
+        holding = await lists_of_members(conn, authors)
         targets = {s.id: _targets_of(s, receivers[s.id], holding) for s in statuses}
         in_list: dict[int, set[int]] = {}
         for status in statuses:  # replies under a "list" replies policy: rare
@@ -125,17 +148,24 @@ async def _deliver(services: Services, statuses: Sequence[StatusFacts]) -> dict[
     pairs: list[tuple[str, int]] = []
     events: list[tuple[str, int, list[str]]] = []
     for status in statuses:
-        views = receiver_views(status, receivers[status.id], follows, exclusions)
-        homes, lists = admitted(status, views, targets[status.id], in_list.get(status.id, set()))
+        homes, lists = admit_receivers(
+            status,
+            receivers[status.id],
+            follows,
+            exclusions,
+            targets[status.id],
+            in_list.get(status.id, set()),
+        )
         author = status.account_id
         pairs += [(home_key(author), status.id), (authored_key(author), status.id)]
         # The public and hashtag lists (posting pushed them already unless
         # the store was unreachable then: roost.statuses.public_lists).
-        pairs += [(k, status.id) for k in public_keys_of(status, tags.get(status.id, []))]
+        names = [name for _, name in tags.get(status.id, [])]
+        pairs += [(k, status.id) for k in public_keys_of(status, names)]
         pairs += [(home_key(r), status.id) for r in homes]
         pairs += [(list_timeline_key(i), status.id) for i in lists]
         FANOUT_DELIVERIES.inc(1 + len(homes) + len(lists))
-        channels = broadcast_channels(status, tags.get(status.id, []), hot=False)
+        channels = broadcast_channels(status, names, hot=False)
         channels += [user_channel(r) for r in homes] + [list_channel(i) for i in lists]
         events.append((UPDATE, status.id, channels))
     for start in range(0, len(pairs), PUSH_CHUNK):
@@ -152,20 +182,58 @@ def _targets_of(
     return [t for member, t in holding if member == status.account_id and t.owner_id in receivers]
 
 
-async def _tag_names(conn: AsyncConnection, status_ids: Sequence[int]) -> dict[int, list[str]]:
-    """Status id -> its hashtags' names (public originals only matter)."""
+async def _tag_names(conn: AsyncConnection, status_ids: Sequence[int]) -> dict[int, list[Tag]]:
+    """Status id -> its hashtags, (id, name) (public originals only matter)."""
     if not status_ids:
         return {}
     st, t = schema.status_tags, schema.tags
     rows = await conn.execute(
-        sa.select(st.c.status_id, t.c.name)
+        sa.select(st.c.status_id, t.c.id, t.c.name)
         .join(st, st.c.tag_id == t.c.id)
         .where(st.c.status_id.in_(status_ids))
     )
-    found: dict[int, list[str]] = {}
-    for status_id, name in rows:
-        found.setdefault(int(status_id), []).append(str(name))
+    found: dict[int, list[Tag]] = {}
+    for status_id, tag_id, name in rows:
+        found.setdefault(int(status_id), []).append((int(tag_id), str(name)))
     return found
+
+
+async def _deliver_to_tag_followers(
+    services: Services, statuses: Sequence[StatusFacts], tags: dict[int, list[Tag]]
+) -> bool:
+    """The hashtag followers' part of ``statuses`` (public originals with
+    hashtags), as the one-job path does it (``admits_tagged``: everyone
+    following one of a status's tags, but its author and those who block or
+    mute it or are blocked by it); one query of each kind for all. False,
+    having done nothing, when their tags have more followers than one batch
+    reads: the one-job path pages through them then."""
+    limit = max(1, services.settings.fanout_batch_size)
+    tag_ids = sorted({tag_id for s in statuses for tag_id, _ in tags[s.id]})
+    async with services.db.read(primary=True) as conn:
+        follows = await tag_followers(conn, tag_ids, limit=limit)
+        if follows is None:
+            return False
+        if not follows:
+            return True
+        exclusions = await exclusions_of(conn, sorted({s.account_id for s in statuses}))
+    followers: dict[int, set[int]] = {}
+    for tag_id, account_id in follows:
+        followers.setdefault(tag_id, set()).add(account_id)
+    pairs: list[tuple[str, int]] = []
+    events: list[tuple[str, int, list[str]]] = []
+    for status in statuses:
+        author = status.account_id
+        receivers = {a for tag_id, _ in tags[status.id] for a in followers.get(tag_id, ())}
+        admitted = sorted(r for r in receivers if r != author and (r, author) not in exclusions)
+        if not admitted:
+            continue
+        pairs += [(home_key(r), status.id) for r in admitted]
+        FANOUT_DELIVERIES.inc(len(admitted))
+        events.append((UPDATE, status.id, [user_channel(r) for r in admitted]))
+    for start in range(0, len(pairs), PUSH_CHUNK):
+        await services.timelines.push_pairs(pairs[start : start + PUSH_CHUNK])
+    await publish_each(services, events)
+    return True
 
 
 BATCH_HANDLERS: dict[str, BatchHandler] = {FANOUT_STATUS: fanout_statuses}
