@@ -116,8 +116,9 @@ async def drop_marks_of_account(
     services: Services, table: sa.Table, *, account_id: int, limit: int
 ) -> int:
     """Remove up to ``limit`` of an account's favourites or bookmarks (the
-    account is being deleted): favourites take their counters and their
-    notifications with them, as an unfavourite does. How many went."""
+    account is being deleted): favourites take their counters with them, as
+    an unfavourite does, and their notifications too (an unfavourite leaves
+    those: here their author no longer exists). How many went."""
     counted = table is schema.favourites
     async with services.db.write() as conn:
         picked = await conn.execute(
